@@ -1,0 +1,75 @@
+"""Composition root: settings in, adapters out. Nothing connects at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from crm import localstack
+from crm.config import Settings, load_settings
+from events.codec import AvroCodec
+from producers.kafka import MessageProducer
+
+
+@dataclass
+class Services:
+    """The running stack and the adapters built on it."""
+
+    settings: Settings
+    stack: localstack.StackInfo
+
+    @property
+    def database_url(self) -> str:
+        return self.stack.database_url
+
+    @property
+    def bootstrap(self) -> str:
+        return self.stack.kafka_bootstrap
+
+    @property
+    def kafka_extra(self) -> dict[str, Any]:
+        """Security settings for every Kafka client (empty for the embedded broker)."""
+        return self.settings.kafka_security.librdkafka()
+
+    @cached_property
+    def codec(self) -> AvroCodec:
+        if self.settings.schema_registry_url:
+            from events.registry import ConfluentSchemaIds
+
+            return AvroCodec(ConfluentSchemaIds(self.settings.schema_registry_url))
+        return AvroCodec()
+
+    @cached_property
+    def engine(self) -> Engine:
+        from projectors.db import make_engine
+
+        return make_engine(self.database_url)
+
+    def producer(self) -> MessageProducer:
+        """A new producer (use it as a context manager)."""
+        return MessageProducer(self.bootstrap, self.codec, self.kafka_extra)
+
+    def init(self) -> list[str]:
+        """Create tables (migrations, roles) and topics; idempotent. Returns new topics."""
+        from events.admin import ensure_topics
+        from projectors.db import ensure_roles, migrate
+
+        migrate(self.database_url)
+        ensure_roles(self.engine)
+        return ensure_topics(self.bootstrap, self.kafka_extra)
+
+
+def bootstrap(settings: Settings | None = None, start: bool = True) -> Services:
+    """Start (or find) the stack and return the services on it."""
+    settings = settings or load_settings()
+    if start:
+        stack = localstack.up(settings)
+    else:
+        found = localstack.status(settings)
+        if found is None:
+            raise RuntimeError("the local stack is not running: run `crm up` first")
+        stack = found
+    return Services(settings, stack)

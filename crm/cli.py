@@ -1,0 +1,119 @@
+"""The `crm` command line: the local stack, the pipeline and the read model.
+
+Run `crm --help` for the list; every command explains itself with `--help`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crm import localstack
+from crm.config import load_settings
+
+app = typer.Typer(
+    help="GenIMS CRM core: event-sourced CRM on Kafka with PostgreSQL read tables.\n\n"
+    "With no configuration everything runs on an embedded PostgreSQL and an embedded "
+    "Kafka-protocol broker under CRM_HOME (./.crm). Set CRM_DATABASE_URL and/or "
+    "CRM_KAFKA_BOOTSTRAP to use real servers instead.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs")] = False):
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded PostgreSQL and Kafka broker (a no-op when they run)."""
+    info = localstack.up(load_settings())
+    console.print(f"[green]up[/]  database: {info.database_url}")
+    console.print(f"    kafka:    {info.kafka_bootstrap}")
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded services started by `crm up`."""
+    localstack.down(load_settings())
+    console.print("[green]down[/]")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False):
+    """Show what runs and where (never prints secrets)."""
+    info = localstack.status(load_settings())
+    if as_json:
+        print(json.dumps(info.to_dict() if info else {"running": False}))
+        return
+    if info is None:
+        console.print("not running (start it with `crm up`)")
+        raise typer.Exit(1)
+    table = Table("service", "where", "embedded", "pid")
+    table.add_row("postgresql", info.database_url, str(info.embedded_postgres), str(info.pg_pid))
+    table.add_row("kafka", info.kafka_bootstrap, str(info.embedded_kafka), str(info.broker_pid))
+    console.print(table)
+
+
+@app.command()
+def init() -> None:
+    """Create the read tables (Alembic migrations), roles and Kafka topics; idempotent."""
+    from crm.bootstrap import bootstrap
+
+    created = bootstrap().init()
+    console.print(f"[green]ready[/]: tables migrated, topics created: {created or 'none new'}")
+
+
+@app.command()
+def run(
+    role: Annotated[str, typer.Option(help="core (faust rules worker) or projector")] = "core",
+) -> None:
+    """Run a live worker over Kafka until SIGINT/SIGTERM."""
+    from crm.workers import run_core, run_projector
+
+    if role == "core":
+        run_core()
+    elif role == "projector":
+        run_projector()
+    else:
+        raise typer.BadParameter("role must be 'core' or 'projector'")
+
+
+@app.command()
+def demo(
+    leads: Annotated[int, typer.Option(help="How many simulated leads to push")] = 500,
+    seed: Annotated[int, typer.Option(help="Simulator seed")] = 42,
+) -> None:
+    """Start the stack, push simulated leads through the pipeline, report from PostgreSQL."""
+    from crm.bootstrap import bootstrap
+    from crm.demo import run_demo
+
+    run_demo(bootstrap(), console, leads=leads, seed=seed)
+
+
+@app.command()
+def sql(query: Annotated[str, typer.Argument(help="A read-only SQL query")]) -> None:
+    """Run a read-only query against the read tables and print it as a table."""
+    from crm.bootstrap import bootstrap
+    from crm.reporting import print_rows, read_only_query
+
+    try:
+        columns, rows = read_only_query(bootstrap().engine, query)
+    except ValueError as exc:
+        err.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from None
+    print_rows(console, columns, rows)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,190 @@
+"""The engine: one input message in, derived events out, state evolved.
+
+A rule module registers:
+- `@handles(CommandType)`: decide. Reads state through the Context, raises `Rejected`
+  or calls `ctx.emit(...)`. It never mutates state itself.
+- `@evolves(EventType)`: evolve. A pure `(entity | None, event) -> entity`.
+- `@on_timer("kind")`: a time-based rule run by the clock tick when its timer is due.
+- `@on_tick`: a periodic rule run on every clock tick (snapshots, health scores).
+- `@indexes(EventType)`: keeps a cross-aggregate view current after a command succeeds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from domain.messages import Event, Message
+from domain.rules_config import BusinessRules
+from domain.state import CrmState
+
+Handler = Callable[["Context", Any], None]
+Evolver = Callable[[Any, Any], Any]
+TimerRule = Callable[["Context", str], None]
+Indexer = Callable[[CrmState, Any], None]
+
+_HANDLERS: dict[str, Handler] = {}
+_EVOLVERS: dict[str, Evolver] = {}
+_TIMERS: dict[str, TimerRule] = {}
+_INDEXERS: dict[str, list[Indexer]] = {}
+_TICK_RULES: list[Callable[[Context], None]] = []
+_ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d0b-4c55-9a3e-3c1f0e2b7d10")
+_MISSING = object()
+
+
+class Rejected(Exception):
+    """A command broke a rule; `reason` says which, for the rejection event."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def handles(*types: type[Message]) -> Callable[[Handler], Handler]:
+    """Register a decide function for input message types."""
+    def register(fn: Handler) -> Handler:
+        for t in types:
+            _HANDLERS[t.__name__] = fn
+        return fn
+    return register
+
+
+def evolves(*types: type[Event]) -> Callable[[Evolver], Evolver]:
+    """Register the evolve function for event types."""
+    def register(fn: Evolver) -> Evolver:
+        for t in types:
+            _EVOLVERS[t.__name__] = fn
+        return fn
+    return register
+
+
+def on_timer(kind: str) -> Callable[[TimerRule], TimerRule]:
+    """Register a time-based rule under a timer kind."""
+    def register(fn: TimerRule) -> TimerRule:
+        _TIMERS[kind] = fn
+        return fn
+    return register
+
+
+def on_tick(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+    """Register a periodic rule run on every clock tick, after the due timers."""
+    _TICK_RULES.append(fn)
+    return fn
+
+
+def tick_rules() -> list[Callable[[Context], None]]:
+    """The periodic rules, in registration order."""
+    return list(_TICK_RULES)
+
+
+def indexes(*types: type[Event]) -> Callable[[Indexer], Indexer]:
+    """Register a view updater run after a successful command."""
+    def register(fn: Indexer) -> Indexer:
+        for t in types:
+            _INDEXERS.setdefault(t.__name__, []).append(fn)
+        return fn
+    return register
+
+
+def handler_for(event_type: str) -> Handler | None:
+    """The decide function for an input type, if any."""
+    return _HANDLERS.get(event_type)
+
+
+def timer_rule(kind: str) -> TimerRule:
+    """The rule registered for a timer kind."""
+    return _TIMERS[kind]
+
+
+def derive_id(*parts: str) -> str:
+    """A deterministic UUID from the causing message and a tag: replays give the same id."""
+    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
+
+
+class Context:
+    """What a rule sees while deciding one input: state, rules and the emit journal."""
+
+    def __init__(self, state: CrmState, cause: Message, rules: BusinessRules, scope: str = ""):
+        self.state = state
+        self.cause = cause
+        self.rules = rules
+        self.scope = scope
+        self.events: list[Event] = []
+        self._undo: list[tuple[dict[Any, Any], Any, Any]] = []
+        self._timers: list[tuple[datetime, str, str]] = []
+
+    @property
+    def now(self) -> datetime:
+        """Event time of the cause: the only clock rules may read."""
+        return self.cause.occurred_at
+
+    def get(self, aggregate_type: str, aggregate_id: str) -> Any | None:
+        """Current entity (including what this context has emitted so far)."""
+        return self.state.get(aggregate_type, aggregate_id)
+
+    def new_id(self, prefix: str, tag: str = "") -> str:
+        """A new aggregate id derived from the cause (e.g. `ACC-<uuid>`)."""
+        return f"{prefix}-{derive_id(self.cause.event_id, self.scope, prefix, tag)[:18]}"
+
+    def next_number(self, prefix: str, width: int = 6) -> str:
+        """The next human-readable number in a sequence, e.g. `OPP-000042`."""
+        value = self.state.counters.get(prefix, 0) + 1
+        self._set(self.state.counters, prefix, value)
+        return f"{prefix}-{value:0{width}d}"
+
+    def bump(self, counter: str) -> int:
+        """Increment a named counter (round-robin cursors) and return its previous value."""
+        value = self.state.counters.get(counter, 0)
+        self._set(self.state.counters, counter, value + 1)
+        return value
+
+    def schedule(self, due_at: datetime, kind: str, aggregate_id: str) -> None:
+        """Run timer rule `kind` for `aggregate_id` on the first tick at or after `due_at`."""
+        self._timers.append((due_at, kind, aggregate_id))
+
+    def emit(self, event_type: type[Event], aggregate_id: str, **payload: Any) -> Event:
+        """Create the next event of an aggregate and evolve the state with it."""
+        key = (event_type.AGGREGATE, aggregate_id)
+        version = self.state.versions.get(key, 0) + 1
+        cause = self.cause
+        event = event_type(
+            event_id=derive_id(cause.event_id, self.scope, str(len(self.events))),
+            aggregate_id=aggregate_id,
+            aggregate_version=version,
+            occurred_at=payload.pop("occurred_at", cause.occurred_at),
+            causation_id=cause.event_id,
+            correlation_id=cause.correlation_id or cause.event_id,
+            **payload,
+        )
+        self._set(self.state.versions, key, version)
+        evolve = _EVOLVERS.get(event.event_type)
+        if evolve is not None:
+            store = self.state.store(event.AGGREGATE)
+            self._set(store, aggregate_id, evolve(store.get(aggregate_id), event))
+        self.events.append(event)
+        return event
+
+    def _set(self, target: dict[Any, Any], key: Any, value: Any) -> None:
+        self._undo.append((target, key, target.get(key, _MISSING)))
+        target[key] = value
+
+    def rollback(self) -> None:
+        """Undo everything emitted so far (the command was rejected)."""
+        for target, key, old in reversed(self._undo):
+            if old is _MISSING:
+                target.pop(key, None)
+            else:
+                target[key] = old
+        self.events.clear()
+        self._timers.clear()
+
+    def commit(self) -> list[Event]:
+        """Update views and timers; return the events."""
+        for event in self.events:
+            for indexer in _INDEXERS.get(event.event_type, ()):
+                indexer(self.state, event)
+        for due_at, kind, aggregate_id in self._timers:
+            self.state.push_timer(due_at, kind, aggregate_id)
+        return self.events

@@ -1,0 +1,145 @@
+"""Messages: the envelope every command and event shares, and the field types they use.
+
+Events are facts (past tense); commands are requests that a rule may refuse (imperative).
+Both are immutable pydantic models so they round-trip exactly through Avro: money is
+`Decimal` with a declared precision, timestamps are timezone-aware UTC, dates are dates.
+Nothing here knows about Avro or Kafka; `events/` maps these models to schemas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class DecimalSpec:
+    """Precision and scale of a money or quantity field (mirrors DECIMAL(p,s))."""
+
+    precision: int
+    scale: int
+
+    def __call__(self, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number")
+        quantized = value.quantize(Decimal(1).scaleb(-self.scale))
+        if quantized != value:
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if len(quantized.as_tuple().digits) > self.precision:
+            raise ValueError(f"{value} exceeds DECIMAL({self.precision},{self.scale})")
+        return quantized
+
+
+def money(value: Decimal | int | str, scale: int = 2) -> Decimal:
+    """Round half-up to `scale` places: the one rounding rule for computed amounts."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware (UTC)")
+    # Avro timestamp-micros keeps microseconds only; normalise so round-trips are exact.
+    return value.astimezone(UTC)
+
+
+Money = Annotated[Decimal, DecimalSpec(15, 2), AfterValidator(DecimalSpec(15, 2))]
+BigMoney = Annotated[Decimal, DecimalSpec(18, 2), AfterValidator(DecimalSpec(18, 2))]
+Percent = Annotated[Decimal, DecimalSpec(5, 2), AfterValidator(DecimalSpec(5, 2))]
+WidePercent = Annotated[Decimal, DecimalSpec(8, 2), AfterValidator(DecimalSpec(8, 2))]
+Quantity = Annotated[Decimal, DecimalSpec(15, 4), AfterValidator(DecimalSpec(15, 4))]
+UnitPrice = Annotated[Decimal, DecimalSpec(12, 4), AfterValidator(DecimalSpec(12, 4))]
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+Date = date
+
+
+def Text(max_length: int | None = None, description: str = "") -> Any:  # noqa: N802
+    """A required string field limited like the read-model column it lands in."""
+    return Field(max_length=max_length, description=description)
+
+
+def Opt(max_length: int | None = None, description: str = "") -> Any:  # noqa: N802
+    """An optional field (default None), strings limited like their column."""
+    return Field(default=None, max_length=max_length, description=description)
+
+
+def Doc(description: str, **constraints: Any) -> Any:  # noqa: N802
+    """A required non-string field with its meaning (and e.g. ge/le bounds)."""
+    return Field(description=description, **constraints)
+
+
+class Message(BaseModel):
+    """The common envelope (design.md principle 1).
+
+    `aggregate_type`, `event_type` and `schema_version` come from the class; subclasses add
+    their payload fields. For commands `event_id` is the command's id.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    AGGREGATE: ClassVar[str] = ""
+    SCHEMA_VERSION: ClassVar[int] = 1
+    KIND: ClassVar[str] = "message"
+
+    event_id: str = Field(max_length=64, description="Unique id; derived, never random")
+    event_type: str = Field(default="", description="Record name of this message")
+    aggregate_type: str = Field(default="", description="lead, account, opportunity, ...")
+    aggregate_id: str = Field(max_length=50, description="Key on Kafka; id of the aggregate")
+    aggregate_version: int = Field(default=0, ge=0, description="Version after this event")
+    occurred_at: Timestamp = Field(description="Event time (business time), UTC")
+    causation_id: str | None = Field(default=None, description="Message that caused this")
+    correlation_id: str | None = Field(default=None, description="Root of the causal chain")
+    schema_version: int = Field(default=0, description="Version of this record's schema")
+    producer: str = Field(default="crm-core", max_length=50, description="Who wrote it")
+
+    def model_post_init(self, __context: Any) -> None:
+        # Fill the class-derived envelope fields so callers never have to repeat them.
+        cls = type(self)
+        if not self.event_type:
+            object.__setattr__(self, "event_type", cls.__name__)
+        if not self.aggregate_type:
+            object.__setattr__(self, "aggregate_type", cls.AGGREGATE)
+        if not self.schema_version:
+            object.__setattr__(self, "schema_version", cls.SCHEMA_VERSION)
+
+    def payload(self) -> dict[str, Any]:
+        """The fields beyond the envelope."""
+        return {k: v for k, v in self.__dict__.items() if k not in ENVELOPE_FIELDS}
+
+
+ENVELOPE_FIELDS = frozenset(Message.model_fields)
+
+
+class Event(Message):
+    """A fact that happened; past tense."""
+
+    KIND: ClassVar[str] = "event"
+
+
+class Command(Message):
+    """A request from outside the core; imperative; may be rejected."""
+
+    KIND: ClassVar[str] = "command"
+
+
+def message_types() -> dict[str, type[Message]]:
+    """Every concrete message class, by event_type (imports the area modules first)."""
+    import domain.catalog  # noqa: F401  (registers every area)
+
+    found: dict[str, type[Message]] = {}
+    stack: list[type[Message]] = [Event, Command]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub.AGGREGATE:
+                found[sub.__name__] = sub
+    return dict(sorted(found.items()))
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A UTC timestamp; convenience for tests and simulators."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -1,0 +1,144 @@
+"""Every business threshold in one place (design.md, "Default business rules").
+
+Rules receive a `BusinessRules` value; nothing reads thresholds from anywhere else.
+Override with `BusinessRules.from_mapping({...})`, e.g. from a JSON file given to the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LeadRules:
+    """Scoring weights (they add up to at most 100), grades and qualification."""
+
+    source_points: dict[str, int] = field(default_factory=lambda: {
+        "referral": 20, "partner": 18, "trade_show": 15, "website": 12,
+        "social_media": 8, "cold_call": 5,
+    })
+    company_size_points: dict[str, int] = field(default_factory=lambda: {
+        "enterprise": 15, "large": 12, "medium": 9, "small": 5, "startup": 3,
+    })
+    target_industries: tuple[str, ...] = (
+        "Automotive", "Aerospace", "Industrial Machinery", "Electronics", "Energy",
+        "Pharmaceuticals", "Food & Beverage", "Chemicals", "Metals", "Heavy Engineering",
+    )
+    industry_fit_points: int = 15
+    bant_points_each: int = 8
+    engagement_points_each: int = 3
+    engagement_points_max: int = 12
+    recency_points: int = 6
+    recency_days: int = 14
+    grade_a: int = 80
+    grade_b: int = 60
+    grade_c: int = 40
+    qualify_min_score: int = 60
+    qualify_min_bant: int = 3
+
+
+@dataclass(frozen=True)
+class OpportunityRules:
+    """Stage probabilities and forecast-category bands."""
+
+    stage_probability: dict[str, int] = field(default_factory=lambda: {
+        "prospecting": 10, "qualification": 20, "needs_analysis": 40, "proposal": 60,
+        "negotiation": 80, "closed_won": 100, "closed_lost": 0,
+    })
+    pipeline_max: int = 25
+    best_case_max: int = 75
+    commit_max: int = 99
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """Validity and the threshold-based approval levels."""
+
+    valid_days: int = 30
+    manager_discount_pct: Decimal = Decimal("10")
+    director_discount_pct: Decimal = Decimal("20")
+    vp_total_amount: Decimal = Decimal("5000000")
+    tax_pct: Decimal = Decimal("18")
+
+
+@dataclass(frozen=True)
+class ErpRules:
+    """Retries of rejected sales orders, in event time."""
+
+    max_retries: int = 3
+    backoff_minutes: tuple[int, ...] = (30, 120, 480)
+
+
+@dataclass(frozen=True)
+class CaseRules:
+    """SLA hours by priority (response, resolution) and pending-customer timers."""
+
+    sla_hours: dict[str, tuple[int, int]] = field(default_factory=lambda: {
+        "critical": (1, 8), "high": (4, 24), "medium": (8, 72), "low": (24, 120),
+    })
+    auto_resolve_pending_days: int = 7
+    close_after_resolved_days: int = 3
+
+
+@dataclass(frozen=True)
+class ContractRules:
+    """Renewal notice and renewal defaults."""
+
+    renewal_notice_days: int = 60
+    default_renewal_term_months: int = 12
+
+
+@dataclass(frozen=True)
+class AccountRules:
+    """Health score inputs and churn-risk bands."""
+
+    base_health: int = 70
+    open_case_penalty: int = 3
+    sla_breach_penalty: int = 8
+    negative_interaction_penalty: int = 5
+    positive_interaction_bonus: int = 2
+    recent_revenue_bonus: int = 15
+    revenue_recency_days: int = 90
+    churn_high_below: int = 40
+    churn_medium_below: int = 60
+
+
+@dataclass(frozen=True)
+class BusinessRules:
+    """All configurable thresholds of the CRM core."""
+
+    leads: LeadRules = field(default_factory=LeadRules)
+    opportunities: OpportunityRules = field(default_factory=OpportunityRules)
+    quotes: QuoteRules = field(default_factory=QuoteRules)
+    erp: ErpRules = field(default_factory=ErpRules)
+    cases: CaseRules = field(default_factory=CaseRules)
+    contracts: ContractRules = field(default_factory=ContractRules)
+    accounts: AccountRules = field(default_factory=AccountRules)
+
+    @classmethod
+    def from_mapping(cls, overrides: dict[str, Any]) -> BusinessRules:
+        """Defaults with `{"quotes": {"valid_days": 45}, ...}` applied on top."""
+        return _merge(cls(), overrides)
+
+
+def _merge(obj: Any, overrides: dict[str, Any]) -> Any:
+    known = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in known:
+            raise KeyError(f"unknown rule setting {key!r} in {type(obj).__name__}")
+        current = getattr(obj, key)
+        if is_dataclass(current) and isinstance(value, dict):
+            changes[key] = _merge(current, value)
+        elif isinstance(current, Decimal):
+            changes[key] = Decimal(str(value))
+        elif isinstance(current, tuple):
+            changes[key] = tuple(value)
+        else:
+            changes[key] = value
+    return replace(obj, **changes)
+
+
+DEFAULT_RULES = BusinessRules()

@@ -1,0 +1,66 @@
+"""The topic map: which message goes where, keyed by aggregate id.
+
+Inputs (commands, ERP replies, clock ticks) go to one ordered topic, `crm.commands`,
+which the core folds in order: that single sequence is what makes every derived event
+reproducible. Derived events go to one topic per aggregate type (several event types
+per topic, TopicRecordNameStrategy), keyed by aggregate id so an aggregate's events stay
+in order. Downstream systems get their own `erp.*` topics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.messages import Message
+
+COMMANDS = "crm.commands"
+DEAD_LETTER = "crm.dead-letter"
+FOREVER = -1
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic and how it is created."""
+
+    name: str
+    partitions: int
+    retention_ms: int = FOREVER
+    doc: str = ""
+
+
+AGGREGATE_TOPICS: dict[str, str] = {
+    "lead": "crm.leads",
+    "campaign": "crm.campaigns",
+    "account": "crm.accounts",
+    "contact": "crm.contacts",
+    "opportunity": "crm.opportunities",
+    "quote": "crm.quotes",
+    "case": "crm.cases",
+    "contract": "crm.contracts",
+    "sales_org": "crm.sales-org",
+    "forecast": "crm.forecasts",
+    "activity": "crm.activities",
+    "integration": "crm.integration-log",
+    "sales_order": "erp.sales-orders",
+    "rejection": "crm.rejections",
+}
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(COMMANDS, 1, doc="Ordered inputs: commands, ERP replies, clock ticks"),
+    *(TopicSpec(name, 3, doc=f"{agg} events") for agg, name in AGGREGATE_TOPICS.items()),
+    TopicSpec("erp.sales-order-replies", 1, doc="The ERP's answers (bridged into commands)"),
+    TopicSpec(DEAD_LETTER, 1, retention_ms=30 * 24 * 3600 * 1000,
+              doc="Undecodable or invalid messages with reason and original bytes"),
+)
+
+EVENT_TOPICS: tuple[str, ...] = tuple(AGGREGATE_TOPICS.values())
+
+
+def topic_for(message: Message) -> str:
+    """The topic a message is published to."""
+    if message.KIND == "command":
+        return COMMANDS
+    try:
+        return AGGREGATE_TOPICS[message.aggregate_type]
+    except KeyError:
+        raise KeyError(f"no topic for aggregate {message.aggregate_type!r}") from None

@@ -1,0 +1,64 @@
+"""The faust-streaming runtime: the core processor as an agent over `crm.commands`.
+
+The agent only decodes, calls the rules and sends; everything else lives in
+`processors.core` and `domain/`. State is rebuilt at start by folding the inputs up to
+the group's committed offset (`processors.warmup`), so a restarted worker decides
+exactly as the one that stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from events.dlq import DeadLetter
+from events.topics import COMMANDS, DEAD_LETTER, EVENT_TOPICS
+from processors.core import CoreProcessor, Outgoing
+
+APP_ID = "crm-core"
+
+
+def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
+              **settings: Any) -> faust.App:
+    """A faust app whose one agent folds `crm.commands` through the processor."""
+    app = faust.App(
+        app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        broker_session_timeout=6,
+        broker_heartbeat_interval=1,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        topic_allow_declare=False,
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        **settings,
+    )
+    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
+           "value_serializer": "raw"}
+    commands = app.topic(COMMANDS, **raw)
+    outputs = {name: app.topic(name, **raw) for name in (*EVENT_TOPICS, DEAD_LETTER)}
+
+    async def publish(result: list[Outgoing] | DeadLetter) -> None:
+        if isinstance(result, DeadLetter):
+            await outputs[DEAD_LETTER].send(key=result.key, value=result.original,
+                                            headers=result.headers())
+            return
+        for out in result:
+            await outputs[out.topic].send(key=out.key.encode(), value=out.value)
+
+    @app.agent(commands, name="core")
+    async def core(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            await publish(processor.process_bytes(event.value, msg.partition, msg.offset))
+
+    return app
+
+
+def run_worker(app: faust.App, loglevel: str = "info") -> None:
+    """Run the worker until SIGINT/SIGTERM (blocks)."""
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

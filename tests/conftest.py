@@ -1,0 +1,43 @@
+"""Shared fixtures: one embedded stack (PostgreSQL + Tansu) for the whole test session.
+
+CRM_DATABASE_URL / CRM_KAFKA_BOOTSTRAP already set in the environment are honoured (the
+stack then starts no embedded server for them); otherwise the embedded servers are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support import create_database, drop_database
+
+from crm import localstack
+from crm.config import load_settings
+from crm.localstack import StackInfo
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
+    """The running stack, with CRM_HOME in a temporary directory for the session."""
+    env = pytest.MonkeyPatch()
+    env.setenv("CRM_HOME", str(tmp_path_factory.mktemp("crm_home")))
+    settings = load_settings()
+    try:
+        yield localstack.up(settings)
+    finally:
+        localstack.down(settings)
+        env.undo()
+
+
+@pytest.fixture
+def fresh_db_url(stack: StackInfo) -> Iterator[str]:
+    """SQLAlchemy URL of a new, empty database (unique name), dropped after the test."""
+    url = create_database(stack.database_url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def kafka_bootstrap(stack: StackInfo) -> str:
+    """Bootstrap servers of the session's Kafka broker."""
+    return stack.kafka_bootstrap
