@@ -70,7 +70,7 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             lock = {"key": MIGRATION_LOCK_KEY}
-            connection.execute(text("SELECT :key"), lock)
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
             try:
                 # The version table lives in crm_meta, so the schema must exist first.
                 connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {META_SCHEMA}"))
@@ -80,7 +80,7 @@ def run_migrations_online() -> None:
                     context.run_migrations()
             finally:
                 connection.rollback()
-                connection.execute(text("SELECT :key"), lock)
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
                 connection.commit()
     finally:
         engine.dispose()
