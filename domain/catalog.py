@@ -3,4 +3,19 @@
 Add a new area here; nothing else needs to know the list.
 """
 
-from domain import leads, system  # noqa: F401
+from domain import (  # noqa: F401
+    accounts,
+    activities,
+    campaigns,
+    cases,
+    contacts,
+    contracts,
+    erp,
+    forecasts,
+    health,
+    leads,
+    opportunities,
+    quotes,
+    sales_org,
+    system,
+)

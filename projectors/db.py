@@ -171,7 +171,7 @@ def table_digests(engine: Engine) -> dict[str, str]:
 
 
 def table_digest(engine: Engine) -> str:
-    """One sha256 hex over the 25 read tables: equal iff their contract contents are equal.
+    """One sha256 hex over the 25 read tables; it changes whenever any contract value does.
 
     Combines `table_digests` in READ_TABLES order; independent of row insertion order,
     physical layout and the projection-only columns such as `aggregate_version`.

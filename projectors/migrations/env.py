@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy import text
@@ -46,7 +47,7 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, str | Non
     return True
 
 
-CONFIGURE_OPTIONS = {
+CONFIGURE_OPTIONS: dict[str, Any] = {
     "target_metadata": metadata,
     "version_table_schema": META_SCHEMA,
     "include_schemas": True,

@@ -1,0 +1,1 @@
+"""activities rules (being written)."""

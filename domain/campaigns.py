@@ -1,0 +1,1 @@
+"""campaigns rules (being written)."""

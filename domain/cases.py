@@ -1,0 +1,1 @@
+"""cases rules (being written)."""

@@ -1,0 +1,1 @@
+"""contacts rules (being written)."""

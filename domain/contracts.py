@@ -1,0 +1,1 @@
+"""contracts rules (being written)."""

@@ -1,0 +1,1 @@
+"""erp rules (being written)."""

@@ -1,0 +1,1 @@
+"""forecasts rules (being written)."""

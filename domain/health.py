@@ -1,0 +1,1 @@
+"""health rules (being written)."""

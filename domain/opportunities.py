@@ -1,0 +1,1 @@
+"""opportunities rules (being written)."""

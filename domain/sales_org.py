@@ -1,0 +1,1 @@
+"""sales_org rules (being written)."""

@@ -1,0 +1,1 @@
+"""accounts projections (being written)."""

@@ -1,0 +1,1 @@
+"""activities projections (being written)."""

@@ -1,0 +1,1 @@
+"""contracts projections (being written)."""

@@ -1,0 +1,1 @@
+"""forecasts projections (being written)."""

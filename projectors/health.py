@@ -1,0 +1,1 @@
+"""health projections (being written)."""

@@ -1,0 +1,1 @@
+"""opportunities projections (being written)."""

@@ -1,0 +1,1 @@
+"""quotes projections (being written)."""

@@ -1,0 +1,1 @@
+"""sales_org projections (being written)."""
