@@ -154,14 +154,16 @@ def _alive(pid: int | None, name: str, created: float | None = None) -> bool:
     if not pid:
         return False
     child = _CHILDREN.get(pid)
-    if child is not None and child.poll() is not None:
+    if child is not None:  # reaped only once all its threads (and sockets) are gone
+        if child.poll() is None:
+            return True
         del _CHILDREN[pid]
         return False
     try:
         proc = psutil.Process(pid)
         same = created is None or abs(proc.create_time() - created) < 1.0
         return same and proc.name().startswith(name) and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
+    except (psutil.Error, ValueError):
         return False
 
 
@@ -218,7 +220,8 @@ def _pgdata(settings: Settings) -> Path:
 
 def _postmaster_pid(pgdata: Path) -> int | None:
     try:
-        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        # a standalone backend (initdb) writes its pid negated
+        return abs(int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])) or None
     except (OSError, ValueError):
         return None
 

@@ -1,7 +1,8 @@
 """The batch write path: merged upserts into PostgreSQL, offsets in the same transaction.
 
-Each table gets one `INSERT ... ON CONFLICT DO UPDATE ... WHERE version is newer` per
-column set, sent with psycopg2's `execute_values` (many rows per statement). The
+Each table gets, per column set, one multi-row statement (psycopg2 `execute_values`):
+`INSERT ... ON CONFLICT DO UPDATE ... WHERE version is newer` for rows being created, or
+`UPDATE ... FROM (VALUES ...) WHERE version is newer` for patches of existing rows. The
 consumer offsets are written by the same transaction, so rows and position commit or
 roll back together: a crash can never leave one without the other.
 """
@@ -11,13 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extras import Json, execute_values
+from sqlalchemy.dialects import postgresql
 
 from domain.messages import Event
 from projectors.projection import Upsert, merge, rows_for
+from projectors.tables import TABLES
+from projectors.tables import VERSION_COLUMN as VERSION
 
 OFFSETS_TABLE = "crm_meta.projector_offsets"
 JSONB_COLUMNS = frozenset({"integration_data"})
@@ -56,15 +61,59 @@ def _write_table(cur: Any, table: str, upserts: Sequence[Upsert]) -> int:
             + [u.version]
             for u in group
         ]
-        all_cols = [*columns, "aggregate_version"]
-        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in all_cols if c not in key_cols)
-        sql = (
-            f'INSERT INTO "{table}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in all_cols)}) '
-            f"VALUES %s ON CONFLICT ({', '.join(key_cols)}) DO UPDATE SET {updates} "
-            f'WHERE "{table}".aggregate_version < EXCLUDED.aggregate_version'
-        )
-        execute_values(cur, sql, rows, page_size=2000)
+        all_cols = [*columns, VERSION]
+        if _required(table) <= set(columns):
+            sql, template = _upsert_sql(table, key_cols, all_cols), None
+        else:
+            sql, template = _update_sql(table, key_cols, all_cols)
+        execute_values(cur, sql, rows, template=template, page_size=2000)
     return len(upserts)
+
+
+def _upsert_sql(table: str, key_cols: list[str], all_cols: list[str]) -> str:
+    """A creating write: insert, or update an existing row with an older version."""
+    updates = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in all_cols if c not in key_cols)
+    return (
+        f"INSERT INTO {_q(table)} ({', '.join(map(_q, all_cols))}) VALUES %s "
+        f"ON CONFLICT ({', '.join(map(_q, key_cols))}) DO UPDATE SET {updates} "
+        f"WHERE {_q(table)}.{VERSION} < EXCLUDED.{VERSION}"
+    )
+
+
+def _update_sql(table: str, key_cols: list[str], all_cols: list[str]) -> tuple[str, str]:
+    """A patch of some columns: an UPDATE joined to typed VALUES.
+
+    Not an upsert: PostgreSQL checks NOT NULL on the proposed insert row before it looks
+    for a conflict, so a partial row cannot go through INSERT ... ON CONFLICT.
+    """
+    types = _column_types(table)
+    template = "(" + ", ".join(f"%s::{types[c]}" for c in all_cols) + ")"
+    sets = ", ".join(f"{_q(c)} = v.{_q(c)}" for c in all_cols if c not in key_cols)
+    match = " AND ".join(f"t.{_q(c)} = v.{_q(c)}" for c in key_cols)
+    sql = (
+        f"UPDATE {_q(table)} AS t SET {sets} "
+        f"FROM (VALUES %s) AS v ({', '.join(map(_q, all_cols))}) "
+        f"WHERE {match} AND t.{VERSION} < v.{VERSION}"
+    )
+    return sql, template
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+@cache
+def _required(table: str) -> frozenset[str]:
+    """Columns an inserted row must carry (NOT NULL without a server default)."""
+    return frozenset(
+        c.name for c in TABLES[table].columns if not c.nullable and c.server_default is None
+    )
+
+
+@cache
+def _column_types(table: str) -> dict[str, str]:
+    dialect = postgresql.dialect()
+    return {c.name: c.type.compile(dialect=dialect) for c in TABLES[table].columns}
 
 
 def load_offsets(conn: PgConnection, group: str) -> dict[tuple[str, int], int]:

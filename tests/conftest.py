@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import create_database, drop_database
+from support import create_database, drop_database, temp_home
 
 from crm import localstack
 from crm.config import load_settings
@@ -17,16 +17,15 @@ from crm.localstack import StackInfo
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
-    """The running stack, with CRM_HOME in a temporary directory for the session."""
-    env = pytest.MonkeyPatch()
-    env.setenv("CRM_HOME", str(tmp_path_factory.mktemp("crm_home")))
-    settings = load_settings()
-    try:
-        yield localstack.up(settings)
-    finally:
-        localstack.down(settings)
-        env.undo()
+def stack() -> Iterator[StackInfo]:
+    """The running stack, with CRM_HOME in a temporary directory (see `temp_home`)."""
+    with temp_home() as home, pytest.MonkeyPatch.context() as env:
+        env.setenv("CRM_HOME", str(home))
+        settings = load_settings()
+        try:
+            yield localstack.up(settings)
+        finally:
+            localstack.down(settings)
 
 
 @pytest.fixture

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+
+@contextlib.contextmanager
+def temp_home(prefix: str = "crm-test-") -> Iterator[Path]:
+    """A fresh CRM_HOME directory under the system temp dir, removed afterwards.
+
+    Not under pytest's tmp_path: as root the embedded PostgreSQL runs as a system user,
+    and every pytest start resets /tmp/pytest-of-root to mode 0700, which locks that user
+    out of its own data directory (initdb and restarts then fail at random when test
+    runs overlap).
+    """
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def create_database(server_url: str, prefix: str = "t") -> str:

@@ -12,7 +12,7 @@ import psutil
 import pytest
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
-from support import wait_until
+from support import temp_home, wait_until
 
 from crm import localstack
 from crm.config import Settings, load_settings
@@ -20,16 +20,17 @@ from crm.localstack import StackInfo
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings for a private CRM_HOME, embedded servers only; the stack is stopped after."""
-    monkeypatch.setenv("CRM_HOME", str(tmp_path / "crm"))
-    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CRM_KAFKA_BOOTSTRAP", raising=False)
-    settings = load_settings()
-    try:
-        yield settings
-    finally:
-        localstack.down(settings)
+    with temp_home() as home:
+        monkeypatch.setenv("CRM_HOME", str(home))
+        monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+        monkeypatch.delenv("CRM_KAFKA_BOOTSTRAP", raising=False)
+        settings = load_settings()
+        try:
+            yield settings
+        finally:
+            localstack.down(settings)
 
 
 def _dead(pid: int) -> bool:
