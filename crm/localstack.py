@@ -236,10 +236,11 @@ def _clear_dead_postmaster(pgdata: Path) -> None:
     while psutil.pid_exists(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     if psutil.pid_exists(pid):  # still a zombie, or the pid now belongs to someone else
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-        for lock in Path(lines[4] if len(lines) > 4 else pgdata).glob(".s.PGSQL.*.lock"):
-            lock.unlink(missing_ok=True)
-        (pgdata / "postmaster.pid").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+            for lock in Path(lines[4] if len(lines) > 4 else pgdata).glob(".s.PGSQL.*.lock"):
+                lock.unlink(missing_ok=True)
+            (pgdata / "postmaster.pid").unlink()
 
 
 def _ensure_postgres(settings: Settings, prev: dict[str, Any] | None) -> dict[str, Any]:
@@ -269,15 +270,10 @@ def _create_database(entry: dict[str, Any], log: Path) -> None:
     from psycopg2 import sql
 
     deadline = time.monotonic() + PG_START_TIMEOUT
+    params = {"host": entry["socket_dir"], "port": entry["port"], "connect_timeout": 5}
     while True:
         try:
-            conn = psycopg2.connect(
-                host=entry["socket_dir"],
-                port=entry["port"],
-                user="postgres",
-                dbname="postgres",
-                connect_timeout=5,
-            )
+            conn = psycopg2.connect(user="postgres", dbname="postgres", **params)
             break
         except psycopg2.OperationalError as exc:
             if time.monotonic() > deadline:
@@ -293,30 +289,18 @@ def _create_database(entry: dict[str, Any], log: Path) -> None:
 
 
 def _stop_postgres(pgdata: Path) -> None:
+    """`pg_ctl stop -m fast` as the server's owner; signals if that fails."""
     pid = _postmaster_pid(pgdata)
-    if not _alive(pid, "postgres"):
+    if pid is None or not _alive(pid, "postgres"):
         return
-    assert pid is not None
     owner = pwd.getpwuid(pgdata.stat().st_uid).pw_name if os.geteuid() == 0 else None
-    wait = str(int(STOP_TIMEOUT))
-    args = [_pg_bin("pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "-t", wait, "stop"]
-    try:
-        subprocess.run(
-            args,
-            user=owner,
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=STOP_TIMEOUT + 5,
-        )
+    pg_ctl = Path(_pg_lib().__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    args = [pg_ctl, "-D", pgdata, "-m", "fast", "-w", "-t", str(int(STOP_TIMEOUT)), "stop"]
+    try:  # pg_ctl refuses to run as root, hence the owner
+        subprocess.run(args, user=owner, check=True, capture_output=True, timeout=STOP_TIMEOUT + 5)
     except subprocess.SubprocessError:
         _stop_pid(pid, "postgres", None)
     _wait_dead(pid, "postgres", None, STOP_TIMEOUT)
-
-
-def _pg_bin(name: str) -> str:
-    return str(Path(_pg_lib().__file__).parent / "pginstall" / "bin" / name)
 
 
 # -- Tansu broker ------------------------------------------------------------------------
@@ -350,19 +334,10 @@ def _ensure_broker(settings: Settings, prev: dict[str, Any] | None) -> dict[str,
     port = prev["port"] if prev and _port_free(prev["port"]) else _free_port()
     while True:
         url = f"tcp://{_LOOPBACK}:{port}"
-        cmd = [
-            binary,
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ]
-        with log.open("ab") as out:
+        args = ["--listener-url", url, "--advertised-listener-url", url]
+        with log.open("ab") as out:  # own session: Ctrl-C in the caller's terminal spares it
             proc = subprocess.Popen(
-                cmd,
+                [binary, "broker", *args, "--storage-engine", "memory://tansu/"],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -372,11 +347,8 @@ def _ensure_broker(settings: Settings, prev: dict[str, Any] | None) -> dict[str,
         _CHILDREN[proc.pid] = proc
         while proc.poll() is None and time.monotonic() < deadline:
             if _broker_answers(port, 1.0) and proc.poll() is None:
-                return {
-                    "pid": proc.pid,
-                    "port": port,
-                    "created": psutil.Process(proc.pid).create_time(),
-                }
+                created = psutil.Process(proc.pid).create_time()
+                return {"pid": proc.pid, "port": port, "created": created}
             time.sleep(0.05)
         if proc.poll() is None:
             _stop_pid(proc.pid, "tansu", None)

@@ -1,1 +1,253 @@
-"""activities rules (being written)."""
+"""Activities and tasks: the sales team's calls, meetings and to-dos.
+
+Each row is its own aggregate ("activity", "task"); notes and customer interactions
+live in `domain.interactions`. `create_task` is the entry point other areas use
+(contract renewals, follow-ups).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from domain.core import Context, Rejected, evolves, handles
+from domain.messages import Command, Date, Doc, Event, Opt, Text, Timestamp
+
+ActivityType = Literal["call", "email", "meeting", "demo", "presentation", "site_visit"]
+ActivityRelation = Literal["lead", "account", "contact", "opportunity"]
+ActivityOutcome = Literal["successful", "follow_up_needed", "no_decision", "lost_interest"]
+TaskRelation = Literal["lead", "account", "opportunity", "case"]
+TaskType = Literal["follow_up", "send_quote", "schedule_demo", "contract_review"]
+TaskPriority = Literal["urgent", "high", "medium", "low"]
+
+
+class ActivityFields(BaseModel):
+    """What a logged activity carries (shared by the command and the event)."""
+
+    activity_type: ActivityType
+    related_to_type: ActivityRelation
+    related_to_id: str = Text(50, "Id of the lead/account/contact/opportunity")
+    lead_id: str | None = Opt(50)
+    account_id: str | None = Opt(50)
+    contact_id: str | None = Opt(50)
+    opportunity_id: str | None = Opt(50)
+    subject: str = Text(200)
+    description: str | None = Opt(description="Free text, stored verbatim")
+    activity_date: Timestamp = Doc("When it takes (or took) place")
+    duration_minutes: int = Field(default=30, ge=0, description="Minutes")
+    location: str | None = Opt(200)
+    activity_status: Literal["planned", "completed"] = "planned"
+    priority: Literal["high", "medium", "low"] = "medium"
+    attendees: list[str] | None = Opt(description="contact_ids")
+    assigned_to: str | None = Opt(50, "Sales rep")
+    reminder_enabled: bool = False
+    reminder_datetime: Timestamp | None = None
+    created_by: str | None = Opt(50)
+
+
+class LogActivity(Command, ActivityFields):
+    """Record a planned or completed call, email, meeting, demo, ... ."""
+
+    AGGREGATE = "activity"
+
+
+class ActivityLogged(Event, ActivityFields):
+    """An activity was recorded."""
+
+    AGGREGATE = "activity"
+
+    activity_number: str = Text(50, "ACT-000001")
+
+
+class CompleteActivity(Command):
+    """Mark a planned activity done, with its outcome."""
+
+    AGGREGATE = "activity"
+
+    outcome: ActivityOutcome | None = None
+    outcome_notes: str | None = Opt(description="Free text, stored verbatim")
+    duration_minutes: int | None = Field(default=None, ge=0, description="Actual minutes")
+    follow_up_required: bool = False
+    follow_up_date: Date | None = None
+
+
+class ActivityCompleted(Event):
+    """A planned activity took place."""
+
+    AGGREGATE = "activity"
+
+    outcome: ActivityOutcome | None = None
+    outcome_notes: str | None = Opt()
+    duration_minutes: int | None = Opt()
+    follow_up_required: bool = False
+    follow_up_date: Date | None = None
+    follow_up_task_id: str | None = Opt(50, "Task created for the follow-up")
+
+
+class TaskFields(BaseModel):
+    """What a task carries (shared by the command and the event)."""
+
+    subject: str = Text(200)
+    description: str | None = Opt(description="Free text, stored verbatim")
+    related_to_type: TaskRelation | None = None
+    related_to_id: str | None = Opt(50)
+    task_type: TaskType = "follow_up"
+    priority: TaskPriority = "medium"
+    due_date: Date = Doc("Due date")
+    assigned_to: str | None = Opt(50, "Sales rep")
+    reminder_enabled: bool = True
+    reminder_date: Date | None = None
+    created_by: str | None = Opt(50)
+
+
+class CreateTask(Command, TaskFields):
+    """Ask for a new to-do."""
+
+    AGGREGATE = "task"
+
+
+class TaskCreated(Event, TaskFields):
+    """A task was created (by a person or by a rule such as a renewal alert)."""
+
+    AGGREGATE = "task"
+
+    task_number: str = Text(50, "TSK-000001")
+
+
+class CompleteTask(Command):
+    """Mark a task done."""
+
+    AGGREGATE = "task"
+
+    completion_notes: str | None = Opt(description="Free text, stored verbatim")
+
+
+class TaskCompleted(Event):
+    """A task was done."""
+
+    AGGREGATE = "task"
+
+    completed_date: Date
+    completion_notes: str | None = Opt()
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the rules need to know about an activity."""
+
+    activity_id: str
+    related_to_type: str
+    related_to_id: str
+    account_id: str | None
+    assigned_to: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """What the rules need to know about a task."""
+
+    task_id: str
+    status: str
+    due_date: date
+
+
+def create_task(
+    ctx: Context, task_id: str, *, subject: str, due_date: date, related_to_type: str,
+    related_to_id: str, task_type: str = "follow_up", priority: str = "medium",
+    assigned_to: str | None = None, description: str | None = None,
+) -> None:
+    """Emit TaskCreated (TSK-000001 numbers, reminder the day before it is due).
+
+    Raises `Rejected` when the id is taken or a value is outside the tasks table's enums.
+    """
+    if ctx.get("task", task_id) is not None:
+        raise Rejected(f"task {task_id} already exists")
+    try:
+        ctx.emit(TaskCreated, task_id, task_number=ctx.next_number("TSK"), subject=subject[:200],
+                 description=description, related_to_type=related_to_type,
+                 related_to_id=related_to_id, task_type=task_type, priority=priority,
+                 due_date=due_date, assigned_to=assigned_to, reminder_enabled=True,
+                 reminder_date=due_date - timedelta(days=1), created_by="system")
+    except ValidationError as error:
+        raise Rejected(f"task {task_id}: {error.errors()[0]['msg']}") from None
+
+
+@handles(LogActivity)
+def log_activity(ctx: Context, cmd: LogActivity) -> None:
+    """Record an activity; the typed FK column of its relation is filled from related_to."""
+    if ctx.get("activity", cmd.aggregate_id) is not None:
+        raise Rejected(f"activity {cmd.aggregate_id} already exists")
+    fields = cmd.payload()
+    column = f"{cmd.related_to_type}_id"
+    fields[column] = fields[column] or cmd.related_to_id
+    ctx.emit(ActivityLogged, cmd.aggregate_id, activity_number=ctx.next_number("ACT"), **fields)
+
+
+@handles(CompleteActivity)
+def complete_activity(ctx: Context, cmd: CompleteActivity) -> None:
+    """Complete a planned activity; a follow-up date creates a follow-up task."""
+    activity: Activity | None = ctx.get("activity", cmd.aggregate_id)
+    if activity is None:
+        raise Rejected(f"activity {cmd.aggregate_id} does not exist")
+    if activity.status != "planned":
+        raise Rejected(f"activity {cmd.aggregate_id} is {activity.status}, not planned")
+    task_id = None
+    if cmd.follow_up_required and cmd.follow_up_date is not None:
+        task_id = ctx.new_id("TSK", "follow-up")
+    ctx.emit(ActivityCompleted, cmd.aggregate_id, **cmd.payload(), follow_up_task_id=task_id)
+    if task_id is not None and cmd.follow_up_date is not None:
+        # Tasks relate to leads, accounts, opportunities (not contacts): fall back to the account.
+        kind, target = activity.related_to_type, activity.related_to_id
+        if kind == "contact":
+            kind, target = "account", activity.account_id or ""
+        create_task(ctx, task_id, subject=f"Follow up: {cmd.aggregate_id}",
+                    due_date=cmd.follow_up_date, related_to_type=kind, related_to_id=target,
+                    assigned_to=activity.assigned_to)
+
+
+@handles(CreateTask)
+def create_task_command(ctx: Context, cmd: CreateTask) -> None:
+    """Create a task asked for by a person."""
+    if ctx.get("task", cmd.aggregate_id) is not None:
+        raise Rejected(f"task {cmd.aggregate_id} already exists")
+    fields = cmd.payload()
+    if fields["reminder_date"] is None and cmd.reminder_enabled:
+        fields["reminder_date"] = cmd.due_date - timedelta(days=1)
+    ctx.emit(TaskCreated, cmd.aggregate_id, task_number=ctx.next_number("TSK"), **fields)
+
+
+@handles(CompleteTask)
+def complete_task(ctx: Context, cmd: CompleteTask) -> None:
+    """Complete an open task; a completed one is refused."""
+    task: Task | None = ctx.get("task", cmd.aggregate_id)
+    if task is None:
+        raise Rejected(f"task {cmd.aggregate_id} does not exist")
+    if task.status in ("completed", "cancelled"):
+        raise Rejected(f"task {cmd.aggregate_id} is already {task.status}")
+    ctx.emit(TaskCompleted, cmd.aggregate_id, completed_date=ctx.now.date(),
+             completion_notes=cmd.completion_notes)
+
+
+@evolves(ActivityLogged)
+def _activity_logged(_: Activity | None, e: ActivityLogged) -> Activity:
+    return Activity(e.aggregate_id, e.related_to_type, e.related_to_id, e.account_id,
+                    e.assigned_to, e.activity_status)
+
+
+@evolves(ActivityCompleted)
+def _activity_completed(activity: Activity, _: ActivityCompleted) -> Activity:
+    return replace(activity, status="completed")
+
+
+@evolves(TaskCreated)
+def _task_created(_: Task | None, e: TaskCreated) -> Task:
+    return Task(e.aggregate_id, "not_started", e.due_date)
+
+
+@evolves(TaskCompleted)
+def _task_completed(task: Task, _: TaskCompleted) -> Task:
+    return replace(task, status="completed")

@@ -56,6 +56,7 @@ class Projector:
         self.codec = codec or AvroCodec()
         self.batch_size = batch_size
         self.stats = ProjectorStats()
+        self._subscribed = False
         self._on_dead_letter = on_dead_letter or self.stats.dead_letters.append
         self._consumer = Consumer(
             {
@@ -70,9 +71,19 @@ class Projector:
             }
         )
 
+    def start(self) -> None:
+        """Subscribe (once); partitions are positioned from PostgreSQL on assignment."""
+        if not self._subscribed:
+            self._consumer.subscribe(self.topics, on_assign=self._on_assign)
+            self._subscribed = True
+
+    def close(self) -> None:
+        """Leave the consumer group."""
+        self._consumer.close()
+
     def run(self, should_stop: Callable[[], bool], idle_timeout: float | None = None) -> None:
         """Project until `should_stop()` or `idle_timeout` seconds pass with nothing new."""
-        self._consumer.subscribe(self.topics, on_assign=self._on_assign)
+        self.start()
         last_data = time.monotonic()
         try:
             while not should_stop():
@@ -85,6 +96,7 @@ class Projector:
 
     def poll_once(self, timeout: float = 0.2) -> int:
         """Consume and project one batch; returns the number of events applied."""
+        self.start()
         msgs = self._consumer.consume(num_messages=self.batch_size, timeout=timeout)
         if not msgs:
             return 0

@@ -67,8 +67,9 @@ def test_status_without_a_stack_is_none(settings: Settings) -> None:
 
 
 def test_to_dict_masks_the_password() -> None:
-    info = StackInfo("postgresql+psycopg2://crm:s3cret@db:5432/crm", "k:9092", False, False,
-                     None, None)
+    info = StackInfo(
+        "postgresql+psycopg2://crm:s3cret@db:5432/crm", "k:9092", False, False, None, None
+    )
     assert "s3cret" not in json.dumps(info.to_dict())
     assert "s3cret" not in repr(info)
     assert info.to_dict()["database_url"] == "postgresql+psycopg2://crm:***@db:5432/crm"
@@ -188,9 +189,11 @@ def test_fresh_db_url_is_an_empty_private_database(fresh_db_url: str, stack: Sta
     engine = sa.create_engine(fresh_db_url)
     try:
         with engine.connect() as conn:
-            tables = conn.execute(sa.text(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-            )).scalar_one()
+            tables = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            ).scalar_one()
     finally:
         engine.dispose()
     assert tables == 0
