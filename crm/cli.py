@@ -115,5 +115,63 @@ def sql(query: Annotated[str, typer.Argument(help="A read-only SQL query")]) -> 
     print_rows(console, columns, rows)
 
 
+REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",
+                "forecast-accuracy", "campaign-roi", "case-sla")
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help=f"all, or one of: {', '.join(REPORT_NAMES)}")],
+) -> None:
+    """Run the seed's analyst queries exactly as written and print the results."""
+    from crm.bootstrap import bootstrap
+    from crm.reporting import print_rows, read_only_query
+    from projectors.seed_queries import SEED_QUERIES
+
+    names = list(SEED_QUERIES) if name == "all" else [name]
+    unknown = [n for n in names if n not in SEED_QUERIES]
+    if unknown:
+        raise typer.BadParameter(f"unknown report {unknown[0]!r}; choose all or "
+                                 f"{', '.join(SEED_QUERIES)}")
+    engine = bootstrap().engine
+    for each in names:
+        columns, rows = read_only_query(engine, SEED_QUERIES[each])
+        print_rows(console, columns, rows, title=each)
+
+
+@app.command()
+def checksum(
+    per_table: Annotated[bool, typer.Option("--tables", help="Also one digest per table")] = False,
+) -> None:
+    """One order-independent digest of the 25 read tables (equal after a rebuild)."""
+    from crm.bootstrap import bootstrap
+    from projectors.db import table_counts, table_digest, table_digests
+
+    engine = bootstrap().engine
+    if per_table:
+        counts = table_counts(engine)
+        table = Table("table", "rows", "digest")
+        for name, digest in table_digests(engine).items():
+            table.add_row(name, str(counts[name]), digest)
+        console.print(table)
+    print(table_digest(engine))
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the 25 read tables from the log (built aside, then swapped in at once)."""
+    from rich.progress import Progress
+
+    from crm.bootstrap import bootstrap
+    from projectors.rebuild import rebuild as rebuild_tables
+
+    services = bootstrap()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("replaying the event log", total=None)
+        events = rebuild_tables(services.database_url, services.bootstrap, services.kafka_extra,
+                                progress=lambda n: progress.update(task, completed=n))
+    console.print(f"[green]rebuilt[/] 25 tables from {events} events")
+
+
 if __name__ == "__main__":
     app()

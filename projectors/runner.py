@@ -24,6 +24,9 @@ from projectors.writer import apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
 GROUP = "crm-projector"
+# Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
+# exclusively to swap tables, so no batch can land in a table being swapped out.
+PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Projector:
         batch_size: int = 5000,
         extra: dict[str, Any] | None = None,
         on_dead_letter: Callable[[DeadLetter], None] | None = None,
+        take_lock: bool = True,
     ) -> None:
         self.engine = engine
         self.group = group
@@ -57,6 +61,8 @@ class Projector:
         self.batch_size = batch_size
         self.stats = ProjectorStats()
         self._subscribed = False
+        self._take_lock = take_lock
+        self.positions: dict[tuple[str, int], int] = {}
         self._on_dead_letter = on_dead_letter or self.stats.dead_letters.append
         self._consumer = Consumer(
             {
@@ -122,6 +128,9 @@ class Projector:
                 )
         raw = self.engine.raw_connection()
         try:
+            if self._take_lock:
+                with raw.driver_connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
             rows = apply_events(raw.driver_connection, events)
             save_offsets(raw.driver_connection, self.group, offsets)
             raw.commit()
@@ -130,6 +139,7 @@ class Projector:
             raise
         finally:
             raw.close()
+        self.positions.update(offsets)
         self.stats.events += len(events)
         self.stats.rows += rows
         self.stats.batches += 1
@@ -143,4 +153,28 @@ class Projector:
             raw.close()
         for tp in partitions:
             tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
+            self.positions[(tp.topic, tp.partition)] = max(tp.offset, 0)
         consumer.assign(partitions)
+
+    def end_offsets(self) -> dict[tuple[str, int], int]:
+        """The current end of every partition of the subscribed topics."""
+        metadata = self._consumer.list_topics(timeout=30)
+        ends = {}
+        for topic in self.topics:
+            for partition in metadata.topics[topic].partitions:
+                _, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=30)
+                ends[(topic, partition)] = high
+        return ends
+
+    def catch_up(self, timeout: float = 600.0,
+                 progress: Callable[[int], None] | None = None) -> None:
+        """Project until every partition reaches the end it had when this was called."""
+        ends = self.end_offsets()
+        deadline = time.monotonic() + timeout
+        self.start()
+        while any(self.positions.get(tp, -1) < end for tp, end in ends.items() if end > 0):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"projector did not reach the end of the log in {timeout}s")
+            if self.poll_once(timeout=0.2) and progress is not None:
+                progress(self.stats.events)
