@@ -17,6 +17,7 @@ from confluent_kafka import Message as KafkaMessage
 from domain.messages import Message
 from events.codec import AvroCodec
 from events.topics import topic_for
+from producers.partitioner import partition_for
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def producer_config(bootstrap: str, extra: dict[str, Any] | None = None) -> dict
         "batch.num.messages": 10000,
         "queue.buffering.max.messages": 500000,
         "message.timeout.ms": 120000,
+        "partitioner": "murmur2_random",  # Java/aiokafka-compatible placement of keys
     }
     conf.update(extra or {})
     return conf
@@ -59,15 +61,16 @@ class MessageProducer:
 
     def send(self, message: Message, topic: str | None = None) -> None:
         """Queue one message (to its topic from the topic map unless given)."""
-        self.send_raw(topic or topic_for(message), message.aggregate_id,
-                      self._codec.encode(message))
+        topic = topic or topic_for(message)
+        self.send_raw(topic, message.aggregate_id, self._codec.encode(message),
+                      partition=partition_for(topic, message.aggregate_id))
 
     def send_raw(self, topic: str, key: str | None, value: bytes,
-                 headers: dict[str, bytes] | None = None) -> None:
+                 headers: dict[str, bytes] | None = None, partition: int = -1) -> None:
         """Queue already-encoded bytes; waits for queue space instead of failing."""
         while True:
             try:
-                self._producer.produce(topic, value, key, headers=headers,
+                self._producer.produce(topic, value, key, partition=partition, headers=headers,
                                        on_delivery=self._on_delivery)
                 break
             except BufferError:

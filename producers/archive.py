@@ -1,0 +1,135 @@
+"""The local log archive: every topic partition mirrored to an Avro container file.
+
+The embedded broker keeps nothing on disk (design.md principle 6), so in local mode the
+archive is the durable copy of the log. `Archiver.catch_up()` appends what is new in each
+partition (the file's record count is its next offset); `restore()` produces the records
+back into an empty broker partition by partition, in order, so every record gets its
+original offset again and the projectors' stored positions stay valid.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fastavro
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from events.topics import TOPICS
+
+RECORD = fastavro.parse_schema({
+    "type": "record", "name": "ArchivedRecord", "namespace": "genims.crm.archive",
+    "fields": [
+        {"name": "offset", "type": "long"},
+        {"name": "key", "type": ["null", "bytes"], "default": None},
+        {"name": "value", "type": "bytes"},
+        {"name": "timestamp_ms", "type": "long"},
+        {"name": "headers", "type": {"type": "map", "values": "bytes"}, "default": {}},
+    ],
+})
+
+
+def _path(root: Path, topic: str, partition: int) -> Path:
+    return root / topic / f"{partition:04d}.avro"
+
+
+def read_partition(root: Path, topic: str, partition: int) -> Iterator[dict[str, Any]]:
+    """The archived records of one partition, in offset order."""
+    path = _path(root, topic, partition)
+    if not path.exists():
+        return
+    with path.open("rb") as fh:
+        yield from fastavro.reader(fh)
+
+
+def archived_counts(root: Path) -> dict[tuple[str, int], int]:
+    """Records archived per (topic, partition)."""
+    counts = {}
+    for spec in TOPICS:
+        for partition in range(spec.partitions):
+            path = _path(root, spec.name, partition)
+            if path.exists():
+                with path.open("rb") as fh:
+                    counts[(spec.name, partition)] = sum(
+                        block.num_records for block in fastavro.block_reader(fh))
+    return counts
+
+
+class Archiver:
+    """Append new records of every topic partition to the archive."""
+
+    def __init__(self, root: Path, bootstrap: str, extra: dict[str, Any] | None = None):
+        self.root = root
+        self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "crm-archiver",
+                                   "enable.auto.commit": False, **(extra or {})})
+
+    def close(self) -> None:
+        """Release the consumer."""
+        self._consumer.close()
+
+    def catch_up(self) -> int:
+        """Archive everything up to the current end of each partition; returns records added."""
+        counts = archived_counts(self.root)
+        added = 0
+        for spec in TOPICS:
+            for partition in range(spec.partitions):
+                start = counts.get((spec.name, partition), 0)
+                _, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(spec.name, partition), timeout=30)
+                if high > start:
+                    added += self._append(spec.name, partition, start, high)
+        return added
+
+    def _append(self, topic: str, partition: int, start: int, end: int) -> int:
+        self._consumer.assign([TopicPartition(topic, partition, start)])
+        records: list[dict[str, Any]] = []
+        while start + len(records) < end:
+            for msg in self._consumer.consume(num_messages=10000, timeout=1.0):
+                if msg.error():
+                    continue
+                if msg.offset() != start + len(records):
+                    raise RuntimeError(f"{topic}/{partition}: expected offset "
+                                       f"{start + len(records)}, got {msg.offset()}")
+                records.append({"offset": msg.offset(), "key": msg.key(), "value": msg.value(),
+                                "timestamp_ms": msg.timestamp()[1],
+                                "headers": dict(msg.headers() or [])})
+        path = _path(self.root, topic, partition)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "a+b" if path.exists() else "wb"
+        with path.open(mode) as fh:
+            fastavro.writer(fh, RECORD, records, codec="deflate")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return len(records)
+
+
+def restore(root: Path, bootstrap: str, extra: dict[str, Any] | None = None) -> int:
+    """Produce the archive into empty topics, each record to its original partition."""
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                         "linger.ms": 5, **(extra or {})})
+    failures: list[str] = []
+    restored = 0
+
+    def report(err: Any, msg: Any) -> None:
+        if err is not None:
+            failures.append(str(err))
+
+    for spec in TOPICS:
+        for partition in range(spec.partitions):
+            for record in read_partition(root, spec.name, partition):
+                while True:
+                    try:
+                        producer.produce(spec.name, record["value"], record["key"],
+                                         partition=partition, on_delivery=report,
+                                         headers=list(record["headers"].items()) or None,
+                                         timestamp=record["timestamp_ms"])
+                        break
+                    except BufferError:
+                        producer.poll(0.05)
+                producer.poll(0)
+                restored += 1
+    if producer.flush(120) or failures:
+        raise RuntimeError(f"archive restore incomplete: {failures[:3]}")
+    return restored
