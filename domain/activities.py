@@ -195,18 +195,16 @@ def complete_activity(ctx: Context, cmd: CompleteActivity) -> None:
         raise Rejected(f"activity {cmd.aggregate_id} does not exist")
     if activity.status != "planned":
         raise Rejected(f"activity {cmd.aggregate_id} is {activity.status}, not planned")
-    task_id = None
-    if cmd.follow_up_required and cmd.follow_up_date is not None:
-        task_id = ctx.new_id("TSK", "follow-up")
+    # Tasks relate to leads, accounts, opportunities (not contacts): fall back to the account.
+    kind, target = activity.related_to_type, activity.related_to_id
+    if kind == "contact":
+        kind, target = "account", activity.account_id
+    due = cmd.follow_up_date if cmd.follow_up_required else None
+    task_id = ctx.new_id("TSK", "follow-up") if due is not None and target else None
     ctx.emit(ActivityCompleted, cmd.aggregate_id, **cmd.payload(), follow_up_task_id=task_id)
-    if task_id is not None and cmd.follow_up_date is not None:
-        # Tasks relate to leads, accounts, opportunities (not contacts): fall back to the account.
-        kind, target = activity.related_to_type, activity.related_to_id
-        if kind == "contact":
-            kind, target = "account", activity.account_id or ""
-        create_task(ctx, task_id, subject=f"Follow up: {cmd.aggregate_id}",
-                    due_date=cmd.follow_up_date, related_to_type=kind, related_to_id=target,
-                    assigned_to=activity.assigned_to)
+    if task_id is not None and due is not None and target:
+        create_task(ctx, task_id, subject=f"Follow up: {cmd.aggregate_id}", due_date=due,
+                    related_to_type=kind, related_to_id=target, assigned_to=activity.assigned_to)
 
 
 @handles(CreateTask)

@@ -1,1 +1,285 @@
-"""cases rules (being written)."""
+"""Support cases: messages, the case entity and the commands people send.
+
+The commands' rules, SLA deadlines, escalation and the pending/resolved timers are in
+`domain.case_lifecycle`.
+Statuses: new -> in_progress (first response) -> pending_customer <-> in_progress ->
+resolved -> closed; `escalated` after an SLA breach. A case is *open* until resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.core import evolves
+from domain.messages import Command, Doc, Event, Opt, Text, Timestamp
+
+CaseType = Literal["question", "problem", "feature_request", "complaint"]
+CaseCategory = Literal["technical", "billing", "delivery", "quality", "other"]
+Priority = Literal["critical", "high", "medium", "low"]
+CaseStatus = Literal["new", "in_progress", "escalated", "pending_customer", "resolved", "closed"]
+Breach = Literal["response", "resolution"]
+OPEN_STATUSES = frozenset({"new", "in_progress", "escalated", "pending_customer"})
+
+
+class CaseFields(BaseModel):
+    """What a customer reports (shared by the command and the event)."""
+
+    account_id: str = Text(50)
+    contact_id: str | None = Opt(50)
+    subject: str = Text(200)
+    description: str = Field(description="Free text, stored verbatim")
+    case_type: CaseType | None = None
+    case_category: CaseCategory | None = None
+    priority: Priority = "medium"
+    related_product: str | None = Opt(200)
+    related_order_id: str | None = Opt(50)
+    created_by: str | None = Opt(50)
+
+
+class OpenCase(Command, CaseFields):
+    """A customer reports a question, problem, complaint or feature request."""
+
+    AGGREGATE = "case"
+
+
+class CaseOpened(Event, CaseFields):
+    """A case was opened with its SLA deadlines and first assignment."""
+
+    AGGREGATE = "case"
+
+    case_number: str = Text(50, "CASE-000001")
+    sla_response_hours: int
+    sla_resolution_hours: int
+    response_due_date: Timestamp
+    resolution_due_date: Timestamp
+    assigned_to: str | None = Opt(50, "Support rep (round-robin)")
+    assigned_team: str | None = Opt(50, "Team by case category")
+
+
+class AssignCase(Command):
+    """Give the case to a support rep and/or team."""
+
+    AGGREGATE = "case"
+
+    assigned_to: str | None = Opt(50)
+    assigned_team: str | None = Opt(50)
+
+
+class CaseAssigned(Event):
+    """The case's owner changed."""
+
+    AGGREGATE = "case"
+
+    assigned_to: str | None = Opt(50)
+    assigned_team: str | None = Opt(50)
+
+
+class RespondToCase(Command):
+    """Support answered the customer for the first time."""
+
+    AGGREGATE = "case"
+
+
+class CaseResponded(Event):
+    """The first response was given."""
+
+    AGGREGATE = "case"
+
+    first_response_date: Timestamp
+    case_status: CaseStatus
+
+
+class CommentOnCase(Command):
+    """Add a comment to the case's discussion."""
+
+    AGGREGATE = "case"
+
+    comment_text: str = Field(min_length=1, description="Free text, stored verbatim")
+    is_public: bool = Field(default=True, description="Visible to the customer")
+    created_by: str | None = Opt(50)
+
+
+class CaseCommented(Event):
+    """A comment was added (a case_comments row)."""
+
+    AGGREGATE = "case"
+
+    comment_id: str = Text(50)
+    comment_text: str = Field(description="Verbatim")
+    is_public: bool = True
+    created_by: str | None = Opt(50)
+
+
+class CaseSlaViolated(Event):
+    """A response or resolution deadline passed without the response or resolution."""
+
+    AGGREGATE = "case"
+
+    breach: Breach
+    due_date: Timestamp = Doc("The deadline that was missed")
+
+
+class CaseEscalated(Event):
+    """An SLA breach escalated the case to a manager."""
+
+    AGGREGATE = "case"
+
+    escalated_to: str | None = Opt(50, "Manager (none when no manager is known)")
+    escalated_at: Timestamp
+    case_status: CaseStatus
+    breach: Breach
+
+
+class SetCasePendingCustomer(Command):
+    """Support waits for the customer (information, confirmation)."""
+
+    AGGREGATE = "case"
+
+
+class CaseMarkedPendingCustomer(Event):
+    """The case waits for the customer; it auto-resolves if no reply comes."""
+
+    AGGREGATE = "case"
+
+    pending_since: Timestamp
+
+
+class CustomerRepliedToCase(Command):
+    """The customer answered a case that was waiting for them."""
+
+    AGGREGATE = "case"
+
+
+class CaseCustomerReplied(Event):
+    """The customer replied; the case is worked on again."""
+
+    AGGREGATE = "case"
+
+    case_status: CaseStatus
+
+
+class ResolveCase(Command):
+    """Support solved the case."""
+
+    AGGREGATE = "case"
+
+    resolution: str = Field(min_length=1, description="Free text, stored verbatim")
+    root_cause: str | None = Opt(200)
+
+
+class CaseResolved(Event):
+    """The case was resolved (by support, or automatically after no customer reply)."""
+
+    AGGREGATE = "case"
+
+    resolution: str = Field(description="Verbatim")
+    root_cause: str | None = Opt(200)
+    resolved_date: Timestamp
+    auto_resolved: bool = False
+
+
+class CloseCase(Command):
+    """Close the case for good."""
+
+    AGGREGATE = "case"
+
+
+class CaseClosed(Event):
+    """The case was closed."""
+
+    AGGREGATE = "case"
+
+    closed_date: Timestamp
+
+
+class RateCaseSatisfaction(Command):
+    """The customer rated a resolved or closed case (CSAT)."""
+
+    AGGREGATE = "case"
+
+    satisfaction_rating: int = Doc("CSAT 1-5", ge=1, le=5)
+    customer_feedback: str | None = Opt(description="Free text, stored verbatim")
+
+
+class CaseSatisfactionRated(Event):
+    """The customer's CSAT rating."""
+
+    AGGREGATE = "case"
+
+    satisfaction_rating: int = Doc("CSAT 1-5", ge=1, le=5)
+    customer_feedback: str | None = Opt()
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the case rules need to know."""
+
+    case_id: str
+    case_number: str
+    account_id: str
+    priority: str
+    status: str
+    response_due: datetime
+    resolution_due: datetime
+    assigned_to: str | None = None
+    assigned_team: str | None = None
+    first_response_at: datetime | None = None
+    pending_since: datetime | None = None
+    resolved_at: datetime | None = None
+    breaches: frozenset[str] = frozenset()
+    escalated: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet resolved or closed."""
+        return self.status in OPEN_STATUSES
+
+
+@evolves(CaseOpened)
+def _opened(_: Case | None, e: CaseOpened) -> Case:
+    return Case(e.aggregate_id, e.case_number, e.account_id, e.priority, "new",
+                e.response_due_date, e.resolution_due_date, e.assigned_to, e.assigned_team)
+
+
+@evolves(CaseAssigned)
+def _assigned(case: Case, e: CaseAssigned) -> Case:
+    return replace(case, assigned_to=e.assigned_to, assigned_team=e.assigned_team)
+
+
+@evolves(CaseResponded)
+def _responded(case: Case, e: CaseResponded) -> Case:
+    return replace(case, first_response_at=e.first_response_date, status=e.case_status)
+
+
+@evolves(CaseSlaViolated)
+def _violated(case: Case, e: CaseSlaViolated) -> Case:
+    return replace(case, breaches=case.breaches | {e.breach})
+
+
+@evolves(CaseEscalated)
+def _escalated(case: Case, e: CaseEscalated) -> Case:
+    return replace(case, escalated=True, status=e.case_status)
+
+
+@evolves(CaseMarkedPendingCustomer)
+def _pending(case: Case, e: CaseMarkedPendingCustomer) -> Case:
+    return replace(case, status="pending_customer", pending_since=e.pending_since)
+
+
+@evolves(CaseCustomerReplied)
+def _replied(case: Case, e: CaseCustomerReplied) -> Case:
+    return replace(case, status=e.case_status, pending_since=None)
+
+
+@evolves(CaseResolved)
+def _resolved(case: Case, e: CaseResolved) -> Case:
+    return replace(case, status="resolved", resolved_at=e.resolved_date, pending_since=None)
+
+
+@evolves(CaseClosed)
+def _closed(case: Case, _: CaseClosed) -> Case:
+    return replace(case, status="closed")

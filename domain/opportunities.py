@@ -1,1 +1,398 @@
-"""opportunities rules (being written)."""
+"""Opportunities: creation, product lines, amount/close-date changes and competitors.
+
+Stage moves and closing live in `domain.opportunity_stages`; the pure rules every stage
+decision uses (probability and forecast category per stage, weighted revenue) live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from domain.core import Context, Rejected, evolves, handles
+from domain.messages import (
+    Command,
+    Date,
+    Doc,
+    Event,
+    Money,
+    Opt,
+    Percent,
+    Quantity,
+    Text,
+    UnitPrice,
+    money,
+)
+from domain.rules_config import OpportunityRules
+
+OpportunityType = Literal["new_business", "existing_customer", "renewal", "upsell"]
+Stage = Literal["prospecting", "qualification", "needs_analysis", "proposal", "negotiation",
+                "closed_won", "closed_lost"]
+ForecastCategory = Literal["pipeline", "best_case", "commit", "closed"]
+CompetitivePosition = Literal["leading", "competitive", "behind"]
+
+OPEN_STAGES: tuple[str, ...] = ("prospecting", "qualification", "needs_analysis", "proposal",
+                                "negotiation")
+CLOSED_STAGES: tuple[str, ...] = ("closed_won", "closed_lost")
+
+
+# ---------------------------------------------------------------------------- pure rules
+
+def stage_probability(stage: str, rules: OpportunityRules) -> int:
+    """Win probability (0-100) of a stage, from the configured table."""
+    return rules.stage_probability[stage]
+
+
+def forecast_category_for(probability: int, rules: OpportunityRules) -> str:
+    """pipeline 0-25, best_case 26-75, commit 76-99, closed 100 (bands from the rules)."""
+    if probability <= rules.pipeline_max:
+        return "pipeline"
+    if probability <= rules.best_case_max:
+        return "best_case"
+    return "commit" if probability <= rules.commit_max else "closed"
+
+
+def stage_forecast_category(stage: str, rules: OpportunityRules) -> str:
+    """Forecast category of a stage; a lost deal is 'closed' (out of every open bucket)."""
+    if stage == "closed_lost":
+        return "closed"
+    return forecast_category_for(stage_probability(stage, rules), rules)
+
+
+def expected_revenue(amount: Decimal, probability: int) -> Decimal:
+    """Amount weighted by probability, rounded half-up to paise."""
+    return money(amount * probability / 100)
+
+
+def price_line(quantity: Decimal, list_price: Decimal, discount_pct: Decimal
+               ) -> tuple[Decimal, Decimal]:
+    """(unit price after discount at 4 places, line total at 2 places)."""
+    unit = money(list_price * (100 - discount_pct) / 100, 4)
+    return unit, money(quantity * unit)
+
+
+# ---------------------------------------------------------------------------- messages
+
+class OpportunityFields(BaseModel):
+    """The facts an opportunity is opened with (shared by the command and the event)."""
+
+    opportunity_name: str = Text(200, "What is being sold to whom")
+    account_id: str = Text(50, "Account the deal is with")
+    primary_contact_id: str | None = Opt(50)
+    lead_source: str | None = Opt(50)
+    source_lead_id: str | None = Opt(50, "Lead this was converted from")
+    source_campaign_id: str | None = Opt(50, "Campaign credited with the deal")
+    opportunity_type: OpportunityType = "new_business"
+    product_category: str | None = Opt(100)
+    amount: Money = Doc("Deal value, INR", ge=0)
+    close_date: Date = Doc("Expected close date")
+    opportunity_owner: str | None = Opt(50, "Sales rep who owns the deal")
+    created_by: str | None = Opt(50)
+
+
+class OpenOpportunity(Command, OpportunityFields):
+    """Open a new opportunity (outside lead conversion, e.g. an upsell)."""
+
+    AGGREGATE = "opportunity"
+
+
+class OpportunityCreated(Event, OpportunityFields):
+    """A new opportunity in stage prospecting; also its first stage-history row."""
+
+    AGGREGATE = "opportunity"
+
+    opportunity_number: str = Text(50, "OPP-000001")
+    stage: Stage = "prospecting"
+    probability_pct: int = Doc("0-100", ge=0, le=100)
+    forecast_category: ForecastCategory
+    expected_revenue: Money = Doc("amount * probability / 100")
+    history_id: str = Text(50, "Id of the first opportunity_stage_history row")
+
+
+class ProductLineFields(BaseModel):
+    """A product line as the sales rep enters it."""
+
+    material_id: str | None = Opt(50, "Material (ERP master data)")
+    product_name: str = Text(200)
+    product_description: str | None = Opt()
+    quantity: Quantity = Doc("Quantity", gt=0)
+    unit_of_measure: str | None = Opt(20)
+    list_price: UnitPrice = Doc("List price per unit, INR", ge=0)
+    discount_pct: Percent = Field(default=Decimal("0"), ge=0, le=100)
+    required_date: Date | None = None
+
+
+class AddOpportunityProduct(Command, ProductLineFields):
+    """Add a product line to an open opportunity."""
+
+    AGGREGATE = "opportunity"
+
+
+class OpportunityProductAdded(Event, ProductLineFields):
+    """A product line was added; the deal amount now follows the sum of line totals."""
+
+    AGGREGATE = "opportunity"
+
+    opp_product_id: str = Text(50)
+    line_number: int = Doc("1, 2, ...", ge=1)
+    unit_price: UnitPrice = Doc("After discount")
+    line_total: Money = Doc("quantity * unit_price")
+    amount: Money = Doc("New deal amount")
+    expected_revenue: Money = Doc("New weighted amount")
+
+
+class ChangeOpportunityTerms(Command):
+    """Change the amount and/or the expected close date of an open opportunity."""
+
+    AGGREGATE = "opportunity"
+
+    amount: Money | None = Opt(description="New amount (refused when products set it)")
+    close_date: Date | None = None
+    changed_by: str | None = Opt(50)
+
+
+class OpportunityTermsChanged(Event):
+    """Amount and close date now (absolute values)."""
+
+    AGGREGATE = "opportunity"
+
+    amount: Money
+    close_date: Date
+    expected_revenue: Money
+
+
+class NoteOpportunityCompetitor(Command):
+    """Record a competitor in the deal and where we stand against the field."""
+
+    AGGREGATE = "opportunity"
+
+    competitor_name: str = Text(200)
+    competitive_position: CompetitivePosition | None = None
+
+
+class OpportunityCompetitorNoted(Event):
+    """The competitor list (absolute) and our competitive position."""
+
+    AGGREGATE = "opportunity"
+
+    competitors: list[str] = Doc("Every competitor named so far, in order")
+    competitive_position: CompetitivePosition | None = None
+
+
+class OpportunityQuoted(Event):
+    """A quotation was drafted for the opportunity (its latest quote)."""
+
+    AGGREGATE = "opportunity"
+
+    converted_to_quote_id: str = Text(50)
+
+
+# ---------------------------------------------------------------------------- entity
+
+@dataclass(frozen=True)
+class ProductLine:
+    """A priced product line (what a quote is generated from)."""
+
+    line_number: int
+    material_id: str | None
+    product_name: str
+    product_description: str | None
+    quantity: Decimal
+    unit_of_measure: str | None
+    list_price: Decimal
+    discount_pct: Decimal
+    unit_price: Decimal
+    line_total: Decimal
+    required_date: date | None
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """What the rules need to know about an opportunity."""
+
+    opportunity_id: str
+    opportunity_number: str
+    opportunity_name: str
+    account_id: str
+    owner: str | None
+    primary_contact_id: str | None
+    source_campaign_id: str | None
+    product_category: str | None
+    amount: Decimal
+    close_date: date
+    stage: str
+    probability: int
+    forecast_category: str
+    stage_entered_at: datetime
+    created_at: datetime
+    products: tuple[ProductLine, ...] = ()
+    competitors: tuple[str, ...] = ()
+    quote_id: str | None = None
+    actual_close_date: date | None = None
+    order_id: str | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        """Won or lost: nothing leaves a closed stage."""
+        return self.stage in CLOSED_STAGES
+
+
+# ---------------------------------------------------------------------------- decide
+
+def open_opportunity(
+    ctx: Context,
+    opportunity_id: str,
+    *,
+    opportunity_name: str,
+    account_id: str,
+    amount: Decimal,
+    close_date: date,
+    opportunity_owner: str | None = None,
+    primary_contact_id: str | None = None,
+    lead_source: str | None = None,
+    source_lead_id: str | None = None,
+    source_campaign_id: str | None = None,
+    opportunity_type: str = "new_business",
+    product_category: str | None = None,
+    created_by: str | None = None,
+) -> None:
+    """Emit OpportunityCreated (prospecting, probability 10, pipeline) and credit the campaign.
+
+    Raises Rejected when the id is taken or the values break the column rules.
+    """
+    if ctx.get("opportunity", opportunity_id) is not None:
+        raise Rejected(f"opportunity {opportunity_id} already exists")
+    if opportunity_type not in OpportunityType.__args__:  # type: ignore[attr-defined]
+        raise Rejected(f"unknown opportunity_type {opportunity_type!r}")
+    if amount < 0:
+        raise Rejected("opportunity amount must not be negative")
+    rules = ctx.rules.opportunities
+    probability = stage_probability("prospecting", rules)
+    try:
+        _emit_created(ctx, opportunity_id, probability, dict(
+            opportunity_name=opportunity_name, account_id=account_id,
+            primary_contact_id=primary_contact_id, lead_source=lead_source,
+            source_lead_id=source_lead_id, source_campaign_id=source_campaign_id,
+            opportunity_type=opportunity_type, product_category=product_category,
+            amount=money(amount), close_date=close_date, opportunity_owner=opportunity_owner,
+            created_by=created_by))
+    except ValidationError as bad:  # callers in other areas pass plain values
+        raise Rejected(f"opportunity {opportunity_id}: {bad.errors()[0]['msg']}") from None
+    if source_campaign_id:
+        from domain import campaigns  # Area A; imported late to keep module loading acyclic
+
+        campaigns.record_campaign_outcome(ctx, source_campaign_id, opportunity_created=True)
+
+
+def _emit_created(ctx: Context, opportunity_id: str, probability: int,
+                  fields: dict[str, Any]) -> None:
+    rules = ctx.rules.opportunities
+    ctx.emit(
+        OpportunityCreated, opportunity_id,
+        opportunity_number=ctx.next_number("OPP"), **fields, stage="prospecting",
+        probability_pct=probability, forecast_category=forecast_category_for(probability, rules),
+        expected_revenue=expected_revenue(fields["amount"], probability),
+        history_id=ctx.new_id("OSH", opportunity_id),
+    )
+
+
+def open_deal(ctx: Context, opportunity_id: str) -> Opportunity:
+    """The opportunity, refusing unknown or closed ones (every change needs an open deal)."""
+    opp: Opportunity | None = ctx.get("opportunity", opportunity_id)
+    if opp is None:
+        raise Rejected(f"unknown opportunity {opportunity_id}")
+    if opp.is_closed:
+        raise Rejected(f"opportunity {opportunity_id} is closed ({opp.stage})")
+    return opp
+
+
+def link_quote(ctx: Context, opportunity_id: str, quotation_id: str) -> None:
+    """Record the opportunity's latest quote (converted_to_quote_id)."""
+    ctx.emit(OpportunityQuoted, opportunity_id, converted_to_quote_id=quotation_id)
+
+
+@handles(OpenOpportunity)
+def handle_open(ctx: Context, cmd: OpenOpportunity) -> None:
+    """Open an opportunity from the command's facts."""
+    open_opportunity(ctx, cmd.aggregate_id, **cmd.payload())
+
+
+@handles(AddOpportunityProduct)
+def add_product(ctx: Context, cmd: AddOpportunityProduct) -> None:
+    """Price the line; the amount becomes the sum of all line totals."""
+    opp = open_deal(ctx, cmd.aggregate_id)
+    unit, total = price_line(cmd.quantity, cmd.list_price, cmd.discount_pct)
+    line_number = len(opp.products) + 1
+    amount = sum((p.line_total for p in opp.products), total)
+    ctx.emit(OpportunityProductAdded, opp.opportunity_id, **cmd.payload(),
+             opp_product_id=ctx.new_id("OPL", f"{opp.opportunity_id}/{line_number}"),
+             line_number=line_number, unit_price=unit, line_total=total, amount=amount,
+             expected_revenue=expected_revenue(amount, opp.probability))
+
+
+@handles(ChangeOpportunityTerms)
+def change_terms(ctx: Context, cmd: ChangeOpportunityTerms) -> None:
+    """New amount and/or close date; with product lines the amount is theirs to set."""
+    opp = open_deal(ctx, cmd.aggregate_id)
+    if cmd.amount is None and cmd.close_date is None:
+        raise Rejected("nothing to change: give an amount or a close date")
+    if cmd.amount is not None and opp.products:
+        raise Rejected(f"opportunity {opp.opportunity_id} amount follows its product lines")
+    if cmd.amount is not None and cmd.amount < 0:
+        raise Rejected("opportunity amount must not be negative")
+    amount = opp.amount if cmd.amount is None else cmd.amount
+    close = cmd.close_date or opp.close_date
+    ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=amount, close_date=close,
+             expected_revenue=expected_revenue(amount, opp.probability))
+
+
+@handles(NoteOpportunityCompetitor)
+def note_competitor(ctx: Context, cmd: NoteOpportunityCompetitor) -> None:
+    """Add the competitor once (case-insensitive) and update our position."""
+    opp = open_deal(ctx, cmd.aggregate_id)
+    name = cmd.competitor_name.strip()
+    if not name:
+        raise Rejected("competitor_name is empty")
+    known = {c.casefold() for c in opp.competitors}
+    competitors = list(opp.competitors) + ([] if name.casefold() in known else [name])
+    ctx.emit(OpportunityCompetitorNoted, opp.opportunity_id, competitors=competitors,
+             competitive_position=cmd.competitive_position)
+
+
+# ---------------------------------------------------------------------------- evolve
+
+@evolves(OpportunityCreated)
+def _created(_: Opportunity | None, e: OpportunityCreated) -> Opportunity:
+    return Opportunity(
+        e.aggregate_id, e.opportunity_number, e.opportunity_name, e.account_id,
+        e.opportunity_owner, e.primary_contact_id, e.source_campaign_id, e.product_category,
+        e.amount, e.close_date, e.stage, e.probability_pct, e.forecast_category,
+        stage_entered_at=e.occurred_at, created_at=e.occurred_at,
+    )
+
+
+@evolves(OpportunityProductAdded)
+def _product_added(opp: Opportunity, e: OpportunityProductAdded) -> Opportunity:
+    line = ProductLine(e.line_number, e.material_id, e.product_name, e.product_description,
+                       e.quantity, e.unit_of_measure, e.list_price, e.discount_pct,
+                       e.unit_price, e.line_total, e.required_date)
+    return replace(opp, products=(*opp.products, line), amount=e.amount)
+
+
+@evolves(OpportunityTermsChanged)
+def _terms_changed(opp: Opportunity, e: OpportunityTermsChanged) -> Opportunity:
+    return replace(opp, amount=e.amount, close_date=e.close_date)
+
+
+@evolves(OpportunityCompetitorNoted)
+def _competitor_noted(opp: Opportunity, e: OpportunityCompetitorNoted) -> Opportunity:
+    return replace(opp, competitors=tuple(e.competitors))
+
+
+@evolves(OpportunityQuoted)
+def _quoted(opp: Opportunity, e: OpportunityQuoted) -> Opportunity:
+    return replace(opp, quote_id=e.converted_to_quote_id)

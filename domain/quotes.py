@@ -1,1 +1,289 @@
-"""quotes rules (being written)."""
+"""Quotations: generated at proposal with their lines, totals and approval steps; revised.
+
+Validity rule (the accept/expire edge): a quote is valid through the whole of its
+valid_until_date. Its expiry timer is due at 00:00 UTC of the next day, so the first
+clock tick at or after that instant expires it. An AcceptQuote whose event time falls on
+or after that instant is refused even when that tick has not been processed yet; one on
+valid_until_date itself (any time of the day) is accepted.
+Sending, the customer's answers and expiry live in `domain.quote_status`; the approval
+workflow in `domain.quote_approvals`; the ERP hand-off in `domain.erp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.core import Context, Rejected, evolves, handles
+from domain.messages import (
+    Command,
+    Date,
+    Doc,
+    Event,
+    Money,
+    Opt,
+    Percent,
+    Quantity,
+    Text,
+    UnitPrice,
+    money,
+)
+from domain.opportunities import Opportunity, link_quote, open_deal, price_line
+from domain.rules_config import QuoteRules
+
+QuoteStatus = Literal["draft", "sent", "acknowledged", "under_review", "accepted", "rejected",
+                      "expired"]
+ApprovalStatus = Literal["pending", "approved", "rejected"]
+EXPIRY_TIMER = "quote_expiry"
+# The customer can answer only a quote it has received and that is still open.
+ANSWERABLE = ("sent", "acknowledged", "under_review")
+FINAL = ("accepted", "rejected", "expired")
+
+
+class QuoteLineInput(BaseModel):
+    """A line as entered (a revision may change quantities, prices and discounts)."""
+
+    material_id: str | None = Opt(50)
+    product_name: str = Text(200)
+    product_description: str | None = Opt()
+    quantity: Quantity = Doc("Quantity", gt=0)
+    unit_of_measure: str | None = Opt(20)
+    list_price: UnitPrice = Doc("INR per unit", ge=0)
+    discount_pct: Percent = Field(default=Decimal("0"), ge=0, le=100)
+    delivery_lead_time_days: int | None = Opt(description="Days from order to delivery")
+
+
+class QuoteLine(QuoteLineInput):
+    """A priced quotation line."""
+
+    quote_line_id: str = Text(50)
+    line_number: int = Doc("1, 2, ...", ge=1)
+    unit_price: UnitPrice = Doc("After discount")
+    line_total: Money
+
+
+class ApprovalStep(BaseModel):
+    """One required approval (level 1 manager, 2 director, 3 VP)."""
+
+    approval_id: str = Text(50)
+    approval_level: int = Doc("1, 2 or 3", ge=1, le=3)
+    approver_id: str | None = Opt(50, "Sales rep expected to decide (None: nobody found)")
+    approval_reason: str = Text(200, "Which threshold required it")
+
+
+class QuoteCreated(Event):
+    """A quotation (with its lines and required approval steps) was drafted."""
+
+    AGGREGATE = "quote"
+
+    quotation_number: str = Text(50, "QUO-000001")
+    quotation_name: str = Text(200)
+    opportunity_id: str | None = Opt(50)
+    account_id: str = Text(50)
+    contact_id: str | None = Opt(50)
+    quotation_date: Date
+    valid_until_date: Date
+    subtotal: Money = Doc("Sum of quantity * list price")
+    discount_amount: Money = Doc("subtotal - sum of line totals")
+    discount_pct: Percent = Doc("discount_amount / subtotal * 100, 2 places")
+    tax_amount: Money
+    total_amount: Money = Doc("subtotal - discount + tax")
+    revision_number: int = Doc("1 for the first quote, +1 per revision", ge=1)
+    parent_quotation_id: str | None = Opt(50, "Quote this one revises")
+    prepared_by: str | None = Opt(50)
+    lines: list[QuoteLine]
+    approvals: list[ApprovalStep] = Doc("Empty when no threshold is crossed")
+
+
+class ReviseQuote(Command):
+    """Replace a quote by a new revision (same lines unless new ones are given)."""
+
+    AGGREGATE = "quote"
+
+    lines: list[QuoteLineInput] | None = None
+    prepared_by: str | None = Opt(50)
+
+
+class QuoteSuperseded(Event):
+    """A newer revision replaced this quote; it can no longer be sent or accepted."""
+
+    AGGREGATE = "quote"
+
+    superseded_by: str = Text(50, "quotation_id of the revision")
+    notes: str = Text(500)
+
+
+class QuoteConverted(Event):
+    """The ERP created a sales order from the accepted quote."""
+
+    AGGREGATE = "quote"
+
+    converted_date: Date
+    converted_to_order_id: str = Text(50)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the rules need to know about a quote."""
+
+    quotation_id: str
+    quotation_number: str
+    opportunity_id: str | None
+    account_id: str
+    quotation_date: date
+    valid_until: date
+    subtotal: Decimal
+    discount_amount: Decimal
+    tax_amount: Decimal
+    total_amount: Decimal
+    revision_number: int
+    lines: tuple[QuoteLine, ...]
+    approvals: tuple[tuple[int, str, str], ...]  # (level, decision, approval_id) by level
+    status: str = "draft"
+    approval_status: str | None = None
+    superseded_by: str | None = None
+    order_id: str | None = None
+
+    @property
+    def net_amount(self) -> Decimal:
+        """subtotal - discount: the revenue an order from this quote is worth (no tax)."""
+        return self.subtotal - self.discount_amount
+
+
+def expires_at(valid_until: date) -> datetime:
+    """Start of the day after valid_until_date (UTC): the instant the quote is invalid."""
+    return datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def price_lines(lines: list[QuoteLineInput], ids: list[str]) -> list[QuoteLine]:
+    """Number and price the lines (unit price after discount, line total)."""
+    out = []
+    for n, (line, line_id) in enumerate(zip(lines, ids, strict=True), start=1):
+        unit, total = price_line(line.quantity, line.list_price, line.discount_pct)
+        out.append(QuoteLine(**line.model_dump(), quote_line_id=line_id, line_number=n,
+                             unit_price=unit, line_total=total))
+    return out
+
+
+def totals(lines: list[QuoteLine], rules: QuoteRules) -> dict[str, Decimal]:
+    """subtotal, discount_amount, discount_pct, tax_amount, total_amount of priced lines."""
+    subtotal = sum((money(ln.quantity * ln.list_price) for ln in lines), Decimal("0.00"))
+    net = sum((ln.line_total for ln in lines), Decimal("0.00"))
+    discount = subtotal - net
+    pct = money(discount * 100 / subtotal) if subtotal else Decimal("0.00")
+    tax = money(net * rules.tax_pct / 100)
+    return {"subtotal": subtotal, "discount_amount": discount, "discount_pct": pct,
+            "tax_amount": tax, "total_amount": net + tax}
+
+
+def lines_from(opp: Opportunity) -> list[QuoteLineInput]:
+    """The opportunity's product lines; without products, one line for the whole deal."""
+    if not opp.products:
+        if opp.amount > Decimal("99999999.9999"):
+            raise Rejected(f"opportunity {opp.opportunity_id} needs product lines for a quote")
+        return [QuoteLineInput(product_name=opp.product_category or opp.opportunity_name,
+                               quantity=Decimal(1), list_price=opp.amount)]
+    return [QuoteLineInput(material_id=p.material_id, product_name=p.product_name,
+                           product_description=p.product_description, quantity=p.quantity,
+                           unit_of_measure=p.unit_of_measure, list_price=p.list_price,
+                           discount_pct=p.discount_pct) for p in opp.products]
+
+
+def draft_quote(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], *,
+                prepared_by: str | None, parent: Quote | None = None) -> str:
+    """Emit QuoteCreated (with approval steps) and schedule its expiry; returns its id."""
+    from domain import quote_approvals
+
+    quote_id = ctx.new_id("QUO", opp.opportunity_id)
+    priced = price_lines(lines, [ctx.new_id("QLN", f"{quote_id}/{n}")
+                                 for n in range(1, len(lines) + 1)])
+    sums = totals(priced, ctx.rules.quotes)
+    revision = parent.revision_number + 1 if parent else 1
+    valid_until = ctx.now.date() + timedelta(days=ctx.rules.quotes.valid_days)
+    steps = quote_approvals.required_steps(ctx, quote_id, opp.owner, sums["discount_pct"],
+                                           sums["total_amount"])
+    name = f"{opp.opportunity_name[:180]} - rev {revision}"
+    ctx.emit(QuoteCreated, quote_id, quotation_number=ctx.next_number("QUO"),
+             quotation_name=name, opportunity_id=opp.opportunity_id, account_id=opp.account_id,
+             contact_id=opp.primary_contact_id, quotation_date=ctx.now.date(),
+             valid_until_date=valid_until, revision_number=revision,
+             parent_quotation_id=parent.quotation_id if parent else None,
+             prepared_by=prepared_by or opp.owner, lines=priced, approvals=steps, **sums)
+    ctx.schedule(expires_at(valid_until), EXPIRY_TIMER, quote_id)
+    link_quote(ctx, opp.opportunity_id, quote_id)
+    return quote_id
+
+
+def is_live(quote: Quote | None) -> bool:
+    """A quote still in play (not superseded, not answered no, not expired)."""
+    return quote is not None and quote.superseded_by is None and quote.status not in (
+        "rejected", "expired")
+
+
+def generate_quote(ctx: Context, opportunity_id: str, *, prepared_by: str | None = None
+                   ) -> str | None:
+    """At proposal: a quote from the opportunity's products, unless a live one exists."""
+    opp: Opportunity = ctx.get("opportunity", opportunity_id)
+    if opp.quote_id and is_live(ctx.get("quote", opp.quote_id)):
+        return None
+    return draft_quote(ctx, opp, lines_from(opp), prepared_by=prepared_by)
+
+
+def get_quote(ctx: Context, quote_id: str) -> Quote:
+    """The quote, or Rejected."""
+    quote: Quote | None = ctx.get("quote", quote_id)
+    if quote is None:
+        raise Rejected(f"unknown quotation {quote_id}")
+    return quote
+
+
+def open_quote(ctx: Context, quote_id: str, allowed: tuple[str, ...], action: str) -> Quote:
+    """The quote if it is current and in one of the `allowed` statuses, else Rejected."""
+    quote = get_quote(ctx, quote_id)
+    if quote.superseded_by:
+        raise Rejected(f"quotation {quote_id} was superseded by {quote.superseded_by}")
+    if quote.status not in allowed:
+        raise Rejected(f"quotation {quote_id} is {quote.status}; cannot {action}")
+    return quote
+
+
+@handles(ReviseQuote)
+def revise_quote(ctx: Context, cmd: ReviseQuote) -> None:
+    """New revision (revision_number + 1, parent link); the old quote is superseded."""
+    old = open_quote(ctx, cmd.aggregate_id, ("draft", *ANSWERABLE, "rejected", "expired"),
+                      "revise")
+    if old.opportunity_id is None:
+        raise Rejected(f"quotation {old.quotation_id} has no opportunity to revise for")
+    opp = open_deal(ctx, old.opportunity_id)
+    lines = cmd.lines if cmd.lines is not None else [
+        QuoteLineInput(**ln.model_dump(include=set(QuoteLineInput.model_fields)))
+        for ln in old.lines]
+    if not lines:
+        raise Rejected("a quotation needs at least one line")
+    new_id = draft_quote(ctx, opp, lines, prepared_by=cmd.prepared_by, parent=old)
+    number = ctx.get("quote", new_id).quotation_number
+    ctx.emit(QuoteSuperseded, old.quotation_id, superseded_by=new_id,
+             notes=f"Superseded by {number} (revision {old.revision_number + 1})")
+
+
+@evolves(QuoteCreated)
+def _created(_: Quote | None, e: QuoteCreated) -> Quote:
+    return Quote(e.aggregate_id, e.quotation_number, e.opportunity_id, e.account_id,
+                 e.quotation_date, e.valid_until_date, e.subtotal, e.discount_amount,
+                 e.tax_amount, e.total_amount, e.revision_number, tuple(e.lines),
+                 tuple((s.approval_level, "pending", s.approval_id) for s in e.approvals),
+                 approval_status="pending" if e.approvals else None)
+
+
+@evolves(QuoteSuperseded)
+def _superseded(quote: Quote, e: QuoteSuperseded) -> Quote:
+    return replace(quote, superseded_by=e.superseded_by)
+
+
+@evolves(QuoteConverted)
+def _converted(quote: Quote, e: QuoteConverted) -> Quote:
+    return replace(quote, order_id=e.converted_to_order_id)

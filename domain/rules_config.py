@@ -37,6 +37,11 @@ class LeadRules:
     grade_c: int = 40
     qualify_min_score: int = 60
     qualify_min_bant: int = 3
+    # Assignment: round-robin among active reps of these roles (territory first, then all).
+    assignable_roles: tuple[str, ...] = ("SDR", "AE")
+    # Conversion: opportunity amount / close date when the lead does not say.
+    default_deal_value: Decimal = Decimal("500000")
+    default_sales_cycle_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,14 @@ class CaseRules:
     })
     auto_resolve_pending_days: int = 7
     close_after_resolved_days: int = 3
+    team_by_category: dict[str, str] = field(default_factory=lambda: {
+        "technical": "Technical Support", "billing": "Billing Support",
+        "delivery": "Logistics Support", "quality": "Quality Assurance",
+        "other": "General Support",
+    })
+    default_team: str = "General Support"
+    support_role: str = "SE"
+    escalation_role: str = "Manager"
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,9 @@ class AccountRules:
     revenue_recency_days: int = 90
     churn_high_below: int = 40
     churn_medium_below: int = 60
+    positive_interaction_bonus_max: int = 10
+    sentiment_window_days: int = 90
+    sla_breach_window_days: int = 90
 
 
 @dataclass(frozen=True)

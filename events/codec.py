@@ -2,30 +2,61 @@
 
 One codec serves the confluent-kafka producers/consumers, the faust processors and the
 archive. Schema ids come from a `SchemaIds` source: the built-in one derives a stable id
-from the schema itself (same id on every machine, no server needed); the Confluent Schema
-Registry client is used when CRM_SCHEMA_REGISTRY_URL is set.
+from the schema itself (same id on every machine, no server needed) and knows every
+current and released schema; `events.registry.ConfluentSchemaIds` talks to a Confluent
+Schema Registry (used when CRM_SCHEMA_REGISTRY_URL is set). Subjects follow
+TopicRecordNameStrategy: `<topic>-<namespace>.<RecordName>`.
+
+Decoding resolves the writer's schema against the current one (a compatible change needs
+nothing else) or, for a writer version with an upcaster, reads with the writer's schema
+and upcasts (events/upcasting.py). Anything that is not a valid message raises
+`DecodeError` with a reason fit for the dead-letter topic.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import fastavro
-from fastavro.validation import ValidationError as AvroValidationError
+from fastavro.read import SchemaResolutionError
+from pydantic import ValidationError
 
 from domain.messages import Message, message_types
-from events.avro import all_schemas
+from events.avro import NAMESPACE, RELEASED_DIR, released_schemas, schema_for
+from events.topics import topic_for_type
+from events.upcasting import (
+    UPCASTERS,
+    Plan,
+    Upcaster,
+    UpcastError,
+    defaulted_plan,
+    drop_defaulted,
+    upcast,
+)
 
 MAGIC = 0
 _HEADER = struct.Struct(">bI")
+_KEEP = ("type", "name", "namespace", "fields", "symbols", "items", "values", "size",
+         "logicalType", "precision", "scale", "schema_version")
+
+__all__ = ["AvroCodec", "BuiltinSchemaIds", "DecodeError", "SchemaIds", "Upcaster",
+           "builtin_id", "subject_for"]
 
 
 class DecodeError(ValueError):
     """Bytes that are not a message we know; `reason` goes to the dead-letter topic."""
+
+    @property
+    def reason(self) -> str:
+        """The one-line reason recorded with the dead letter."""
+        return str(self)
 
 
 class SchemaIds(Protocol):
@@ -36,87 +67,198 @@ class SchemaIds(Protocol):
     def schema_for(self, schema_id: int) -> dict[str, Any] | None: ...
 
 
+def subject_for(cls: type[Message]) -> str:
+    """The registry subject of a message class (TopicRecordNameStrategy)."""
+    return f"{topic_for_type(cls)}-{NAMESPACE}.{cls.__name__}"
+
+
+def builtin_id(schema: dict[str, Any]) -> int:
+    """A stable 31-bit id: CRC-32 of the schema's resolution-relevant form.
+
+    Like Avro's Parsing Canonical Form but keeping logical types and the record's
+    `schema_version`, so e.g. a decimal whose scale changed, or a new version with the
+    same shape, gets a new id.
+    """
+    form = json.dumps(_id_form(schema, ""), sort_keys=True, separators=(",", ":"))
+    return zlib.crc32(form.encode()) & 0x7FFFFFFF
+
+
+def _id_form(schema: Any, namespace: str) -> Any:
+    if isinstance(schema, list):
+        return [_id_form(s, namespace) for s in schema]
+    if isinstance(schema, str):
+        primitive = schema in ("null", "boolean", "int", "long", "float", "double", "bytes",
+                               "string")
+        return schema if primitive or "." in schema else f"{namespace}.{schema}"
+    out = {k: v for k, v in schema.items() if k in _KEEP}
+    if "name" in out:
+        namespace = out.pop("namespace", namespace)
+        out["name"] = out["name"] if "." in out["name"] else f"{namespace}.{out['name']}"
+    if "fields" in out:
+        out["fields"] = [{"name": f["name"], "type": _id_form(f["type"], namespace)}
+                         for f in out["fields"]]
+    for key in ("items", "values"):
+        if key in out:
+            out[key] = _id_form(out[key], namespace)
+    if isinstance(out.get("type"), dict | list):
+        out["type"] = _id_form(out["type"], namespace)
+    return out
+
+
 class BuiltinSchemaIds:
-    """Stable ids without a server: a CRC of the schema's canonical form."""
+    """Stable ids without a server; knows the current schemas and every released one."""
 
-    def __init__(self) -> None:
+    def __init__(self, schemas: Iterable[dict[str, Any]] | None = None,
+                 released_dir: Path | None = RELEASED_DIR) -> None:
+        """Knows `schemas` (default: every current one) and those in `released_dir`."""
         self._by_id: dict[int, dict[str, Any]] = {}
+        if schemas is None:
+            schemas = [schema_for(cls) for cls in message_types().values()]
+        for schema in schemas:
+            self.register(schema)
+        if released_dir is not None:
+            for schema in released_schemas(released_dir).values():
+                self.register(schema)
 
-    def id_for(self, subject: str, schema: dict[str, Any]) -> int:
-        canonical = fastavro.schema.to_parsing_canonical_form(schema)
-        schema_id = zlib.crc32(canonical.encode()) & 0x7FFFFFFF
-        self._by_id[schema_id] = schema
+    def register(self, schema: dict[str, Any]) -> int:
+        """Remember a schema; returns its id."""
+        schema_id = builtin_id(schema)
+        known = self._by_id.setdefault(schema_id, schema)
+        if known is not schema and _id_form(known, "") != _id_form(schema, ""):
+            raise ValueError(f"schema id collision on {schema_id}: {schema['name']} "
+                             f"and {known['name']}")
         return schema_id
 
+    def id_for(self, subject: str, schema: dict[str, Any]) -> int:
+        """The id of `schema` (the subject does not matter for built-in ids)."""
+        return self.register(schema)
+
     def schema_for(self, schema_id: int) -> dict[str, Any] | None:
+        """The schema with this id, if known."""
         return self._by_id.get(schema_id)
 
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+@dataclass(frozen=True)
+class _Reading:
+    """How to read bytes of one writer schema id."""
+
+    name: str
+    writer: Any
+    reader: Any | None  # None: read with the writer schema as is
+    upcast_from: int | None = None
+    plan: Plan | None = None
 
 
 class AvroCodec:
     """Encode messages to wire-format bytes and back, with schema resolution."""
 
     def __init__(self, ids: SchemaIds | None = None,
-                 upcasters: dict[tuple[str, int], Upcaster] | None = None) -> None:
-        self._ids = ids or BuiltinSchemaIds()
-        self._types = message_types()
-        self._upcasters = upcasters or {}
-        self._writer: dict[str, tuple[bytes, Any]] = {}
-        self._reader: dict[int, tuple[str, Any, Any]] = {}
-        for name, schema in all_schemas().items():
-            parsed = fastavro.parse_schema(schema)
-            schema_id = self._ids.id_for(f"{name}", schema)
-            self._writer[name] = (_HEADER.pack(MAGIC, schema_id), parsed)
-            self._reader[schema_id] = (name, parsed, parsed)
+                 upcasters: dict[tuple[str, int], Upcaster] | None = None,
+                 types: dict[str, type[Message]] | None = None) -> None:
+        """`types` replaces `message_types()` (tests); `upcasters` replaces UPCASTERS."""
+        self._types = dict(message_types() if types is None else types)
+        self._schemas = {name: schema_for(cls) for name, cls in self._types.items()}
+        self._ids = BuiltinSchemaIds(self._schemas.values()) if ids is None else ids
+        self._upcasters = UPCASTERS if upcasters is None else upcasters
+        self._parsed: dict[str, Any] = {}
+        self._headers: dict[str, bytes] = {}
+        self._readings: dict[int, _Reading] = {}
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """The current schema of a message type."""
+        return self._schemas[name]
 
     def encode(self, message: Message) -> bytes:
         """Wire-format bytes of one message."""
-        header, parsed = self._writer[message.event_type]
+        name = type(message).__name__
+        header = self._headers.get(name) or self._register(name)
         buf = io.BytesIO()
         buf.write(header)
         try:
-            fastavro.schemaless_writer(buf, parsed, message.model_dump())
-        except (AvroValidationError, ValueError, TypeError) as exc:
-            raise ValueError(f"{message.event_type} cannot be encoded: {exc}") from exc
+            fastavro.schemaless_writer(buf, self._current(name), message.model_dump())
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} cannot be encoded: {exc}") from exc
         return buf.getvalue()
 
     def decode(self, data: bytes) -> Message:
         """The message in `data`; raises DecodeError with a reason when it is not one."""
         if not data or len(data) < _HEADER.size:
-            raise DecodeError("message shorter than the 5-byte wire-format header")
+            raise DecodeError(f"message of {len(data or b'')} bytes is shorter than the "
+                              "5-byte wire-format header")
         magic, schema_id = _HEADER.unpack_from(data)
         if magic != MAGIC:
             raise DecodeError(f"unknown magic byte {magic}: not Confluent wire format")
-        name, writer, reader = self._resolve(schema_id)
+        reading = self._readings.get(schema_id) or self._reading_for(schema_id)
+        name = reading.name
+        body = io.BytesIO(data[_HEADER.size:])
         try:
-            record = fastavro.schemaless_reader(io.BytesIO(data[_HEADER.size:]), writer, reader)
+            record = fastavro.schemaless_reader(body, reading.writer, reading.reader)
+        except SchemaResolutionError as exc:
+            raise DecodeError(f"{name} (schema id {schema_id}) was written with a schema the "
+                              f"current {name} cannot read: {exc}") from exc
         except Exception as exc:  # fastavro raises several types on truncated/garbled data
-            raise DecodeError(f"{name} body is not valid Avro: {exc!r}") from exc
-        return self._to_message(name, record)
+            raise DecodeError(f"{name} body is not valid Avro (truncated or corrupt): "
+                              f"{exc!r}") from exc
+        if body.tell() != len(data) - _HEADER.size:
+            raise DecodeError(f"{name} body has {len(data) - _HEADER.size - body.tell()} "
+                              "unexpected trailing bytes")
+        return self._to_message(reading, record)
 
-    def _resolve(self, schema_id: int) -> tuple[str, Any, Any]:
-        if schema_id in self._reader:
-            return self._reader[schema_id]
+    def _current(self, name: str) -> Any:
+        parsed = self._parsed.get(name)
+        if parsed is None:
+            parsed = self._parsed[name] = fastavro.parse_schema(self._schemas[name])
+        return parsed
+
+    def _register(self, name: str) -> bytes:
+        cls = self._types.get(name)
+        if cls is None:
+            raise ValueError(f"{name} is not a message type this codec knows")
+        schema_id = self._ids.id_for(subject_for(cls), self._schemas[name])
+        self._headers[name] = header = _HEADER.pack(MAGIC, schema_id)
+        self._readings.setdefault(schema_id, _Reading(name, self._current(name), None))
+        return header
+
+    def _reading_for(self, schema_id: int) -> _Reading:
         writer = self._ids.schema_for(schema_id)
         if writer is None:
-            raise DecodeError(f"unknown schema id {schema_id}")
-        name = writer["name"]
-        if name not in self._writer:
-            raise DecodeError(f"unknown event type {name}")
-        entry = (name, fastavro.parse_schema(writer), self._writer[name][1])
-        self._reader[schema_id] = entry
-        return entry
+            raise DecodeError(f"unknown schema id {schema_id}: written with no schema this "
+                              "codec knows (current or released)")
+        name = str(writer.get("name", "")).rsplit(".", 1)[-1]
+        if name not in self._types:
+            raise DecodeError(f"unknown event type {name!r} (schema id {schema_id})")
+        try:
+            parsed = fastavro.parse_schema(writer)
+        except Exception as exc:
+            raise DecodeError(f"schema id {schema_id} is not a valid Avro schema: {exc}") from exc
+        version = writer.get("schema_version")
+        current = self._schemas[name]
+        if isinstance(version, int) and (name, version) in self._upcasters \
+                and version < current.get("schema_version", 1):
+            reading = _Reading(name, parsed, None, upcast_from=version)
+        elif _id_form(writer, "") == _id_form(current, ""):
+            reading = _Reading(name, self._current(name), None)
+        else:
+            plan = defaulted_plan(writer, current)
+            reading = _Reading(name, parsed, self._current(name), plan=plan or None)
+        self._readings[schema_id] = reading
+        return reading
 
-    def _to_message(self, name: str, record: dict[str, Any]) -> Message:
+    def _to_message(self, reading: _Reading, record: dict[str, Any]) -> Message:
+        name = reading.name
         cls = self._types[name]
-        version = record.get("schema_version") or 1
-        while (name, version) in self._upcasters:
-            record = self._upcasters[(name, version)](record)
-            version += 1
+        if reading.plan:
+            drop_defaulted(record, reading.plan)
+        if reading.upcast_from is not None:
+            try:
+                record = upcast(name, reading.upcast_from, record, cls.SCHEMA_VERSION,
+                                self._upcasters)
+            except UpcastError as exc:
+                raise DecodeError(str(exc)) from exc
         record["schema_version"] = cls.SCHEMA_VERSION
         try:
             return cls.model_validate(record)
-        except ValueError as exc:
-            raise DecodeError(f"{name} breaks its contract: {exc}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}"
+                                 for e in exc.errors()[:5])
+            raise DecodeError(f"{name} breaks its contract: {problems}") from exc

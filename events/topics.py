@@ -2,9 +2,10 @@
 
 Inputs (commands, ERP replies, clock ticks) go to one ordered topic, `crm.commands`,
 which the core folds in order: that single sequence is what makes every derived event
-reproducible. Derived events go to one topic per aggregate type (several event types
+reproducible. Derived events go to one topic per aggregate family (several event types
 per topic, TopicRecordNameStrategy), keyed by aggregate id so an aggregate's events stay
-in order. Downstream systems get their own `erp.*` topics.
+in order. Related aggregates share a topic (tasks, notes and interactions travel with
+activities). Downstream systems get their own `erp.*` topics.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from domain.messages import Message
 COMMANDS = "crm.commands"
 DEAD_LETTER = "crm.dead-letter"
 FOREVER = -1
+EVENT_PARTITIONS = 3
 
 
 @dataclass(frozen=True)
@@ -31,29 +33,54 @@ class TopicSpec:
 AGGREGATE_TOPICS: dict[str, str] = {
     "lead": "crm.leads",
     "campaign": "crm.campaigns",
+    "campaign_member": "crm.campaigns",
     "account": "crm.accounts",
     "contact": "crm.contacts",
     "opportunity": "crm.opportunities",
     "quote": "crm.quotes",
+    "quote_approval": "crm.quotes",
     "case": "crm.cases",
     "contract": "crm.contracts",
     "sales_org": "crm.sales-org",
+    "sales_rep": "crm.sales-org",
+    "territory": "crm.sales-org",
+    "quota": "crm.sales-org",
     "forecast": "crm.forecasts",
     "activity": "crm.activities",
+    "task": "crm.activities",
+    "note": "crm.activities",
+    "interaction": "crm.activities",
     "integration": "crm.integration-log",
     "sales_order": "erp.sales-orders",
     "rejection": "crm.rejections",
 }
 
+EVENT_TOPICS: tuple[str, ...] = tuple(dict.fromkeys(AGGREGATE_TOPICS.values()))
+
+
+def _aggregates_of(topic: str) -> str:
+    return ", ".join(a for a, t in AGGREGATE_TOPICS.items() if t == topic)
+
+
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(COMMANDS, 1, doc="Ordered inputs: commands, ERP replies, clock ticks"),
-    *(TopicSpec(name, 3, doc=f"{agg} events") for agg, name in AGGREGATE_TOPICS.items()),
+    *(TopicSpec(name, EVENT_PARTITIONS, doc=f"Events of: {_aggregates_of(name)}")
+      for name in EVENT_TOPICS),
     TopicSpec("erp.sales-order-replies", 1, doc="The ERP's answers (bridged into commands)"),
     TopicSpec(DEAD_LETTER, 1, retention_ms=30 * 24 * 3600 * 1000,
               doc="Undecodable or invalid messages with reason and original bytes"),
 )
 
-EVENT_TOPICS: tuple[str, ...] = tuple(AGGREGATE_TOPICS.values())
+
+def topic_for_type(cls: type[Message]) -> str:
+    """The topic a message class is published to (commands: the one ordered input)."""
+    if cls.KIND == "command":
+        return COMMANDS
+    try:
+        return AGGREGATE_TOPICS[cls.AGGREGATE]
+    except KeyError:
+        raise KeyError(f"no topic for aggregate {cls.AGGREGATE!r} of {cls.__name__}: "
+                       "add it to events.topics.AGGREGATE_TOPICS") from None
 
 
 def topic_for(message: Message) -> str:
@@ -61,6 +88,6 @@ def topic_for(message: Message) -> str:
     if message.KIND == "command":
         return COMMANDS
     try:
-        return AGGREGATE_TOPICS[message.aggregate_type]
+        return AGGREGATE_TOPICS[message.aggregate_type or message.AGGREGATE]
     except KeyError:
         raise KeyError(f"no topic for aggregate {message.aggregate_type!r}") from None

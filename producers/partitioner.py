@@ -7,7 +7,7 @@ partition whoever produced them, and a backfill can tell exactly what is already
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from events.topics import TOPICS
 
@@ -40,7 +40,7 @@ def murmur2(data: bytes) -> int:
     return h
 
 
-@lru_cache(maxsize=None)
+@cache
 def partitions_of(topic: str) -> int:
     """Partition count of a topic in the topic map."""
     for spec in TOPICS:

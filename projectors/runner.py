@@ -3,6 +3,10 @@
 Consumer offsets never go to Kafka: each batch's rows and its next offsets commit in
 one PostgreSQL transaction, and on (re)assignment the consumer seeks to the offsets
 stored there. A crash anywhere loses nothing and applies nothing twice.
+
+Messages that do not decode become dead letters: they are published to
+`crm.dead-letter` and flushed *before* the batch's transaction commits, so a crash can
+only repeat a dead letter, never lose one, and the projector keeps going.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from domain.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
+from producers.dead_letters import DeadLetterPublisher
 from projectors.writer import apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
@@ -53,7 +58,9 @@ class Projector:
         extra: dict[str, Any] | None = None,
         on_dead_letter: Callable[[DeadLetter], None] | None = None,
         take_lock: bool = True,
+        dead_letters: DeadLetterPublisher | None = None,
     ) -> None:
+        """`dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`)."""
         self.engine = engine
         self.group = group
         self.topics = list(topics)
@@ -63,7 +70,9 @@ class Projector:
         self._subscribed = False
         self._take_lock = take_lock
         self.positions: dict[tuple[str, int], int] = {}
-        self._on_dead_letter = on_dead_letter or self.stats.dead_letters.append
+        self._on_dead_letter = on_dead_letter
+        self._owns_publisher = dead_letters is None
+        self.dead_letters = dead_letters or DeadLetterPublisher(bootstrap, extra)
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -84,8 +93,10 @@ class Projector:
             self._subscribed = True
 
     def close(self) -> None:
-        """Leave the consumer group."""
+        """Leave the consumer group (and flush the dead-letter publisher it built)."""
         self._consumer.close()
+        if self._owns_publisher:
+            self.dead_letters.flush()
 
     def run(self, should_stop: Callable[[], bool], idle_timeout: float | None = None) -> None:
         """Project until `should_stop()` or `idle_timeout` seconds pass with nothing new."""
@@ -98,7 +109,7 @@ class Projector:
                 elif idle_timeout is not None and time.monotonic() - last_data > idle_timeout:
                     return
         finally:
-            self._consumer.close()
+            self.close()
 
     def poll_once(self, timeout: float = 0.2) -> int:
         """Consume and project one batch; returns the number of events applied."""
@@ -107,6 +118,7 @@ class Projector:
         if not msgs:
             return 0
         events: list[Event] = []
+        letters: list[DeadLetter] = []
         offsets: dict[tuple[str, int], int] = {}
         for msg in msgs:
             if msg.error():
@@ -116,16 +128,8 @@ class Projector:
             try:
                 events.append(self.codec.decode(msg.value()))  # type: ignore[arg-type]
             except DecodeError as exc:
-                self._on_dead_letter(
-                    DeadLetter(
-                        msg.value() or b"",
-                        str(exc),
-                        msg.topic(),
-                        msg.partition(),
-                        msg.offset(),
-                        msg.key(),
-                    )
-                )
+                letters.append(DeadLetter(msg.value() or b"", str(exc), msg.topic(),
+                                          msg.partition(), msg.offset(), msg.key()))
         raw = self.engine.raw_connection()
         try:
             if self._take_lock:
@@ -133,6 +137,9 @@ class Projector:
                     cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
             rows = apply_events(raw.driver_connection, events)
             save_offsets(raw.driver_connection, self.group, offsets)
+            if letters:  # durable on Kafka before the offsets past them commit
+                self.dead_letters.publish_all(letters)
+                self.dead_letters.flush()
             raw.commit()
         except Exception:
             raw.rollback()
@@ -140,6 +147,12 @@ class Projector:
         finally:
             raw.close()
         self.positions.update(offsets)
+        for letter in letters:
+            log.warning("dead letter from %s[%d]@%d: %s", letter.source_topic,
+                        letter.source_partition, letter.source_offset, letter.reason)
+            self.stats.dead_letters.append(letter)
+            if self._on_dead_letter is not None:
+                self._on_dead_letter(letter)
         self.stats.events += len(events)
         self.stats.rows += rows
         self.stats.batches += 1

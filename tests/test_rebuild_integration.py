@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from domain.messages import utc
-from producers.kafka import MessageProducer
 from processors.core import CoreProcessor
+from producers.kafka import MessageProducer
 from projectors.db import make_engine, migrate, table_digest
 from projectors.rebuild import rebuild
 from projectors.runner import Projector

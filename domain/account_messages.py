@@ -1,0 +1,183 @@
+"""Account commands and events (rules in domain.accounts)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.messages import (
+    BigMoney,
+    Command,
+    Date,
+    Event,
+    Money,
+    Opt,
+    Text,
+)
+
+AccountType = Literal["prospect", "customer", "partner", "competitor", "former_customer"]
+AccountTier = Literal["strategic", "key", "standard"]
+CompanySize = Literal["startup", "small", "medium", "large", "enterprise"]
+PaymentTerms = Literal["NET30", "NET60", "COD"]
+Relationship = Literal["prospect", "active", "inactive", "at_risk", "churned"]
+ContactMethod = Literal["email", "phone", "in_person"]
+Frequency = Literal["daily", "weekly", "monthly", "quarterly"]
+
+
+class AccountProfile(BaseModel):
+    """Descriptive account fields; in updates, None means 'unchanged'."""
+
+    industry: str | None = Opt(100)
+    industry_segment: str | None = Opt(100)
+    account_tier: AccountTier | None = None
+    company_size: CompanySize | None = None
+    annual_revenue: BigMoney | None = Opt(description="INR")
+    employee_count: int | None = Opt(description="Head count")
+    credit_limit: Money | None = Opt(description="INR")
+    payment_terms: PaymentTerms | None = None
+    billing_address_line1: str | None = Opt(200)
+    billing_address_line2: str | None = Opt(200)
+    billing_city: str | None = Opt(100)
+    billing_state: str | None = Opt(100)
+    billing_country: str | None = Opt(50)
+    billing_postal_code: str | None = Opt(20)
+    shipping_address_line1: str | None = Opt(200)
+    shipping_address_line2: str | None = Opt(200)
+    shipping_city: str | None = Opt(100)
+    shipping_state: str | None = Opt(100)
+    shipping_country: str | None = Opt(50)
+    shipping_postal_code: str | None = Opt(20)
+    phone: str | None = Opt(50)
+    fax: str | None = Opt(50)
+    website: str | None = Opt(200)
+    account_owner: str | None = Opt(50, "sales_rep_id of the primary rep")
+    account_manager: str | None = Opt(50, "sales_rep_id of the account manager")
+    preferred_contact_method: ContactMethod | None = None
+    communication_frequency: Frequency | None = None
+    linkedin_url: str | None = Opt(200)
+    twitter_handle: str | None = Opt(100)
+    description: str | None = Opt(description="Free text, stored verbatim")
+
+
+class NewAccountFields(AccountProfile):
+    """What creating an account carries beyond the profile."""
+
+    account_name: str = Text(200)
+    account_type: AccountType = "prospect"
+    billing_country: str | None = Field(default="India", max_length=50)
+    shipping_country: str | None = Field(default="India", max_length=50)
+    customer_id: str | None = Opt(50, "Master-data customer, when already known")
+    created_by: str | None = Opt(50)
+
+
+class OpenAccount(Command, NewAccountFields):
+    """Create an account (a company we sell to, partner with or compete against)."""
+
+    AGGREGATE = "account"
+
+
+class AccountCreated(Event, NewAccountFields):
+    """An account was created."""
+
+    AGGREGATE = "account"
+
+    account_number: str = Text(50, "ACC-000001")
+    relationship_status: Relationship = "prospect"
+
+
+class UpdateAccount(Command, AccountProfile):
+    """Change profile fields; fields left None keep their value."""
+
+    AGGREGATE = "account"
+
+    account_name: str | None = Opt(200)
+    account_type: AccountType | None = None
+    notes: str | None = Opt(description="Free text, stored verbatim")
+
+
+class AccountUpdated(Event, AccountProfile):
+    """Profile fields changed (None = unchanged)."""
+
+    AGGREGATE = "account"
+
+    account_name: str | None = Opt(200)
+    account_type: AccountType | None = None
+    notes: str | None = Opt()
+
+
+class SetParentAccount(Command):
+    """Make the account a subsidiary of another (None detaches it)."""
+
+    AGGREGATE = "account"
+
+    parent_account_id: str | None = Opt(50)
+
+
+class AccountParentSet(Event):
+    """The account's parent in the hierarchy changed."""
+
+    AGGREGATE = "account"
+
+    parent_account_id: str | None = Opt(50)
+
+
+class ChangeAccountRelationship(Command):
+    """Record a change in the relationship (e.g. at risk, churned)."""
+
+    AGGREGATE = "account"
+
+    relationship_status: Relationship
+    reason: str | None = Opt(description="Why, stored verbatim")
+
+
+class AccountRelationshipChanged(Event):
+    """Relationship status changed; a churned customer becomes a former customer."""
+
+    AGGREGATE = "account"
+
+    relationship_status: Relationship
+    account_type: AccountType
+    reason: str | None = Opt()
+
+
+class LinkAccountToCustomer(Command):
+    """Link the account to its master-data customer."""
+
+    AGGREGATE = "account"
+
+    customer_id: str = Text(50)
+
+
+class AccountLinkedToCustomer(Event):
+    """The account now refers to a master-data customer."""
+
+    AGGREGATE = "account"
+
+    customer_id: str = Text(50)
+
+
+class AccountRevenueRecorded(Event):
+    """Revenue booked for the account (e.g. an ERP sales order); figures are absolute."""
+
+    AGGREGATE = "account"
+
+    amount: BigMoney
+    lifetime_value: BigMoney
+    ytd_revenue: BigMoney
+    last_year_revenue: BigMoney
+    revenue_year: int
+    last_purchase_date: Date
+    customer_since: Date
+    relationship_status: Relationship = "active"
+    account_type: AccountType = "customer"
+
+
+class AccountRevenueYearClosed(Event):
+    """A new calendar year began: ytd_revenue restarts, last year's moves over."""
+
+    AGGREGATE = "account"
+
+    ytd_revenue: BigMoney
+    last_year_revenue: BigMoney
+    revenue_year: int

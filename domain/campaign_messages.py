@@ -1,0 +1,169 @@
+"""Campaign commands and events (rules in domain.campaigns)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from domain.messages import (
+    BigMoney,
+    Command,
+    Date,
+    DecimalSpec,
+    Doc,
+    Event,
+    Money,
+    Opt,
+    Percent,
+    Text,
+    WidePercent,
+)
+
+CampaignType = Literal["email", "webinar", "trade_show", "content", "social", "partner"]
+CostPerLead = Annotated[Decimal, DecimalSpec(12, 2), AfterValidator(DecimalSpec(12, 2))]
+
+
+class VariantSpec(BaseModel):
+    """One A/B variant of a campaign."""
+
+    variant_code: str = Text(10, "A, B, C ...")
+    variant_name: str | None = Opt(200)
+    content_description: str | None = Opt(description="Free text, stored verbatim")
+
+
+class PlannedVariant(VariantSpec):
+    """A variant with its id."""
+
+    variant_id: str = Text(50)
+
+
+class CampaignFields(BaseModel):
+    """What a plan carries."""
+
+    campaign_name: str = Text(200)
+    campaign_type: CampaignType
+    start_date: Date
+    end_date: Date
+    target_audience: str | None = Opt(200)
+    target_industry: str | None = Opt(100)
+    target_company_size: str | None = Opt(50)
+    expected_response_pct: Percent | None = Opt()
+    budgeted_cost: Money | None = Opt(description="INR")
+    description: str | None = Opt(description="Free text, stored verbatim")
+    objectives: str | None = Opt(description="Free text, stored verbatim")
+    campaign_owner: str | None = Opt(50, "sales_rep_id")
+
+
+class PlanCampaign(Command, CampaignFields):
+    """Plan a campaign, optionally with A/B variants."""
+
+    AGGREGATE = "campaign"
+
+    variants: list[VariantSpec] = Field(default_factory=list)
+
+
+class CampaignPlanned(Event, CampaignFields):
+    """A campaign was planned (status planned)."""
+
+    AGGREGATE = "campaign"
+
+    campaign_code: str = Text(50, "CMP-000001")
+    variants: list[PlannedVariant] = Field(default_factory=list)
+
+
+class LaunchCampaign(Command):
+    """Start a planned campaign."""
+
+    AGGREGATE = "campaign"
+
+
+class CampaignLaunched(Event):
+    """The campaign is in progress."""
+
+    AGGREGATE = "campaign"
+
+
+class IncurCampaignCost(Command):
+    """Book a cost against the campaign."""
+
+    AGGREGATE = "campaign"
+
+    amount: Money = Doc("INR", gt=0)
+    cost_description: str | None = Opt(200)
+
+
+class CampaignCostIncurred(Event):
+    """A cost was booked; actual_cost is the new absolute total."""
+
+    AGGREGATE = "campaign"
+
+    amount: Money
+    actual_cost: Money
+    cost_description: str | None = Opt(200)
+
+
+class CompleteCampaign(Command):
+    """End a running campaign now (it also ends by itself after end_date)."""
+
+    AGGREGATE = "campaign"
+
+
+class CampaignCompleted(Event):
+    """The campaign ended; the A/B winner has the highest response rate."""
+
+    AGGREGATE = "campaign"
+
+    winner_variant_id: str | None = Opt(50)
+    winner_variant_code: str | None = Opt(10)
+
+
+class CancelCampaign(Command):
+    """Call off a planned or running campaign."""
+
+    AGGREGATE = "campaign"
+
+    reason: str | None = Opt(200)
+
+
+class CampaignCancelled(Event):
+    """The campaign was called off."""
+
+    AGGREGATE = "campaign"
+
+    reason: str | None = Opt(200)
+
+
+class CampaignResultsUpdated(Event):
+    """Absolute campaign results (they agree with the leads and opportunities folded)."""
+
+    AGGREGATE = "campaign"
+
+    total_leads: int = Doc("Leads whose source_campaign_id is this campaign", ge=0)
+    qualified_leads: int = Doc("Of those, leads ever qualified", ge=0)
+    converted_leads: int = Doc("Of those, leads converted", ge=0)
+    opportunities_created: int = Doc("Opportunities attributed to the campaign", ge=0)
+    deals_won: int = Doc("Won opportunities attributed to the campaign", ge=0)
+    total_revenue: BigMoney
+    actual_cost: Money
+    roi_pct: WidePercent | None = Opt(description="(revenue - cost) / cost * 100")
+    cost_per_lead: CostPerLead | None = Opt(description="actual_cost / total_leads")
+    conversion_rate_pct: Percent | None = Opt(description="converted / total leads * 100")
+
+
+class CampaignVariantStatsUpdated(Event):
+    """Absolute counters and rates of one A/B variant."""
+
+    AGGREGATE = "campaign"
+
+    variant_id: str = Text(50)
+    variant_code: str = Text(10)
+    members_sent: int = Doc("Members added with this variant", ge=0)
+    opened: int = Doc("Members who opened (or went further)", ge=0)
+    clicked: int = Doc("Members who clicked (or responded)", ge=0)
+    responded: int = Doc("Members who responded", ge=0)
+    leads_created: int = Doc("Leads created from this variant's members", ge=0)
+    open_rate_pct: Percent | None = Opt()
+    click_rate_pct: Percent | None = Opt()
+    response_rate_pct: Percent | None = Opt()

@@ -1,0 +1,193 @@
+"""Opportunity stage moves, closing won or lost, and what a close credits.
+
+Legal moves: any open stage to any other open stage (forward or backward), any open
+stage to closed_lost, negotiation to closed_won (the ERP loop closes won from any open
+stage through `close_won`); nothing leaves closed_won or closed_lost. Every move is one
+opportunity_stage_history row with the whole days spent in the previous stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from domain.core import Context, Rejected, evolves, handles
+from domain.messages import Command, Date, Doc, Event, Money, Opt, Text
+from domain.opportunities import (
+    OPEN_STAGES,
+    ForecastCategory,
+    Opportunity,
+    Stage,
+    expected_revenue,
+    open_deal,
+    stage_forecast_category,
+    stage_probability,
+)
+
+
+def stage_move_refusal(current: str, target: str) -> str | None:
+    """Why moving from `current` to `target` is not allowed, or None when it is."""
+    if current not in OPEN_STAGES:
+        return f"is closed ({current})"
+    if target == current:
+        return f"is already in stage {current}"
+    if target == "closed_won" and current != "negotiation":
+        return "can close won only from negotiation or through the ERP's sales order"
+    return None
+
+
+def days_in_stage(entered_at: datetime, now: datetime) -> int:
+    """Whole days (floor) between entering a stage and leaving it, in event time."""
+    return max(0, (now - entered_at).days)
+
+
+class ChangeOpportunityStage(Command):
+    """Move an opportunity to another stage; closing lost takes a reason."""
+
+    AGGREGATE = "opportunity"
+
+    to_stage: Stage
+    change_reason: str | None = Opt(description="Why the stage changed")
+    changed_by: str | None = Opt(50)
+    win_loss_reason: str | None = Opt(200, "Why it was won or lost")
+    lost_to_competitor: str | None = Opt(200)
+    win_loss_notes: str | None = Opt()
+
+
+class OpportunityStageChanged(Event):
+    """A stage move: one opportunity_stage_history row and the new stage figures."""
+
+    AGGREGATE = "opportunity"
+
+    history_id: str = Text(50)
+    from_stage: Stage
+    to_stage: Stage
+    from_amount: Money
+    to_amount: Money
+    from_probability: int = Doc("0-100", ge=0, le=100)
+    to_probability: int = Doc("0-100", ge=0, le=100)
+    from_close_date: Date
+    to_close_date: Date
+    change_reason: str | None = Opt()
+    stage_duration_days: int = Doc("Whole days spent in from_stage", ge=0)
+    changed_by: str | None = Opt(50)
+    forecast_category: ForecastCategory
+    expected_revenue: Money
+
+
+class OpportunityWon(Event):
+    """The deal closed won (by the ERP's sales order, or explicitly from negotiation)."""
+
+    AGGREGATE = "opportunity"
+
+    amount: Money = Doc("Final deal value (revenue credited to rep, account, campaign)")
+    actual_close_date: Date
+    closed_by: str | None = Opt(50)
+    converted_to_order_id: str | None = Opt(50, "ERP sales order, when closed by one")
+    win_loss_reason: str | None = Opt(200)
+    win_loss_notes: str | None = Opt()
+
+
+class OpportunityLost(Event):
+    """The deal closed lost."""
+
+    AGGREGATE = "opportunity"
+
+    actual_close_date: Date
+    closed_by: str | None = Opt(50)
+    win_loss_reason: str | None = Opt(200)
+    lost_to_competitor: str | None = Opt(200)
+    win_loss_notes: str | None = Opt()
+
+
+def move_stage(ctx: Context, opp: Opportunity, to_stage: str, *, reason: str | None = None,
+               changed_by: str | None = None, amount: Decimal | None = None) -> None:
+    """Emit the stage change (history row); `amount` replaces the amount (won by order)."""
+    rules = ctx.rules.opportunities
+    probability = stage_probability(to_stage, rules)
+    new_amount = opp.amount if amount is None else amount
+    ctx.emit(
+        OpportunityStageChanged, opp.opportunity_id,
+        history_id=ctx.new_id("OSH", f"{opp.opportunity_id}/{to_stage}"),
+        from_stage=opp.stage, to_stage=to_stage, from_amount=opp.amount, to_amount=new_amount,
+        from_probability=opp.probability, to_probability=probability,
+        from_close_date=opp.close_date, to_close_date=opp.close_date, change_reason=reason,
+        stage_duration_days=days_in_stage(opp.stage_entered_at, ctx.now),
+        changed_by=changed_by, forecast_category=stage_forecast_category(to_stage, rules),
+        expected_revenue=expected_revenue(new_amount, probability),
+    )
+
+
+def close_won(ctx: Context, opportunity_id: str, *, amount: Decimal | None = None,
+              order_id: str | None = None, closed_by: str | None = None,
+              reason: str | None = None, notes: str | None = None,
+              on: date | None = None) -> None:
+    """Close an open opportunity won and credit the owner's and the campaign's revenue."""
+    opp = open_deal(ctx, opportunity_id)
+    final = opp.amount if amount is None else amount
+    move_stage(ctx, opp, "closed_won", reason=reason, changed_by=closed_by, amount=final)
+    ctx.emit(OpportunityWon, opportunity_id, amount=final,
+             actual_close_date=on or ctx.now.date(), closed_by=closed_by,
+             converted_to_order_id=order_id, win_loss_reason=reason, win_loss_notes=notes)
+    _credit(ctx, opp, final, won=True, on=on or ctx.now.date())
+
+
+def _credit(ctx: Context, opp: Opportunity, amount: Decimal, *, won: bool, on: date) -> None:
+    # Area A owns the rep, campaign and account rows; they emit the absolute figures. A
+    # won deal is the account's revenue whether the ERP or a rep closed it, exactly once.
+    from domain import accounts, campaigns, sales_org
+
+    if opp.owner and sales_org.get_rep(ctx.state, opp.owner) is not None:
+        sales_org.record_rep_deal(ctx, opp.owner, amount, won)
+    if won and opp.source_campaign_id:
+        campaigns.record_campaign_outcome(ctx, opp.source_campaign_id, deal_won_amount=amount)
+    if won and amount > 0 and accounts.get_account(ctx.state, opp.account_id) is not None:
+        accounts.record_account_revenue(ctx, opp.account_id, amount, on)
+
+
+@handles(ChangeOpportunityStage)
+def change_stage(ctx: Context, cmd: ChangeOpportunityStage) -> None:
+    """Check the move, record it; proposal generates a quote, closed stages close."""
+    opp: Opportunity | None = ctx.get("opportunity", cmd.aggregate_id)
+    if opp is None:
+        raise Rejected(f"unknown opportunity {cmd.aggregate_id}")
+    refusal = stage_move_refusal(opp.stage, cmd.to_stage)
+    if refusal:
+        raise Rejected(f"opportunity {opp.opportunity_id} {refusal}")
+    if cmd.to_stage == "closed_won":
+        close_won(ctx, opp.opportunity_id, closed_by=cmd.changed_by,
+                  reason=cmd.win_loss_reason or cmd.change_reason, notes=cmd.win_loss_notes)
+        return
+    move_stage(ctx, opp, cmd.to_stage, reason=cmd.change_reason, changed_by=cmd.changed_by)
+    if cmd.to_stage == "closed_lost":
+        ctx.emit(OpportunityLost, opp.opportunity_id, actual_close_date=ctx.now.date(),
+                 closed_by=cmd.changed_by,
+                 win_loss_reason=cmd.win_loss_reason or _short(cmd.change_reason),
+                 lost_to_competitor=cmd.lost_to_competitor, win_loss_notes=cmd.win_loss_notes)
+        _credit(ctx, opp, opp.amount, won=False, on=ctx.now.date())
+    elif cmd.to_stage == "proposal":
+        from domain import quotes  # quotes import this module; late import avoids a cycle
+
+        quotes.generate_quote(ctx, opp.opportunity_id, prepared_by=cmd.changed_by)
+
+
+def _short(text: str | None) -> str | None:
+    return None if text is None else text[:200]
+
+
+@evolves(OpportunityStageChanged)
+def _stage_changed(opp: Opportunity, e: OpportunityStageChanged) -> Opportunity:
+    return replace(opp, stage=e.to_stage, probability=e.to_probability, amount=e.to_amount,
+                   forecast_category=e.forecast_category, stage_entered_at=e.occurred_at)
+
+
+@evolves(OpportunityWon)
+def _won(opp: Opportunity, e: OpportunityWon) -> Opportunity:
+    return replace(opp, actual_close_date=e.actual_close_date, amount=e.amount,
+                   order_id=e.converted_to_order_id)
+
+
+@evolves(OpportunityLost)
+def _lost(opp: Opportunity, e: OpportunityLost) -> Opportunity:
+    return replace(opp, actual_close_date=e.actual_close_date)

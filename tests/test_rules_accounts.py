@@ -1,0 +1,233 @@
+"""Account and contact rules: numbering, matching, hierarchy, teams, revenue, contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from area_a_fixtures import World, of_type, rejection
+
+from domain.account_teams import (
+    AccountTeamMemberAdded,
+    AddAccountTeamMember,
+    RemoveAccountTeamMember,
+)
+from domain.accounts import (
+    AccountCreated,
+    AccountRelationshipChanged,
+    AccountRevenueRecorded,
+    AccountRevenueYearClosed,
+    AccountUpdated,
+    ChangeAccountRelationship,
+    LinkAccountToCustomer,
+    OpenAccount,
+    SetParentAccount,
+    UpdateAccount,
+    find_account_by_name,
+    open_account,
+    record_account_revenue,
+)
+from domain.contacts import (
+    ChangeContactRole,
+    ContactCreated,
+    ContactOptedOut,
+    ContactUpdated,
+    CreateContact,
+    OptOutContact,
+    UpdateContact,
+)
+from domain.core import Context, Rejected
+from domain.messages import utc
+from domain.system import TickClock
+
+
+def revenue(w: World, account: str, amount: str, on: date,
+            at: datetime | None = None) -> AccountRevenueRecorded:
+    """Record revenue the way the ERP rules do; the event it emitted."""
+    ctx = Context(w.state, w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {})),
+                  w.rules)
+    record_account_revenue(ctx, account, Decimal(amount), on)
+    events = ctx.commit()
+    w.events.extend(events)
+    return of_type(events, AccountRevenueRecorded)[0]
+
+
+# ---- creation and matching -----------------------------------------------------------
+
+def test_accounts_are_numbered_in_order_and_ids_are_unique() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.account("A2", "Beta")
+    assert [e.account_number for e in of_type(w.events, AccountCreated)] == [
+        "ACC-000001", "ACC-000002"]
+    assert rejection(w.send(OpenAccount, "A1", account_name="X")) == "account A1 already exists"
+
+
+def test_a_customer_account_starts_active_and_a_prospect_starts_prospect() -> None:
+    w = World()
+    w.account("A1", "Acme", account_type="customer")
+    w.account("A2", "Beta")
+    assert [e.relationship_status for e in of_type(w.events, AccountCreated)] == [
+        "active", "prospect"]
+
+
+def test_open_account_refuses_bad_values_with_a_reason_instead_of_failing() -> None:
+    w = World()
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    with pytest.raises(Rejected, match="account A1"):
+        open_account(ctx, "A1", account_name="Acme", account_type="friend")
+
+
+def test_company_names_match_ignoring_case_and_spaces_and_follow_renames() -> None:
+    w = World()
+    w.account("A1", "Acme  Industries")
+    w.account("A2", "ACME industries")
+    assert find_account_by_name(w.state, " acme INDUSTRIES ") == "A1"  # earliest wins
+    w.ok(UpdateAccount, "A1", account_name="Acme Holdings")
+    assert find_account_by_name(w.state, "acme industries") == "A2"
+    assert find_account_by_name(w.state, "Acme Holdings") == "A1"
+    assert find_account_by_name(w.state, "Nobody") is None
+
+
+def test_an_update_carries_only_the_given_fields_and_an_empty_one_emits_nothing() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    updated = of_type(w.ok(UpdateAccount, "A1", account_tier="key", website="acme.example"),
+                      AccountUpdated)[0]
+    assert {k for k, v in updated.payload().items() if v is not None} == {
+        "account_tier", "website"}
+    assert w.ok(UpdateAccount, "A1") == []
+
+
+# ---- hierarchy, relationship, master data --------------------------------------------
+
+def test_the_hierarchy_refuses_self_parent_cycles_and_unknown_parents() -> None:
+    w = World()
+    for aid in ("A", "B", "C"):
+        w.account(aid, f"Firm {aid}")
+    w.ok(SetParentAccount, "B", parent_account_id="A")
+    w.ok(SetParentAccount, "C", parent_account_id="B")
+    assert rejection(w.send(SetParentAccount, "A", parent_account_id="A")) == (
+        "account A cannot be its own parent")
+    assert "cycle" in (rejection(w.send(SetParentAccount, "A", parent_account_id="C")) or "")
+    assert rejection(w.send(SetParentAccount, "A", parent_account_id="Z")) == (
+        "account Z does not exist")
+    w.ok(SetParentAccount, "C", parent_account_id=None)
+    w.ok(SetParentAccount, "A", parent_account_id="C")
+    assert w.state.get("account", "A").parent_account_id == "C"
+
+
+def test_a_churned_customer_becomes_a_former_customer() -> None:
+    w = World()
+    w.account("A1", "Acme", account_type="customer")
+    changed = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="churned"),
+                      AccountRelationshipChanged)[0]
+    assert (changed.relationship_status, changed.account_type) == ("churned", "former_customer")
+
+
+def test_an_account_links_to_one_master_data_customer() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
+    assert w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1") == []
+    assert rejection(w.send(LinkAccountToCustomer, "A1", customer_id="CUST-2")) == (
+        "account A1 is already linked to customer CUST-1")
+
+
+# ---- teams ---------------------------------------------------------------------------
+
+def test_team_members_are_added_once_per_role_and_removed_by_id() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A1", "Acme")
+    added = of_type(w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1",
+                         team_role="account_owner"), AccountTeamMemberAdded)[0]
+    w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1", team_role="sales_engineer")
+    assert rejection(w.send(AddAccountTeamMember, "A1", sales_rep_id="R1",
+                            team_role="account_owner")) == (
+        "sales rep R1 is already account_owner of account A1")
+    assert rejection(w.send(AddAccountTeamMember, "A1", sales_rep_id="R9",
+                            team_role="support_lead")) == "sales rep R9 does not exist"
+    w.ok(RemoveAccountTeamMember, "A1", team_member_id=added.team_member_id)
+    assert rejection(w.send(RemoveAccountTeamMember, "A1",
+                            team_member_id=added.team_member_id)) is not None
+    w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1", team_role="account_owner")
+
+
+# ---- revenue -------------------------------------------------------------------------
+
+def test_revenue_accumulates_and_makes_the_account_an_active_customer() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    revenue(w, "A1", "1000", date(2026, 3, 5))
+    second = revenue(w, "A1", "250.50", date(2026, 3, 1))
+    assert (second.lifetime_value, second.ytd_revenue) == (Decimal("1250.50"),) * 2
+    assert (second.customer_since, second.last_purchase_date) == (
+        date(2026, 3, 1), date(2026, 3, 5))
+    assert (second.relationship_status, second.account_type) == ("active", "customer")
+
+
+def test_ytd_revenue_restarts_per_calendar_year_of_event_time() -> None:
+    w = World(start=utc(2026, 12, 1))
+    w.account("A1", "Acme")
+    revenue(w, "A1", "1000", date(2026, 12, 1))
+    new_year = revenue(w, "A1", "300", date(2027, 1, 5), at=utc(2027, 1, 5))
+    assert (new_year.lifetime_value, new_year.ytd_revenue, new_year.last_year_revenue) == (
+        Decimal("1300.00"), Decimal("300.00"), Decimal("1000.00"))
+    two_later = revenue(w, "A1", "5", date(2029, 2, 1), at=utc(2029, 2, 1))
+    assert (two_later.ytd_revenue, two_later.last_year_revenue) == (Decimal("5.00"), Decimal(0))
+
+
+def test_the_new_year_tick_closes_the_revenue_year() -> None:
+    w = World(start=utc(2026, 12, 1))
+    w.account("A1", "Acme")
+    revenue(w, "A1", "1000", date(2026, 12, 1))
+    closed = of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1)),
+                     AccountRevenueYearClosed)[0]
+    assert (closed.ytd_revenue, closed.last_year_revenue) == (Decimal(0), Decimal("1000.00"))
+
+
+def test_revenue_for_an_unknown_account_or_of_zero_is_refused() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    with pytest.raises(Rejected, match="account A9 does not exist"):
+        revenue(w, "A9", "1", date(2026, 3, 1))
+    with pytest.raises(Rejected, match="must be positive"):
+        revenue(w, "A1", "0", date(2026, 3, 1))
+
+
+# ---- contacts ------------------------------------------------------------------------
+
+def test_contacts_are_numbered_and_need_an_existing_account() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    assert of_type(w.events, ContactCreated)[0].contact_number == "CON-000001"
+    assert rejection(w.send(CreateContact, "K2", account_id="A9", first_name="A",
+                            last_name="B")) == "account A9 does not exist"
+
+
+def test_a_new_primary_contact_demotes_the_previous_one() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1", is_primary=True)
+    events = w.ok(CreateContact, "K2", account_id="A1", first_name="N", last_name="M",
+                  is_primary=True)
+    demoted = of_type(events, ContactUpdated)
+    assert [(e.aggregate_id, e.is_primary) for e in demoted] == [("K1", False)]
+    events = w.ok(UpdateContact, "K1", is_primary=True)
+    assert [(e.aggregate_id, e.is_primary) for e in of_type(events, ContactUpdated)] == [
+        ("K2", False), ("K1", True)]
+
+
+def test_opting_out_twice_changes_nothing_and_roles_change() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    assert of_type(w.ok(OptOutContact, "K1"), ContactOptedOut)
+    assert w.ok(OptOutContact, "K1") == []
+    w.ok(ChangeContactRole, "K1", contact_role="champion")
+    assert w.state.get("contact", "K1").contact_role == "champion"
+    assert rejection(w.send(ChangeContactRole, "K9", contact_role="user")) == (
+        "contact K9 does not exist")

@@ -1,0 +1,246 @@
+"""Case rules: SLA deadlines and breaches, escalation, assignment, pending/resolve/close."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from area_c_fixtures import T0, World, of_type, rejection
+from pydantic import ValidationError
+
+from domain.cases import (
+    AssignCase,
+    CaseAssigned,
+    CaseClosed,
+    CaseCommented,
+    CaseCustomerReplied,
+    CaseEscalated,
+    CaseOpened,
+    CaseResolved,
+    CaseResponded,
+    CaseSatisfactionRated,
+    CaseSlaViolated,
+    CloseCase,
+    CommentOnCase,
+    CustomerRepliedToCase,
+    OpenCase,
+    RateCaseSatisfaction,
+    ResolveCase,
+    RespondToCase,
+    SetCasePendingCustomer,
+)
+from domain.messages import utc
+
+
+def world_with_case(priority: str = "critical", category: str | None = "technical",
+                    reps: bool = True) -> World:
+    """Account A1, manager M1 over engineer SE1, case C1 opened at T0 (09:00)."""
+    w = World().account("A1")
+    if reps:
+        w.rep("M1", "Manager").rep("SE1", "SE", manager_id="M1")
+    w.at(T0).send(OpenCase, "C1", account_id="A1", subject="Press line stopped",
+                  description="Hydraulic fault", priority=priority, case_category=category)
+    return w
+
+
+@pytest.mark.parametrize(("priority", "response_h", "resolution_h"), [
+    ("critical", 1, 8), ("high", 4, 24), ("medium", 8, 72), ("low", 24, 120),
+])
+def test_opening_a_case_sets_its_sla_deadlines_by_priority(
+        priority: str, response_h: int, resolution_h: int) -> None:
+    w = world_with_case(priority)
+    opened = of_type(w.log, CaseOpened)[0]
+    assert opened.case_number == "CASE-000001"
+    assert (opened.sla_response_hours, opened.sla_resolution_hours) == (response_h, resolution_h)
+    assert opened.response_due_date == T0 + timedelta(hours=response_h)
+    assert opened.resolution_due_date == T0 + timedelta(hours=resolution_h)
+
+
+@pytest.mark.parametrize(("category", "team"), [
+    ("technical", "Technical Support"), ("billing", "Billing Support"),
+    ("quality", "Quality Assurance"), (None, "General Support"),
+])
+def test_the_team_follows_the_case_category(category: str | None, team: str) -> None:
+    assert of_type(world_with_case(category=category).log, CaseOpened)[0].assigned_team == team
+
+
+def test_cases_go_round_robin_to_support_engineers_only() -> None:
+    w = World().account("A1").rep("AE1", "AE").rep("SE2", "SE").rep("SE1", "SE")
+    for n in range(3):
+        w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d")
+    # rep_code order is hire order: SE2 was hired before SE1
+    assert [e.assigned_to for e in of_type(w.log, CaseOpened)] == ["SE2", "SE1", "SE2"]
+
+
+def test_without_support_engineers_any_active_rep_takes_the_case() -> None:
+    w = World().account("A1").rep("AE1", "AE")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
+    assert of_type(w.log, CaseOpened)[0].assigned_to == "AE1"
+
+
+def test_without_any_rep_only_a_team_is_assigned() -> None:
+    opened = of_type(world_with_case(reps=False).log, CaseOpened)[0]
+    assert opened.assigned_to is None and opened.assigned_team == "Technical Support"
+
+
+def test_a_case_for_an_unknown_account_is_refused() -> None:
+    events = World().send(OpenCase, "C1", account_id="nope", subject="s", description="d")
+    assert rejection(events) == "account nope does not exist"
+
+
+def test_a_response_exactly_at_its_deadline_is_in_time() -> None:
+    w = world_with_case("critical")  # response due 10:00
+    responded = w.at(utc(2026, 3, 2, 10, 0)).send(RespondToCase, "C1")
+    assert of_type(responded, CaseResponded)[0].case_status == "in_progress"
+    assert of_type(responded + w.tick(utc(2026, 3, 2, 10, 30)), CaseSlaViolated) == []
+
+
+def test_an_unanswered_case_is_breached_on_the_first_tick_after_its_deadline() -> None:
+    w = world_with_case("critical")
+    assert of_type(w.tick(utc(2026, 3, 2, 10, 0)), CaseSlaViolated) == []  # not yet
+    events = w.tick(utc(2026, 3, 2, 10, 30))
+    violated, escalated = of_type(events, CaseSlaViolated), of_type(events, CaseEscalated)
+    assert [v.breach for v in violated] == ["response"]
+    assert violated[0].due_date == utc(2026, 3, 2, 10, 0)
+    assert escalated[0].escalated_to == "M1"
+    assert escalated[0].case_status == "escalated"
+    assert escalated[0].escalated_at == utc(2026, 3, 2, 10, 30)
+
+
+def test_without_an_assignee_manager_the_case_escalates_to_any_manager() -> None:
+    w = World().account("A1").rep("SE1", "SE").rep("M9", "Manager")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
+    escalated = of_type(w.tick(T0 + timedelta(hours=2)), CaseEscalated)
+    assert escalated[0].escalated_to == "M9"
+
+
+def test_a_resolution_breach_after_a_response_breach_does_not_escalate_twice() -> None:
+    w = world_with_case("critical")
+    w.tick(utc(2026, 3, 2, 10, 30))
+    w.send(RespondToCase, "C1")
+    events = w.tick(utc(2026, 3, 2, 17, 30))
+    assert [v.breach for v in of_type(events, CaseSlaViolated)] == ["resolution"]
+    assert of_type(events, CaseEscalated) == []
+
+
+def test_a_late_response_is_recorded_as_a_breach() -> None:
+    w = world_with_case("critical")
+    events = w.at(utc(2026, 3, 2, 10, 10)).send(RespondToCase, "C1")
+    assert [v.breach for v in of_type(events, CaseSlaViolated)] == ["response"]
+    assert of_type(w.tick(utc(2026, 3, 2, 10, 30)), CaseSlaViolated) == []
+
+
+def test_a_late_resolution_is_recorded_as_a_breach_without_escalation() -> None:
+    w = world_with_case("critical")
+    w.at(T0 + timedelta(minutes=30)).send(RespondToCase, "C1")
+    events = w.at(T0 + timedelta(hours=8, minutes=1)).send(ResolveCase, "C1", resolution="ok")
+    assert [v.breach for v in of_type(events, CaseSlaViolated)] == ["resolution"]
+    assert of_type(events, CaseEscalated) == []
+
+
+def test_responding_to_a_closed_case_is_refused() -> None:
+    w = world_with_case()
+    w.send(CloseCase, "C1")
+    assert rejection(w.send(RespondToCase, "C1")) == "cannot respond: case CASE-000001 is closed"
+
+
+def test_responding_twice_is_refused() -> None:
+    w = world_with_case()
+    w.send(RespondToCase, "C1")
+    assert "already had its first response" in (rejection(w.send(RespondToCase, "C1")) or "")
+
+
+def test_comments_keep_their_text_verbatim_and_are_refused_on_closed_cases() -> None:
+    w = world_with_case()
+    text = "  Customer said: 'it's broken' -- DROP TABLE cases; 😀\n second line "
+    comment = of_type(w.send(CommentOnCase, "C1", comment_text=text, is_public=False),
+                      CaseCommented)[0]
+    assert comment.comment_text == text and comment.is_public is False
+    w.send(CloseCase, "C1")
+    assert "closed" in (rejection(w.send(CommentOnCase, "C1", comment_text="late")) or "")
+
+
+def test_assigning_changes_the_owner_and_keeps_the_team() -> None:
+    w = world_with_case()
+    assigned = of_type(w.send(AssignCase, "C1", assigned_to="M1"), CaseAssigned)[0]
+    assert (assigned.assigned_to, assigned.assigned_team) == ("M1", "Technical Support")
+
+
+def test_a_pending_case_auto_resolves_after_exactly_seven_days_without_reply() -> None:
+    w = world_with_case("low")
+    pending_at = T0 + timedelta(hours=1)
+    events = w.at(pending_at).send(SetCasePendingCustomer, "C1")
+    assert of_type(events, CaseResponded)  # asking the customer is the first response
+    assert of_type(w.tick(pending_at + timedelta(days=7, minutes=-30)), CaseResolved) == []
+    resolved = of_type(w.tick(pending_at + timedelta(days=7)), CaseResolved)
+    assert resolved[0].auto_resolved is True
+    assert "7 days" in resolved[0].resolution
+
+
+def test_a_customer_reply_restarts_the_pending_period() -> None:
+    w = world_with_case("low")
+    w.at(T0 + timedelta(hours=1)).send(SetCasePendingCustomer, "C1")
+    replied = w.later(days=2).send(CustomerRepliedToCase, "C1")
+    assert of_type(replied, CaseCustomerReplied)[0].case_status == "in_progress"
+    second = w.later(days=1).now
+    w.send(SetCasePendingCustomer, "C1")
+    assert of_type(w.tick(T0 + timedelta(days=7, hours=2)), CaseResolved) == []  # stale timer
+    assert of_type(w.tick(second + timedelta(days=7)), CaseResolved)
+
+
+def test_a_customer_reply_to_a_case_not_waiting_for_them_is_refused() -> None:
+    assert "not waiting" in (rejection(world_with_case().send(CustomerRepliedToCase, "C1")) or "")
+
+
+def test_a_resolution_breach_while_pending_keeps_the_pending_status() -> None:
+    w = world_with_case("critical")
+    w.at(T0 + timedelta(minutes=10)).send(SetCasePendingCustomer, "C1")
+    events = w.tick(T0 + timedelta(hours=8, minutes=30))
+    assert of_type(events, CaseEscalated)[0].case_status == "pending_customer"
+    assert of_type(w.tick(T0 + timedelta(days=7, minutes=10)), CaseResolved)
+
+
+def test_a_resolved_case_closes_three_days_later() -> None:
+    w = world_with_case("low")
+    resolved_at = T0 + timedelta(hours=2)
+    resolved = w.at(resolved_at).send(ResolveCase, "C1", resolution="Replaced the valve",
+                                      root_cause="Worn seal")
+    assert of_type(resolved, CaseResolved)[0].root_cause == "Worn seal"
+    assert of_type(w.tick(resolved_at + timedelta(days=3, minutes=-1)), CaseClosed) == []
+    assert of_type(w.tick(resolved_at + timedelta(days=3)), CaseClosed)
+
+
+def test_satisfaction_can_be_rated_only_once_resolved() -> None:
+    w = world_with_case()
+    assert "rate it once resolved" in (
+        rejection(w.send(RateCaseSatisfaction, "C1", satisfaction_rating=4)) or "")
+    w.send(ResolveCase, "C1", resolution="done")
+    rated = of_type(w.send(RateCaseSatisfaction, "C1", satisfaction_rating=5,
+                           customer_feedback="Quick!"), CaseSatisfactionRated)[0]
+    assert (rated.satisfaction_rating, rated.customer_feedback) == (5, "Quick!")
+
+
+@pytest.mark.parametrize("rating", [0, 6])
+def test_a_rating_outside_one_to_five_is_refused_by_validation(rating: int) -> None:
+    with pytest.raises(ValidationError):
+        World().message(RateCaseSatisfaction, "C1", satisfaction_rating=rating)
+
+
+def test_a_duplicate_input_changes_nothing() -> None:
+    w = world_with_case()
+    respond = w.message(RespondToCase, "C1")
+    w.fold(respond)
+    before = copy.deepcopy(w.state.entities), dict(w.state.versions)
+    assert w.fold(respond) == []
+    assert (w.state.entities, w.state.versions) == before
+
+
+def test_the_same_log_folded_twice_gives_identical_events() -> None:
+    def story() -> list:
+        w = world_with_case("high")
+        w.later(hours=1).send(CommentOnCase, "C1", comment_text="Looking")
+        w.ticks_until(T0 + timedelta(days=2))
+        return w.log
+
+    assert story() == story()

@@ -1,0 +1,169 @@
+"""The ERP bridge: the request on acceptance, the order closing the loop, rejections with
+retries in event time."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from area_b_fixtures import Scenario, of, one
+
+from domain.accounts import AccountRevenueRecorded
+from domain.erp import (
+    IntegrationCompleted,
+    IntegrationFailed,
+    IntegrationRequested,
+    IntegrationRetried,
+    SalesOrderCreated,
+    SalesOrderRejected,
+    SalesOrderRequested,
+    backoff,
+    log_id_for,
+)
+from domain.messages import Command
+from domain.opportunity_stages import OpportunityStageChanged, OpportunityWon
+from domain.quotes import QuoteConverted
+from domain.sales_org import RepPerformanceUpdated
+
+
+def accepted() -> tuple[Scenario, str]:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "2", "60000", "5")  # net 114000, tax 20520, total 134520
+    return s, s.accepted_quote()
+
+
+def order(s: Scenario, quote_id: str, order_id: str = "SO-1") -> list:
+    return s.send(SalesOrderCreated, order_id, sales_order_id=order_id, quotation_id=quote_id,
+                  order_total=Decimal("134520.00"), order_date=s.now.date())
+
+
+def reject(s: Scenario, quote_id: str, reason: str = "credit hold") -> list:
+    return s.send(SalesOrderRejected, quote_id, quotation_id=quote_id, reason=reason)
+
+
+def test_the_erp_replies_are_inputs_of_the_core_named_as_the_erps_facts() -> None:
+    assert issubclass(SalesOrderCreated, Command) and SalesOrderCreated.KIND == "command"
+    assert issubclass(SalesOrderRejected, Command)
+    assert SalesOrderCreated.AGGREGATE == SalesOrderRejected.AGGREGATE == "sales_order"
+
+
+def test_an_accepted_quote_requests_a_sales_order_and_opens_a_pending_log_row() -> None:
+    s, quote_id = accepted()
+    request = one(s.log, SalesOrderRequested)
+    assert (request.aggregate_type, request.aggregate_id, request.attempt) == (
+        "sales_order", quote_id, 1)
+    assert (request.account_id, request.opportunity_id) == ("A1", "O1")
+    assert [(ln.product_name, ln.quantity, ln.line_total) for ln in request.lines] == [
+        ("CNC spindle", Decimal("2.0000"), Decimal("114000.00"))]
+    assert (request.subtotal, request.discount_amount, request.tax_amount,
+            request.total_amount) == (Decimal("120000.00"), Decimal("6000.00"),
+                                      Decimal("20520.00"), Decimal("134520.00"))
+    log = one(s.log, IntegrationRequested)
+    assert log.aggregate_id == request.log_id == log_id_for(quote_id)
+    assert (log.integration_direction, log.document_type, log.document_id) == (
+        "crm_to_erp", "quotation", quote_id)
+    data = json.loads(log.integration_data)
+    assert data["quotation_id"] == quote_id and data["total_amount"] == "134520.00"
+
+
+def test_the_sales_order_converts_the_quote_and_closes_the_deal_won() -> None:
+    s, quote_id = accepted()
+    s.later(days=2)
+    events = order(s, quote_id)
+    converted = one(events, QuoteConverted)
+    assert (converted.converted_to_order_id, converted.converted_date) == ("SO-1",
+                                                                           s.now.date())
+    assert one(events, OpportunityStageChanged).to_stage == "closed_won"
+    won = one(events, OpportunityWon)
+    assert (won.converted_to_order_id, won.amount) == ("SO-1", Decimal("114000.00"))
+    assert one(events, RepPerformanceUpdated).ytd_revenue == Decimal("114000.00")
+    revenue = one(events, AccountRevenueRecorded)
+    assert (revenue.lifetime_value, revenue.last_purchase_date) == (Decimal("114000.00"),
+                                                                    s.now.date())
+    done = one(events, IntegrationCompleted)
+    assert json.loads(done.integration_data)["sales_order_id"] == "SO-1"
+
+
+def test_a_duplicate_sales_order_created_changes_nothing() -> None:
+    s, quote_id = accepted()
+    order(s, quote_id)
+    before = copy.deepcopy((s.state.entities, s.state.versions, s.state.counters))
+    assert order(s, quote_id) == []
+    assert copy.deepcopy((s.state.entities, s.state.versions, s.state.counters)) == before
+
+
+def test_a_second_order_for_a_converted_quote_is_refused() -> None:
+    s, quote_id = accepted()
+    order(s, quote_id)
+    reason = s.refused(SalesOrderCreated, "SO-2", sales_order_id="SO-2", quotation_id=quote_id,
+                       order_total=Decimal(1), order_date=date(2026, 3, 3))
+    assert reason == f"quotation {quote_id} already converted to order SO-1"
+
+
+def test_a_sales_order_for_an_unknown_or_unaccepted_quote_is_refused() -> None:
+    s, quote_id = accepted()
+    assert s.refused(SalesOrderCreated, "SO-9", sales_order_id="SO-9", quotation_id="QX",
+                     order_total=Decimal(1), order_date=date(2026, 3, 3)) == (
+        "unknown quotation QX")
+    s.deal("O2")
+    draft = s.to_proposal("O2")
+    assert s.refused(SalesOrderCreated, "SO-9", sales_order_id="SO-9", quotation_id=draft,
+                     order_total=Decimal(1), order_date=date(2026, 3, 3)) == (
+        f"quotation {draft} is draft, not accepted")
+
+
+def test_a_rejection_is_logged_as_error_and_retried_after_the_backoff() -> None:
+    s, quote_id = accepted()
+    failed = one(reject(s, quote_id), IntegrationFailed)
+    assert (failed.retry_count, failed.error_message) == (1, "credit hold")
+    assert failed.last_retry_at == s.now
+    assert failed.next_retry_at == s.now + timedelta(minutes=30)
+    rejected_at = s.now
+    assert of(s.tick(rejected_at + timedelta(minutes=29)), SalesOrderRequested) == []
+    events = s.tick(rejected_at + timedelta(minutes=30))
+    assert one(events, SalesOrderRequested).attempt == 2
+    assert one(events, IntegrationRetried).attempt == 2
+    assert s.state.get("integration", log_id_for(quote_id)).status == "pending"
+
+
+def test_retries_back_off_then_give_up_after_max_retries_leaving_the_log_in_error() -> None:
+    s, quote_id = accepted()
+    delays = []
+    for attempt in range(1, 5):
+        failed = one(reject(s, quote_id, f"refusal {attempt}"), IntegrationFailed)
+        assert failed.retry_count == attempt
+        if attempt == 4:
+            assert failed.next_retry_at is None
+            break
+        delays.append(failed.next_retry_at - s.now)
+        retried = s.tick(failed.next_retry_at)
+        assert one(retried, SalesOrderRequested).attempt == attempt + 1
+    assert delays == [timedelta(minutes=m) for m in (30, 120, 480)]
+    assert of(s.tick(s.now + timedelta(days=2)), SalesOrderRequested) == []
+    log = s.state.get("integration", log_id_for(quote_id))
+    assert (log.status, log.retry_count) == ("error", 4)
+    assert s.refused(SalesOrderRejected, quote_id, quotation_id=quote_id, reason="again") == (
+        f"no sales order request pending for quotation {quote_id}")
+
+
+def test_the_last_configured_backoff_repeats_when_retries_outnumber_it() -> None:
+    assert backoff(5, (30, 120)) == timedelta(minutes=120)
+    assert backoff(1, (30, 120)) == timedelta(minutes=30)
+
+
+def test_an_order_after_a_rejection_still_completes_the_loop_and_stops_retries() -> None:
+    s, quote_id = accepted()
+    failed = one(reject(s, quote_id), IntegrationFailed)
+    assert one(order(s, quote_id), IntegrationCompleted)
+    assert of(s.tick(failed.next_retry_at), SalesOrderRequested) == []
+
+
+def test_a_rejection_without_a_pending_request_is_refused() -> None:
+    s = Scenario().org()
+    s.deal()
+    quote_id = s.to_proposal()
+    assert s.refused(SalesOrderRejected, quote_id, quotation_id=quote_id, reason="x") == (
+        f"no sales order request pending for quotation {quote_id}")

@@ -1,0 +1,310 @@
+"""Lead lifecycle rules: qualification thresholds, assignment, activities, conversion."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from area_a_fixtures import World, of_type, rejection
+
+from domain.accounts import AccountCreated
+from domain.contacts import ContactCreated
+from domain.engine import handle
+from domain.lead_conversion import LeadConverted
+from domain.lead_lifecycle import (
+    DisqualifyLead,
+    LeadActivityLogged,
+    LeadQualified,
+    MarkLeadLost,
+    NurtureLead,
+)
+from domain.leads import AssignLead, CaptureLead, LeadAssigned
+from domain.rules_config import DEFAULT_RULES, BusinessRules
+from domain.sales_org import ChangeRepStatus
+
+
+def rules_with_source_points(points: int) -> BusinessRules:
+    """Score = points + 8 per BANT + 6 recency, for a lead of no size in no target industry."""
+    leads = replace(DEFAULT_RULES.leads, source_points={"website": points})
+    return replace(DEFAULT_RULES, leads=leads)
+
+
+def bare_lead(w: World, lid: str = "L1") -> None:
+    w.lead(lid, company_size=None, industry="Circus")
+
+
+# ---- qualification thresholds --------------------------------------------------------
+
+def test_a_score_of_exactly_60_with_three_bant_answers_qualifies() -> None:
+    w = World(rules=rules_with_source_points(30))
+    bare_lead(w)
+    events = w.bant("L1")
+    assert [e.lead_score for e in of_type(events, LeadQualified)] == [60]
+    assert w.state.get("lead", "L1").status == "qualified"
+
+
+def test_a_score_of_59_with_three_bant_answers_does_not_qualify() -> None:
+    w = World(rules=rules_with_source_points(29))
+    bare_lead(w)
+    events = w.bant("L1")
+    assert of_type(events, LeadQualified) == []
+    lead = w.state.get("lead", "L1")
+    assert (lead.score, lead.status, lead.qualification_status) == (59, "new", "in_progress")
+
+
+def test_two_bant_answers_do_not_qualify_even_with_a_score_of_90() -> None:
+    w = World(rules=rules_with_source_points(68))
+    bare_lead(w)
+    events = w.bant("L1", need=False)
+    assert w.state.get("lead", "L1").score == 90
+    assert of_type(events, LeadQualified) == []
+
+
+def test_qualification_happens_after_the_change_that_makes_it_true() -> None:
+    w = World(rules=rules_with_source_points(27))  # 27 + 24 + 6 = 57 with 3 BANT
+    bare_lead(w)
+    assert of_type(w.bant("L1"), LeadQualified) == []
+    events = w.activity("L1")  # +3 engagement -> 60
+    assert [type(e).__name__ for e in events][-2:] == ["LeadScored", "LeadQualified"]
+
+
+def test_a_qualified_lead_stays_qualified_when_bant_answers_drop() -> None:
+    w = World()
+    w.qualified_lead("L1")
+    w.bant("L1", budget=False, authority=False)
+    lead = w.state.get("lead", "L1")
+    assert (lead.status, lead.qualification_status) == ("qualified", "qualified")
+
+
+# ---- activities and status changes ---------------------------------------------------
+
+def test_an_activity_contacts_a_new_lead_and_counts_the_attempt() -> None:
+    w = World()
+    w.lead("L1")
+    first = of_type(w.activity("L1"), LeadActivityLogged)[0]
+    second = of_type(w.activity("L1", "email"), LeadActivityLogged)[0]
+    assert (first.lead_status, first.contact_attempts) == ("contacted", 1)
+    assert second.contact_attempts == 2
+    assert second.first_contact_date == first.activity_date
+    assert second.last_contact_date == second.activity_date > first.activity_date
+
+
+def test_disqualify_then_nurture_then_lost_and_nothing_after_lost() -> None:
+    w = World()
+    w.lead("L1")
+    w.ok(DisqualifyLead, "L1", reason="no budget this year")
+    assert w.state.get("lead", "L1").qualification_status == "disqualified"
+    assert rejection(w.send(DisqualifyLead, "L1", reason="again")) == "lead L1 is unqualified"
+    w.ok(NurtureLead, "L1")
+    w.ok(MarkLeadLost, "L1", reason="bought elsewhere")
+    assert w.state.get("lead", "L1").status == "lost"
+    assert rejection(w.send(NurtureLead, "L1")) == "lead L1 is lost"
+    assert rejection(w.send(MarkLeadLost, "L1", reason="x")) == "lead L1 is lost"
+
+
+def test_a_duplicate_input_changes_nothing() -> None:
+    w = World()
+    w.rep("R1")
+    command = w.cmd(CaptureLead, "L1", company_name="Acme", lead_source="website")
+    first = w.feed(command)
+    snapshot = copy.deepcopy((w.state.entities, w.state.versions, w.state.counters))
+    assert first and w.feed(command) == []
+    assert (w.state.entities, w.state.versions, w.state.counters) == snapshot
+
+
+def test_an_unknown_source_campaign_is_refused() -> None:
+    w = World()
+    events = w.send(CaptureLead, "L1", company_name="Acme", lead_source="website",
+                    source_campaign_id="NOPE")
+    assert rejection(events) == "campaign NOPE does not exist"
+    assert w.state.get("lead", "L1") is None
+
+
+# ---- assignment ----------------------------------------------------------------------
+
+def assigned(w: World, lid: str) -> str | None:
+    return w.state.get("lead", lid).assigned_to
+
+
+def test_territory_round_robin_follows_rep_code_order_and_wraps() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    for rid in ("R1", "R2", "R3"):
+        w.rep(rid, "AE" if rid != "R2" else "SDR", territory="T1")
+    w.rep("M1", "Manager", territory="T1")  # managers get no leads
+    for n in range(5):
+        w.lead(f"L{n}", state="delhi")
+    assert [assigned(w, f"L{n}") for n in range(5)] == ["R1", "R2", "R3", "R1", "R2"]
+
+
+def test_without_a_matching_territory_leads_rotate_over_all_active_reps() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.rep("R1", territory="T1")
+    w.rep("R2")
+    w.rep("R3", "SDR")
+    w.ok(ChangeRepStatus, "R3", rep_status="on_leave")
+    for n in range(3):
+        w.lead(f"L{n}", state="Kerala")
+    assert [assigned(w, f"L{n}") for n in range(3)] == ["R1", "R2", "R1"]
+    assert of_type(w.events, LeadAssigned)[0].territory_id is None
+
+
+def test_a_matching_territory_without_reps_falls_back_to_all_reps() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.territory("T2", "SOUTH", states=["Kerala"])
+    w.rep("R2", territory="T2")
+    w.lead("L1", state="Delhi")
+    assert assigned(w, "L1") == "R2"
+
+
+def test_the_most_specific_territory_wins_and_ties_go_to_the_lowest_code() -> None:
+    w = World()
+    w.territory("T1", "B-INDIA", countries=["India"])
+    w.territory("T2", "C-DELHI-ENERGY", countries=["India"], states=["Delhi"],
+                industries=["Energy"])
+    w.territory("T3", "A-DELHI", countries=["India"], states=["Delhi"])
+    w.territory("T4", "0-KARNATAKA-ENERGY", countries=["India"], states=["Karnataka"],
+                industries=["energy"])
+    w.territory("T5", "A-ENERGY", countries=["India"], industries=["Energy"])
+    w.territory("T6", "B-DELHI", countries=["India"], states=["Delhi"])  # ties with A-DELHI
+    for tid in ("T6", "T1", "T2", "T3", "T4", "T5"):
+        w.rep(f"R{tid}", territory=tid)
+    w.lead("L1", state="Delhi", industry="Energy")
+    w.lead("L2", state="Delhi", industry="Textiles")
+    w.lead("L3", state="Goa", industry="Textiles")
+    assert [assigned(w, lid) for lid in ("L1", "L2", "L3")] == ["RT2", "RT3", "RT1"]
+
+
+def test_with_no_reps_at_all_a_lead_is_captured_unassigned() -> None:
+    w = World()
+    events = w.lead("L1")
+    assert of_type(events, LeadAssigned) == [] and assigned(w, "L1") is None
+
+
+def test_a_lead_can_be_reassigned_by_hand_to_an_active_rep_only() -> None:
+    w = World()
+    w.rep("R1")
+    w.rep("R2")
+    w.lead("L1")
+    w.ok(AssignLead, "L1", sales_rep_id="R2")
+    assert assigned(w, "L1") == "R2"
+    w.ok(ChangeRepStatus, "R1", rep_status="inactive")
+    assert rejection(w.send(AssignLead, "L1", sales_rep_id="R1")) == (
+        "sales rep R1 is not an active sales rep")
+
+
+# ---- conversion ----------------------------------------------------------------------
+
+def test_converting_an_unqualified_lead_is_refused() -> None:
+    w = World()
+    w.rep("R1")
+    w.lead("L1")
+    assert rejection(w.convert("L1")) == "lead L1 is new, not qualified"
+    assert w.state.store("account") == {}
+
+
+def test_converting_twice_is_refused_and_changes_nothing() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1")
+    assert rejection(w.convert("L1")) is None
+    snapshot = copy.deepcopy((w.state.entities, w.state.versions, w.state.counters))
+    assert rejection(w.convert("L1")) == "lead L1 already converted"
+    assert (w.state.entities, w.state.versions, w.state.counters) == snapshot
+
+
+def test_conversion_creates_account_contact_and_opportunity_and_links_them() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1", estimated_deal_value=Decimal("750000"),
+                     expected_close_date=date(2026, 6, 30), product_interest="CNC lathes")
+    events = w.convert("L1")
+    account = of_type(events, AccountCreated)[0]
+    contact = of_type(events, ContactCreated)[0]
+    done = of_type(events, LeadConverted)[0]
+    opp = w.state.get("opportunity", done.opportunity_id)
+    assert (done.account_id, done.contact_id, done.account_created) == (
+        account.aggregate_id, contact.aggregate_id, True)
+    assert account.account_name == "L1 Industries" and account.account_owner == "R1"
+    assert (contact.first_name, contact.last_name, contact.is_primary) == ("Asha", "Rao", True)
+    assert contact.contact_role == "decision_maker"
+    assert opp is not None
+    created = [e for e in events if type(e).__name__ == "OpportunityCreated"][0]
+    assert (created.amount, created.close_date, created.source_lead_id) == (
+        Decimal("750000.00"), date(2026, 6, 30), "L1")
+    assert w.state.get("lead", "L1").status == "converted"
+
+
+def test_conversion_defaults_amount_and_close_date_from_the_rules() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1", expected_close_date=date(2020, 1, 1))  # in the past: ignored
+    created = [e for e in w.convert("L1") if type(e).__name__ == "OpportunityCreated"][0]
+    rules = DEFAULT_RULES.leads
+    assert created.amount == rules.default_deal_value
+    assert (created.close_date - w.now.date()).days == rules.default_sales_cycle_days
+
+
+def test_a_company_matching_an_existing_account_reuses_it_and_its_contact() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A1", "Acme   Industries", account_type="customer")
+    w.contact("C1", "A1", email="ASHA@acme.example")
+    w.qualified_lead("L1", company_name="  acme industries", email="asha@acme.example")
+    events = w.convert("L1")
+    done = of_type(events, LeadConverted)[0]
+    assert (done.account_id, done.contact_id, done.account_created) == ("A1", "C1", False)
+    assert of_type(events, AccountCreated) == [] and of_type(events, ContactCreated) == []
+    created = [e for e in events if type(e).__name__ == "OpportunityCreated"][0]
+    assert created.opportunity_type == "existing_customer"
+
+
+def test_a_lead_naming_nobody_converts_without_a_contact() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1", contact_first_name=None, contact_last_name=None)
+    done = of_type(w.convert("L1"), LeadConverted)[0]
+    assert done.contact_id is None
+
+
+def test_conversion_by_an_unknown_rep_is_refused() -> None:
+    w = World()
+    w.qualified_lead("L1")
+    assert rejection(w.convert("L1", rep="GHOST")) == "sales rep GHOST does not exist"
+
+
+@pytest.mark.parametrize("status_change", [DisqualifyLead, MarkLeadLost])
+def test_a_lead_that_left_the_funnel_cannot_be_converted(status_change: type) -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1")
+    w.ok(status_change, "L1", reason="gone")
+    assert "not qualified" in (rejection(w.convert("L1")) or "")
+
+
+def test_replaying_the_same_log_gives_identical_events() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.rep("R1", territory="T1")
+    w.campaign("C1", variants=("A", "B"))
+    w.qualified_lead("L1", source_campaign_id="C1", state="Delhi")
+    w.convert("L1")
+    replayed = World()
+    out = [e for m in w.log for e in handle(replayed.state, m)]
+    assert out == w.events
+
+
+def test_a_lead_can_be_converted_into_a_named_account_instead_of_a_match() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A1", "L1 Industries")
+    w.account("A2", "Parent Holdings")
+    w.qualified_lead("L1")
+    assert rejection(w.convert("L1", account_id="A9")) == "account A9 does not exist"
+    done = of_type(w.convert("L1", account_id="A2"), LeadConverted)[0]
+    assert (done.account_id, done.account_created) == ("A2", False)

@@ -1,0 +1,230 @@
+"""Opportunity rules: opening, products, stage moves and their bands, closing won or lost."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from area_b_fixtures import Scenario, of, one
+
+from domain.accounts import AccountRevenueRecorded
+from domain.campaigns import CampaignResultsUpdated, PlanCampaign
+from domain.core import Context, Rejected
+from domain.messages import utc
+from domain.opportunities import (
+    ChangeOpportunityTerms,
+    NoteOpportunityCompetitor,
+    OpenOpportunity,
+    OpportunityCompetitorNoted,
+    OpportunityCreated,
+    OpportunityProductAdded,
+    forecast_category_for,
+    open_opportunity,
+    stage_forecast_category,
+)
+from domain.opportunity_stages import (
+    ChangeOpportunityStage,
+    OpportunityLost,
+    OpportunityStageChanged,
+    OpportunityWon,
+    days_in_stage,
+    stage_move_refusal,
+)
+from domain.quotes import QuoteCreated
+from domain.rules_config import OpportunityRules
+from domain.sales_org import RepPerformanceUpdated
+from domain.system import TickClock
+
+RULES = OpportunityRules()
+
+
+@pytest.mark.parametrize(("probability", "category"), [
+    (0, "pipeline"), (25, "pipeline"), (26, "best_case"), (75, "best_case"),
+    (76, "commit"), (99, "commit"), (100, "closed"),
+])
+def test_forecast_category_bands_are_inclusive_at_their_upper_edge(
+        probability: int, category: str) -> None:
+    assert forecast_category_for(probability, RULES) == category
+
+
+@pytest.mark.parametrize(("stage", "category"), [
+    ("prospecting", "pipeline"), ("qualification", "pipeline"),
+    ("needs_analysis", "best_case"), ("proposal", "best_case"), ("negotiation", "commit"),
+    ("closed_won", "closed"), ("closed_lost", "closed"),
+])
+def test_each_stage_has_the_category_of_its_probability_and_lost_deals_are_closed(
+        stage: str, category: str) -> None:
+    assert stage_forecast_category(stage, RULES) == category
+
+
+def test_opening_an_opportunity_starts_in_prospecting_with_probability_10() -> None:
+    s = Scenario().org()
+    created = one(s.deal(amount="250000"), OpportunityCreated)
+    assert created.opportunity_number == "OPP-000001"
+    assert (created.stage, created.probability_pct, created.forecast_category) == (
+        "prospecting", 10, "pipeline")
+    assert created.expected_revenue == Decimal("25000.00")
+    assert created.history_id
+    assert one(s.deal("O2"), OpportunityCreated).opportunity_number == "OPP-000002"
+
+
+def test_an_opportunity_id_in_use_is_refused() -> None:
+    s = Scenario().org()
+    s.deal()
+    reason = s.refused(OpenOpportunity, "O1", opportunity_name="x", account_id="A1",
+                       amount=Decimal(1), close_date=date(2026, 4, 1))
+    assert reason == "opportunity O1 already exists"
+
+
+def test_open_opportunity_refuses_values_that_break_the_columns() -> None:
+    s = Scenario().org()
+    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
+                  s.rules)
+    with pytest.raises(Rejected, match="^opportunity O9: String should have at most 100"):
+        open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1", amount=Decimal(1),
+                         close_date=date(2026, 4, 1), product_category="p" * 101)
+    with pytest.raises(Rejected, match="unknown opportunity_type 'resale'"):
+        open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1", amount=Decimal(1),
+                         close_date=date(2026, 4, 1), opportunity_type="resale")
+
+
+def test_opening_from_a_campaign_counts_an_opportunity_created_for_it() -> None:
+    s = Scenario().org()
+    s.ok(PlanCampaign, "C1", campaign_name="Expo", campaign_type="trade_show",
+         start_date=date(2026, 3, 1), end_date=date(2026, 3, 31))
+    results = one(s.deal(source_campaign_id="C1"), CampaignResultsUpdated)
+    assert results.opportunities_created == 1
+
+
+def test_products_set_the_amount_to_the_sum_of_their_line_totals() -> None:
+    s = Scenario().org()
+    s.deal(amount="999999")
+    first = one(s.product("O1", "2", "1000.50", "10"), OpportunityProductAdded)
+    assert (first.unit_price, first.line_total, first.amount) == (
+        Decimal("900.4500"), Decimal("1800.90"), Decimal("1800.90"))
+    second = one(s.product("O1", "1", "200"), OpportunityProductAdded)
+    assert second.line_number == 2
+    assert second.amount == Decimal("2000.90")
+    assert second.expected_revenue == Decimal("200.09")
+    assert s.opp().amount == Decimal("2000.90")
+
+
+def test_the_amount_of_a_deal_with_products_cannot_be_set_by_hand() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "1", "500")
+    reason = s.refused(ChangeOpportunityTerms, "O1", amount=Decimal("7"))
+    assert reason == "opportunity O1 amount follows its product lines"
+    s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 30))
+    assert s.opp().close_date == date(2026, 4, 30)
+
+
+def test_a_competitor_is_listed_once_with_our_latest_position() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.ok(NoteOpportunityCompetitor, "O1", competitor_name="Fanuc",
+         competitive_position="competitive")
+    noted = one(s.ok(NoteOpportunityCompetitor, "O1", competitor_name="fanuc ",
+                     competitive_position="behind"), OpportunityCompetitorNoted)
+    assert noted.competitors == ["Fanuc"]
+    assert noted.competitive_position == "behind"
+
+
+def test_stages_may_move_forward_and_backward_among_open_stages() -> None:
+    s = Scenario().org()
+    s.deal()
+    for stage in ("needs_analysis", "qualification", "negotiation", "prospecting"):
+        assert one(s.stage("O1", stage), OpportunityStageChanged).to_stage == stage
+    assert s.opp().probability == 10
+
+
+def test_a_stage_change_records_from_and_to_values_in_a_history_row() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 5, 1))
+    s.later(days=3)
+    change = one(s.stage("O1", "needs_analysis", change_reason="demo done",
+                         changed_by="R1"), OpportunityStageChanged)
+    assert (change.from_stage, change.to_stage) == ("prospecting", "needs_analysis")
+    assert (change.from_probability, change.to_probability) == (10, 40)
+    assert change.from_amount == change.to_amount == Decimal("200000.00")
+    assert change.from_close_date == change.to_close_date == date(2026, 5, 1)
+    assert change.stage_duration_days == 3
+    assert (change.forecast_category, change.expected_revenue) == ("best_case",
+                                                                   Decimal("80000.00"))
+    assert (change.change_reason, change.changed_by) == ("demo done", "R1")
+
+
+def test_stage_duration_counts_whole_days_across_a_month_boundary() -> None:
+    assert days_in_stage(utc(2026, 1, 30, 10), utc(2026, 2, 2, 9, 59)) == 2
+    assert days_in_stage(utc(2026, 1, 30, 10), utc(2026, 2, 2, 10)) == 3
+    s = Scenario(at=utc(2026, 1, 31, 12)).org()
+    s.deal()
+    s.at(utc(2026, 3, 1, 11))
+    assert one(s.stage("O1", "qualification"), OpportunityStageChanged
+               ).stage_duration_days == 28
+
+
+@pytest.mark.parametrize("closed", ["closed_won", "closed_lost"])
+@pytest.mark.parametrize("target", ["prospecting", "negotiation", "closed_won", "closed_lost"])
+def test_nothing_leaves_a_closed_stage(closed: str, target: str) -> None:
+    s = Scenario().org()
+    s.deal()
+    s.stage("O1", "negotiation")
+    s.stage("O1", closed)
+    reason = s.refused(ChangeOpportunityStage, "O1", to_stage=target)
+    assert reason == f"opportunity O1 is closed ({closed})"
+
+
+def test_closed_won_by_hand_is_allowed_only_from_negotiation() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.stage("O1", "proposal")
+    reason = s.refused(ChangeOpportunityStage, "O1", to_stage="closed_won")
+    assert "only from negotiation" in reason
+    assert stage_move_refusal("negotiation", "closed_won") is None
+    assert stage_move_refusal("negotiation", "negotiation") == "is already in stage negotiation"
+
+
+def test_closing_lost_from_any_open_stage_records_reason_and_competitor() -> None:
+    s = Scenario().org()
+    s.deal(amount="50000")
+    events = s.stage("O1", "closed_lost", win_loss_reason="price", lost_to_competitor="Fanuc",
+                     changed_by="R1")
+    lost = one(events, OpportunityLost)
+    assert (lost.win_loss_reason, lost.lost_to_competitor) == ("price", "Fanuc")
+    assert lost.actual_close_date == s.now.date()
+    assert one(events, OpportunityStageChanged).to_probability == 0
+    perf = one(events, RepPerformanceUpdated)
+    assert (perf.ytd_deals_closed, perf.ytd_revenue, perf.win_rate_pct) == (0, 0, 0)
+    assert not of(events, AccountRevenueRecorded)
+
+
+def test_closing_won_from_negotiation_credits_rep_account_and_campaign() -> None:
+    s = Scenario().org()
+    s.ok(PlanCampaign, "C1", campaign_name="Expo", campaign_type="trade_show",
+         start_date=date(2026, 3, 1), end_date=date(2026, 3, 31))
+    s.deal(amount="80000", source_campaign_id="C1")
+    s.stage("O1", "negotiation")
+    events = s.stage("O1", "closed_won", changed_by="M1", win_loss_reason="best fit")
+    won = one(events, OpportunityWon)
+    assert (won.amount, won.closed_by, won.converted_to_order_id) == (
+        Decimal("80000.00"), "M1", None)
+    assert one(events, RepPerformanceUpdated).ytd_revenue == Decimal("80000.00")
+    assert one(events, AccountRevenueRecorded).lifetime_value == Decimal("80000.00")
+    assert one(events, CampaignResultsUpdated).total_revenue == Decimal("80000.00")
+    assert s.opp().is_closed
+
+
+def test_moving_to_proposal_generates_one_quote_while_it_is_live() -> None:
+    s = Scenario().org()
+    s.deal()
+    assert len(of(s.stage("O1", "proposal"), QuoteCreated)) == 1
+    s.stage("O1", "needs_analysis")
+    assert of(s.stage("O1", "proposal"), QuoteCreated) == []
+
+
+def test_changes_to_an_unknown_opportunity_are_refused() -> None:
+    s = Scenario().org()
+    assert s.refused(ChangeOpportunityStage, "NOPE", to_stage="qualification") == (
+        "unknown opportunity NOPE")

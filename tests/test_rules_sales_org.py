@@ -1,0 +1,121 @@
+"""Sales organisation rules: territories, reps, approver lookups, rep performance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from area_a_fixtures import World, of_type, rejection
+
+from domain.core import Context
+from domain.messages import utc
+from domain.sales_org import (
+    ChangeRepStatus,
+    DefineTerritory,
+    HireSalesRep,
+    RepPerformanceUpdated,
+    RepStatusChanged,
+    SalesRepHired,
+    SetRepQuota,
+    record_rep_deal,
+    rep_manager,
+    rep_with_role,
+)
+from domain.system import TickClock
+
+
+def deal(w: World, rep: str, amount: str, won: bool,
+         at: datetime | None = None) -> RepPerformanceUpdated:
+    """Record a closed deal the way the opportunity rules do; the event it emitted."""
+    cause = w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {}))
+    ctx = Context(w.state, cause, w.rules)
+    record_rep_deal(ctx, rep, Decimal(amount), won)
+    events = ctx.commit()
+    w.events.extend(events)
+    return of_type(events, RepPerformanceUpdated)[0]
+
+
+def test_rep_codes_follow_hire_order_and_refuse_unknown_territory_or_manager() -> None:
+    w = World()
+    w.territory("T1", "NORTH")
+    w.rep("R1", territory="T1")
+    w.rep("R2", manager="R1")
+    codes = [e.rep_code for e in of_type(w.events, SalesRepHired)]
+    assert codes == ["REP-000001", "REP-000002"]
+    assert rejection(w.send(HireSalesRep, "R3", first_name="A", last_name="B", sales_role="AE",
+                            territory_id="T9")) == "territory T9 does not exist"
+    assert rejection(w.send(HireSalesRep, "R3", first_name="A", last_name="B", sales_role="AE",
+                            manager_id="R9")) == "manager R9 is not a sales rep"
+    assert rejection(w.send(HireSalesRep, "R1", first_name="A", last_name="B",
+                            sales_role="AE")) == "sales rep R1 already exists"
+
+
+def test_territory_codes_are_unique() -> None:
+    w = World()
+    w.territory("T1", "NORTH")
+    assert rejection(w.send(DefineTerritory, "T2", territory_code="NORTH",
+                            territory_name="Again")) == "territory code NORTH already exists"
+
+
+def test_status_changes_and_quota() -> None:
+    w = World()
+    w.rep("R1")
+    changed = of_type(w.ok(ChangeRepStatus, "R1", rep_status="on_leave"), RepStatusChanged)[0]
+    assert changed.is_active is True
+    assert w.ok(ChangeRepStatus, "R1", rep_status="on_leave") == []  # unchanged: nothing
+    left = of_type(w.ok(ChangeRepStatus, "R1", rep_status="inactive"), RepStatusChanged)[0]
+    assert left.is_active is False
+    w.ok(SetRepQuota, "R1", annual_quota=Decimal("12000000"), quarterly_quota=Decimal("3000000"))
+    assert rejection(w.send(SetRepQuota, "R9", annual_quota=Decimal(1),
+                            quarterly_quota=Decimal(1))) == "sales rep R9 does not exist"
+
+
+def test_approvers_are_found_in_the_territory_first_then_anywhere() -> None:
+    w = World()
+    w.territory("T1", "NORTH")
+    w.territory("T2", "SOUTH")
+    w.rep("D1", "Director")
+    w.rep("M2", "Manager", territory="T2")
+    w.rep("M1", "Manager", territory="T1", manager="D1")
+    w.rep("R1", territory="T1", manager="M1")
+    assert rep_manager(w.state, "R1") == "M1"
+    assert rep_manager(w.state, "D1") is None and rep_manager(w.state, "X") is None
+    assert rep_with_role(w.state, "Manager", "T1") == "M1"
+    assert rep_with_role(w.state, "Manager", None) == "M2"  # lowest rep_code anywhere
+    assert rep_with_role(w.state, "Director", "T1") == "D1"
+    assert rep_with_role(w.state, "VP", "T1") is None
+    w.ok(ChangeRepStatus, "M1", rep_status="inactive")
+    assert rep_with_role(w.state, "Manager", "T1") == "M2"
+
+
+def test_rep_performance_is_absolute_year_to_date() -> None:
+    w = World()
+    w.rep("R1")
+    first = deal(w, "R1", "100000", won=True)
+    deal(w, "R1", "999", won=False)
+    last = deal(w, "R1", "200001", won=True)
+    assert (first.ytd_revenue, first.ytd_deals_closed, first.win_rate_pct) == (
+        Decimal("100000.00"), 1, Decimal("100.00"))
+    assert (last.ytd_revenue, last.ytd_deals_closed, last.ytd_deals_lost) == (
+        Decimal("300001.00"), 2, 1)
+    assert (last.win_rate_pct, last.avg_deal_size) == (Decimal("66.67"), Decimal("150000.50"))
+
+
+def test_a_lost_deal_alone_gives_zero_win_rate_and_no_average() -> None:
+    w = World()
+    w.rep("R1")
+    perf = deal(w, "R1", "5000", won=False)
+    assert (perf.ytd_revenue, perf.win_rate_pct, perf.avg_deal_size) == (
+        Decimal(0), Decimal("0.00"), None)
+
+
+def test_year_to_date_figures_restart_at_new_year() -> None:
+    w = World(start=utc(2026, 12, 30))
+    w.rep("R1")
+    deal(w, "R1", "50000", won=True)
+    rolled = w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1, 0, 30))
+    reset = of_type(rolled, RepPerformanceUpdated)[0]
+    assert (reset.ytd_revenue, reset.ytd_deals_closed, reset.performance_year) == (
+        Decimal(0), 0, 2027)
+    after = deal(w, "R1", "7000", won=True, at=utc(2027, 1, 2))
+    assert after.ytd_revenue == Decimal("7000.00")
