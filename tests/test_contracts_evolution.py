@@ -42,12 +42,15 @@ def test_schema_reads_every_released_version(path: Path) -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.stem)
-def test_schema_reads_its_previously_committed_version(path: Path) -> None:
-    previous = previous_committed(path)
-    if previous is None:
-        pytest.skip("not in a git checkout, or no earlier committed version")
-    assert evolution_problems(_load(path), previous, "previous commit") == []
+def test_every_schema_reads_its_previously_committed_version() -> None:
+    if not (SCHEMA_DIR.parents[1] / ".git").exists():
+        pytest.skip("not a git checkout: no committed history to compare with")
+    problems = []
+    for path in SCHEMA_FILES:
+        previous = previous_committed(path)  # None: the file never changed since it was added
+        if previous is not None:
+            problems += evolution_problems(_load(path), previous, f"{path.stem} previous commit")
+    assert problems == []
 
 
 # --- the checker itself ----------------------------------------------------------------
