@@ -66,7 +66,10 @@ def bootstrap(settings: Settings | None = None, start: bool = True) -> Services:
     """Start (or find) the stack and return the services on it."""
     settings = settings or load_settings()
     if start:
+        from crm import durability
+
         stack = localstack.up(settings)
+        durability.load(settings, stack)  # a restarted embedded broker gets its log back
     else:
         found = localstack.status(settings)
         if found is None:

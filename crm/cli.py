@@ -37,15 +37,28 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug l
 @app.command()
 def up() -> None:
     """Start the embedded PostgreSQL and Kafka broker (a no-op when they run)."""
-    info = localstack.up(load_settings())
+    from crm import durability
+
+    settings = load_settings()
+    info = localstack.up(settings)
+    restored = durability.load(settings, info)
+    if restored:
+        console.print(f"restored {restored:,} records of the log from {settings.archive_dir}")
     console.print(f"[green]up[/]  database: {info.database_url}")
     console.print(f"    kafka:    {info.kafka_bootstrap}")
 
 
 @app.command()
 def down() -> None:
-    """Stop the embedded services started by `crm up`."""
-    localstack.down(load_settings())
+    """Archive the local log, then stop the embedded services started by `crm up`."""
+    from crm import durability
+
+    settings = load_settings()
+    info = localstack.status(settings)
+    if info is not None:
+        saved = durability.save(settings, info)
+        console.print(f"archived {saved:,} new records to {settings.archive_dir}")
+    localstack.down(settings)
     console.print("[green]down[/]")
 
 
@@ -113,6 +126,35 @@ def sql(query: Annotated[str, typer.Argument(help="A read-only SQL query")]) -> 
         err.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(2) from None
     print_rows(console, columns, rows)
+
+
+@app.command()
+def backfill(
+    days: Annotated[int, typer.Option(help="Days of history to generate")] = 180,
+    seed: Annotated[int, typer.Option(help="Simulator seed (same seed, same history)")] = 42,
+    end_date: Annotated[str | None, typer.Option(
+        help="Last day of the history, YYYY-MM-DD (default: today, UTC)")] = None,
+    scale: Annotated[float, typer.Option(help="Volume multiplier (1 = the seed's scale)")] = 1.0,
+    simulation: Annotated[str, typer.Option(help="business (full model) or leads")] = "business",
+) -> None:
+    """Generate history, archive it, run it through the rules and projectors.
+
+    Resumable: run it again after a crash and it finishes the same run, with the same
+    tables as one clean run.
+    """
+    from datetime import UTC, date, datetime
+
+    from crm.backfill import BackfillPlan
+    from crm.backfill_run import run_backfill
+    from crm.bootstrap import bootstrap
+
+    try:
+        end = date.fromisoformat(end_date) if end_date else datetime.now(UTC).date()
+    except ValueError:
+        raise typer.BadParameter("--end-date must be YYYY-MM-DD") from None
+    if days < 1 or scale <= 0:
+        raise typer.BadParameter("--days must be >= 1 and --scale > 0")
+    run_backfill(bootstrap(), BackfillPlan(days, seed, end, scale), console, simulation)
 
 
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",

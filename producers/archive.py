@@ -18,6 +18,7 @@ import fastavro
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from events.topics import TOPICS
+from producers.offsets import partition_ends
 
 RECORD = fastavro.parse_schema({
     "type": "record", "name": "ArchivedRecord", "namespace": "genims.crm.archive",
@@ -72,21 +73,21 @@ class Archiver:
     def catch_up(self) -> int:
         """Archive everything up to the current end of each partition; returns records added."""
         counts = archived_counts(self.root)
+        ends = partition_ends(self._consumer, [(s.name, p) for s in TOPICS
+                                               for p in range(s.partitions)])
         added = 0
-        for spec in TOPICS:
-            for partition in range(spec.partitions):
-                start = counts.get((spec.name, partition), 0)
-                _, high = self._consumer.get_watermark_offsets(
-                    TopicPartition(spec.name, partition), timeout=30)
-                if high > start:
-                    added += self._append(spec.name, partition, start, high)
+        for (topic, partition), high in ends.items():
+            start = counts.get((topic, partition), 0)
+            if high > start:
+                added += self._append(topic, partition, start, high)
         return added
 
     def _append(self, topic: str, partition: int, start: int, end: int) -> int:
         self._consumer.assign([TopicPartition(topic, partition, start)])
         records: list[dict[str, Any]] = []
         while start + len(records) < end:
-            for msg in self._consumer.consume(num_messages=10000, timeout=1.0):
+            wanted = min(10_000, end - start - len(records))  # returns as soon as they arrive
+            for msg in self._consumer.consume(num_messages=wanted, timeout=1.0):
                 if msg.error():
                     continue
                 if msg.offset() != start + len(records):

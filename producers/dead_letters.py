@@ -21,6 +21,7 @@ from confluent_kafka import Message as KafkaMessage
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER
 from producers.kafka import DeliveryFailed, producer_config
+from producers.offsets import partition_ends
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,11 @@ def read_dead_letters(bootstrap: str, limit: int = 100, extra: dict[str, Any] | 
         if metadata is None or metadata.error is not None:
             return []
         assignment, ends = [], {}
+        highs = partition_ends(consumer, [(topic, p) for p in metadata.partitions])
         for partition in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                       timeout=timeout)
+            low, _ = consumer.get_watermark_offsets(TopicPartition(topic, partition),
+                                                    timeout=timeout)
+            high = highs[(topic, partition)]
             if high > low:
                 assignment.append(TopicPartition(topic, partition, max(low, high - limit)))
                 ends[partition] = high

@@ -25,6 +25,7 @@ from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
 from producers.dead_letters import DeadLetterPublisher
+from producers.offsets import log_ends
 from projectors.writer import apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class Projector:
     ) -> None:
         """`dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`)."""
         self.engine = engine
+        self._bootstrap = bootstrap
+        self._extra = extra
         self.group = group
         self.topics = list(topics)
         self.codec = codec or AvroCodec()
@@ -172,13 +175,8 @@ class Projector:
     def end_offsets(self) -> dict[tuple[str, int], int]:
         """The current end of every partition of the subscribed topics."""
         metadata = self._consumer.list_topics(timeout=30)
-        ends = {}
-        for topic in self.topics:
-            for partition in metadata.topics[topic].partitions:
-                _, high = self._consumer.get_watermark_offsets(
-                    TopicPartition(topic, partition), timeout=30)
-                ends[(topic, partition)] = high
-        return ends
+        partitions = [(t, p) for t in self.topics for p in metadata.topics[t].partitions]
+        return log_ends(self._bootstrap, partitions, self._extra)
 
     def catch_up(self, timeout: float = 600.0,
                  progress: Callable[[int], None] | None = None) -> None:
