@@ -89,17 +89,20 @@ def init() -> None:
 
 @app.command()
 def run(
-    role: Annotated[str, typer.Option(help="core (faust rules worker) or projector")] = "core",
+    role: Annotated[str, typer.Option(
+        help="core (faust rules worker + ERP bridge), projector, or erp (stand-in ERP)")] = "core",
 ) -> None:
-    """Run a live worker over Kafka until SIGINT/SIGTERM."""
-    from crm.workers import run_core, run_projector
+    """Run a live worker over Kafka until SIGINT/SIGTERM.
 
-    if role == "core":
-        run_core()
-    elif role == "projector":
-        run_projector()
-    else:
-        raise typer.BadParameter("role must be 'core' or 'projector'")
+    A full live system is three processes: `crm run --role core`, `crm run --role
+    projector` and, in local mode, `crm run --role erp`.
+    """
+    from crm.workers import run_core, run_erp_simulator, run_projector
+
+    roles = {"core": run_core, "projector": run_projector, "erp": run_erp_simulator}
+    if role not in roles:
+        raise typer.BadParameter("role must be core, projector or erp")
+    roles[role]()
 
 
 @app.command()

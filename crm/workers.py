@@ -40,3 +40,20 @@ def run_projector() -> None:
                           extra=services.kafka_extra)
     projector.run(lambda: stopping)
     log.warning("projector: %d events, %d rows", projector.stats.events, projector.stats.rows)
+
+
+def run_erp_simulator() -> None:
+    """The stand-in ERP (local mode) until SIGINT/SIGTERM."""
+    from crm.erp_worker import run_erp
+
+    services = bootstrap(start=False)
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    replies = run_erp(services.bootstrap, lambda: stopping, services.codec, services.kafka_extra)
+    log.warning("erp: %d replies", replies)

@@ -16,6 +16,8 @@ from domain.messages import Message
 
 COMMANDS = "crm.commands"
 DEAD_LETTER = "crm.dead-letter"
+SALES_ORDERS = "erp.sales-orders"
+ERP_REPLIES = "erp.sales-order-replies"
 FOREVER = -1
 EVENT_PARTITIONS = 3
 
@@ -66,7 +68,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(COMMANDS, 1, doc="Ordered inputs: commands, ERP replies, clock ticks"),
     *(TopicSpec(name, EVENT_PARTITIONS, doc=f"Events of: {_aggregates_of(name)}")
       for name in EVENT_TOPICS),
-    TopicSpec("erp.sales-order-replies", 1, doc="The ERP's answers (bridged into commands)"),
+    TopicSpec(ERP_REPLIES, 1, doc="The ERP's answers (bridged into commands)"),
     TopicSpec(DEAD_LETTER, 1, retention_ms=30 * 24 * 3600 * 1000,
               doc="Undecodable or invalid messages with reason and original bytes"),
 )

@@ -12,11 +12,13 @@ from typing import Any
 
 import faust
 
+from events.codec import DecodeError
 from events.dlq import DeadLetter
-from events.topics import COMMANDS, DEAD_LETTER, EVENT_TOPICS
+from events.topics import COMMANDS, DEAD_LETTER, ERP_REPLIES, EVENT_TOPICS
 from processors.core import CoreProcessor, Outgoing
 
 APP_ID = "crm-core"
+ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected"})
 
 
 def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
@@ -39,7 +41,8 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
     raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
            "value_serializer": "raw"}
     commands = app.topic(COMMANDS, **raw)
-    outputs = {name: app.topic(name, **raw) for name in (*EVENT_TOPICS, DEAD_LETTER)}
+    outputs = {name: app.topic(name, **raw) for name in (*EVENT_TOPICS, DEAD_LETTER, COMMANDS)}
+    erp_replies = app.topic(ERP_REPLIES, **raw)
 
     async def publish(result: list[Outgoing] | DeadLetter) -> None:
         if isinstance(result, DeadLetter):
@@ -55,7 +58,26 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
             msg = event.message
             await publish(processor.process_bytes(event.value, msg.partition, msg.offset))
 
+    @app.agent(erp_replies, name="erp-bridge")
+    async def erp_bridge(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            await publish(bridge_erp_reply(processor, event.value, msg.partition, msg.offset))
+
     return app
+
+
+def bridge_erp_reply(processor: CoreProcessor, value: bytes, partition: int,
+                     offset: int) -> list[Outgoing] | DeadLetter:
+    """An ERP answer becomes an input of the core, in order with every other input."""
+    try:
+        reply = processor.codec.decode(value)
+    except DecodeError as exc:
+        return DeadLetter(value, str(exc), ERP_REPLIES, partition, offset)
+    if reply.event_type not in ERP_REPLY_TYPES:
+        return DeadLetter(value, f"{reply.event_type} is not an ERP reply", ERP_REPLIES,
+                          partition, offset)
+    return [Outgoing(COMMANDS, reply.aggregate_id, value)]
 
 
 def run_worker(app: faust.App, loglevel: str = "info") -> None:
