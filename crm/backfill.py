@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -113,8 +114,27 @@ def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[.
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(directory / "log.avro")
+    save_checkpoint(directory / "checkpoint.pkl", sim, core.state, plan.end)
     marker.write_text(json.dumps(asdict(stats)))
     return stats
+
+
+def save_checkpoint(path: Path, sim: Any, state: Any, clock: datetime) -> None:
+    """Pickle the simulation, the core's state and the clock (atomic replace).
+
+    Local state of our own making, read back only by `crm simulate` on this machine.
+    """
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump({"simulation": sim, "state": state, "clock": clock}, fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """What `save_checkpoint` wrote."""
+    with path.open("rb") as fh:
+        return pickle.load(fh)  # noqa: S301  (our own file under CRM_HOME)
 
 
 def read_log(directory: Path) -> Iterator[dict[str, Any]]:

@@ -185,6 +185,40 @@ def schemas(
                       "previously committed versions")
 
 
+@app.command()
+def simulate(
+    cycles: Annotated[int, typer.Option(help="Cycles to run; 0 = until SIGINT/SIGTERM")] = 0,
+    speed: Annotated[float, typer.Option(
+        help="Simulated/real time: 1 = real time (a cycle every 30 min), 1800 = one cycle "
+             "a second, 0 = as fast as possible")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed when no backfill/checkpoint exists")] = 42,
+    scale: Annotated[float, typer.Option(help="Volume multiplier for a fresh world")] = 1.0,
+    with_workers: Annotated[bool, typer.Option(
+        "--workers/--no-workers", help="Also run the core and projector workers")] = True,
+) -> None:
+    """The live daemon: every 30 simulated minutes, a cycle of business and a clock tick.
+
+    Continues the world where the last backfill (or the last simulate) left it. Stops
+    gracefully on SIGINT/SIGTERM, checkpointing; logs to CRM_HOME/logs/simulate.log.
+    """
+    from crm.bootstrap import bootstrap
+    from crm.processes import workers
+    from crm.simulate import simulate as run_cycles
+
+    services = bootstrap()
+    services.init()
+    services.settings.log_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(services.settings.log_dir / "simulate.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("crm.simulate").addHandler(handler)
+    logging.getLogger("crm.simulate").setLevel(logging.INFO)
+    roles = ("core", "projector") if with_workers else ()
+    with workers(services.settings, roles):
+        n = run_cycles(services, cycles, speed, seed, scale,
+                       on_cycle=lambda k, at: console.print(f"cycle {k}: {at:%Y-%m-%d %H:%M}"))
+    console.print(f"[green]submitted[/] {n:,} inputs")
+
+
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",
                 "forecast-accuracy", "campaign-roi", "case-sla")
 
