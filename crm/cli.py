@@ -107,14 +107,21 @@ def run(
 
 @app.command()
 def demo(
-    leads: Annotated[int, typer.Option(help="How many simulated leads to push")] = 500,
+    days: Annotated[int, typer.Option(help="Days of history to backfill")] = 180,
     seed: Annotated[int, typer.Option(help="Simulator seed")] = 42,
+    scale: Annotated[float, typer.Option(help="Volume multiplier")] = 1.0,
+    cycles: Annotated[int, typer.Option(help="Accelerated live cycles after the backfill")] = 6,
+    simulation: Annotated[str, typer.Option(help="business or leads")] = "business",
 ) -> None:
-    """Start the stack, push simulated leads through the pipeline, report from PostgreSQL."""
+    """Start the stack, backfill history, run live cycles over Kafka, print the reports."""
     from crm.bootstrap import bootstrap
     from crm.demo import run_demo
 
-    run_demo(bootstrap(), console, leads=leads, seed=seed)
+    services = bootstrap()
+    console.print(f"[bold]database[/] {services.database_url}\n[bold]kafka[/]    "
+                  f"{services.bootstrap}\n[bold]home[/]     {services.settings.home}")
+    run_demo(services, console, days=days, seed=seed, scale=scale, cycles=cycles,
+             simulation=simulation)
 
 
 @app.command()

@@ -1,87 +1,85 @@
-"""`crm demo`: the whole path on the local stack, then a report read back from PostgreSQL."""
+"""`crm demo`: the whole CRM on the local stack, then the analysts' reports.
+
+up -> backfill (180 days by default) -> a few accelerated live cycles through the faust
+worker and the projector over Kafka -> the seed's seven reports read back from PostgreSQL.
+"""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from confluent_kafka import Consumer, TopicPartition
 from rich.console import Console
-from rich.progress import Progress
 from sqlalchemy import text
 
+from crm.backfill import BackfillPlan
+from crm.backfill_run import run_backfill
 from crm.bootstrap import Services
-from crm.reporting import print_rows
-from projectors.runner import Projector
-from simulators.leads import lead_captures
-
-REPORT = """
-SELECT lead_grade, count(*) AS leads, round(avg(lead_score), 1) AS avg_score,
-       min(lead_score) AS min_score, max(lead_score) AS max_score
-FROM leads GROUP BY lead_grade ORDER BY lead_grade
-"""
-
-
-def run_demo(services: Services, console: Console, leads: int, seed: int) -> None:
-    """Init, produce simulated leads, run the faust core and the projector, report."""
-    console.print(f"[bold]database[/] {services.database_url}\n[bold]kafka[/]    "
-                  f"{services.bootstrap}")
-    services.init()
-    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    commands = list(lead_captures(seed, start - timedelta(days=3), leads))
-    core = _start_core(services)
-    try:
-        with Progress(console=console) as progress:
-            task = progress.add_task("produce CaptureLead", total=len(commands))
-            with services.producer() as producer:
-                for command in commands:
-                    producer.send(command)
-                    progress.advance(task)
-            _project(services, progress, {c.aggregate_id for c in commands})
-    finally:
-        core.send_signal(signal.SIGTERM)
-        core.wait(30)
-    columns, rows = _query(services, REPORT)
-    print_rows(console, columns, rows, title="leads by grade (read back from PostgreSQL)")
+from crm.processes import workers
+from crm.reporting import print_rows, read_only_query
+from crm.simulate import simulate
+from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
+from processors.faust_app import APP_ID
+from producers.offsets import log_ends
+from projectors.db import table_counts
+from projectors.runner import GROUP
+from projectors.seed_queries import SEED_QUERIES
 
 
-def _start_core(services: Services) -> subprocess.Popen[bytes]:
-    log = services.settings.log_dir / "core.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CRM_HOME": str(services.settings.home)}
-    return subprocess.Popen([sys.executable, "-m", "crm.cli", "run", "--role", "core"],
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env)
+def run_demo(services: Services, console: Console, days: int = 180, seed: int = 42,
+             scale: float = 1.0, cycles: int = 6, simulation: str = "business") -> None:
+    """Every stage, with progress, ending with the seven reports."""
+    console.rule("[bold]1. backfill")
+    plan = BackfillPlan(days, seed, datetime.now(UTC).date(), scale)
+    run_backfill(services, plan, console, simulation)
+    console.rule("[bold]2. live cycles over Kafka (faust core + projector)")
+    with workers(services.settings) as procs:
+        n = simulate(services, cycles, speed=0, seed=seed, scale=scale,
+                     on_cycle=lambda k, at: console.print(f"  cycle {k} at {at:%Y-%m-%d %H:%M}"))
+        console.print(f"  submitted {n:,} live inputs; waiting for the workers")
+        with console.status("core worker folding the log and deriving events"):
+            _wait(lambda: _core_done(services), procs, "the core worker", 900)
+        with console.status("projector writing the read tables"):
+            _wait(lambda: _projected(services), procs, "the projector", 900)
+    console.rule("[bold]3. the analysts' reports (seed queries, unmodified)")
+    for name, query in SEED_QUERIES.items():
+        columns, rows = read_only_query(services.engine, query)
+        print_rows(console, columns, rows, title=name)
+    counts = table_counts(services.engine)
+    empty = [t for t, c in counts.items() if c == 0]
+    console.print(f"[green]{sum(counts.values()):,} rows[/] in {len(counts)} tables"
+                  + (f"; empty: {', '.join(empty)}" if empty else "; none empty"))
 
 
-def _project(services: Services, progress: Progress, lead_ids: set[str],
-             timeout: float = 180.0) -> None:
-    task = progress.add_task("project into PostgreSQL", total=len(lead_ids))
-    projector = Projector(services.engine, services.bootstrap, codec=services.codec,
-                          extra=services.kafka_extra)
+def _wait(done, procs, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-
-    def done() -> bool:
-        n = _count_scored(services, lead_ids)
-        progress.update(task, completed=n)
+    while not done():
+        dead = [role for role, p in procs.items() if p.poll() is not None]
+        if dead:
+            raise RuntimeError(f"worker {dead[0]} exited; see CRM_HOME/logs/{dead[0]}.log")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"only {n} of {len(lead_ids)} leads projected in {timeout}s; "
-                               f"see {services.settings.log_dir / 'core.log'}")
-        return n >= len(lead_ids)
-
-    projector.run(done)
+            raise TimeoutError(f"{what} did not catch up within {timeout:.0f}s")
+        time.sleep(0.5)
 
 
-def _count_scored(services: Services, lead_ids: set[str]) -> int:
+def _core_done(services: Services) -> bool:
+    end = log_ends(services.bootstrap, [(COMMANDS, 0)], services.kafka_extra)[(COMMANDS, 0)]
+    consumer = Consumer({"bootstrap.servers": services.bootstrap, "group.id": APP_ID,
+                         **services.kafka_extra})
+    try:
+        committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
+    finally:
+        consumer.close()
+    return committed >= end
+
+
+def _projected(services: Services) -> bool:
+    partitions = [(s.name, p) for s in TOPICS if s.name in EVENT_TOPICS
+                  for p in range(s.partitions)]
+    ends = log_ends(services.bootstrap, partitions, services.kafka_extra)
     with services.engine.connect() as conn:
-        query = text("SELECT count(*) FROM leads WHERE lead_id = ANY(:ids) "
-                     "AND lead_grade IS NOT NULL")
-        return conn.execute(query, {"ids": list(lead_ids)}).scalar_one()
-
-
-def _query(services: Services, query: str) -> tuple[list[str], list]:
-    with services.engine.connect() as conn:
-        result = conn.execute(text(query))
-        return list(result.keys()), list(result.fetchall())
+        stored = {(t, p): o for t, p, o in conn.execute(text(
+            "SELECT topic, partition, next_offset FROM crm_meta.projector_offsets "
+            "WHERE consumer_group = :g"), {"g": GROUP})}
+    return all(stored.get(tp, 0) >= end for tp, end in ends.items())
