@@ -1,0 +1,294 @@
+"""Quotes: approvals by the managers the core names, sending, and the customer's answers.
+
+The core drafts the quote at proposal (QuoteCreated: its id, lines, validity and the
+approval steps with their approvers). Approvers decide level by level; the owner sends
+it; the customer acknowledges, reviews and then accepts (winners, often right before the
+quarter closes), pushes back on price (a revision with a better discount follows),
+declines or lets it expire. A rejected approval or an expired quote is revised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from domain.interactions import RecordInteraction
+from domain.opportunity_stages import ChangeOpportunityStage
+from domain.quote_approvals import DecideQuoteApproval
+from domain.quote_status import (
+    AcceptQuote,
+    AcknowledgeQuote,
+    DeclineQuote,
+    ReviewQuote,
+    SendQuote,
+)
+from domain.quotes import QuoteLineInput, ReviseQuote
+from simulators.worktime import at_local, fiscal_quarter_end, local_day, next_open
+
+if TYPE_CHECKING:
+    from simulators.book import Book
+    from simulators.kernel import Kernel
+    from simulators.sales import Deal
+
+ANSWERABLE = ("sent", "acknowledged", "under_review")
+APPROVAL_HOURS = {1: (2, 20), 2: (4, 40), 3: (8, 60)}
+APPROVE_P = {1: 0.93, 2: 0.9, 3: 0.94}
+FALLBACK_ROLE = {2: "Director", 3: "VP"}
+
+
+@dataclass(slots=True)
+class QuoteFile:
+    """A quote as the sales team sees it."""
+
+    opportunity_id: str | None
+    account_id: str
+    valid_until: date
+    lines: tuple[Any, ...]
+    approvals: list[tuple[int, str | None]] = field(default_factory=list)
+    approval: str | None = None
+    status: str = "draft"
+
+
+class QuoteWork:
+    """The quote part of the sales desk (mixed into `SalesDesk`)."""
+
+    QUOTE_HANDLES = {"QuoteCreated": "on_quote", "QuoteApprovalDecided": "on_decided",
+                     "QuoteSent": "on_sent", "QuoteAcknowledged": "on_quote_status",
+                     "QuoteUnderReview": "on_quote_status", "QuoteDeclined": "on_declined",
+                     "QuoteExpired": "on_expired", "QuoteAccepted": "on_accepted",
+                     "QuoteSuperseded": "on_superseded", "SalesOrderRequested": "on_order",
+                     "IntegrationFailed": "on_erp_failed"}
+    # provided by Desk and SalesDesk: k, book, deals, quotes, later(), at(), close_lost()
+    k: Kernel
+    book: Book
+    deals: dict[str, Deal]
+    quotes: dict[str, QuoteFile]
+
+    # ------------------------------------------------------------------ learning
+    def on_quote(self, e: Any) -> None:
+        """A quote was drafted: ask for approvals, or send it."""
+        quote = QuoteFile(e.opportunity_id, e.account_id, e.valid_until_date, tuple(e.lines),
+                          [(s.approval_level, s.approver_id) for s in e.approvals],
+                          "pending" if e.approvals else None)
+        self.quotes[e.aggregate_id] = quote
+        deal = self.deals.get(e.opportunity_id or "")
+        if deal is not None:
+            deal.quote = e.aggregate_id
+        if quote.approvals:
+            self._ask(e.aggregate_id, quote)
+            if self.k.chance(0.01):  # an eager rep tries to send it before approval (refused)
+                self.later(self.k.hours(0.5, 2), "send_unapproved", e.aggregate_id)
+        else:
+            self.later(self.k.hours(2, 20), "send_quote", e.aggregate_id)
+
+    def _ask(self, quote_id: str, quote: QuoteFile) -> None:
+        level = quote.approvals[0][0]
+        self.later(self.k.hours(*APPROVAL_HOURS[level]), "decide", quote_id, level)
+
+    def on_decided(self, e: Any) -> None:
+        """Next level, send, or revise after a rejection."""
+        quote = self.quotes.get(e.aggregate_id)
+        if quote is None:
+            return
+        quote.approvals = [a for a in quote.approvals if a[0] != e.approval_level]
+        quote.approval = e.approval_status
+        if e.approval_status == "pending" and quote.approvals:
+            self._ask(e.aggregate_id, quote)
+        elif e.approval_status == "approved":
+            self.later(self.k.hours(1, 12), "send_quote", e.aggregate_id)
+        else:
+            self.later(self.k.hours(4, 30), "revise", e.aggregate_id, 10.0)
+
+    def on_sent(self, e: Any) -> None:
+        """The customer has it: plan acknowledgement, review and the decision."""
+        quote = self.quotes.get(e.aggregate_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is None or deal is None:
+            return
+        quote.status = "sent"
+        if self.k.chance(0.85):
+            self.later(self.k.hours(4, 48), "customer_step", e.aggregate_id, "acknowledge")
+        if self.k.chance(0.75):
+            self.later(self.k.hours(30, 100), "customer_step", e.aggregate_id, "review")
+        outcome, when = self._decision(deal, quote)
+        if outcome != "ignore":
+            self.at(when, "customer_decides", e.aggregate_id, outcome)
+        account = self.book.accounts.get(quote.account_id)
+        if account is not None and account.customer_id is None and self.k.chance(0.85):
+            self.k.later(self.k.hours(1, 48), "accounts", "link_customer", quote.account_id)
+
+    def _decision(self, deal: Deal, quote: QuoteFile) -> tuple[str, datetime]:
+        """What the customer will answer, and when (always within the validity)."""
+        rng, now = self.k.rng, self.k.now
+        deadline = datetime.combine(quote.valid_until, time(11, 0), UTC)  # 16:30 IST
+        if deadline < now + timedelta(hours=12):  # sent too late to be answered in time
+            return "ignore", deadline
+        if deal.won and (deal.revised or not deal.negotiate):
+            if rng.random() < 0.015:  # a customer who answers too late (refused)
+                return "late_accept", deadline + timedelta(hours=rng.uniform(16, 48))
+            target = max(deal.created + timedelta(days=deal.cycle), now + timedelta(days=2))
+            quarter_end = at_local(fiscal_quarter_end(local_day(now)), 15)
+            if now + timedelta(days=3) < quarter_end < target and rng.random() < 0.35:
+                target = quarter_end - timedelta(days=rng.uniform(0, 6))  # quarter-end push
+            outcome = "accept"
+        elif deal.negotiate and not deal.revised:
+            target, outcome = now + timedelta(days=rng.uniform(3, 10)), "counter"
+        elif deal.loss_stage == "proposal" and rng.random() < 0.4:
+            return "ignore", deadline
+        else:
+            target, outcome = now + timedelta(days=rng.uniform(3, 18)), "decline"
+        target = min(target, deadline - timedelta(hours=rng.uniform(0, 48)))
+        target = min(next_open(target, "office", rng), deadline)
+        return outcome, max(target, now + timedelta(hours=1)).replace(microsecond=0)
+
+    def on_quote_status(self, e: Any) -> None:
+        """Follow acknowledgement and review."""
+        quote = self.quotes.get(e.aggregate_id)
+        if quote is not None:
+            quote.status = "acknowledged" if e.event_type == "QuoteAcknowledged" \
+                else "under_review"
+
+    def on_declined(self, e: Any) -> None:
+        """Declined: negotiate (when the deal is still winnable) or close it lost."""
+        quote = self.quotes.get(e.aggregate_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is None or deal is None:
+            return
+        quote.status = "rejected"
+        if deal.won or (deal.negotiate and not deal.revised):
+            self.later(self.k.hours(24, 72), "negotiate", quote.opportunity_id)
+        else:
+            self.later(self.k.hours(24, 120), "close_lost", quote.opportunity_id)
+
+    def on_expired(self, e: Any) -> None:
+        """Expired: re-quote a deal that is still alive, else close it lost."""
+        quote = self.quotes.get(e.aggregate_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is None or deal is None:
+            return
+        quote.status = "expired"
+        if deal.won:
+            self.later(self.k.hours(24, 96), "revise", e.aggregate_id, None)
+        else:
+            self.later(self.k.hours(24, 120), "close_lost", quote.opportunity_id,
+                       "No decision from customer")
+
+    def on_accepted(self, e: Any) -> None:
+        """Accepted: the ERP takes it from here."""
+        quote = self.quotes.get(e.aggregate_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is not None:
+            quote.status = "accepted"
+        if deal is not None:
+            deal.accepted = True
+
+    def on_superseded(self, e: Any) -> None:
+        """A revision replaced this quote."""
+        self.quotes.pop(e.aggregate_id, None)
+
+    def on_order(self, e: Any) -> None:
+        """Remember which account an ERP request is for (to fix its master data)."""
+        self.book.erp_logs[e.log_id] = e.account_id
+
+    def on_erp_failed(self, e: Any) -> None:
+        """The ERP lacks the customer master: master data creates it before the retry."""
+        account_id = self.book.erp_logs.get(e.aggregate_id)
+        if account_id and "customer master" in e.error_message.lower():
+            self.k.later(self.k.hours(0.1, 0.4), "accounts", "link_customer", account_id,
+                         kind="any")
+
+    # ------------------------------------------------------------------ actions
+    def decide(self, quote_id: str, level: int) -> None:
+        """An approver decides the lowest pending level."""
+        quote = self.quotes.get(quote_id)
+        if quote is None or quote.approval != "pending" or quote.approvals[0][0] != level:
+            return
+        deal = self.deals.get(quote.opportunity_id or "")
+        approver = quote.approvals[0][1] or (
+            self.book.manager_of(deal.owner if deal else None) if level == 1
+            else self.book.any_of(self.k.rng, FALLBACK_ROLE[level]))
+        approve = self.k.chance(APPROVE_P[level])
+        self.k.send(DecideQuoteApproval, quote_id, level=level, approver=approver,
+                    decision="approved" if approve else "rejected",
+                    comments="OK to proceed." if approve else
+                    "Discount too deep for this margin; revise to within 10%.")
+
+    def send_quote(self, quote_id: str) -> None:
+        """The owner sends an approved (or approval-free) draft."""
+        quote = self.quotes.get(quote_id)
+        if (quote is not None and quote.status == "draft" and quote.approval in (None, "approved")
+                and quote.opportunity_id in self.deals):
+            self.k.send(SendQuote, quote_id)
+
+    def send_unapproved(self, quote_id: str) -> None:
+        """Sending a quote whose approval is still pending."""
+        quote = self.quotes.get(quote_id)
+        if quote is not None and quote.approval == "pending":
+            self.k.send(SendQuote, quote_id)
+
+    def customer_step(self, quote_id: str, step: str) -> None:
+        """The customer confirms receipt, or starts reviewing."""
+        quote = self.quotes.get(quote_id)
+        if quote is None:
+            return
+        if step == "acknowledge" and quote.status == "sent":
+            self.k.send(AcknowledgeQuote, quote_id)
+        elif step == "review" and quote.status in ("sent", "acknowledged"):
+            self.k.send(ReviewQuote, quote_id)
+
+    def customer_decides(self, quote_id: str, outcome: str) -> None:
+        """Accept, push back on price, or decline."""
+        if outcome == "late_accept":
+            self.k.send(AcceptQuote, quote_id)
+            return
+        quote = self.quotes.get(quote_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is None or deal is None or quote.status not in ANSWERABLE:
+            return
+        if outcome == "accept":
+            self.k.send(AcceptQuote, quote_id)
+        else:
+            self.k.send(DeclineQuote, quote_id, reason=self.k.rng.choice((
+                "Price higher than budget; please revisit", "Competitor quoted 8% lower",
+                "Delivery schedule does not meet our shutdown window"))
+                if outcome == "counter" else self.k.rng.choice((
+                    "Project deferred to next financial year", "Ordered from another vendor",
+                    "Management did not approve the capex")))
+        self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=quote.account_id,
+                    opportunity_id=quote.opportunity_id, interaction_type="email",
+                    subject="Response to our quotation", direction="inbound",
+                    sentiment="positive" if outcome == "accept" else "negative",
+                    performed_by=deal.owner)
+
+    def negotiate(self, opp_id: str) -> None:
+        """Move to negotiation and offer a better price."""
+        deal = self.deals.get(opp_id)
+        if deal is None or deal.quote not in self.quotes:
+            return
+        if deal.stage != "negotiation":
+            self.k.send(ChangeOpportunityStage, opp_id, to_stage="negotiation",
+                        changed_by=deal.owner, change_reason="Customer asked for better terms")
+            deal.stage = "negotiation"
+        deal.revised = True
+        self.revise(deal.quote or "", None, self.k.rng.uniform(2, 5))
+
+    def revise(self, quote_id: str, cap: float | None, extra: float = 0.0) -> None:
+        """Re-quote: discounts capped (after an approval rejection) or sweetened."""
+        quote = self.quotes.get(quote_id)
+        deal = self.deals.get(quote.opportunity_id or "") if quote else None
+        if quote is None or deal is None or deal.stage in ("closed_won", "closed_lost"):
+            return
+        if deal.revisions >= 4:
+            self.close_lost(quote.opportunity_id or "", "Could not agree commercial terms")
+            return
+        deal.revisions += 1
+        lines = []
+        for line in quote.lines:
+            discount = float(line.discount_pct) + extra
+            discount = min(discount, cap) if cap is not None else min(discount, 30.0)
+            fields = {f: getattr(line, f) for f in QuoteLineInput.model_fields}
+            fields["discount_pct"] = Decimal(f"{max(0.0, discount):.2f}")
+            lines.append(QuoteLineInput(**fields))
+        self.k.send(ReviseQuote, quote_id, lines=lines, prepared_by=deal.owner)

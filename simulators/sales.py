@@ -1,0 +1,274 @@
+"""Opportunities: each deal's fate is drawn when it opens, then the owner walks it through
+the stages (products, competitors, demos, proposal) and the customer's quote decisions
+(in `simulators.quotes`) play the fate out; the ERP's sales order closes it won.
+
+Win probability by type (new business 26 %, existing customer 42 %, upsell 40 %, renewal
+82 %, nudged by lead source); cycle length log-normal around 55 days (bigger deals take
+longer), 25-140 days; losers fall out at qualification, needs analysis, proposal or
+negotiation. Upsells on the installed base are opened by account managers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.activities import CompleteActivity, LogActivity
+from domain.interactions import AddNote
+from domain.opportunities import (
+    AddOpportunityProduct,
+    ChangeOpportunityTerms,
+    NoteOpportunityCompetitor,
+    OpenOpportunity,
+)
+from domain.opportunity_stages import ChangeOpportunityStage
+from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES, PRODUCTS
+from simulators.installed import add_contacts
+from simulators.kernel import Desk
+from simulators.quotes import QuoteFile, QuoteWork
+from simulators.worktime import local_day, next_open, office_times
+from simulators.world import deal_value, pick
+
+P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
+SOURCE_EDGE = {"referral": 0.06, "partner": 0.04, "cold_call": -0.06, "social_media": -0.03}
+LOSS_STAGES = (("qualification", 28), ("needs_analysis", 24), ("proposal", 33),
+               ("negotiation", 15))
+DISCOUNTS = ((0, 5, 40), (5, 10, 33), (10, 15, 17), (15, 20, 6), (20, 25, 4))
+NEXT = {"prospecting": "qualification", "qualification": "needs_analysis",
+        "needs_analysis": "proposal"}
+AT = {"qualification": 0.08, "needs_analysis": 0.25, "proposal": 0.5}  # share of the cycle
+LOSS_REASONS = {"qualification": ("No budget this financial year", "Requirement dropped"),
+                "needs_analysis": ("Technical fit not adequate", "Lost to competitor on specs"),
+                "proposal": ("Price too high", "No decision from customer"),
+                "negotiation": ("Lost to competitor on price", "Payment terms not agreed")}
+
+
+@dataclass(slots=True)
+class Deal:
+    """An opportunity as its owner sees it, with the fate the market has in store."""
+
+    account_id: str
+    owner: str | None
+    kind: str
+    amount: Decimal
+    created: datetime
+    close_date: date
+    category: str | None
+    won: bool
+    loss_stage: str | None
+    cycle: float  # days
+    negotiate: bool
+    discount: float
+    stage: str = "prospecting"
+    quote: str | None = None
+    revised: bool = False
+    revisions: int = 0
+    accepted: bool = False
+    competitors: int = 0
+
+
+class SalesDesk(QuoteWork, Desk):
+    """Works every open opportunity; opens upsells on the installed base."""
+
+    NAME = "sales"
+    HANDLES = {"OpportunityCreated": "on_created", "OpportunityStageChanged": "on_stage",
+               "OpportunityWon": "on_closed", "OpportunityLost": "on_closed",
+               **QuoteWork.QUOTE_HANDLES}
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.deals: dict[str, Deal] = {}
+        self.quotes: dict[str, QuoteFile] = {}
+
+    def plan_day(self, day_start: datetime) -> None:
+        """Account managers open a few upsell opportunities on the installed base."""
+        for when in office_times(local_day(day_start), self.k.count(1.5 * self.k.scale),
+                                 self.k.rng):
+            self.at(when, "open_upsell")
+
+    def open_upsell(self) -> None:
+        """An account manager spots an expansion at a customer."""
+        book, rng = self.book, self.k.rng
+        if not book.customers:
+            return
+        account = book.accounts[rng.choices(book.customers, weights=book.customer_weight)[0]]
+        family = rng.choice(INDUSTRY_FAMILIES.get(account.industry or "", FAMILIES))
+        owner = account.manager or account.owner
+        self.k.send(OpenOpportunity, self.k.new_id("OPP"),
+                    opportunity_name=f"{account.name} - {family} expansion"[:200],
+                    account_id=account.account_id, opportunity_type=rng.choice(
+                        ("upsell", "existing_customer")), product_category=family,
+                    amount=deal_value(rng, account.size), lead_source="account_management",
+                    close_date=local_day(self.k.now) + timedelta(days=rng.randrange(45, 120)),
+                    opportunity_owner=owner, created_by=owner,
+                    primary_contact_id=account.contacts[0] if account.contacts else None)
+
+    # ------------------------------------------------------------------ learning
+    def on_created(self, e: Any) -> None:
+        """A new opportunity: draw its fate and plan its first step."""
+        rng = self.k.rng
+        kind = e.opportunity_type
+        won = rng.random() < P_WIN.get(kind, 0.3) + SOURCE_EDGE.get(e.lead_source or "", 0)
+        if kind == "renewal":
+            cycle = max(10.0, (e.close_date - local_day(e.occurred_at)).days - rng.uniform(3, 15))
+            loss = None if won else pick(rng, LOSS_STAGES[2:])
+        else:
+            size = max(1.0, float(e.amount) / 1_600_000) ** 0.15
+            cycle = min(140.0, max(25.0, 55 * size * math.exp(rng.gauss(0, 0.35))))
+            loss = None if won else pick(rng, LOSS_STAGES)
+        low, high, _ = rng.choices(DISCOUNTS, [w for *_, w in DISCOUNTS])[0]
+        self.deals[e.aggregate_id] = Deal(
+            e.account_id, e.opportunity_owner, kind, e.amount, e.occurred_at, e.close_date,
+            e.product_category, won, loss, cycle,
+            loss == "negotiation" or (won and rng.random() < 0.35), rng.uniform(low, high))
+        self.book.deal_account[e.aggregate_id] = e.account_id
+        self._next_step(e.aggregate_id, "qualification")
+
+    def on_stage(self, e: Any) -> None:
+        """Follow the stage."""
+        deal = self.deals.get(e.aggregate_id)
+        if deal is not None:
+            deal.stage = e.to_stage
+
+    def on_closed(self, e: Any) -> None:
+        """Won or lost: the owner lets the deal go."""
+        deal = self.deals.pop(e.aggregate_id, None)
+        if deal is not None and deal.quote:
+            self.quotes.pop(deal.quote, None)
+        if e.event_type == "OpportunityLost":  # (a won deal's account: the contract desk's)
+            self.book.deal_account.pop(e.aggregate_id, None)
+
+    # ------------------------------------------------------------------ the owner's work
+    def _next_step(self, opp_id: str, stage: str) -> None:
+        deal = self.deals[opp_id]
+        share = AT[stage] * (0.6 if deal.kind == "renewal" else 1.0)
+        if deal.loss_stage == deal.stage:  # falls out a little after reaching its stage
+            share = AT[stage] * self.k.rng.uniform(0.7, 1.3)
+        due = deal.created + timedelta(days=deal.cycle * share * self.k.rng.uniform(0.85, 1.15))
+        self.at(next_open(max(due, self.k.now), "office", self.k.rng).replace(microsecond=0),
+                "advance", opp_id)
+
+    def advance(self, opp_id: str) -> None:
+        """Move the deal one stage on (or close it lost where its fate says)."""
+        deal = self.deals.get(opp_id)
+        if deal is None or deal.stage not in NEXT:
+            return
+        if deal.loss_stage == deal.stage:
+            self.close_lost(opp_id)
+            return
+        target = NEXT[deal.stage]
+        if deal.kind == "renewal" and target == "needs_analysis":
+            target = "proposal"
+        getattr(self, f"_enter_{target}")(opp_id, deal)
+        self.k.send(ChangeOpportunityStage, opp_id, to_stage=target, changed_by=deal.owner,
+                    change_reason=f"Moved to {target.replace('_', ' ')}")
+        deal.stage = target
+        if target in NEXT:  # the proposal's quote takes it from there
+            following = "proposal" if deal.kind == "renewal" else NEXT[target]
+            self._next_step(opp_id, following)
+
+    def _activity(self, opp_id: str, deal: Deal, kind: str, subject: str,
+                  planned_in_days: float = 0) -> None:
+        activity_id = self.k.new_id("ACT")
+        when = self.k.now + timedelta(days=planned_in_days)
+        self.k.send(LogActivity, activity_id, activity_type=kind,
+                    related_to_type="opportunity", related_to_id=opp_id,
+                    account_id=deal.account_id, subject=subject, activity_date=when,
+                    duration_minutes=self.k.rng.choice((30, 45, 60, 90, 120)),
+                    activity_status="planned" if planned_in_days else "completed",
+                    assigned_to=deal.owner, created_by=deal.owner,
+                    priority="high" if deal.amount > 5_000_000 else "medium")
+        if planned_in_days:
+            self.at(when + timedelta(hours=2), "activity_done", activity_id)
+
+    def activity_done(self, activity_id: str) -> None:
+        """A planned demo or visit took place."""
+        self.k.send(CompleteActivity, activity_id, outcome=pick(self.k.rng, (
+            ("successful", 60), ("follow_up_needed", 30), ("no_decision", 10))),
+            outcome_notes="Customer team attended; technical queries answered.")
+
+    def _enter_qualification(self, opp_id: str, deal: Deal) -> None:
+        self._activity(opp_id, deal, "call", "Scoping call")
+        if deal.kind != "renewal":
+            self._add_products(opp_id, deal)
+        if self.k.chance(0.5):
+            self._competitor(opp_id, deal)
+
+    def _enter_needs_analysis(self, opp_id: str, deal: Deal) -> None:
+        kind = self.k.rng.choice(("demo", "site_visit", "presentation"))
+        self._activity(opp_id, deal, kind, f"{kind.replace('_', ' ').title()} for the "
+                       "evaluation team", planned_in_days=self.k.hours(1, 6))
+        account = self.book.accounts.get(deal.account_id)
+        company = self.world.company(account.name) if account else None
+        if company is not None and self.k.chance(0.3):
+            add_contacts(self, deal.account_id, company, 1, deal.owner or "system")
+        if self.k.chance(0.3):
+            self._competitor(opp_id, deal)
+
+    def _enter_proposal(self, opp_id: str, deal: Deal) -> None:
+        expected = local_day(deal.created + timedelta(days=deal.cycle))
+        expected = max(expected, local_day(self.k.now) + timedelta(days=14))
+        if abs((expected - deal.close_date).days) > 10:  # keep the forecast honest
+            self.k.send(ChangeOpportunityTerms, opp_id, close_date=expected,
+                        changed_by=deal.owner)
+            deal.close_date = expected
+        self._activity(opp_id, deal, "presentation", "Proposal walk-through")
+        if self.k.chance(0.3):
+            self.k.send(AddNote, self.k.new_id("NOTE"), related_to_type="opportunity",
+                        related_to_id=opp_id, title="Commercial discussion",
+                        note_text="Customer wants delivery before the next shutdown; GST "
+                                  "and freight to be shown separately.", created_by=deal.owner)
+
+    def _competitor(self, opp_id: str, deal: Deal) -> None:
+        deal.competitors += 1
+        self.k.send(NoteOpportunityCompetitor, opp_id,
+                    competitor_name=self.k.rng.choice(COMPETITORS),
+                    competitive_position=pick(self.k.rng, (("leading", 40), ("competitive", 45),
+                                                           ("behind", 15))))
+
+    def _add_products(self, opp_id: str, deal: Deal) -> None:
+        """One to three catalogue lines adding up to about the expected deal value."""
+        rng = self.k.rng
+        family = deal.category if deal.category in FAMILIES else rng.choice(FAMILIES)
+        items = [p for p in PRODUCTS if p.family == family]
+        chosen = rng.sample(items, min(len(items), rng.randint(1, 3)))
+        if rng.random() < 0.3:
+            chosen.append(rng.choice([p for p in PRODUCTS if p.family.startswith("Spares")]))
+        shares = [rng.uniform(0.5, 1.5) for _ in chosen]
+        budget = min(float(deal.amount), 50_000_000.0)
+        for product, share in zip(chosen, shares, strict=True):
+            target = budget * share / sum(shares)
+            if product.price_low > 1.5 * target:  # too big for this budget: what fits
+                fitting = [p for p in items if p.price_low <= 1.5 * target] or [
+                    p for p in PRODUCTS if p.price_low <= 1.5 * target]
+                product = rng.choice(fitting) if fitting else product
+            price = rng.uniform(product.price_low, min(product.price_high,
+                                                       max(product.price_low, 2 * target)))
+            quantity = max(1, round(target / price))
+            if product.uom == "kg":
+                quantity = max(50, round(quantity / 50) * 50)
+            discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1)))
+            self.k.send(AddOpportunityProduct, opp_id, material_id=product.material_id,
+                        product_name=product.name, quantity=Decimal(quantity),
+                        unit_of_measure=product.uom, list_price=Decimal(round(price)),
+                        discount_pct=Decimal(f"{discount:.2f}"),
+                        required_date=local_day(self.k.now) + timedelta(days=product.lead_days
+                                                                        + 30))
+
+    def close_lost(self, opp_id: str, reason: str | None = None) -> None:
+        """The owner closes the deal lost."""
+        deal = self.deals.get(opp_id)
+        if deal is None or deal.accepted:
+            return
+        rng = self.k.rng
+        stage = deal.loss_stage or "negotiation"
+        reason = reason or rng.choice(LOSS_REASONS.get(stage, ("No decision",)))
+        self.k.send(ChangeOpportunityStage, opp_id, to_stage="closed_lost",
+                    changed_by=deal.owner, win_loss_reason=reason,
+                    change_reason="Closed lost", lost_to_competitor=rng.choice(COMPETITORS)
+                    if "competitor" in reason.lower() or deal.competitors else None,
+                    win_loss_notes="Reviewed in the weekly pipeline meeting.")
+        deal.stage = "closed_lost"
