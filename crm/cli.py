@@ -44,7 +44,7 @@ def up() -> None:
     restored = durability.load(settings, info)
     if restored:
         console.print(f"restored {restored:,} records of the log from {settings.archive_dir}")
-    console.print(f"[green]up[/]  database: {info.database_url}")
+    console.print(f"[green]up[/]  database: {info.to_dict()['database_url']}")
     console.print(f"    kafka:    {info.kafka_bootstrap}")
 
 
@@ -73,7 +73,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
         console.print("not running (start it with `crm up`)")
         raise typer.Exit(1)
     table = Table("service", "where", "embedded", "pid")
-    table.add_row("postgresql", info.database_url, str(info.embedded_postgres), str(info.pg_pid))
+    shown = info.to_dict()  # passwords masked
+    table.add_row("postgresql", shown["database_url"], str(info.embedded_postgres),
+                  str(info.pg_pid))
     table.add_row("kafka", info.kafka_bootstrap, str(info.embedded_kafka), str(info.broker_pid))
     console.print(table)
 
@@ -224,6 +226,42 @@ def simulate(
         n = run_cycles(services, cycles, speed, seed, scale,
                        on_cycle=lambda k, at: console.print(f"cycle {k}: {at:%Y-%m-%d %H:%M}"))
     console.print(f"[green]submitted[/] {n:,} inputs")
+
+
+dlq_app = typer.Typer(help="Dead letters: list them; re-drive them after a fix.",
+                      no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    limit: Annotated[int, typer.Option(help="Newest N dead letters")] = 50,
+    source: Annotated[str | None, typer.Option(help="Only those from this topic")] = None,
+) -> None:
+    """Show dead letters: source topic/offset, reason, size."""
+    from crm.bootstrap import bootstrap
+    from crm.dlq import list_dead_letters, print_dead_letters
+
+    s = bootstrap()
+    print_dead_letters(console, list_dead_letters(s.bootstrap, s.kafka_extra, limit=limit,
+                                                  source_topic=source))
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    ref: Annotated[list[str] | None, typer.Option(
+        "--ref", help="partition@offset of a dead letter (repeatable); default: all")] = None,
+    source: Annotated[str | None, typer.Option(help="Only those from this topic")] = None,
+    force: Annotated[bool, typer.Option(help="Send even those that still fail")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only say what would be sent")] = False,
+) -> None:
+    """Re-publish dead letters' original bytes to their source topic (after a fix)."""
+    from crm.bootstrap import bootstrap
+    from crm.dlq import print_redrive, redrive
+
+    s = bootstrap()
+    print_redrive(console, redrive(s.bootstrap, s.kafka_extra, codec=s.codec, refs=ref,
+                                   source_topic=source, force=force, dry_run=dry_run))
 
 
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",

@@ -1,9 +1,16 @@
-"""Long-running workers: the faust rules worker and the projector."""
+"""Long-running workers: the faust rules worker, the projector and the stand-in ERP.
+
+Shutdown is graceful on SIGTERM/SIGINT: the projector and the ERP finish the batch in
+hand (its rows and offsets commit together) and leave their groups; the faust worker
+stops its agents and commits what they processed. A second signal exits at once, which
+is safe too: a batch that did not commit is read again on restart.
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable
 from types import FrameType
 
 from crm.bootstrap import bootstrap
@@ -20,7 +27,25 @@ def run_core() -> None:
     processor = CoreProcessor(codec=services.codec)
     folded = warm_up(processor, services.bootstrap, APP_ID, services.kafka_extra)
     log.warning("core: state rebuilt from %d inputs", folded)
-    run_worker(build_app(services.bootstrap, processor))
+    run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra))
+
+
+def stop_on_signals(role: str) -> Callable[[], bool]:
+    """Install SIGTERM/SIGINT handlers; returns `should_stop()` for the worker's loop."""
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("%s: second %s, exiting now", role, signal.Signals(signum).name)
+            raise SystemExit(128 + signum)
+        stopping = True
+        log.warning("%s: %s received, finishing the current batch", role,
+                    signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return lambda: stopping
 
 
 def run_projector() -> None:
@@ -28,17 +53,12 @@ def run_projector() -> None:
     from projectors.runner import Projector
 
     services = bootstrap(start=False)
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    should_stop = stop_on_signals("projector")
     projector = Projector(services.engine, services.bootstrap, codec=services.codec,
                           extra=services.kafka_extra)
-    projector.run(lambda: stopping)
+    log.warning("projector: started, group %s, %d topics", projector.group,
+                len(projector.topics))
+    projector.run(should_stop)
     log.warning("projector: %d events, %d rows", projector.stats.events, projector.stats.rows)
 
 
@@ -47,13 +67,6 @@ def run_erp_simulator() -> None:
     from crm.erp_worker import run_erp
 
     services = bootstrap(start=False)
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    replies = run_erp(services.bootstrap, lambda: stopping, services.codec, services.kafka_extra)
+    should_stop = stop_on_signals("erp")
+    replies = run_erp(services.bootstrap, should_stop, services.codec, services.kafka_extra)
     log.warning("erp: %d replies", replies)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,33 @@ class Event(Message):
     KIND: ClassVar[str] = "event"
 
 
+INTEGER_RANGE = (-(2**31), 2**31 - 1)
+"""What a PostgreSQL `integer` column (every whole-number column of the read model) holds."""
+
+
 class Command(Message):
-    """A request from outside the core; imperative; may be rejected."""
+    """A request from outside the core; imperative; may be rejected.
+
+    Commands are the edge: a value the read model could not store is refused here, with
+    its reason, rather than accepted and left to stall a projector. Text lengths,
+    decimal precision and enumerations are declared per field; for every command at
+    once, whole numbers are checked against the `integer` range and text for NUL
+    characters (PostgreSQL text cannot hold them; any other character is stored as is).
+    """
 
     KIND: ClassVar[str] = "command"
+
+    @model_validator(mode="after")
+    def _fits_the_read_model(self) -> Command:
+        low, high = INTEGER_RANGE
+        for name, value in self.__dict__.items():
+            if type(value) is int and name not in ENVELOPE_FIELDS and not low <= value <= high:
+                raise ValueError(f"{name} = {value} is outside what the read model stores "
+                                 f"(integer, {low}..{high})")
+            if type(value) is str and "\x00" in value:
+                raise ValueError(f"{name} contains a NUL character (\\x00), which the read "
+                                 "model's text columns cannot store")
+        return self
 
 
 def message_types() -> dict[str, type[Message]]:

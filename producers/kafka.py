@@ -2,16 +2,28 @@
 
 `MessageProducer` is a context manager: leaving it flushes and raises if any delivery
 failed, so no caller can lose an event silently.
+
+An unreachable broker is waited out, not failed on: librdkafka holds the queued messages
+and retries (no message timeout), `send` blocks while the local queue is full, and
+`flush` waits (by default for as long as it takes), logging every few seconds which
+broker it is waiting for and how many messages it holds. A broker that answers again but
+accepts nothing for STALL_SECONDS (an embedded broker restarted empty no longer knows
+this idempotent producer, and librdkafka retries that forever) gets every unacknowledged
+message again from a fresh producer, in the original order: none is lost, and a copy of
+one the old broker did store is a duplicate that consumers ignore (deterministic ids,
+version-guarded projections).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
+from functools import partial
 from types import TracebackType
 from typing import Any
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import Message as KafkaMessage
 
 from domain.messages import Message
@@ -20,6 +32,25 @@ from events.topics import topic_for
 from producers.partitioner import partition_for
 
 log = logging.getLogger(__name__)
+WAIT_LOG_INTERVAL = 5.0  # seconds between "waiting for the broker" lines
+STALL_SECONDS = 10.0  # broker answers, nothing acknowledged: start a fresh producer
+_PURGED = frozenset({KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT})
+_UNREACHABLE = frozenset({KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
+                          KafkaError._RESOLVE, KafkaError._TIMED_OUT})
+
+
+class _QuietReconnects(logging.Filter):
+    """Drop librdkafka's per-attempt connection failures (several a second while a broker
+    is down): the producer reports the outage itself, once, and then what it waits for."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not ("Connect to" in text or "Disconnected" in text
+                    or "brokers are down" in text)
+
+
+RDKAFKA_LOG = logging.getLogger("producers.kafka.librdkafka")
+RDKAFKA_LOG.addFilter(_QuietReconnects())
 
 
 class DeliveryFailed(RuntimeError):
@@ -35,7 +66,7 @@ def producer_config(bootstrap: str, extra: dict[str, Any] | None = None) -> dict
         "linger.ms": 5,
         "batch.num.messages": 10000,
         "queue.buffering.max.messages": 500000,
-        "message.timeout.ms": 120000,
+        "message.timeout.ms": 0,  # never give up on a message: hold it until delivered
         "partitioner": "murmur2_random",  # Java/aiokafka-compatible placement of keys
     }
     conf.update(extra or {})
@@ -47,10 +78,20 @@ class MessageProducer:
 
     def __init__(self, bootstrap: str, codec: AvroCodec | None = None,
                  extra: dict[str, Any] | None = None) -> None:
-        self._producer = Producer(producer_config(bootstrap, extra))
+        self.bootstrap = bootstrap
+        self._conf = {**producer_config(bootstrap, extra), "error_cb": self._on_error,
+                      "logger": RDKAFKA_LOG}
+        self._producer = Producer(self._conf)
         self._codec = codec or AvroCodec()
         self.failures: list[str] = []
         self.delivered = 0
+        self.resets = 0
+        self.broker_problem: str | None = None  # the last connection error, until delivery
+        self._last_wait_log = 0.0
+        self._last_progress = time.monotonic()
+        # every message not yet acknowledged, in send order, to send again after a reset
+        self._unacked: dict[int, tuple[str, str | None, bytes, Any, int]] = {}
+        self._seq = 0
 
     def __enter__(self) -> MessageProducer:
         return self
@@ -68,14 +109,23 @@ class MessageProducer:
     def send_raw(self, topic: str, key: str | None, value: bytes,
                  headers: dict[str, bytes] | None = None, partition: int = -1) -> None:
         """Queue already-encoded bytes; waits for queue space instead of failing."""
+        if not self._unacked:
+            self._last_progress = time.monotonic()  # the stall clock starts with the wait
+        self._seq += 1
+        self._unacked[self._seq] = (topic, key, value, headers, partition)
+        self._produce(self._seq)
+        self._producer.poll(0)
+
+    def _produce(self, seq: int) -> None:
+        topic, key, value, headers, partition = self._unacked[seq]
         while True:
             try:
                 self._producer.produce(topic, value, key, partition=partition, headers=headers,
-                                       on_delivery=self._on_delivery)
-                break
+                                       on_delivery=partial(self._on_delivery, seq))
+                return
             except BufferError:
                 self._producer.poll(0.05)
-        self._producer.poll(0)
+                self._waiting("room in the local queue")
 
     def send_all(self, messages: Iterable[Message]) -> int:
         """Queue many; returns how many were queued."""
@@ -85,18 +135,88 @@ class MessageProducer:
             count += 1
         return count
 
-    def flush(self, timeout: float = 120.0) -> None:
-        """Wait for every delivery; raise DeliveryFailed if any failed or is still pending."""
-        remaining = self._producer.flush(timeout)
+    def pending(self) -> int:
+        """Messages queued or in flight, not yet acknowledged."""
+        return len(self._producer)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for every delivery (at most `timeout` s; None: as long as it takes, saying
+        what it waits for); raise DeliveryFailed if any failed or is still pending."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = WAIT_LOG_INTERVAL if deadline is None else \
+                max(0.0, min(WAIT_LOG_INTERVAL, deadline - time.monotonic()))
+            remaining = self._producer.flush(step)
+            if not remaining or (deadline is not None and time.monotonic() >= deadline):
+                break
+            self._waiting("acknowledgements")
         if remaining:
             self.failures.append(f"{remaining} messages still undelivered after {timeout}s")
         if self.failures:
             failures, self.failures = self.failures, []
             raise DeliveryFailed("; ".join(failures[:5]))
 
-    def _on_delivery(self, err: KafkaError | None, msg: KafkaMessage) -> None:
+    def _waiting(self, what: str) -> None:
+        """Called while blocked: say what we wait for; restart a stalled producer."""
+        now = time.monotonic()
+        if now - self._last_wait_log < WAIT_LOG_INTERVAL:
+            return
+        self._last_wait_log = now
+        if now - self._last_progress > STALL_SECONDS and self._broker_answers():
+            self._reset()
+            return
+        problem = f" ({self.broker_problem})" if self.broker_problem else ""
+        log.warning("waiting for the Kafka broker at %s%s: %d messages held, not lost; "
+                    "waiting for %s and retrying", self.bootstrap, problem,
+                    len(self._producer), what)
+
+    def _broker_answers(self) -> bool:
+        try:
+            return bool(self._producer.list_topics(timeout=2).brokers)
+        except KafkaException:
+            return False
+
+    def _reset(self) -> None:
+        """Replace a producer the broker no longer accepts; send what it held again."""
+        held = len(self._unacked)
+        log.warning("Kafka broker at %s answers but has acknowledged nothing for %.0fs (it "
+                    "restarted and no longer knows this producer): sending the %d "
+                    "unacknowledged messages again from a new producer", self.bootstrap,
+                    time.monotonic() - self._last_progress, held)
+        old = self._producer
+        old.purge(in_queue=True, in_flight=True, blocking=False)
+        old.flush(5)  # delivers the purge reports (ignored: the messages stay unacked)
+        self._producer = Producer(self._conf)
+        self.resets += 1
+        self._last_progress = time.monotonic()
+        for seq in list(self._unacked):
+            self._produce(seq)
+
+    def _on_error(self, err: KafkaError) -> None:
+        """librdkafka's client-level errors: connection trouble is retried on its own."""
+        if err.code() in _UNREACHABLE:
+            first = self.broker_problem is None
+            self.broker_problem = err.str()
+            if first:
+                log.warning("Kafka broker at %s unreachable (%s): holding the messages "
+                            "and retrying until it answers", self.bootstrap, err.str())
+        elif err.fatal():
+            log.error("Kafka producer fatal error: %s", err.str())
+            self.failures.append(f"fatal: {err.str()}")
+        else:
+            log.warning("Kafka producer: %s", err.str())
+
+    def _on_delivery(self, seq: int, err: KafkaError | None, msg: KafkaMessage) -> None:
+        if err is not None and err.code() in _PURGED:
+            return  # dropped by `_reset` on purpose: sent again by the new producer
+        self._unacked.pop(seq, None)
+        self._last_progress = time.monotonic()
         if err is not None:
             log.error("delivery to %s failed: %s", msg.topic(), err)
             self.failures.append(f"{msg.topic()}: {err}")
         else:
+            if self.broker_problem is not None:
+                log.warning("Kafka broker at %s answers again; delivering the held messages",
+                            self.bootstrap)
+                self.broker_problem = None
             self.delivered += 1

@@ -7,6 +7,12 @@ stored there. A crash anywhere loses nothing and applies nothing twice.
 Messages that do not decode become dead letters: they are published to
 `crm.dead-letter` and flushed *before* the batch's transaction commits, so a crash can
 only repeat a dead letter, never lose one, and the projector keeps going.
+
+PostgreSQL going away (restart, failover, network) is waited out: the batch's
+transaction is rolled back and retried with backoff on a new connection; past
+`db_retry_timeout` the consumer is re-sought to the last committed positions and the
+error raised (`run` and `catch_up` log it and carry on). Rows and offsets commit
+together, so a retried or re-read batch is applied exactly once in effect.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+import psycopg2
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
 from domain.messages import Event
@@ -33,6 +41,46 @@ GROUP = "crm-projector"
 # Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
 # exclusively to swap tables, so no batch can land in a table being swapped out.
 PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
+DB_RETRY_TIMEOUT = 60.0  # per batch; stays well under librdkafka's max.poll.interval.ms
+_BACKOFF = (0.2, 5.0)  # first and longest wait between attempts
+
+
+def in_runs(events: Sequence[Event]) -> list[list[Event]]:
+    """Split a batch so that in each part every aggregate's events are one run of
+    consecutive versions; the parts are applied in order.
+
+    The writer folds a part's events per row, which equals applying them one by one as
+    long as each aggregate's events in it follow each other. A redelivered event (a
+    producer retry, a worker re-running inputs after a crash, a re-driven dead letter)
+    can break that: an old copy ahead of newer events would lend the fold its stale
+    values. Starting a new part at every break keeps each fold exact, and the version
+    guard then skips the stale copy. Without duplicates a batch is a single part.
+    """
+    parts: list[list[Event]] = [[]]
+    last: dict[tuple[str, str], tuple[int, int]] = {}  # aggregate -> (version, part)
+    for event in events:
+        version = event.aggregate_version
+        key = (event.aggregate_type, event.aggregate_id)
+        seen = last.get(key)
+        if seen is None or version == 0:
+            index = 0 if seen is None else seen[1]
+        else:
+            index = seen[1] if version == seen[0] + 1 else seen[1] + 1
+        if version:
+            last[key] = (version, index)
+        if index == len(parts):
+            parts.append([])
+        parts[index].append(event)
+    return [part for part in parts if part]
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """True for a lost or refused PostgreSQL connection (worth a retry), not a bad row."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
 
 
 @dataclass
@@ -73,6 +121,8 @@ class Projector:
         self._subscribed = False
         self._take_lock = take_lock
         self.positions: dict[tuple[str, int], int] = {}
+        self.db_retry_timeout = DB_RETRY_TIMEOUT
+        self._should_stop: Callable[[], bool] = lambda: False
         self._on_dead_letter = on_dead_letter
         self._owns_publisher = dead_letters is None
         self.dead_letters = dead_letters or DeadLetterPublisher(bootstrap, extra)
@@ -84,7 +134,7 @@ class Projector:
                 "auto.offset.reset": "earliest",
                 "session.timeout.ms": 6000,
                 "heartbeat.interval.ms": 500,
-                "fetch.wait.max.ms": 50,
+                "fetch.wait.max.ms": 10,  # Tansu holds a fetch this long even when data arrives
                 **(extra or {}),
             }
         )
@@ -104,20 +154,30 @@ class Projector:
     def run(self, should_stop: Callable[[], bool], idle_timeout: float | None = None) -> None:
         """Project until `should_stop()` or `idle_timeout` seconds pass with nothing new."""
         self.start()
+        self._should_stop = should_stop
         last_data = time.monotonic()
         try:
             while not should_stop():
-                if self.poll_once(timeout=0.2):
+                if self._poll_tolerant(timeout=0.2):
                     last_data = time.monotonic()
                 elif idle_timeout is not None and time.monotonic() - last_data > idle_timeout:
                     return
         finally:
             self.close()
 
+    def _take(self, timeout: float) -> list[Any]:
+        """Up to `batch_size` messages: waits up to `timeout` for the first one only, then
+        takes what is already fetched. (`consume(n, timeout)` would wait the whole timeout
+        whenever fewer than n are there: up to 200 ms added to every live event.)"""
+        first = self._consumer.poll(timeout)
+        if first is None:
+            return []
+        return [first, *self._consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
+
     def poll_once(self, timeout: float = 0.2) -> int:
         """Consume and project one batch; returns the number of events applied."""
         self.start()
-        msgs = self._consumer.consume(num_messages=self.batch_size, timeout=timeout)
+        msgs = self._take(timeout)
         if not msgs:
             return 0
         events: list[Event] = []
@@ -133,22 +193,7 @@ class Projector:
             except DecodeError as exc:
                 letters.append(DeadLetter(msg.value() or b"", str(exc), msg.topic(),
                                           msg.partition(), msg.offset(), msg.key()))
-        raw = self.engine.raw_connection()
-        try:
-            if self._take_lock:
-                with raw.driver_connection.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
-            rows = apply_events(raw.driver_connection, events)
-            save_offsets(raw.driver_connection, self.group, offsets)
-            if letters:  # durable on Kafka before the offsets past them commit
-                self.dead_letters.publish_all(letters)
-                self.dead_letters.flush()
-            raw.commit()
-        except Exception:
-            raw.rollback()
-            raise
-        finally:
-            raw.close()
+        rows = self._write_with_retry(events, offsets, letters)
         self.positions.update(offsets)
         for letter in letters:
             log.warning("dead letter from %s[%d]@%d: %s", letter.source_topic,
@@ -161,12 +206,122 @@ class Projector:
         self.stats.batches += 1
         return len(events)
 
-    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+    def _write(self, events: list[Event], offsets: dict[tuple[str, int], int]) -> int:
+        """The batch's rows and its next offsets, committed together.
+
+        A batch holding redelivered events is written as several runs (`in_runs`), each
+        committed in turn and the offsets with the last: every commit is a state a
+        one-event-at-a-time projector would have passed through, and a crash between
+        them only re-reads the batch (the version guard skips what is already applied).
+        """
+        parts = in_runs(events) or [[]]
+        rows = 0
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            rows += self._transaction(part, offsets if last else {})
+        return rows
+
+    def _transaction(self, events: list[Event], offsets: dict[tuple[str, int], int]) -> int:
         raw = self.engine.raw_connection()
         try:
-            stored = load_offsets(raw.driver_connection, self.group)
+            if self._take_lock:
+                with raw.driver_connection.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
+            rows = apply_events(raw.driver_connection, events)
+            save_offsets(raw.driver_connection, self.group, offsets)
+            raw.commit()
+        except Exception as exc:
+            if is_transient_db_error(exc):
+                raw.invalidate()  # a dead connection must not go back to the pool
+            else:
+                raw.rollback()
+            raise
         finally:
             raw.close()
+        return rows
+
+    def _write_with_retry(self, events: list[Event], offsets: dict[tuple[str, int], int],
+                          letters: list[DeadLetter]) -> int:
+        """Dead letters flushed, then `_write` retried with backoff while PostgreSQL is
+        unreachable.
+
+        A retry repeats the whole transaction (rows are version-guarded, offsets absolute),
+        so a commit whose acknowledgement was lost is harmless. On giving up (or any other
+        error) the consumer is re-sought to the last committed positions first, so the
+        batch is read again rather than skipped.
+        """
+        if letters:  # durable on Kafka before the offsets past them commit
+            self.dead_letters.publish_all(letters)
+            self.dead_letters.flush()
+        started = time.monotonic()
+        delay = _BACKOFF[0]
+        while True:
+            try:
+                return self._write(events, offsets)
+            except Exception as exc:
+                waited = time.monotonic() - started
+                if (not is_transient_db_error(exc) or waited + delay > self.db_retry_timeout
+                        or self._should_stop()):
+                    self.rewind()
+                    raise
+                log.warning("projector: waiting for PostgreSQL (%s); the batch of %d events "
+                            "is not committed, retrying in %.1fs", _first_line(exc),
+                            len(events), delay)
+                time.sleep(delay)
+                delay = min(delay * 2, _BACKOFF[1])
+
+    def rewind(self) -> None:
+        """Seek every assigned partition back to its last committed position."""
+        try:
+            assignment = self._consumer.assignment()
+        except (KafkaException, RuntimeError):
+            return
+        for tp in assignment:
+            position = self.positions.get((tp.topic, tp.partition))
+            if position is None:
+                continue
+            try:
+                self._consumer.seek(TopicPartition(tp.topic, tp.partition, position))
+            except KafkaException as exc:  # not fetching yet: assign() positions it anyway
+                log.debug("seek %s[%d] to %d: %s", tp.topic, tp.partition, position, exc)
+
+    def _poll_tolerant(self, timeout: float) -> int:
+        """`poll_once`, but a PostgreSQL outage that outlasts the retries is logged and
+        waited out (the consumer was rewound), not raised."""
+        try:
+            return self.poll_once(timeout=timeout)
+        except Exception as exc:
+            if not is_transient_db_error(exc):
+                raise
+            log.warning("projector: PostgreSQL still unavailable (%s); re-reading from the "
+                        "last committed offsets", _first_line(exc))
+            if not self._should_stop():
+                time.sleep(_BACKOFF[1])
+            return 0
+
+    def _load_offsets(self) -> dict[tuple[str, int], int]:
+        started = time.monotonic()
+        delay = _BACKOFF[0]
+        while True:
+            raw = None
+            try:
+                raw = self.engine.raw_connection()
+                return load_offsets(raw.driver_connection, self.group)
+            except Exception as exc:
+                if not is_transient_db_error(exc) or time.monotonic() - started > 300:
+                    raise
+                log.warning("projector: waiting for PostgreSQL to read the stored offsets "
+                            "(%s); retrying in %.1fs", _first_line(exc), delay)
+                if raw is not None:
+                    raw.invalidate()
+                time.sleep(delay)
+                delay = min(delay * 2, _BACKOFF[1])
+            finally:
+                if raw is not None:
+                    raw.close()
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        stored = self._load_offsets()
         for tp in partitions:
             tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
             self.positions[(tp.topic, tp.partition)] = max(tp.offset, 0)
@@ -187,5 +342,10 @@ class Projector:
         while any(self.positions.get(tp, -1) < end for tp, end in ends.items() if end > 0):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"projector did not reach the end of the log in {timeout}s")
-            if self.poll_once(timeout=0.2) and progress is not None:
+            if self._poll_tolerant(timeout=0.2) and progress is not None:
                 progress(self.stats.events)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"

@@ -1,0 +1,156 @@
+"""Backfill and local-broker faults: kill -9 of the whole `crm backfill` at random points,
+and `crm down` / `crm up` of the embedded broker. Same log, same tables."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from faults_support import (
+    ALL_PARTITIONS,
+    CrmProcess,
+    continuation,
+    core_committed,
+    crm_env,
+    digest_of,
+    fault_rng,
+    history,
+    kill_broker,
+    produce,
+    projected_fraction,
+    read_partitions,
+    reference_digest,
+    scratch_database,
+    stack_settings,
+    stored_offsets,
+    wait_for,
+)
+from rich.console import Console
+from support import temp_home
+
+from crm import localstack
+from crm.backfill import run_dir
+from crm.backfill_run import run_backfill
+from crm.bootstrap import bootstrap
+from producers.archive import archived_counts, read_partition
+from projectors.db import make_engine
+from projectors.runner import Projector
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+
+def local_stack(home: Path, db_url: str):
+    """Settings of a local-mode stack (embedded broker) on the test's database."""
+    return stack_settings(home, database_url=db_url)
+
+
+def stop_local_broker(home: Path, db_url: str) -> None:
+    settings = local_stack(home, db_url)
+    if localstack.status(settings) is not None:
+        kill_broker(settings)
+    localstack.down(settings)
+
+
+def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
+        stack, fresh_db_url: str) -> None:
+    rng = fault_rng("backfill kill -9")
+    h = history()
+    with temp_home() as home:
+        env = crm_env(home, database_url=fresh_db_url)  # embedded broker, test's database
+        log = home / "backfill.log"
+        directory = run_dir(home, h.plan)
+        try:
+            # 1: while generating the log
+            proc = CrmProcess(h.backfill_args(), env, log)
+            wait_for(lambda: (directory / "log.avro.tmp").exists(), 120, "generation", proc,
+                     interval=0.01)
+            time.sleep(rng.uniform(0, 0.5))
+            proc.kill9()
+            # 2: generated; publishing or starting to project
+            proc = CrmProcess(h.backfill_args(), env, log)
+            wait_for(lambda: (directory / "generated.json").exists(), 120, "the log", proc,
+                     interval=0.01)
+            time.sleep(rng.uniform(0, 1.5))
+            proc.kill9()
+            # 3: while projecting (some batch committed, others in flight) or archiving
+            proc = CrmProcess(h.backfill_args(), env, log)
+            ends = {tp: len(v) for tp, v in h.by_partition(h.events).items()}
+            wait_for(lambda: projected_fraction(fresh_db_url, ends) > 0, 120, "projection",
+                     proc, interval=0.01)
+            time.sleep(rng.uniform(0, 1.0))
+            proc.kill9()
+            # last: runs to the end
+            proc = CrmProcess(h.backfill_args(), env, log)
+            assert proc.wait(300) == 0, proc.output()
+
+            info = localstack.status(local_stack(home, fresh_db_url))
+            assert info is not None and info.embedded_kafka
+            on_kafka = read_partitions(info.kafka_bootstrap)
+            expected = h.by_partition()
+            for tp in set(on_kafka) | set(expected):
+                got, want = on_kafka.get(tp, []), expected.get(tp, [])
+                assert got == want, (f"{tp}: {len(got)} records on Kafka, {len(want)} in the "
+                                     "log: each record must be published exactly once")
+            assert digest_of(fresh_db_url) == reference_digest(stack.database_url)
+            assert core_committed(info.kafka_bootstrap) == len(h.commands)
+            archive = home / "archive"
+            assert archived_counts(archive) == {tp: len(v) for tp, v in on_kafka.items()}
+            for (topic, partition), records in on_kafka.items():
+                archived = [(r["key"].decode(), r["value"])
+                            for r in read_partition(archive, topic, partition)]
+                assert archived == records, f"archive of {topic}/{partition}"
+        finally:
+            stop_local_broker(home, fresh_db_url)
+
+
+def test_embedded_broker_down_and_up_restores_the_log_and_loses_nothing(
+        stack, fresh_db_url: str) -> None:
+    h = history()
+    with temp_home() as home:
+        settings = local_stack(home, fresh_db_url)
+        h.copy_run_into(home)  # generated already: publish, project, archive
+        try:
+            services = bootstrap(settings)
+            run_backfill(services, h.plan, Console(file=io.StringIO()), h.simulation)
+            # live traffic after the backfill's archive: only `crm down` archives it
+            extra = [r for cycle in continuation(h, 6) for r in cycle]
+            produce(services.bootstrap, extra)
+            projector = Projector(services.engine, services.bootstrap)
+            projector.catch_up(timeout=120)
+            projector.close()
+            before_log = read_partitions(services.bootstrap)
+            before_digest = digest_of(fresh_db_url)
+            before_offsets = stored_offsets(fresh_db_url)
+            assert sum(map(len, before_log.values())) == len(h.records) + len(extra)
+
+            env = crm_env(home, database_url=fresh_db_url)
+            down = CrmProcess(["down"], env, home / "cli.log")
+            assert down.wait(120) == 0, down.output()
+            assert localstack.status(settings) is None
+            up = CrmProcess(["up"], env, home / "cli.log")
+            assert up.wait(120) == 0, up.output()
+            assert "restored" in up.output()
+
+            info = localstack.status(settings)
+            assert info is not None
+            assert read_partitions(info.kafka_bootstrap) == before_log, \
+                "every record back, at its partition and offset"
+            # the projector's stored positions are still right: nothing to redo or skip
+            resumed = Projector(make_engine(fresh_db_url), info.kafka_bootstrap)
+            resumed.catch_up(timeout=120)
+            resumed.close()
+            assert resumed.stats.events == 0
+            assert stored_offsets(fresh_db_url) == before_offsets
+            assert digest_of(fresh_db_url) == before_digest
+            # and the restored log projects to the same tables from scratch
+            with scratch_database(stack.database_url) as url:
+                again = Projector(make_engine(url), info.kafka_bootstrap, group="replay")
+                again.catch_up(timeout=120)
+                again.close()
+                assert digest_of(url) == before_digest
+            assert set(before_log) <= set(ALL_PARTITIONS)
+        finally:
+            stop_local_broker(home, fresh_db_url)
+    assert before_digest != reference_digest(stack.database_url)  # the extra leads count
