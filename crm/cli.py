@@ -264,6 +264,21 @@ def dlq_redrive(
                                    source_topic=source, force=force, dry_run=dry_run))
 
 
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable figures")] = False,
+    quick: Annotated[bool, typer.Option(help="Small sizes (a minute or two)")] = False,
+    days: Annotated[int | None, typer.Option(help="Days of the headline backfill")] = None,
+) -> None:
+    """Measure throughput, latency and memory (backfill vs COPY floor, live path, scaling).
+
+    Runs on its own temporary embedded stack; prints figures, asserts nothing.
+    """
+    from bench.run import main as run_bench
+
+    run_bench(json_output=as_json, quick=quick, days=days)
+
+
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",
                 "forecast-accuracy", "campaign-roi", "case-sla")
 

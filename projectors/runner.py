@@ -134,7 +134,7 @@ class Projector:
                 "auto.offset.reset": "earliest",
                 "session.timeout.ms": 6000,
                 "heartbeat.interval.ms": 500,
-                "fetch.wait.max.ms": 10,  # Tansu holds a fetch this long even when data arrives
+                "fetch.wait.max.ms": 50,
                 **(extra or {}),
             }
         )

@@ -134,6 +134,8 @@ def _text(value: str) -> str:
 
 def _as_str(v: Any) -> str:
     if type(v) is str:
+        if v.isprintable() and "\\" not in v:  # no tab, newline, CR or backslash (fast)
+            return v
         return v.translate(_ESCAPES)
     if isinstance(v, list | tuple):
         return _text(json.dumps(list(v)))
@@ -167,7 +169,9 @@ def _as_date(v: Any) -> str:
 def _as_timestamp(v: Any) -> str:
     if type(v) is datetime:
         if v.tzinfo is not None:
-            v = v.astimezone(UTC).replace(tzinfo=None)
+            if v.utcoffset():
+                v = v.astimezone(UTC)
+            v = v.replace(tzinfo=None)
         return v.isoformat()
     raise _NotCopyable
 

@@ -21,7 +21,7 @@ from support import temp_home, wait_until
 
 from crm.backfill_run import simulation_factory
 from domain.messages import Event, Message, utc
-from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
+from events.topics import EVENT_TOPICS, TOPICS
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
 from producers.offsets import log_ends

@@ -1,0 +1,87 @@
+"""One measured backfill in a process of its own: `python -m bench.backfill_child`.
+
+A fresh CRM_HOME and embedded stack per run, so the figures of one scale never carry the
+caches, heap or tables of another, and the process' peak RSS is this backfill's alone.
+Prints one JSON object (the last line of stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+from datetime import date
+from typing import Any
+
+import psutil
+
+
+def _servers_rss_mb(pg_pid: int | None, broker_pid: int | None) -> dict[str, float]:
+    """Current RSS of the PostgreSQL server (all its processes) and of the broker."""
+    out = {}
+    for name, pid in (("postgres", pg_pid), ("broker", broker_pid)):
+        total = 0
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid) if pid else None
+            for proc in [root, *root.children(recursive=True)] if root else []:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+        out[name] = total / 2**20
+    return out
+
+
+def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
+        floor: bool = True) -> dict[str, Any]:
+    """Backfill on a new stack; returns its figures (and the COPY floor of its rows)."""
+    from rich.console import Console
+
+    from bench.stack import own_peak_rss_mb, temp_stack
+    from bench.stages import copy_floor
+    from crm.backfill import BackfillPlan
+    from crm.backfill_run import run_backfill
+
+    plan = BackfillPlan(days, seed, end_date, scale)
+    with temp_stack(prefix="crm-bench-backfill-") as services, open(os.devnull, "w") as null:
+        rss_before = own_peak_rss_mb()
+        t0 = time.perf_counter()
+        summary = run_backfill(services, plan, Console(file=null), simulation)
+        wall = time.perf_counter() - t0
+        peak = own_peak_rss_mb()
+        servers = _servers_rss_mb(services.stack.pg_pid, services.stack.broker_pid)
+        result: dict[str, Any] = {
+            "days": days, "scale": scale, "seed": seed, "simulation": simulation,
+            "inputs": summary.inputs, "events": summary.events, "rows": summary.rows,
+            "rejections": summary.rejections, "wall_s": wall,
+            "events_per_s": summary.events / wall,
+            "records_per_s": (summary.inputs + summary.events) / wall,
+            "phases_s": summary.seconds, "peak_rss_mb": peak,
+            "rss_before_backfill_mb": rss_before,
+            "servers_rss_mb": servers,
+        }
+        if floor:
+            f = copy_floor(services.database_url)
+            result.update(copy_floor_s=f.seconds, copy_rows=f.rows, copy_bytes=f.bytes,
+                          copy_rows_per_s=f.rows_per_s,
+                          ratio_to_copy=wall / f.seconds if f.seconds else 0.0)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, required=True)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--end-date", default="2026-01-31")
+    parser.add_argument("--simulation", default="business")
+    parser.add_argument("--no-floor", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.days, args.scale, args.seed, date.fromisoformat(args.end_date),
+                 args.simulation, floor=not args.no_floor)
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""`crm bench`: throughput, latency and memory of the CRM core, measured on this machine.
+
+Everything runs on embedded stacks of its own, in temporary CRM_HOMEs (a fresh clone
+needs nothing else), and every ratio is measured within the run:
+
+1. stages, on a sample of simulated history: Avro encode/decode per event mix, the
+   in-process rules runtime, and the projector write path against a plain COPY of the
+   same rows;
+2. backfill: the full `crm backfill` (generate, publish, project, archive) in a
+   subprocess on a fresh stack, then the COPY floor of the rows it wrote;
+3. scaling: the same at `--scale` 0.25, 1 and 4 (each its own process and stack);
+4. live: `crm run --role core` (faust) and `crm run --role projector` as subprocesses on
+   a stack holding a few days of history; a fixed offered load of CaptureLead commands
+   gives event-to-row latency percentiles, a burst gives sustained events/s.
+
+`main()` prints a table (or, with `json_output`, one JSON object) and returns the figures.
+Targets come from issue 7; see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+END_DATE = date(2026, 1, 31)  # fixed, so that runs on different days are comparable
+SEED = 42
+DEFAULT_SCALES = (0.25, 1.0, 4.0)
+
+
+def default_simulation() -> str:
+    """`business` when the full simulator is importable, else the lead-only one."""
+    try:
+        import simulators.business  # noqa: F401
+    except ImportError:
+        return "leads"
+    return "business"
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """Sizes of one bench run."""
+
+    days: int = 180
+    scaling_days: int = 45
+    scales: tuple[float, ...] = DEFAULT_SCALES
+    sample_days: int = 30
+    live_history_days: int = 7
+    live_rate: float = 1000.0
+    live_seconds: float = 20.0
+    live_burst: int = 30_000
+    simulation: str = dataclasses.field(default_factory=default_simulation)
+    seed: int = SEED
+    end_date: date = END_DATE
+
+    @classmethod
+    def quick(cls, **overrides: Any) -> Plan:
+        """A run of a minute or two: small days, short live phases."""
+        base = {"days": 7, "scaling_days": 3, "sample_days": 2, "live_history_days": 1,
+                "live_seconds": 3.0, "live_burst": 3000}
+        return cls(**{**base, **overrides})
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures come from."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
+# -- backfill subprocesses -----------------------------------------------------------------
+
+
+def run_backfill_child(days: int, scale: float, plan: Plan, floor: bool = True,
+                       timeout: float = 3600) -> dict[str, Any]:
+    """`bench.backfill_child` in a new process (fresh stack); its JSON result."""
+    args = [sys.executable, "-m", "bench.backfill_child", "--days", str(days), "--scale",
+            f"{scale:g}", "--seed", str(plan.seed), "--end-date", plan.end_date.isoformat(),
+            "--simulation", plan.simulation]
+    if not floor:
+        args.append("--no-floor")
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"backfill (days={days}, scale={scale:g}) failed:\n{tail}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- live ----------------------------------------------------------------------------------
+
+
+def run_live_stage(services: Any, plan: Plan, status: Console) -> dict[str, Any]:
+    """History first (so rules see reps and territories), then the two workers."""
+    from crm.backfill import BackfillPlan
+    from crm.backfill_run import run_backfill
+
+    history = BackfillPlan(plan.live_history_days, plan.seed, plan.end_date, 1.0)
+    with open(os.devnull, "w") as null:
+        run_backfill(services, history, Console(file=null), plan.simulation)
+    from bench.live import run_live
+
+    start = history.end + timedelta(hours=1)
+    status.print(f"  live: {plan.live_rate:,.0f} commands/s for {plan.live_seconds:g} s, "
+                 f"then a burst of {plan.live_burst:,}")
+    result = run_live(services, rate=plan.live_rate, seconds=plan.live_seconds,
+                      burst=plan.live_burst, start=start)
+    return dataclasses.asdict(result)
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def main(json_output: bool = False, scales: Sequence[float] | None = None,
+         quick: bool = False, days: int | None = None, scaling_days: int | None = None,
+         simulation: str | None = None, live_seconds: float | None = None,
+         console: Console | None = None, plan: Plan | None = None) -> dict[str, Any]:
+    """Run every benchmark; print a table (or JSON) and return the figures.
+
+    `scales`: the `--scale` values of the scaling runs (default 0.25, 1, 4); `quick`: small
+    sizes (a minute or two); `days`: days of the headline backfill (default 180);
+    `scaling_days`: days of each scaling run (default 45, i.e. a quarter of the headline
+    run, so that --scale 4 stays within the ~10 minute budget). `plan` replaces all of
+    these sizes at once (the smoke test's tiny run).
+    """
+    if plan is None:
+        plan = _plan(scales, quick, days, scaling_days, simulation, live_seconds)
+    status = Console(stderr=True)
+    out = console or Console()
+    started = time.perf_counter()
+    figures: dict[str, Any] = {"machine": machine(), "plan": _jsonable(dataclasses.asdict(plan))}
+
+    from bench import stages
+    from bench.stack import temp_stack
+
+    status.print(f"[bold]bench[/] simulation={plan.simulation} days={plan.days} "
+                 f"scales={list(plan.scales)} (scaling runs: {plan.scaling_days} days)")
+    status.print(f"  stages: sample of {plan.sample_days} days")
+    sample = stages.make_sample(plan.simulation, plan.sample_days, plan.seed, plan.end_date)
+    codec = stages.codec_stage(sample)
+    rules = stages.rules_stage(sample)
+
+    with temp_stack(prefix="crm-bench-live-", commit_timestamps=True) as services:
+        status.print(f"  stages: projector ingest of {len(sample.events):,} events")
+        ingest = stages.ingest_stage(services.database_url, sample.events)
+        del sample
+        status.print(f"  live: {plan.live_history_days} days of history first")
+        live = run_live_stage(services, plan, status)
+
+    status.print(f"  backfill: {plan.days} days at scale 1")
+    headline = run_backfill_child(plan.days, 1.0, plan)
+    scaling = []
+    for scale in plan.scales:
+        if plan.scaling_days == plan.days and scale == 1.0:
+            scaling.append(headline)
+            continue
+        status.print(f"  scaling: {plan.scaling_days} days at scale {scale:g}")
+        scaling.append(run_backfill_child(plan.scaling_days, scale, plan))
+
+    figures.update({
+        "simulation": plan.simulation,
+        "backfill_days": plan.days,
+        "backfill_inputs": headline["inputs"],
+        "backfill_events": headline["events"],
+        "backfill_rows": headline["rows"],
+        "backfill_wall_s": headline["wall_s"],
+        "backfill_events_per_s": headline["events_per_s"],
+        "backfill_phases_s": headline["phases_s"],
+        "backfill_peak_rss_mb": headline["peak_rss_mb"],
+        "copy_floor_s": headline["copy_floor_s"],
+        "copy_rows_per_s": headline["copy_rows_per_s"],
+        "backfill_to_copy_ratio": headline["ratio_to_copy"],
+        "live_offered_per_s": live["offered_per_s"],
+        "live_achieved_per_s": live["achieved_per_s"],
+        "live_events_per_s": live["events_per_s"],
+        "live_commands_per_s": live["commands_per_s"],
+        "live_p50_ms": live["p50_ms"],
+        "live_p90_ms": live["p90_ms"],
+        "live_p99_ms": live["p99_ms"],
+        "live_max_ms": live["max_ms"],
+        "live": live,
+        "peak_rss_by_process_mb": {
+            "backfill": headline["peak_rss_mb"],
+            "core_worker": live["core_peak_rss_mb"],
+            "projector_worker": live["projector_peak_rss_mb"],
+        },
+        "scaling": [_scaling_entry(s) for s in scaling],
+        "stages": {
+            "codec": [dataclasses.asdict(c) for c in codec],
+            "rules": dataclasses.asdict(rules),
+            "ingest": dataclasses.asdict(ingest),
+        },
+        "backfill": headline,
+    })
+    figures["peak_rss_mb"] = max(figures["peak_rss_by_process_mb"].values())
+    figures["targets"] = targets(figures)
+    figures["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    figures["elapsed_s"] = time.perf_counter() - started
+    if json_output:
+        print(json.dumps(_jsonable(figures), indent=2))
+    else:
+        print_report(out, figures)
+    return figures
+
+
+def _plan(scales: Sequence[float] | None, quick: bool, days: int | None,
+          scaling_days: int | None, simulation: str | None,
+          live_seconds: float | None) -> Plan:
+    overrides: dict[str, Any] = {"simulation": simulation or default_simulation()}
+    if scales is not None:
+        overrides["scales"] = tuple(float(s) for s in scales)
+    if days is not None:
+        overrides["days"] = days
+    if scaling_days is not None:
+        overrides["scaling_days"] = scaling_days
+    if live_seconds is not None:
+        overrides["live_seconds"] = live_seconds
+    return Plan.quick(**overrides) if quick else Plan(**overrides)
+
+
+def _scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
+    return {"scale": run["scale"], "days": run["days"], "inputs": run["inputs"],
+            "events": run["events"], "rows": run["rows"], "wall_s": run["wall_s"],
+            "events_per_s": run["events_per_s"], "peak_rss_mb": run["peak_rss_mb"],
+            "copy_floor_s": run.get("copy_floor_s"), "ratio_to_copy": run.get("ratio_to_copy"),
+            "phases_s": run["phases_s"]}
+
+
+def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 7's targets with the measured value and met / not met."""
+    scaling = sorted(f["scaling"], key=lambda s: s["scale"])
+    steps = [(b["peak_rss_mb"] / a["peak_rss_mb"], b["scale"] / a["scale"])
+             for a, b in zip(scaling, scaling[1:], strict=False)]
+    linear = all(growth <= factor for growth, factor in steps)
+    growth = ", ".join(f"x{g:.2f} for x{s:g} scale" for g, s in steps) or "n/a"
+    ratio = f["backfill_to_copy_ratio"]
+    rows = [
+        ("backfill wall time vs COPY floor", "<= 15x", f"{ratio:.1f}x", ratio <= 15),
+        ("  stretch", "<= 5x", f"{ratio:.1f}x", ratio <= 5),
+        ("live path sustained", ">= 5,000 events/s", f"{f['live_events_per_s']:,.0f}",
+         f["live_events_per_s"] >= 5000),
+        ("  stretch", ">= 20,000 events/s", f"{f['live_events_per_s']:,.0f}",
+         f["live_events_per_s"] >= 20000),
+        (f"p99 event-to-row at {f['live_offered_per_s']:,.0f}/s", "<= 250 ms",
+         f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 250),
+        ("  stretch", "<= 100 ms", f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 100),
+        ("peak memory (any process)", "< 1024 MB", f"{f['peak_rss_mb']:.0f} MB",
+         f["peak_rss_mb"] < 1024),
+        ("memory growth with --scale", "<= linear", growth, linear),
+    ]
+    return [{"target": name, "goal": goal, "value": value, "met": bool(met)}
+            for name, goal, value, met in rows]
+
+
+def print_report(out: Console, f: dict[str, Any]) -> None:
+    """The figures as readable tables."""
+    m = f["machine"]
+    out.print(f"[bold]crm bench[/] on {m['cpus']} x {m['cpu_model']}, {m['memory_gb']} GB, "
+              f"Python {m['python']} (load {m['load_avg_1m_at_start']} -> "
+              f"{m['load_avg_1m_at_end']}); simulation {f['simulation']}, "
+              f"{f['elapsed_s']:.0f} s")
+
+    t = Table(title=f"backfill: {f['backfill_days']} days, scale 1", show_header=False)
+    t.add_row("inputs -> derived events", f"{f['backfill_inputs']:,} -> {f['backfill_events']:,}")
+    t.add_row("rows in 25 tables", f"{f['backfill_rows']:,}")
+    t.add_row("wall time", f"{f['backfill_wall_s']:.1f} s "
+              f"({f['backfill_events_per_s']:,.0f} events/s)")
+    phases = ", ".join(f"{k} {v:.1f}" for k, v in f["backfill_phases_s"].items())
+    t.add_row("phases (s)", phases)
+    t.add_row("COPY floor of those rows", f"{f['copy_floor_s']:.2f} s "
+              f"({f['copy_rows_per_s']:,.0f} rows/s)")
+    t.add_row("backfill / COPY floor", f"{f['backfill_to_copy_ratio']:.1f}x")
+    t.add_row("peak RSS (backfill process)", f"{f['backfill_peak_rss_mb']:.0f} MB")
+    out.print(t)
+
+    t = Table("scale", "days", "inputs", "events", "rows", "wall s", "events/s", "peak RSS MB",
+              "x COPY", title="scaling (each run: own process, own stack)")
+    for s in f["scaling"]:
+        t.add_row(f"{s['scale']:g}", str(s["days"]), f"{s['inputs']:,}", f"{s['events']:,}",
+                  f"{s['rows']:,}", f"{s['wall_s']:.1f}", f"{s['events_per_s']:,.0f}",
+                  f"{s['peak_rss_mb']:.0f}", f"{(s['ratio_to_copy'] or 0):.1f}")
+    out.print(t)
+
+    live = f["live"]
+    t = Table(title="live path: faust core worker + projector worker (subprocesses)",
+              show_header=False)
+    t.add_row(f"latency at {live['offered_per_s']:,.0f} commands/s",
+              f"p50 {live['p50_ms']:.0f} ms, p90 {live['p90_ms']:.0f} ms, "
+              f"p99 {live['p99_ms']:.0f} ms, max {live['max_ms']:.0f} ms "
+              f"({live['latency_commands']:,} commands)")
+    t.add_row("sustained (burst)", f"{live['events_per_s']:,.0f} events/s "
+              f"({live['commands_per_s']:,.0f} commands/s, {live['burst_events']:,} events "
+              f"in {live['burst_wall_s']:.1f} s)")
+    cpu = live.get("extra", {}).get("burst_cpu_cores", {})
+    if cpu:
+        t.add_row("CPU cores during burst", ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
+    t.add_row("peak RSS", f"core {live['core_peak_rss_mb']:.0f} MB, "
+              f"projector {live['projector_peak_rss_mb']:.0f} MB")
+    out.print(t)
+
+    st = f["stages"]
+    t = Table("event mix", "events", "types", "bytes", "encode/s", "decode/s",
+              title="stage: Avro codec (wire format + contract validation)")
+    for c in st["codec"]:
+        t.add_row(c["mix"], f"{c['events']:,}", str(c["types"]), f"{c['mean_bytes']:.0f}",
+                  f"{c['encode_per_s']:,.0f}", f"{c['decode_per_s']:,.0f}")
+    out.print(t)
+    r, i = st["rules"], st["ingest"]
+    t = Table(title="stages: rules runtime and projector write path", show_header=False)
+    t.add_row("rules (in-process)", f"{r['inputs_per_s']:,.0f} inputs/s, "
+              f"{r['events_per_s']:,.0f} derived events/s ({r['inputs']:,} inputs)")
+    t.add_row("projector ingest", f"{i['events_per_s']:,.0f} events/s, {i['rows_per_s']:,.0f} "
+              f"rows/s ({i['events']:,} events, {i['batches']} batches)")
+    t.add_row("ingest vs COPY floor", f"{i['seconds']:.2f} s vs {i['copy_floor_s']:.2f} s = "
+              f"{i['ratio_to_copy']:.1f}x")
+    out.print(t)
+
+    t = Table("target (issue 7)", "goal", "measured", "met", title="targets")
+    for row in f["targets"]:
+        t.add_row(row["target"], row["goal"], row["value"],
+                  "[green]met[/]" if row["met"] else "[red]not met[/]")
+    out.print(t)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def cli(argv: list[str] | None = None) -> None:
+    """`python -m bench.run [--json] [--quick] [--scale X ...]`."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a minute or two)")
+    parser.add_argument("--scale", type=float, action="append", help="scaling run (repeat)")
+    parser.add_argument("--days", type=int, help="days of the headline backfill")
+    parser.add_argument("--scaling-days", type=int, help="days of each scaling run")
+    parser.add_argument("--simulation", choices=("business", "leads"))
+    args = parser.parse_args(argv)
+    main(json_output=args.json, scales=args.scale, quick=args.quick, days=args.days,
+         scaling_days=args.scaling_days, simulation=args.simulation)
+
+
+if __name__ == "__main__":
+    cli()

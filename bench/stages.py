@@ -1,0 +1,313 @@
+"""Stage benchmarks: each part of the pipeline alone, on a sample of simulated history.
+
+- codec: Avro encode and decode (Confluent wire format, schema resolution, contract
+  validation) per event mix, i.e. per topic, and for the whole mix;
+- rules: the in-process runtime (`CoreProcessor.process`) over the sample's inputs, in
+  their log order, decoding excluded;
+- ingest: the projector's write path (`projectors.writer.apply_events` + offsets, one
+  transaction per batch, as the projector runs it) into empty tables, against the COPY
+  floor of the rows it wrote, both measured here, on the same server.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from crm.backfill import BackfillPlan, generate, read_log
+from crm.backfill_run import simulation_factory
+from domain.messages import Event, Message
+from events.codec import AvroCodec
+from events.topics import COMMANDS
+from processors.core import CoreProcessor
+from projectors.tables import READ_TABLES
+
+SCRATCH_SCHEMA = "bench_copy"
+
+
+@dataclass
+class Sample:
+    """A slice of generated history: the log records and their decoded messages."""
+
+    records: list[dict[str, Any]]
+    inputs: list[Message]
+    events: list[Event]
+    seconds: float
+    days: int
+
+
+def make_sample(simulation: str, days: int, seed: int, end_date: date,
+                scale: float = 1.0) -> Sample:
+    """Generate `days` of history in-process (the backfill's generate phase)."""
+    with tempfile.TemporaryDirectory(prefix="crm-bench-sample-") as tmp:
+        plan = BackfillPlan(days, seed, end_date, scale)
+        t0 = time.perf_counter()
+        generate(plan, Path(tmp), simulation_factory(simulation))
+        seconds = time.perf_counter() - t0
+        records = list(read_log(Path(tmp)))
+    codec = AvroCodec()
+    inputs = [codec.decode(r["value"]) for r in records if r["topic"] == COMMANDS]
+    events = [codec.decode(r["value"]) for r in records if r["topic"] != COMMANDS]
+    return Sample(records, inputs, events, seconds, days)  # type: ignore[arg-type]
+
+
+def _best_rate(fn: Callable[[Any], Any], items: Sequence[Any], repeat: int = 3,
+               budget: float = 2.0) -> float:
+    """Items per second, the best of `repeat` passes (fewer when a pass is slow)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for item in items:
+            fn(item)
+        elapsed = time.perf_counter() - t0
+        best = min(best, elapsed)
+        if elapsed * repeat > budget:
+            break
+    return len(items) / best if best > 0 else 0.0
+
+
+@dataclass
+class CodecFigures:
+    """Encode/decode rates (events/s) for one mix of event types."""
+
+    mix: str
+    events: int
+    types: int
+    mean_bytes: float
+    encode_per_s: float
+    decode_per_s: float
+
+
+def codec_stage(sample: Sample, codec: AvroCodec | None = None) -> list[CodecFigures]:
+    """Rates per topic (each topic carries one family of event types) and for the mix."""
+    codec = codec or AvroCodec()
+    by_topic: dict[str, list[tuple[Message, bytes]]] = collections.defaultdict(list)
+    everything: list[tuple[Message, bytes]] = []
+    for record in sample.records:
+        if record["topic"] == COMMANDS:
+            continue
+        pair = (codec.decode(record["value"]), record["value"])
+        by_topic[record["topic"]].append(pair)
+        everything.append(pair)
+    out = []
+    mixes = sorted(by_topic.items(), key=lambda kv: -len(kv[1]))
+    for name, pairs in [("all events", everything), *mixes]:
+        if not pairs:
+            continue
+        messages = [m for m, _ in pairs]
+        blobs = [b for _, b in pairs]
+        out.append(CodecFigures(
+            mix=name, events=len(pairs), types=len({m.event_type for m in messages}),
+            mean_bytes=sum(map(len, blobs)) / len(blobs),
+            encode_per_s=_best_rate(codec.encode, messages),
+            decode_per_s=_best_rate(codec.decode, blobs)))
+    return out
+
+
+@dataclass
+class RulesFigures:
+    """The in-process rules runtime over the sample's inputs."""
+
+    inputs: int
+    events: int
+    seconds: float
+    inputs_per_s: float
+    events_per_s: float
+    by_type: dict[str, float] = field(default_factory=dict)  # share of time per input type
+
+
+def rules_stage(sample: Sample) -> RulesFigures:
+    """Fold the inputs through a fresh core (same order as the log), timing `process`."""
+    core = CoreProcessor()
+    events = 0
+    spent: collections.Counter[str] = collections.Counter()
+    clock = time.perf_counter
+    t0 = clock()
+    for message in sample.inputs:
+        t = clock()
+        events += len(core.process(message))
+        spent[message.event_type] += clock() - t
+    seconds = clock() - t0
+    total = sum(spent.values()) or 1.0
+    top = {k: round(v / total, 3) for k, v in spent.most_common(6)}
+    return RulesFigures(len(sample.inputs), events, seconds, len(sample.inputs) / seconds,
+                        events / seconds, top)
+
+
+# -- the write path and its COPY floor --------------------------------------------------
+
+
+def _dsn(database_url: str) -> dict[str, Any]:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    params = {"dbname": url.database, "user": url.username or "postgres",
+              "host": url.query.get("host") or url.host, "port": url.query.get("port") or url.port}
+    if url.password:
+        params["password"] = url.password
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def connect(database_url: str) -> Any:
+    """A plain psycopg2 connection to the database a SQLAlchemy URL names."""
+    return psycopg2.connect(**_dsn(database_url))
+
+
+@dataclass
+class CopyFloor:
+    """Plain COPY of the read tables' rows into empty look-alike tables."""
+
+    rows: int
+    bytes: int
+    seconds: float
+    by_table: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def copy_floor(database_url: str, schema: str = "public") -> CopyFloor:
+    """COPY every read table out to memory, then time COPY IN into empty copies of them.
+
+    The copies are `CREATE TABLE ... (LIKE t INCLUDING ALL)` (same columns, defaults,
+    keys and indexes) in a scratch schema; only the COPY IN statements and their commit
+    are timed. The scratch schema is dropped afterwards.
+    """
+    conn = connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE")
+            cur.execute(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
+            for name in READ_TABLES:
+                cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" '
+                            f'(LIKE {schema}."{name}" INCLUDING ALL)')
+        conn.commit()
+        data: dict[str, bytes] = {}
+        rows = 0
+        with conn.cursor() as cur:
+            for name in READ_TABLES:
+                buf = io.BytesIO()
+                cur.copy_expert(f'COPY (SELECT * FROM {schema}."{name}") TO STDOUT', buf)
+                data[name] = buf.getvalue()
+                rows += cur.rowcount
+        conn.commit()
+        by_table = {}
+        with conn.cursor() as cur:
+            t0 = time.perf_counter()
+            for name in READ_TABLES:
+                t = time.perf_counter()
+                cur.copy_expert(f'COPY {SCRATCH_SCHEMA}."{name}" FROM STDIN',
+                                io.BytesIO(data[name]))
+                by_table[name] = time.perf_counter() - t
+            conn.commit()
+            seconds = time.perf_counter() - t0
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA {SCRATCH_SCHEMA} CASCADE")
+        conn.commit()
+        return CopyFloor(rows, sum(map(len, data.values())), seconds, by_table)
+    finally:
+        conn.close()
+
+
+def table_rows(database_url: str) -> int:
+    """Rows in the 25 read tables."""
+    conn = connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            return sum(_count(cur, name) for name in READ_TABLES)
+    finally:
+        conn.close()
+
+
+def _count(cur: Any, name: str) -> int:
+    cur.execute(f'SELECT count(*) FROM "{name}"')
+    return int(cur.fetchone()[0])
+
+
+@dataclass
+class IngestFigures:
+    """The projector write path into empty tables, against the COPY floor."""
+
+    events: int
+    batches: int
+    rows: int
+    seconds: float
+    events_per_s: float
+    rows_per_s: float
+    copy_floor_s: float
+    ratio_to_copy: float
+
+
+def ingest_stage(server_url: str, events: Sequence[Event], batch_size: int = 5000,
+                 progress: Callable[[int], None] | None = None) -> IngestFigures:
+    """Project `events` in batches into a new, empty database; compare with COPY."""
+    from projectors.db import migrate
+    from projectors.writer import apply_events, save_offsets
+
+    url = _create_database(server_url)
+    try:
+        migrate(url)
+        conn = connect(url)
+        batches = 0
+        try:
+            t0 = time.perf_counter()
+            for start in range(0, len(events), batch_size):
+                batch = events[start:start + batch_size]
+                apply_events(conn, batch)
+                save_offsets(conn, "bench-ingest", {("bench", 0): start + len(batch)})
+                conn.commit()
+                batches += 1
+                if progress is not None:
+                    progress(start + len(batch))
+            seconds = time.perf_counter() - t0
+        finally:
+            conn.close()
+        rows = table_rows(url)
+        floor = copy_floor(url)
+    finally:
+        _drop_database(server_url, url)
+    return IngestFigures(len(events), batches, rows, seconds, len(events) / seconds,
+                         rows / seconds, floor.seconds, seconds / floor.seconds)
+
+
+def _create_database(server_url: str) -> str:
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    conn = connect(server_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server_url: str, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    conn = connect(server_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+def decoded(records: Iterable[dict[str, Any]], codec: AvroCodec) -> list[Message]:
+    """Decode log records (helper for ad-hoc runs)."""
+    return [codec.decode(r["value"]) for r in records]

@@ -1,0 +1,41 @@
+"""`crm bench --json` in its quick mode with tiny sizes: every figure is there and positive.
+
+Timings are never asserted (design.md, "Measures"): only that the benchmark runs end to
+end on its own embedded stacks and reports each figure the issue asks for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from bench.run import Plan, main
+
+pytestmark = pytest.mark.integration
+
+FIGURES = ("backfill_events", "backfill_rows", "backfill_wall_s", "backfill_events_per_s",
+           "copy_floor_s", "live_events_per_s", "live_p50_ms", "live_p99_ms", "peak_rss_mb")
+SCALING = ("scale", "events", "wall_s", "events_per_s", "peak_rss_mb")
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and math.isfinite(value) and value > 0
+
+
+def test_quick_bench_reports_every_figure_as_a_positive_number(capsys) -> None:
+    plan = Plan.quick(days=1, scaling_days=1, scales=(0.25, 1.0), sample_days=1,
+                      live_history_days=1, live_seconds=1.0, live_burst=300)
+    returned = main(json_output=True, plan=plan)
+    printed = json.loads(capsys.readouterr().out)
+    for figures in (printed, returned):
+        for key in FIGURES:
+            assert _positive(figures[key]), (key, figures[key])
+        assert [s["scale"] for s in figures["scaling"]] == [0.25, 1.0]
+        for entry in figures["scaling"]:
+            for key in SCALING:
+                assert _positive(entry[key]), (key, entry)
+        assert {t["target"] for t in figures["targets"]}
+        assert figures["stages"]["codec"] and figures["stages"]["rules"]["inputs_per_s"] > 0
