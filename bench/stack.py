@@ -96,7 +96,9 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def own_peak_rss_mb() -> float:
-    """Peak RSS of this process so far, in MiB."""
-    import resource
+    """Peak RSS of this process so far, in MiB.
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork + exec, so a
+    child would report its parent's peak whenever that was higher.
+    """
+    return peak_rss_mb(os.getpid())

@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import io
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,6 +62,19 @@ def make_sample(simulation: str, days: int, seed: int, end_date: date,
     return Sample(records, inputs, events, seconds, days)  # type: ignore[arg-type]
 
 
+@contextlib.contextmanager
+def _sample_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the sample held in memory while a stage is timed:
+    the pipeline itself never holds more than a batch, so rescanning the whole sample at
+    every full collection would charge the stage a cost it does not have."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _best_rate(fn: Callable[[Any], Any], items: Sequence[Any], repeat: int = 3,
                budget: float = 2.0) -> float:
     """Items per second, the best of `repeat` passes (fewer when a pass is slow)."""
@@ -88,18 +103,27 @@ class CodecFigures:
 
 
 def codec_stage(sample: Sample, codec: AvroCodec | None = None) -> list[CodecFigures]:
-    """Rates per topic (each topic carries one family of event types) and for the mix."""
+    """Rates for all derived events, per topic (each topic carries one family of event
+    types) and for the inputs (`crm.commands`: commands, ERP replies, ticks)."""
     codec = codec or AvroCodec()
     by_topic: dict[str, list[tuple[Message, bytes]]] = collections.defaultdict(list)
     everything: list[tuple[Message, bytes]] = []
     for record in sample.records:
-        if record["topic"] == COMMANDS:
-            continue
         pair = (codec.decode(record["value"]), record["value"])
         by_topic[record["topic"]].append(pair)
-        everything.append(pair)
-    out = []
+        if record["topic"] != COMMANDS:
+            everything.append(pair)
+    inputs = by_topic.pop(COMMANDS, [])
+    out: list[CodecFigures] = []
     mixes = sorted(by_topic.items(), key=lambda kv: -len(kv[1]))
+    mixes.append((f"{COMMANDS} (inputs)", inputs))
+    with _sample_frozen():
+        return _codec_rates(codec, everything, mixes, out)
+
+
+def _codec_rates(codec: AvroCodec, everything: list[tuple[Message, bytes]],
+                 mixes: list[tuple[str, list[tuple[Message, bytes]]]],
+                 out: list[CodecFigures]) -> list[CodecFigures]:
     for name, pairs in [("all events", everything), *mixes]:
         if not pairs:
             continue
@@ -127,6 +151,11 @@ class RulesFigures:
 
 def rules_stage(sample: Sample) -> RulesFigures:
     """Fold the inputs through a fresh core (same order as the log), timing `process`."""
+    with _sample_frozen():
+        return _rules(sample)
+
+
+def _rules(sample: Sample) -> RulesFigures:
     core = CoreProcessor()
     events = 0
     spent: collections.Counter[str] = collections.Counter()
@@ -176,22 +205,16 @@ class CopyFloor:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def copy_floor(database_url: str, schema: str = "public") -> CopyFloor:
+def copy_floor(database_url: str, schema: str = "public", repeat: int = 3) -> CopyFloor:
     """COPY every read table out to memory, then time COPY IN into empty copies of them.
 
     The copies are `CREATE TABLE ... (LIKE t INCLUDING ALL)` (same columns, defaults,
     keys and indexes) in a scratch schema; only the COPY IN statements and their commit
-    are timed. The scratch schema is dropped afterwards.
+    are timed. The best of `repeat` passes (each into new empty tables) is the floor. The
+    scratch schema is dropped afterwards.
     """
     conn = connect(database_url)
     try:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE")
-            cur.execute(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
-            for name in READ_TABLES:
-                cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" '
-                            f'(LIKE {schema}."{name}" INCLUDING ALL)')
-        conn.commit()
         data: dict[str, bytes] = {}
         rows = 0
         with conn.cursor() as cur:
@@ -201,22 +224,38 @@ def copy_floor(database_url: str, schema: str = "public") -> CopyFloor:
                 data[name] = buf.getvalue()
                 rows += cur.rowcount
         conn.commit()
-        by_table = {}
-        with conn.cursor() as cur:
-            t0 = time.perf_counter()
-            for name in READ_TABLES:
-                t = time.perf_counter()
-                cur.copy_expert(f'COPY {SCRATCH_SCHEMA}."{name}" FROM STDIN',
-                                io.BytesIO(data[name]))
-                by_table[name] = time.perf_counter() - t
-            conn.commit()
-            seconds = time.perf_counter() - t0
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {SCRATCH_SCHEMA} CASCADE")
-        conn.commit()
-        return CopyFloor(rows, sum(map(len, data.values())), seconds, by_table)
+        best: tuple[float, dict[str, float]] | None = None
+        for _ in range(repeat):
+            passed = _copy_pass(conn, schema, data)
+            if best is None or passed[0] < best[0]:
+                best = passed
+        assert best is not None
+        return CopyFloor(rows, sum(map(len, data.values())), best[0], best[1])
     finally:
         conn.close()
+
+
+def _copy_pass(conn: Any, schema: str, data: dict[str, bytes]) -> tuple[float, dict[str, float]]:
+    with conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE")
+        cur.execute(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
+        for name in READ_TABLES:
+            cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" '
+                        f'(LIKE {schema}."{name}" INCLUDING ALL)')
+    conn.commit()
+    by_table = {}
+    with conn.cursor() as cur:
+        t0 = time.perf_counter()
+        for name in READ_TABLES:
+            t = time.perf_counter()
+            cur.copy_expert(f'COPY {SCRATCH_SCHEMA}."{name}" FROM STDIN', io.BytesIO(data[name]))
+            by_table[name] = time.perf_counter() - t
+        conn.commit()
+        seconds = time.perf_counter() - t0
+    with conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA {SCRATCH_SCHEMA} CASCADE")
+    conn.commit()
+    return seconds, by_table
 
 
 def table_rows(database_url: str) -> int:
@@ -260,16 +299,17 @@ def ingest_stage(server_url: str, events: Sequence[Event], batch_size: int = 500
         conn = connect(url)
         batches = 0
         try:
-            t0 = time.perf_counter()
-            for start in range(0, len(events), batch_size):
-                batch = events[start:start + batch_size]
-                apply_events(conn, batch)
-                save_offsets(conn, "bench-ingest", {("bench", 0): start + len(batch)})
-                conn.commit()
-                batches += 1
-                if progress is not None:
-                    progress(start + len(batch))
-            seconds = time.perf_counter() - t0
+            with _sample_frozen():
+                t0 = time.perf_counter()
+                for start in range(0, len(events), batch_size):
+                    batch = events[start:start + batch_size]
+                    apply_events(conn, batch)
+                    save_offsets(conn, "bench-ingest", {("bench", 0): start + len(batch)})
+                    conn.commit()
+                    batches += 1
+                    if progress is not None:
+                        progress(start + len(batch))
+                seconds = time.perf_counter() - t0
         finally:
             conn.close()
         rows = table_rows(url)
@@ -308,6 +348,3 @@ def _drop_database(server_url: str, url: str) -> None:
         conn.close()
 
 
-def decoded(records: Iterable[dict[str, Any]], codec: AvroCodec) -> list[Message]:
-    """Decode log records (helper for ad-hoc runs)."""
-    return [codec.decode(r["value"]) for r in records]
