@@ -19,18 +19,31 @@ from typing import Any
 import psutil
 
 
-def _servers_rss_mb(pg_pid: int | None, broker_pid: int | None) -> dict[str, float]:
-    """Current RSS of the PostgreSQL server (all its processes) and of the broker."""
+def _tree(pid: int | None) -> list[psutil.Process]:
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid) if pid else None
+        return [root, *root.children(recursive=True)] if root else []
+    return []
+
+
+def _servers(pg_pid: int | None, broker_pid: int | None) -> dict[str, tuple[float, float]]:
+    """(RSS MiB, CPU seconds so far) of the PostgreSQL server (all its processes) and of
+    the broker."""
     out = {}
     for name, pid in (("postgres", pg_pid), ("broker", broker_pid)):
-        total = 0
-        with contextlib.suppress(psutil.Error):
-            root = psutil.Process(pid) if pid else None
-            for proc in [root, *root.children(recursive=True)] if root else []:
-                with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
-        out[name] = total / 2**20
+        rss = cpu = 0.0
+        for proc in _tree(pid):
+            with contextlib.suppress(psutil.Error):
+                rss += proc.memory_info().rss
+                times = proc.cpu_times()
+                cpu += times.user + times.system
+        out[name] = (rss / 2**20, cpu)
     return out
+
+
+def _own_cpu_s() -> float:
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
@@ -46,11 +59,17 @@ def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
     plan = BackfillPlan(days, seed, end_date, scale)
     with temp_stack(prefix="crm-bench-backfill-") as services, open(os.devnull, "w") as null:
         rss_before = own_peak_rss_mb()
+        before = _servers(services.stack.pg_pid, services.stack.broker_pid)
+        cpu0 = _own_cpu_s()
         t0 = time.perf_counter()
         summary = run_backfill(services, plan, Console(file=null), simulation)
         wall = time.perf_counter() - t0
+        own_cpu = _own_cpu_s() - cpu0
         peak = own_peak_rss_mb()
-        servers = _servers_rss_mb(services.stack.pg_pid, services.stack.broker_pid)
+        after = _servers(services.stack.pg_pid, services.stack.broker_pid)
+        servers = {name: rss for name, (rss, _) in after.items()}
+        cpu = {"backfill": own_cpu, **summary.cpu_s,
+               **{name: after[name][1] - before[name][1] for name in after}}
         result: dict[str, Any] = {
             "days": days, "scale": scale, "seed": seed, "simulation": simulation,
             "inputs": summary.inputs, "events": summary.events, "rows": summary.rows,
@@ -60,6 +79,9 @@ def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
             "phases_s": summary.seconds, "peak_rss_mb": peak,
             "rss_before_backfill_mb": rss_before,
             "servers_rss_mb": servers,
+            "followers_peak_rss_mb": summary.peak_rss_mb,
+            # CPU seconds per process over the run: what the two cores were busy with
+            "cpu_s": cpu, "cpu_cores_busy": sum(cpu.values()) / wall,
         }
         if floor:
             f = copy_floor(services.database_url)

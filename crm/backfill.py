@@ -76,8 +76,13 @@ def run_dir(home: Path, plan: BackfillPlan) -> Path:
 
 
 def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[..., Any],
-             progress: Callable[[int, int], None] | None = None) -> GenerateStats:
-    """Phase 1: simulate + fold in-process, writing `log.avro`; skipped when complete."""
+             progress: Callable[[int, int], None] | None = None,
+             sink: Callable[[str, str, bytes], None] | None = None) -> GenerateStats:
+    """Phase 1: simulate + fold in-process, writing `log.avro`; skipped when complete.
+
+    `sink(topic, key, value)` also receives every record as it is made (the backfill
+    publishes while it generates).
+    """
     marker = directory / "generated.json"
     if marker.exists():
         return GenerateStats(**json.loads(marker.read_text()))
@@ -105,6 +110,9 @@ def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[.
 
         for n in range(1, cycles + 1):
             sim.cycle(plan.start + CYCLE * n, submit)
+            if sink is not None:
+                for record in buffer:
+                    sink(record["topic"], record["key"], record["value"])
             yield from buffer
             buffer.clear()
             if progress is not None and n % 48 == 0:

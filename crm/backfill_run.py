@@ -1,7 +1,14 @@
-"""Drive a backfill's phases with a progress bar each and a closing summary."""
+"""Drive a backfill: generate and publish, with the projector and the archiver following.
+
+The history is generated in this process and published as it is made; the projector and
+the archiver run in processes of their own from the start (crm/followers.py), so the two
+cores work at once. A rerun after a crash generates the same history again (or, once the
+log file is complete, publishes from it), skipping what Kafka already holds.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -10,17 +17,23 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crm.backfill import BackfillPlan, generate, run_dir
+from crm import followers
+from crm.backfill import BackfillPlan, GenerateStats, generate, run_dir
 from crm.bootstrap import Services
-from crm.publish import publish
-from producers.archive import Archiver
+from crm.publish import LogPublisher, publish
 from projectors.db import table_counts
-from projectors.runner import Projector
 
 
 @dataclass
 class BackfillSummary:
-    """Figures of one backfill run (also used by `crm bench`)."""
+    """Figures of one backfill run (also used by `crm bench`).
+
+    `seconds`: the wall time each phase added: `generate` (simulation, rules and
+    publishing, with projection and archiving running alongside), then the tails:
+    `publish` (last acknowledgements), `project` and `archive` (what was left to do once
+    the log was complete). `peak_rss_mb` / `cpu_s`: the followers' peak memory and CPU
+    time, by role.
+    """
 
     inputs: int
     events: int
@@ -30,6 +43,8 @@ class BackfillSummary:
     projected: int
     rows: int
     seconds: dict[str, float]
+    peak_rss_mb: dict[str, float]
+    cpu_s: dict[str, float]
 
 
 def simulation_factory(name: str) -> Any:
@@ -48,51 +63,69 @@ def run_backfill(services: Services, plan: BackfillPlan, console: Console,
     """All phases; each resumes where a previous, interrupted run stopped."""
     services.init()
     directory = run_dir(services.settings.home, plan)
-    seconds: dict[str, float] = {}
+    ctx = multiprocessing.get_context("spawn")
+    published = ctx.Event()
+    roles = ("projector", "archiver") if services.stack.embedded_kafka else ("projector",)
+    running = [followers.start(ctx, role, services, published) for role in roles]
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    with Progress(*columns, console=console) as bar:
-        t0 = time.perf_counter()
-        task = bar.add_task("generate", total=plan.days)
-        stats = generate(plan, directory, simulation_factory(simulation),
-                         progress=lambda d, _: bar.update(task, completed=d))
-        bar.update(task, completed=plan.days)
-        seconds["generate"] = time.perf_counter() - t0
+    try:
+        with Progress(*columns, console=console) as bar:
+            labels = {"projector": "project", "archiver": "archive"}
+            tasks = {f.role: bar.add_task(labels[f.role], total=None) for f in running}
 
-        t0 = time.perf_counter()
-        total = stats.inputs + stats.events
-        task = bar.add_task("publish", total=total)
-        produced, skipped = publish(directory, services.bootstrap, services.kafka_extra,
-                                    progress=lambda n: bar.update(task, completed=n))
-        bar.update(task, completed=total)
-        seconds["publish"] = time.perf_counter() - t0
+            def tick() -> None:
+                for f in running:
+                    bar.update(tasks[f.role], completed=f.progress.value)
 
-        t0 = time.perf_counter()
-        task = bar.add_task("project", total=stats.events)
-        projector = Projector(services.engine, services.bootstrap, codec=services.codec,
-                              extra=services.kafka_extra)
-        before = projector.stats.events
-        try:
-            projector.catch_up(timeout=3600, progress=lambda n: bar.update(task, completed=n))
-        finally:
-            projector.close()
-        bar.update(task, completed=stats.events)
-        seconds["project"] = time.perf_counter() - t0
-
-        if services.stack.embedded_kafka:
-            t0 = time.perf_counter()
-            bar.add_task("archive", total=None)
-            archiver = Archiver(services.settings.archive_dir, services.bootstrap)
-            try:
-                archiver.catch_up()
-            finally:
-                archiver.close()
-            seconds["archive"] = time.perf_counter() - t0
+            stats, produced, skipped, seconds = _generate_and_publish(
+                services, plan, directory, simulation, bar, tick)
+            bar.update(tasks["projector"], total=stats.events)
+            published.set()
+            results = {}
+            for f in running:
+                t0 = time.perf_counter()
+                results[f.role] = followers.finish(f, tick=tick)
+                seconds["project" if f.role == "projector" else "archive"] = \
+                    time.perf_counter() - t0
+            tick()
+    finally:
+        for f in running:
+            followers.stop(f)
     rows = sum(table_counts(services.engine).values())
     summary = BackfillSummary(stats.inputs, stats.events, stats.rejections, produced, skipped,
-                              projector.stats.events - before, rows, seconds)
+                              results["projector"].count, rows, seconds,
+                              {role: r.peak_rss_mb for role, r in results.items()},
+                              {role: r.cpu_s for role, r in results.items()})
     _print(console, plan, summary)
     return summary
+
+
+def _generate_and_publish(services: Services, plan: BackfillPlan, directory: Any,
+                          simulation: str, bar: Progress, tick: Any,
+                          ) -> tuple[GenerateStats, int, int, dict[str, float]]:
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if (directory / "generated.json").exists():  # the log is complete: publish it
+        stats = generate(plan, directory, simulation_factory(simulation))
+        task = bar.add_task("publish", total=stats.inputs + stats.events)
+        produced, skipped = publish(directory, services.bootstrap, services.kafka_extra,
+                                    progress=lambda n: (bar.update(task, completed=n), tick()))
+        seconds["publish"] = time.perf_counter() - t0
+        return stats, produced, skipped, seconds
+    task = bar.add_task("generate", total=plan.days)
+
+    def progress(day: int, _: int) -> None:
+        bar.update(task, completed=day)
+        tick()
+
+    with LogPublisher(services.bootstrap, services.kafka_extra) as publisher:
+        stats = generate(plan, directory, simulation_factory(simulation), progress=progress,
+                         sink=publisher.send)
+        seconds["generate"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+    seconds["publish"] = time.perf_counter() - t0
+    return stats, publisher.produced, publisher.skipped, seconds
 
 
 def _print(console: Console, plan: BackfillPlan, s: BackfillSummary) -> None:
@@ -103,6 +136,6 @@ def _print(console: Console, plan: BackfillPlan, s: BackfillSummary) -> None:
     table.add_row("published", f"{s.produced:,} records ({s.skipped:,} already in Kafka)")
     table.add_row("projected", f"{s.projected:,} events -> {s.rows:,} rows in 25 tables")
     for phase, secs in s.seconds.items():
-        rate = (s.inputs + s.events) / secs if secs else 0
-        table.add_row(f"{phase} time", f"{secs:.1f} s ({rate:,.0f} records/s)")
+        table.add_row(f"{phase} time", f"{secs:.1f} s")
+    table.add_row("wall time", f"{sum(s.seconds.values()):.1f} s")
     console.print(table)

@@ -1,9 +1,16 @@
-"""Phase 2 of a backfill: produce the generated log to Kafka, exactly once in effect."""
+"""Publishing a backfill's log to Kafka, exactly once in effect.
+
+Records are placed by Kafka's default partitioner, so a partition already holding k
+records of this run skips its first k: a publish interrupted at any point and run again
+(from the log file, or by generating the same deterministic history again) loses nothing
+and doubles nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -20,36 +27,59 @@ class LogConflict(RuntimeError):
     """Kafka already holds a different history than the one being published."""
 
 
+class LogPublisher:
+    """Send a backfill's records in log order; skips what Kafka already holds.
+
+    A context manager: leaving it flushes every record and positions the rules worker's
+    group after the history's inputs (so `crm run` does not process them again).
+    """
+
+    def __init__(self, bootstrap: str, extra: dict[str, Any] | None = None) -> None:
+        self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": APP_ID,
+                                   "enable.auto.commit": False, **(extra or {})})
+        self._present = _present(self._consumer)
+        self._producer = MessageProducer(bootstrap, extra=extra)
+        self._seen: dict[tuple[str, int], int] = {}
+        self._first_checked = False
+        self.produced = 0
+        self.skipped = 0
+
+    def __enter__(self) -> LogPublisher:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if exc is None:
+                self._producer.flush()
+                _position_core_group(self._consumer, self._seen.get((COMMANDS, 0), 0))
+        finally:
+            self._consumer.close()
+
+    def send(self, topic: str, key: str, value: bytes) -> None:
+        """The next record of the log: produced unless its partition already holds it."""
+        partition = partition_for(topic, key)
+        index = self._seen.get((topic, partition), 0)
+        self._seen[(topic, partition)] = index + 1
+        if index < self._present.get((topic, partition), 0):
+            if not self._first_checked and topic == COMMANDS:
+                _check_same_history(self._consumer, value)
+                self._first_checked = True
+            self.skipped += 1
+            return
+        self._producer.send_raw(topic, key, value, partition=partition)
+        self.produced += 1
+
+
 def publish(directory: Path, bootstrap: str, extra: dict[str, Any] | None = None,
             progress: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Produce what is not yet in Kafka; returns (records produced, records skipped)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": APP_ID,
-                         "enable.auto.commit": False, **(extra or {})})
-    try:
-        present = _present(consumer)
-        seen: dict[tuple[str, int], int] = {}
-        produced = skipped = 0
-        first_checked = False
-        with MessageProducer(bootstrap, extra=extra) as producer:
-            for record in read_log(directory):
-                topic, key, value = record["topic"], record["key"], record["value"]
-                partition = partition_for(topic, key)
-                index = seen.get((topic, partition), 0)
-                seen[(topic, partition)] = index + 1
-                if index < present.get((topic, partition), 0):
-                    if not first_checked and topic == COMMANDS:
-                        _check_same_history(consumer, value)
-                        first_checked = True
-                    skipped += 1
-                    continue
-                producer.send_raw(topic, key, value, partition=partition)
-                produced += 1
-                if progress is not None and produced % 10_000 == 0:
-                    progress(produced + skipped)
-        _position_core_group(consumer, seen.get((COMMANDS, 0), 0))
-        return produced, skipped
-    finally:
-        consumer.close()
+    """Produce the log file's records not yet in Kafka; returns (produced, skipped)."""
+    with LogPublisher(bootstrap, extra) as publisher:
+        for n, record in enumerate(read_log(directory), 1):
+            publisher.send(record["topic"], record["key"], record["value"])
+            if progress is not None and n % 10_000 == 0:
+                progress(n)
+    return publisher.produced, publisher.skipped
 
 
 def _present(consumer: Consumer) -> dict[tuple[str, int], int]:

@@ -9,6 +9,7 @@ original offset again and the projectors' stored positions stay valid.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,13 @@ class Archiver:
 
     def catch_up(self) -> int:
         """Archive everything up to the current end of each partition; returns records added."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        # One writer at a time: two archivers appending to one file would corrupt it.
+        with (self.root / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
         counts = archived_counts(self.root)
         ends = partition_ends(self._consumer, [(s.name, p) for s in TOPICS
                                                for p in range(s.partitions)])

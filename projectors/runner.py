@@ -157,6 +157,14 @@ class Projector:
 
     def run(self, should_stop: Callable[[], bool], idle_timeout: float | None = None) -> None:
         """Project until `should_stop()` or `idle_timeout` seconds pass with nothing new."""
+        try:
+            self.follow(should_stop, idle_timeout)
+        finally:
+            self.close()
+
+    def follow(self, should_stop: Callable[[], bool], idle_timeout: float | None = None,
+               progress: Callable[[int], None] | None = None) -> None:
+        """`run` without closing: the consumer stays assigned (e.g. for a `catch_up`)."""
         self.start()
         self._should_stop = should_stop
         last_data = time.monotonic()
@@ -164,10 +172,12 @@ class Projector:
             while not should_stop():
                 if self._poll_tolerant(timeout=0.2):
                     last_data = time.monotonic()
+                    if progress is not None:
+                        progress(self.stats.events)
                 elif idle_timeout is not None and time.monotonic() - last_data > idle_timeout:
                     return
         finally:
-            self.close()
+            self._should_stop = lambda: False  # retries of a later catch_up are not cut short
 
     def _take(self, timeout: float) -> list[Any]:
         """Up to `batch_size` messages: waits up to `timeout` for the first one only, then

@@ -7,6 +7,7 @@ import io
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from faults_support import (
     ALL_PARTITIONS,
@@ -41,6 +42,26 @@ from projectors.runner import Projector
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 
+def kill9_with_followers(proc: CrmProcess) -> None:
+    """kill -9 `crm backfill`, then check that its projector and archiver processes died
+    with it (an orphan would go on writing rows and archive files beside the rerun)."""
+    try:
+        children = psutil.Process(proc.proc.pid).children()
+    except psutil.Error:
+        children = []
+    spawned = [c for c in children if "spawn_main" in " ".join(_cmdline(c))]
+    proc.kill9()
+    _, alive = psutil.wait_procs(spawned, timeout=10)
+    assert not alive, f"followers outlived the killed backfill: {alive}"
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
 def local_stack(home: Path, db_url: str):
     """Settings of a local-mode stack (embedded broker) on the test's database."""
     return stack_settings(home, database_url=db_url)
@@ -67,20 +88,20 @@ def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
             wait_for(lambda: (directory / "log.avro.tmp").exists(), 120, "generation", proc,
                      interval=0.01)
             time.sleep(rng.uniform(0, 0.5))
-            proc.kill9()
+            kill9_with_followers(proc)
             # 2: generated; publishing or starting to project
             proc = CrmProcess(h.backfill_args(), env, log)
             wait_for(lambda: (directory / "generated.json").exists(), 120, "the log", proc,
                      interval=0.01)
             time.sleep(rng.uniform(0, 1.5))
-            proc.kill9()
+            kill9_with_followers(proc)
             # 3: while projecting (some batch committed, others in flight) or archiving
             proc = CrmProcess(h.backfill_args(), env, log)
             ends = {tp: len(v) for tp, v in h.by_partition(h.events).items()}
             wait_for(lambda: projected_fraction(fresh_db_url, ends) > 0, 120, "projection",
                      proc, interval=0.01)
             time.sleep(rng.uniform(0, 1.0))
-            proc.kill9()
+            kill9_with_followers(proc)
             # last: runs to the end
             proc = CrmProcess(h.backfill_args(), env, log)
             assert proc.wait(300) == 0, proc.output()
