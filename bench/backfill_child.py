@@ -32,11 +32,13 @@ def _servers(pg_pid: int | None, broker_pid: int | None) -> dict[str, tuple[floa
     out = {}
     for name, pid in (("postgres", pg_pid), ("broker", broker_pid)):
         rss = cpu = 0.0
-        for proc in _tree(pid):
+        for n, proc in enumerate(_tree(pid)):
             with contextlib.suppress(psutil.Error):
                 rss += proc.memory_info().rss
                 times = proc.cpu_times()
                 cpu += times.user + times.system
+                if n == 0:  # backends that have exited (a connection closed) count here
+                    cpu += times.children_user + times.children_system
         out[name] = (rss / 2**20, cpu)
     return out
 

@@ -11,6 +11,7 @@ A rule module registers:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -31,6 +32,7 @@ _TIMERS: dict[str, TimerRule] = {}
 _INDEXERS: dict[str, list[Indexer]] = {}
 _TICK_RULES: list[Callable[[Context], None]] = []
 _ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d0b-4c55-9a3e-3c1f0e2b7d10")
+_NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 _MISSING = object()
 
 
@@ -99,8 +101,16 @@ def timer_rule(kind: str) -> TimerRule:
 
 
 def derive_id(*parts: str) -> str:
-    """A deterministic UUID from the causing message and a tag: replays give the same id."""
-    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
+    """A deterministic UUID from the causing message and a tag: replays give the same id.
+
+    Exactly `str(uuid.uuid5(_ID_NAMESPACE, name))` (a test holds them equal), computed
+    without building a UUID object: half the cost, on a path taken for every event.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Context:

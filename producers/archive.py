@@ -124,7 +124,7 @@ class Archiver:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = "a+b" if path.exists() else "wb"
         with path.open(mode) as fh:
-            fastavro.writer(fh, RECORD, records, codec="deflate")
+            fastavro.writer(fh, RECORD, records, codec="deflate", codec_compression_level=1)
             fh.flush()
             os.fsync(fh.fileno())
 

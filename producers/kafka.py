@@ -33,6 +33,7 @@ from producers.partitioner import partition_for
 
 log = logging.getLogger(__name__)
 WAIT_LOG_INTERVAL = 5.0  # seconds between "waiting for the broker" lines
+POLL_EVERY = 64  # sends between two polls for delivery reports
 STALL_SECONDS = 10.0  # broker answers, nothing acknowledged: start a fresh producer
 _PURGED = frozenset({KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT})
 _UNREACHABLE = frozenset({KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
@@ -114,7 +115,8 @@ class MessageProducer:
         self._seq += 1
         self._unacked[self._seq] = (topic, key, value, headers, partition)
         self._produce(self._seq)
-        self._producer.poll(0)
+        if self._seq % POLL_EVERY == 0:  # serves delivery callbacks; per message: 20 % CPU
+            self._producer.poll(0)
 
     def _produce(self, seq: int) -> None:
         topic, key, value, headers, partition = self._unacked[seq]

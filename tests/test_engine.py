@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.engine import handle, handle_all
 from domain.leads import CaptureLead, LeadCaptured, LeadScored
@@ -51,3 +55,10 @@ def test_lead_numbers_follow_the_order_of_the_log() -> None:
     events = handle_all(CrmState(), [capture(n) for n in range(3)])
     numbers = [e.lead_number for e in events if isinstance(e, LeadCaptured)]
     assert numbers == ["LEAD-000001", "LEAD-000002", "LEAD-000003"]
+
+
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_derived_ids_are_the_uuid5_of_the_joined_parts(parts: list[str]) -> None:
+    from domain.core import _ID_NAMESPACE, derive_id
+
+    assert derive_id(*parts) == str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
