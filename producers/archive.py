@@ -46,16 +46,28 @@ def read_partition(root: Path, topic: str, partition: int) -> Iterator[dict[str,
         yield from fastavro.reader(fh)
 
 
-def archived_counts(root: Path) -> dict[tuple[str, int], int]:
-    """Records archived per (topic, partition)."""
+def archived_counts(root: Path, known: dict[Path, tuple[int, int]] | None = None,
+                    ) -> dict[tuple[str, int], int]:
+    """Records archived per (topic, partition).
+
+    `known` maps a file to (size, records) as last seen: a file still of that size is not
+    read again (reading every block is linear in the archive, and the backfill's archiver
+    asks once a second). Updated in place.
+    """
     counts = {}
+    known = {} if known is None else known
     for spec in TOPICS:
         for partition in range(spec.partitions):
             path = _path(root, spec.name, partition)
-            if path.exists():
+            if not path.exists():
+                continue
+            size = path.stat().st_size
+            seen = known.get(path)
+            if seen is None or seen[0] != size:
                 with path.open("rb") as fh:
-                    counts[(spec.name, partition)] = sum(
-                        block.num_records for block in fastavro.block_reader(fh))
+                    seen = known[path] = (size, sum(
+                        block.num_records for block in fastavro.block_reader(fh)))
+            counts[(spec.name, partition)] = seen[1]
     return counts
 
 
@@ -64,6 +76,7 @@ class Archiver:
 
     def __init__(self, root: Path, bootstrap: str, extra: dict[str, Any] | None = None):
         self.root = root
+        self._known: dict[Path, tuple[int, int]] = {}  # archive file -> (size, records)
         self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "crm-archiver",
                                    "enable.auto.commit": False, **(extra or {})})
 
@@ -80,7 +93,7 @@ class Archiver:
             return self._catch_up()
 
     def _catch_up(self) -> int:
-        counts = archived_counts(self.root)
+        counts = archived_counts(self.root, self._known)
         ends = partition_ends(self._consumer, [(s.name, p) for s in TOPICS
                                                for p in range(s.partitions)])
         todo = {tp: (counts.get(tp, 0), high) for tp, high in ends.items()
@@ -123,10 +136,12 @@ class Archiver:
         path = _path(self.root, topic, partition)
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = "a+b" if path.exists() else "wb"
+        before = self._known.get(path, (0, 0))[1] if path.exists() else 0
         with path.open(mode) as fh:
             fastavro.writer(fh, RECORD, records, codec="deflate", codec_compression_level=1)
             fh.flush()
             os.fsync(fh.fileno())
+        self._known[path] = (path.stat().st_size, before + len(records))
 
 
 def restore(root: Path, bootstrap: str, extra: dict[str, Any] | None = None) -> int:
