@@ -1,15 +1,17 @@
-"""`crm backfill`: history generated in-process, archived, published, projected.
+"""`crm backfill`: history generated in-process, published, projected, archived.
 
 Phases, each resumable after a crash at any point:
 1. generate: the simulation and the core run in-process (the fast runtime); every input
    and derived record is written, in produce order, to `<run>/log.avro` (atomically:
-   a crash leaves no half file, and the run is deterministic, so it is simply redone);
-2. publish: the log is produced to Kafka. Records are placed by Kafka's default
-   partitioner, so a partition already holding k records of this run skips its first k:
-   nothing lost, nothing doubled. The core worker's group is then positioned after the
-   history, so `crm run` carries on from there;
-3. project: the projector catches up (offsets live with the rows in PostgreSQL);
-4. archive (local broker only): the topics are mirrored under CRM_HOME/archive.
+   a crash leaves no half file, and the run is deterministic, so it is simply redone)
+   and handed to a sink as it is made: `crm backfill` publishes it at once;
+2. publish: records are placed by Kafka's default partitioner, so a partition already
+   holding k records of this run skips its first k: nothing lost, nothing doubled. Once
+   the log file is complete, a rerun publishes from it instead of generating. The core
+   worker's group is then positioned after the history, so `crm run` carries on there;
+3. project and 4. archive (local broker only) run from the start in processes of their
+   own, following the topics (crm/backfill_run.py, crm/followers.py); offsets live with
+   the rows in PostgreSQL, the archive knows its own length.
 """
 
 from __future__ import annotations
