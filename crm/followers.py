@@ -26,7 +26,12 @@ from typing import Any
 from crm.bootstrap import Services
 
 _PR_SET_PDEATHSIG = 1
-FOLLOW_INTERVAL = 1.0  # seconds between archive passes while the log still grows
+# Each archive pass reads every partition's end, a scan of the partition on Tansu.
+FOLLOW_INTERVAL = 5.0  # seconds between archive passes while the log still grows
+# The projector follows a log that grows by ~10k records/s: asking for a full megabyte
+# (or half a second) per fetch means ~10x fewer fetches and transactions of whole
+# batches: broker CPU 3.1 -> 1.7 s, PostgreSQL 3.4 -> 2.2 s at 90 days.
+FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
 
 
 @dataclass
@@ -130,7 +135,7 @@ def _project(services: Services, published: Any, progress: Any) -> FollowerResul
     from projectors.runner import Projector
 
     projector = Projector(services.engine, services.bootstrap, codec=services.codec,
-                          extra=services.kafka_extra)
+                          extra={**FOLLOW_FETCH, **services.kafka_extra})
     try:
         def report(n: int) -> None:
             progress.value = n
