@@ -1,7 +1,8 @@
 """Drive a backfill: generate and publish, with the projector and the archiver following.
 
-The history is generated in this process and published as it is made; the projector and
-the archiver run in processes of their own from the start (crm/followers.py), so the two
+The history is generated in this process and published as it is made, by a publisher
+process it hands the records to (crm/publisher_process.py); the projector and the
+archiver run in processes of their own from the start (crm/followers.py), so the two
 cores work at once. A rerun after a crash generates the same history again (or, once the
 log file is complete, publishes from it), skipping what Kafka already holds.
 """
@@ -20,7 +21,8 @@ from rich.table import Table
 from crm import followers
 from crm.backfill import BackfillPlan, GenerateStats, generate, run_dir
 from crm.bootstrap import Services
-from crm.publish import LogPublisher, publish
+from crm.publish import publish
+from crm.publisher_process import PublisherProcess
 from projectors.db import table_counts
 
 
@@ -31,8 +33,8 @@ class BackfillSummary:
     `seconds`: the wall time each phase added: `generate` (simulation, rules and
     publishing, with projection and archiving running alongside), then the tails:
     `publish` (last acknowledgements), `project` and `archive` (what was left to do once
-    the log was complete). `peak_rss_mb` / `cpu_s`: the followers' peak memory and CPU
-    time, by role.
+    the log was complete). `peak_rss_mb` / `cpu_s`: the helper processes' peak memory
+    and CPU time, by role (projector, archiver, publisher).
     """
 
     inputs: int
@@ -78,8 +80,8 @@ def run_backfill(services: Services, plan: BackfillPlan, console: Console,
                 for f in running:
                     bar.update(tasks[f.role], completed=f.progress.value)
 
-            stats, produced, skipped, seconds = _generate_and_publish(
-                services, plan, directory, simulation, bar, tick)
+            stats, publisher, seconds = _generate_and_publish(
+                ctx, services, plan, directory, simulation, bar, tick)
             bar.update(tasks["projector"], total=stats.events)
             published.set()
             results = {}
@@ -93,17 +95,30 @@ def run_backfill(services: Services, plan: BackfillPlan, console: Console,
         for f in running:
             followers.stop(f)
     rows = sum(table_counts(services.engine).values())
-    summary = BackfillSummary(stats.inputs, stats.events, stats.rejections, produced, skipped,
+    helpers = {**results, "publisher": publisher} if publisher.cpu_s else results
+    summary = BackfillSummary(stats.inputs, stats.events, stats.rejections,
+                              publisher.produced, publisher.skipped,
                               results["projector"].count, rows, seconds,
-                              {role: r.peak_rss_mb for role, r in results.items()},
-                              {role: r.cpu_s for role, r in results.items()})
+                              {role: r.peak_rss_mb for role, r in helpers.items()},
+                              {role: r.cpu_s for role, r in helpers.items()})
     _print(console, plan, summary)
     return summary
 
 
-def _generate_and_publish(services: Services, plan: BackfillPlan, directory: Any,
+@dataclass
+class _Published:
+    """What publishing from a complete log file did (in this process)."""
+
+    produced: int = 0
+    skipped: int = 0
+    cpu_s: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def _generate_and_publish(ctx: Any, services: Services, plan: BackfillPlan, directory: Any,
                           simulation: str, bar: Progress, tick: Any,
-                          ) -> tuple[GenerateStats, int, int, dict[str, float]]:
+                          ) -> tuple[GenerateStats, _Published | PublisherProcess,
+                                     dict[str, float]]:
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     if (directory / "generated.json").exists():  # the log is complete: publish it
@@ -112,20 +127,20 @@ def _generate_and_publish(services: Services, plan: BackfillPlan, directory: Any
         produced, skipped = publish(directory, services.bootstrap, services.kafka_extra,
                                     progress=lambda n: (bar.update(task, completed=n), tick()))
         seconds["publish"] = time.perf_counter() - t0
-        return stats, produced, skipped, seconds
+        return stats, _Published(produced, skipped), seconds
     task = bar.add_task("generate", total=plan.days)
 
     def progress(day: int, _: int) -> None:
         bar.update(task, completed=day)
         tick()
 
-    with LogPublisher(services.bootstrap, services.kafka_extra) as publisher:
+    with PublisherProcess(ctx, services.bootstrap, services.kafka_extra) as publisher:
         stats = generate(plan, directory, simulation_factory(simulation), progress=progress,
                          sink=publisher.send)
         seconds["generate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
     seconds["publish"] = time.perf_counter() - t0
-    return stats, publisher.produced, publisher.skipped, seconds
+    return stats, publisher, seconds
 
 
 def _print(console: Console, plan: BackfillPlan, s: BackfillSummary) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from crm.bootstrap import Services
 
 _PR_SET_PDEATHSIG = 1
+FOLLOWER_NICENESS = 10
 # Each archive pass reads every partition's end, a scan of the partition on Tansu.
 FOLLOW_INTERVAL = 5.0  # seconds between archive passes while the log still grows
 # The projector follows a log that grows by ~10k records/s: asking for a full megabyte
@@ -97,16 +98,18 @@ def stop(follower: Follower) -> None:
     follower.process.join(10)
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
+    """Have the kernel kill this (child) process when `parent` dies."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+    os.nice(FOLLOWER_NICENESS)
 
 
 def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
           results: Any, parent: int) -> None:
-    _die_with(parent)
+    die_with(parent)
     services = Services(settings, stack)
     try:
         result = _project(services, published, progress) if role == "projector" \
@@ -116,14 +119,16 @@ def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
     results.put(result)
 
 
-def _cpu_s() -> float:
+def cpu_s() -> float:
+    """CPU seconds (user + system) this process has used so far."""
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process' peak resident memory (VmHWM), MiB."""
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmHWM:"):
@@ -145,7 +150,7 @@ def _project(services: Services, published: Any, progress: Any) -> FollowerResul
     finally:
         projector.close()
     return FollowerResult("projector", projector.stats.events, projector.stats.rows,
-                          _peak_rss_mb(), cpu_s=_cpu_s(),
+                          peak_rss_mb(), cpu_s=cpu_s(),
                           extra={"batches": projector.stats.batches})
 
 
@@ -161,4 +166,4 @@ def _archive(services: Services, published: Any, progress: Any) -> FollowerResul
         added += archiver.catch_up()
     finally:
         archiver.close()
-    return FollowerResult("archiver", added, 0, _peak_rss_mb(), cpu_s=_cpu_s())
+    return FollowerResult("archiver", added, 0, peak_rss_mb(), cpu_s=cpu_s())

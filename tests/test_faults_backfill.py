@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -35,6 +36,7 @@ from crm import localstack
 from crm.backfill import run_dir
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap
+from crm.publish import LogConflict
 from producers.archive import archived_counts, read_partition
 from projectors.db import make_engine
 from projectors.runner import Projector
@@ -175,3 +177,22 @@ def test_embedded_broker_down_and_up_restores_the_log_and_loses_nothing(
         finally:
             stop_local_broker(home, fresh_db_url)
     assert before_digest != reference_digest(stack.database_url)  # the extra leads count
+
+
+def test_a_backfill_of_another_history_is_refused_and_publishes_nothing(
+        stack, fresh_db_url: str) -> None:
+    h = history()
+    with temp_home() as home:
+        settings = local_stack(home, fresh_db_url)
+        h.copy_run_into(home)
+        try:
+            services = bootstrap(settings)
+            run_backfill(services, h.plan, Console(file=io.StringIO()), h.simulation)
+            before = read_partitions(services.bootstrap)
+            other = replace(h.plan, seed=h.plan.seed + 1, days=1)
+            # refused in the publisher process, raised here with its own type and reason
+            with pytest.raises(LogConflict, match="different history"):
+                run_backfill(services, other, Console(file=io.StringIO()), h.simulation)
+            assert read_partitions(services.bootstrap) == before
+        finally:
+            stop_local_broker(home, fresh_db_url)

@@ -1,0 +1,114 @@
+"""The backfill's publisher in a process of its own: the generator hands records over.
+
+On a 2-core machine the generator is the backfill's critical path, and producing (the
+confluent-kafka calls, the partitioner, librdkafka's threads) was a fifth of its CPU.
+Here the generator only appends each record to a chunk and sends whole chunks down a
+pipe; this process publishes them, in order, through a `LogPublisher` (so skipping what
+Kafka already holds works as before). The pipe's buffer is the back-pressure: a slow
+broker slows the generator instead of filling memory. The process dies with the
+backfill (PR_SET_PDEATHSIG), like the followers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from multiprocessing.context import SpawnContext
+from types import TracebackType
+from typing import Any
+
+from crm.followers import cpu_s, die_with, peak_rss_mb
+from crm.publish import LogConflict, LogPublisher
+
+CHUNK = 4096  # records per hand-over: amortises the pipe, bounds what is in flight
+RESULT_TIMEOUT = 3600.0  # the last acknowledgements of a long log on a slow broker
+
+
+class PublisherProcess:
+    """`send(topic, key, value)` like a LogPublisher; the producing happens elsewhere.
+
+    A context manager: a clean exit waits until every record is acknowledged and the
+    rules worker's group is positioned (then `produced`, `skipped`, `cpu_s` and
+    `peak_rss_mb` are set); an exit with an exception kills the process.
+    """
+
+    def __init__(self, ctx: SpawnContext, bootstrap: str, extra: dict[str, Any]) -> None:
+        receiver, self._sender = ctx.Pipe(duplex=False)
+        self._results = ctx.Queue()
+        self._process = ctx.Process(target=_main, name="crm-backfill-publisher", daemon=True,
+                                    args=(bootstrap, extra, receiver, self._results,
+                                          os.getpid()))
+        self._receiver = receiver
+        self._chunk: list[tuple[str, str, bytes]] = []
+        self.produced = self.skipped = 0
+        self.cpu_s = self.peak_rss_mb = 0.0
+
+    def __enter__(self) -> PublisherProcess:
+        self._process.start()
+        self._receiver.close()  # only the child reads: a dead child breaks our pipe
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if exc is None:
+                self._hand_over()
+                self._post(None)  # end of the log
+                self._take_result(RESULT_TIMEOUT)
+        finally:
+            self._sender.close()
+            if self._process.is_alive() and exc is not None:
+                self._process.kill()
+            self._process.join(30)
+
+    def send(self, topic: str, key: str, value: bytes) -> None:
+        """The next record of the log."""
+        self._chunk.append((topic, key, value))
+        if len(self._chunk) >= CHUNK:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._chunk:
+            self._post(self._chunk)
+            self._chunk = []
+
+    def _post(self, chunk: list[tuple[str, str, bytes]] | None) -> None:
+        try:
+            self._sender.send(chunk)
+        except OSError:  # the publisher died: its report says why
+            self._take_result(30.0)
+            raise RuntimeError("the backfill publisher exited without a report") from None
+
+    def _take_result(self, timeout: float) -> None:
+        try:
+            result = self._results.get(timeout=timeout)
+        except Exception:
+            code = self._process.exitcode
+            raise RuntimeError(f"the backfill publisher did not report (exit code {code})") \
+                from None
+        if "error" in result:
+            if result["type"] == "LogConflict":
+                raise LogConflict(result["message"])
+            raise RuntimeError(f"backfill publisher failed:\n{result['error']}")
+        self.produced, self.skipped = result["produced"], result["skipped"]
+        self.cpu_s, self.peak_rss_mb = result["cpu_s"], result["peak_rss_mb"]
+
+
+def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any,
+          parent: int) -> None:
+    die_with(parent)
+    try:
+        with LogPublisher(bootstrap, extra) as publisher:
+            send = publisher.send
+            while (chunk := receiver.recv()) is not None:
+                for topic, key, value in chunk:
+                    send(topic, key, value)
+        results.put({"produced": publisher.produced, "skipped": publisher.skipped,
+                     "cpu_s": cpu_s(), "peak_rss_mb": peak_rss_mb()})
+    except BaseException as exc:  # reported to the parent, which raises it there
+        results.put({"error": traceback.format_exc(), "type": type(exc).__name__,
+                     "message": str(exc)})
+    finally:
+        with contextlib.suppress(OSError):
+            receiver.close()
