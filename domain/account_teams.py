@@ -6,12 +6,13 @@ account_team_members rows), so a team member row is only ever written by its acc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from domain.accounts import Account, require_account
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Date, Event, Opt, Text
+from domain.records import updated
 from domain.sales_org import get_rep
 
 TeamRole = Literal[
@@ -99,9 +100,9 @@ def remove_team_member(ctx: Context, cmd: RemoveAccountTeamMember) -> None:
 
 @evolves(AccountTeamMemberAdded)
 def _added(a: Account, e: AccountTeamMemberAdded) -> Account:
-    return replace(a, team=(*a.team, TeamMember(e.team_member_id, e.sales_rep_id, e.team_role)))
+    return updated(a, team=(*a.team, TeamMember(e.team_member_id, e.sales_rep_id, e.team_role)))
 
 
 @evolves(AccountTeamMemberRemoved)
 def _removed(a: Account, e: AccountTeamMemberRemoved) -> Account:
-    return replace(a, team=tuple(m for m in a.team if m.team_member_id != e.team_member_id))
+    return updated(a, team=tuple(m for m in a.team if m.team_member_id != e.team_member_id))

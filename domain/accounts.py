@@ -7,7 +7,7 @@ columns with their own account events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,7 @@ from domain.account_messages import (  # noqa: F401  (re-exported: other areas i
 )
 from domain.core import Context, Rejected, evolves, handles, indexes, on_timer
 from domain.messages import money
+from domain.records import updated
 from domain.state import CrmState
 
 _BY_NAME = "accounts_by_name"  # normalised name -> account ids in creation order
@@ -219,29 +220,29 @@ def _created(_: None, e: AccountCreated) -> Account:
 
 @evolves(AccountUpdated)
 def _updated(a: Account, e: AccountUpdated) -> Account:
-    return replace(a, account_name=e.account_name or a.account_name,
+    return updated(a, account_name=e.account_name or a.account_name,
                    account_type=e.account_type or a.account_type,
                    account_owner=e.account_owner or a.account_owner)
 
 
 @evolves(AccountParentSet)
 def _parent_set(a: Account, e: AccountParentSet) -> Account:
-    return replace(a, parent_account_id=e.parent_account_id)
+    return updated(a, parent_account_id=e.parent_account_id)
 
 
 @evolves(AccountRelationshipChanged)
 def _relationship(a: Account, e: AccountRelationshipChanged) -> Account:
-    return replace(a, relationship_status=e.relationship_status, account_type=e.account_type)
+    return updated(a, relationship_status=e.relationship_status, account_type=e.account_type)
 
 
 @evolves(AccountLinkedToCustomer)
 def _linked(a: Account, e: AccountLinkedToCustomer) -> Account:
-    return replace(a, customer_id=e.customer_id)
+    return updated(a, customer_id=e.customer_id)
 
 
 @evolves(AccountRevenueRecorded)
 def _revenue(a: Account, e: AccountRevenueRecorded) -> Account:
-    return replace(a, lifetime_value=e.lifetime_value, ytd_revenue=e.ytd_revenue,
+    return updated(a, lifetime_value=e.lifetime_value, ytd_revenue=e.ytd_revenue,
                    last_year_revenue=e.last_year_revenue, revenue_year=e.revenue_year,
                    customer_since=e.customer_since, last_purchase_date=e.last_purchase_date,
                    relationship_status=e.relationship_status, account_type=e.account_type)
@@ -249,7 +250,7 @@ def _revenue(a: Account, e: AccountRevenueRecorded) -> Account:
 
 @evolves(AccountRevenueYearClosed)
 def _year_rolled(a: Account, e: AccountRevenueYearClosed) -> Account:
-    return replace(a, ytd_revenue=e.ytd_revenue, last_year_revenue=e.last_year_revenue,
+    return updated(a, ytd_revenue=e.ytd_revenue, last_year_revenue=e.last_year_revenue,
                    revenue_year=e.revenue_year)
 
 

@@ -7,7 +7,7 @@ live in `domain.interactions`. `create_task` is the entry point other areas use
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Date, Doc, Event, Opt, Text, Timestamp
+from domain.records import updated
 
 ActivityType = Literal["call", "email", "meeting", "demo", "presentation", "site_visit"]
 ActivityRelation = Literal["lead", "account", "contact", "opportunity"]
@@ -238,7 +239,7 @@ def _activity_logged(_: Activity | None, e: ActivityLogged) -> Activity:
 
 @evolves(ActivityCompleted)
 def _activity_completed(activity: Activity, _: ActivityCompleted) -> Activity:
-    return replace(activity, status="completed")
+    return updated(activity, status="completed")
 
 
 @evolves(TaskCreated)
@@ -248,4 +249,4 @@ def _task_created(_: Task | None, e: TaskCreated) -> Task:
 
 @evolves(TaskCompleted)
 def _task_completed(task: Task, _: TaskCompleted) -> Task:
-    return replace(task, status="completed")
+    return updated(task, status="completed")

@@ -9,7 +9,7 @@ implies the earlier ones (a click counts as an open too), each counted once per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +17,7 @@ from domain.campaigns import count_for_variant, record_campaign_outcome, require
 from domain.contacts import get_contact, opt_out
 from domain.core import Context, Rejected, evolves, handles, indexes
 from domain.messages import Command, Event, Opt, Text, Timestamp
+from domain.records import updated
 from domain.state import CrmState
 
 MemberType = Literal["lead", "contact"]
@@ -227,17 +228,17 @@ def _added(_: None, e: CampaignMemberAdded) -> CampaignMember:
 
 @evolves(CampaignMemberStatusChanged)
 def _status(m: CampaignMember, e: CampaignMemberStatusChanged) -> CampaignMember:
-    return replace(m, status=e.member_status, response_date=e.response_date)
+    return updated(m, status=e.member_status, response_date=e.response_date)
 
 
 @evolves(CampaignMemberLeadCreated)
 def _lead(m: CampaignMember, e: CampaignMemberLeadCreated) -> CampaignMember:
-    return replace(m, lead_created=True, lead_id=m.lead_id or e.lead_id)
+    return updated(m, lead_created=True, lead_id=m.lead_id or e.lead_id)
 
 
 @evolves(CampaignMemberOpportunityCreated)
 def _opportunity(m: CampaignMember, _: CampaignMemberOpportunityCreated) -> CampaignMember:
-    return replace(m, opportunity_created=True)
+    return updated(m, opportunity_created=True)
 
 
 @indexes(CampaignMemberAdded, CampaignMemberLeadCreated)

@@ -10,7 +10,7 @@ in `domain.campaign_members`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ from domain.campaign_messages import (  # noqa: F401  (re-exported: other areas 
 )
 from domain.core import Context, Rejected, evolves, handles, on_timer
 from domain.messages import money
+from domain.records import updated
 from domain.state import CrmState
 
 _END_TIMER = "campaign_end"
@@ -93,7 +94,7 @@ def record_campaign_outcome(ctx: Context, campaign_id: str, *, opportunity_creat
     if campaign is None:
         return
     won = deal_won_amount is not None
-    _emit_results(ctx, replace(
+    _emit_results(ctx, updated(
         campaign, total_leads=campaign.total_leads + lead_created,
         qualified_leads=campaign.qualified_leads + lead_qualified,
         converted_leads=campaign.converted_leads + lead_converted,
@@ -125,7 +126,7 @@ def count_for_variant(ctx: Context, campaign_id: str, variant_code: str | None,
     v = campaign.variant(variant_code) if campaign else None
     if v is None or not any(increments.values()):
         return
-    v = replace(v, **{k: getattr(v, k) + n for k, n in increments.items()})
+    v = updated(v, **{k: getattr(v, k) + n for k, n in increments.items()})
     ctx.emit(CampaignVariantStatsUpdated, campaign_id, variant_id=v.variant_id,
              variant_code=v.variant_code, members_sent=v.members_sent, opened=v.opened,
              clicked=v.clicked, responded=v.responded, leads_created=v.leads_created,
@@ -224,27 +225,27 @@ def _planned(_: None, e: CampaignPlanned) -> Campaign:
 
 @evolves(CampaignLaunched)
 def _launched(c: Campaign, _: CampaignLaunched) -> Campaign:
-    return replace(c, status="in_progress")
+    return updated(c, status="in_progress")
 
 
 @evolves(CampaignCompleted)
 def _completed(c: Campaign, _: CampaignCompleted) -> Campaign:
-    return replace(c, status="completed")
+    return updated(c, status="completed")
 
 
 @evolves(CampaignCancelled)
 def _cancelled(c: Campaign, _: CampaignCancelled) -> Campaign:
-    return replace(c, status="cancelled")
+    return updated(c, status="cancelled")
 
 
 @evolves(CampaignCostIncurred)
 def _cost(c: Campaign, e: CampaignCostIncurred) -> Campaign:
-    return replace(c, actual_cost=e.actual_cost)
+    return updated(c, actual_cost=e.actual_cost)
 
 
 @evolves(CampaignResultsUpdated)
 def _results(c: Campaign, e: CampaignResultsUpdated) -> Campaign:
-    return replace(c, total_leads=e.total_leads, qualified_leads=e.qualified_leads,
+    return updated(c, total_leads=e.total_leads, qualified_leads=e.qualified_leads,
                    converted_leads=e.converted_leads,
                    opportunities_created=e.opportunities_created, deals_won=e.deals_won,
                    total_revenue=e.total_revenue, actual_cost=e.actual_cost)
@@ -254,5 +255,5 @@ def _results(c: Campaign, e: CampaignResultsUpdated) -> Campaign:
 def _variant_stats(c: Campaign, e: CampaignVariantStatsUpdated) -> Campaign:
     new = Variant(e.variant_id, e.variant_code, e.members_sent, e.opened, e.clicked,
                   e.responded, e.leads_created)
-    return replace(c, variants=tuple(new if v.variant_id == e.variant_id else v
+    return updated(c, variants=tuple(new if v.variant_id == e.variant_id else v
                                      for v in c.variants))

@@ -8,7 +8,7 @@ resolved -> closed; `escalated` after an SLA breach. A case is *open* until reso
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from domain.core import evolves
 from domain.messages import Command, Doc, Event, Opt, Text, Timestamp
+from domain.records import updated
 
 CaseType = Literal["question", "problem", "feature_request", "complaint"]
 CaseCategory = Literal["technical", "billing", "delivery", "quality", "other"]
@@ -247,39 +248,39 @@ def _opened(_: Case | None, e: CaseOpened) -> Case:
 
 @evolves(CaseAssigned)
 def _assigned(case: Case, e: CaseAssigned) -> Case:
-    return replace(case, assigned_to=e.assigned_to, assigned_team=e.assigned_team)
+    return updated(case, assigned_to=e.assigned_to, assigned_team=e.assigned_team)
 
 
 @evolves(CaseResponded)
 def _responded(case: Case, e: CaseResponded) -> Case:
-    return replace(case, first_response_at=e.first_response_date, status=e.case_status)
+    return updated(case, first_response_at=e.first_response_date, status=e.case_status)
 
 
 @evolves(CaseSlaViolated)
 def _violated(case: Case, e: CaseSlaViolated) -> Case:
-    return replace(case, breaches=case.breaches | {e.breach})
+    return updated(case, breaches=case.breaches | {e.breach})
 
 
 @evolves(CaseEscalated)
 def _escalated(case: Case, e: CaseEscalated) -> Case:
-    return replace(case, escalated=True, status=e.case_status)
+    return updated(case, escalated=True, status=e.case_status)
 
 
 @evolves(CaseMarkedPendingCustomer)
 def _pending(case: Case, e: CaseMarkedPendingCustomer) -> Case:
-    return replace(case, status="pending_customer", pending_since=e.pending_since)
+    return updated(case, status="pending_customer", pending_since=e.pending_since)
 
 
 @evolves(CaseCustomerReplied)
 def _replied(case: Case, e: CaseCustomerReplied) -> Case:
-    return replace(case, status=e.case_status, pending_since=None)
+    return updated(case, status=e.case_status, pending_since=None)
 
 
 @evolves(CaseResolved)
 def _resolved(case: Case, e: CaseResolved) -> Case:
-    return replace(case, status="resolved", resolved_at=e.resolved_date, pending_since=None)
+    return updated(case, status="resolved", resolved_at=e.resolved_date, pending_since=None)
 
 
 @evolves(CaseClosed)
 def _closed(case: Case, _: CaseClosed) -> Case:
-    return replace(case, status="closed")
+    return updated(case, status="closed")

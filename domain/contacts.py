@@ -5,7 +5,7 @@ One primary contact per account: making a contact primary demotes the previous o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from domain.accounts import get_account
 from domain.core import Context, Rejected, evolves, handles, indexes
 from domain.messages import Command, Date, Event, Opt, Text
+from domain.records import updated
 from domain.state import CrmState
 
 Salutation = Literal["Mr.", "Ms.", "Dr.", "Prof."]
@@ -246,17 +247,17 @@ def _created(_: None, e: ContactCreated) -> Contact:
 @evolves(ContactUpdated)
 def _updated(c: Contact, e: ContactUpdated) -> Contact:
     primary = c.is_primary if e.is_primary is None else e.is_primary
-    return replace(c, email=e.email or c.email, is_primary=primary)
+    return updated(c, email=e.email or c.email, is_primary=primary)
 
 
 @evolves(ContactRoleChanged)
 def _role(c: Contact, e: ContactRoleChanged) -> Contact:
-    return replace(c, contact_role=e.contact_role)
+    return updated(c, contact_role=e.contact_role)
 
 
 @evolves(ContactOptedOut)
 def _opted_out(c: Contact, _: ContactOptedOut) -> Contact:
-    return replace(c, email_opted_out=True)
+    return updated(c, email_opted_out=True)
 
 
 @indexes(ContactCreated)

@@ -9,7 +9,6 @@ Timers re-check the contract, so a terminated contract ignores its old timers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from domain.activities import create_task
@@ -25,6 +24,7 @@ from domain.contracts import (
 from domain.core import Context, evolves, on_timer
 from domain.messages import Date, Event, Opt, Text
 from domain.opportunities import open_opportunity
+from domain.records import updated
 
 
 class ContractRenewalDue(Event):
@@ -117,9 +117,9 @@ def end_of_term(ctx: Context, contract_id: str) -> None:
 
 @evolves(ContractRenewalDue)
 def _renewal_due(contract: Contract, _: ContractRenewalDue) -> Contract:
-    return replace(contract, renewal_alerted=True)
+    return updated(contract, renewal_alerted=True)
 
 
 @evolves(ContractRenewed, ContractExpired)
 def _ended(contract: Contract, _: Event) -> Contract:
-    return replace(contract, status="expired")
+    return updated(contract, status="expired")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import BigMoney, Command, Date, Event, Money, Opt, Text
+from domain.records import updated
 
 ContractType = Literal["sales", "service", "maintenance", "subscription"]
 BillingFrequency = Literal["one_time", "monthly", "quarterly", "annually"]
@@ -242,7 +243,7 @@ def _drafted(_: Contract | None, e: ContractDrafted) -> Contract:
 
 def _status(status: str) -> Callable[[Contract, Event], Contract]:
     def evolve(contract: Contract, _: Event) -> Contract:
-        return replace(contract, status=status)
+        return updated(contract, status=status)
     return evolve
 
 

@@ -11,7 +11,7 @@ schedules a new request after ErpRules.backoff_minutes (event time).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from domain.messages import (
 )
 from domain.opportunity_stages import close_won
 from domain.quotes import Quote, QuoteConverted, get_quote
+from domain.records import updated
 
 RETRY_TIMER = "erp_order_retry"
 DIRECTION = "crm_to_erp"
@@ -254,14 +255,14 @@ def _requested(_: IntegrationLog | None, e: IntegrationRequested) -> Integration
 
 @evolves(IntegrationFailed)
 def _failed(log: IntegrationLog, e: IntegrationFailed) -> IntegrationLog:
-    return replace(log, status="error", retry_count=e.retry_count)
+    return updated(log, status="error", retry_count=e.retry_count)
 
 
 @evolves(IntegrationRetried)
 def _retried(log: IntegrationLog, e: IntegrationRetried) -> IntegrationLog:
-    return replace(log, status="pending", attempt=e.attempt, data=e.integration_data)
+    return updated(log, status="pending", attempt=e.attempt, data=e.integration_data)
 
 
 @evolves(IntegrationCompleted)
 def _completed(log: IntegrationLog, e: IntegrationCompleted) -> IntegrationLog:
-    return replace(log, status="completed", data=e.integration_data)
+    return updated(log, status="completed", data=e.integration_data)

@@ -11,7 +11,7 @@ the status it had before comes back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -20,6 +20,7 @@ from domain.cases import Case, CaseClosed, CaseOpened, CaseResolved, CaseSlaViol
 from domain.core import Context, indexes, on_tick
 from domain.interactions import InteractionRecorded
 from domain.messages import Doc, Event, Text
+from domain.records import updated
 from domain.rules_config import AccountRules
 from domain.state import CrmState
 
@@ -129,7 +130,7 @@ def rescore(ctx: Context, account_id: str) -> None:
 
 def _pruned(inputs: HealthInputs, today: date, rules: AccountRules) -> HealthInputs:
     """Drop breaches and sentiments older than their window (they no longer count)."""
-    return replace(
+    return updated(
         inputs,
         breaches=tuple(d for d in inputs.breaches
                        if (today - d).days <= rules.sla_breach_window_days),
@@ -161,31 +162,31 @@ def _update(state: CrmState, account_id: str | None, inputs: HealthInputs) -> No
 
 @indexes(AccountCreated, AccountRelationshipChanged)
 def _account_status(state: CrmState, e: AccountCreated | AccountRelationshipChanged) -> None:
-    inputs = replace(_inputs(state, e.aggregate_id), row_status=e.relationship_status,
+    inputs = updated(_inputs(state, e.aggregate_id), row_status=e.relationship_status,
                      status_before=None)
     _update(state, e.aggregate_id, inputs)
 
 
 @indexes(AccountRevenueRecorded)
 def _revenue(state: CrmState, e: AccountRevenueRecorded) -> None:
-    inputs = replace(_inputs(state, e.aggregate_id), last_purchase=e.last_purchase_date,
+    inputs = updated(_inputs(state, e.aggregate_id), last_purchase=e.last_purchase_date,
                      row_status=e.relationship_status, status_before=None)
     _update(state, e.aggregate_id, inputs)
 
 
 @indexes(AccountHealthScored)
 def _scored(state: CrmState, e: AccountHealthScored) -> None:
-    inputs = replace(_inputs(state, e.aggregate_id), score=e.health_score, risk=e.churn_risk)
+    inputs = updated(_inputs(state, e.aggregate_id), score=e.health_score, risk=e.churn_risk)
     if e.relationship_status is not None:
         before = inputs.row_status if e.relationship_status == "at_risk" else None
-        inputs = replace(inputs, row_status=e.relationship_status, status_before=before)
+        inputs = updated(inputs, row_status=e.relationship_status, status_before=before)
     state.view(INPUTS)[e.aggregate_id] = inputs
 
 
 @indexes(CaseOpened)
 def _case_opened(state: CrmState, e: CaseOpened) -> None:
     inputs = _inputs(state, e.account_id)
-    _update(state, e.account_id, replace(inputs, open_cases=inputs.open_cases | {e.aggregate_id}))
+    _update(state, e.account_id, updated(inputs, open_cases=inputs.open_cases | {e.aggregate_id}))
 
 
 @indexes(CaseResolved, CaseClosed)
@@ -194,7 +195,7 @@ def _case_done(state: CrmState, e: CaseResolved | CaseClosed) -> None:
     inputs = _inputs(state, case.account_id)
     if e.aggregate_id in inputs.open_cases:
         _update(state, case.account_id,
-                replace(inputs, open_cases=inputs.open_cases - {e.aggregate_id}))
+                updated(inputs, open_cases=inputs.open_cases - {e.aggregate_id}))
 
 
 @indexes(CaseSlaViolated)
@@ -202,7 +203,7 @@ def _breach(state: CrmState, e: CaseSlaViolated) -> None:
     case: Case = state.get("case", e.aggregate_id)
     inputs = _inputs(state, case.account_id)
     _update(state, case.account_id,
-            replace(inputs, breaches=(*inputs.breaches, e.occurred_at.date())))
+            updated(inputs, breaches=(*inputs.breaches, e.occurred_at.date())))
 
 
 @indexes(InteractionRecorded)
@@ -211,4 +212,4 @@ def _interaction(state: CrmState, e: InteractionRecorded) -> None:
         return
     inputs = _inputs(state, e.account_id)
     fact = (e.interaction_date.date(), e.sentiment)
-    _update(state, e.account_id, replace(inputs, sentiments=(*inputs.sentiments, fact)))
+    _update(state, e.account_id, updated(inputs, sentiments=(*inputs.sentiments, fact)))

@@ -8,7 +8,6 @@ contact when the lead names nobody); the opportunity is opened through
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 from domain import opportunities
@@ -19,6 +18,7 @@ from domain.contacts import find_contact_by_email, open_contact
 from domain.core import Context, Rejected, evolves, handles
 from domain.leads import Lead, LeadFields, require_lead
 from domain.messages import Command, Event, Opt, Text
+from domain.records import updated
 from domain.sales_org import get_rep
 
 
@@ -123,4 +123,4 @@ def _close_date(ctx: Context, expected: date | None) -> date:
 
 @evolves(LeadConverted)
 def _converted(lead: Lead, _: LeadConverted) -> Lead:
-    return replace(lead, status="converted", converted=True)
+    return updated(lead, status="converted", converted=True)

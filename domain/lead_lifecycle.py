@@ -9,13 +9,13 @@ milestone, undone only by an explicit DisqualifyLead.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from domain.campaigns import record_campaign_outcome
 from domain.core import Context, evolves, handles
 from domain.leads import OPEN, Lead, require_lead, rescore
 from domain.messages import Command, Date, Doc, Event, Opt, Text, Timestamp
+from domain.records import updated
 
 ActivityType = Literal["call", "email", "meeting", "demo", "site_visit", "follow_up"]
 Outcome = Literal["completed", "no_answer", "left_message", "scheduled_follow_up"]
@@ -210,32 +210,32 @@ def mark_lost(ctx: Context, cmd: MarkLeadLost) -> None:
 
 @evolves(LeadActivityLogged)
 def _activity(lead: Lead, e: LeadActivityLogged) -> Lead:
-    return replace(lead, activities=e.contact_attempts, status=e.lead_status,
+    return updated(lead, activities=e.contact_attempts, status=e.lead_status,
                    first_contact_at=e.first_contact_date, last_contact_at=e.last_contact_date)
 
 
 @evolves(LeadBantAssessed)
 def _bant(lead: Lead, e: LeadBantAssessed) -> Lead:
     bant = (e.has_budget, e.is_decision_maker, e.has_identified_need, e.has_timeline)
-    return replace(lead, bant=bant, qualification_status=e.qualification_status)
+    return updated(lead, bant=bant, qualification_status=e.qualification_status)
 
 
 @evolves(LeadQualified)
 def _qualified(lead: Lead, _: LeadQualified) -> Lead:
-    return replace(lead, status="qualified", qualification_status="qualified",
+    return updated(lead, status="qualified", qualification_status="qualified",
                    ever_qualified=True)
 
 
 @evolves(LeadDisqualified)
 def _disqualified(lead: Lead, _: LeadDisqualified) -> Lead:
-    return replace(lead, status="unqualified", qualification_status="disqualified")
+    return updated(lead, status="unqualified", qualification_status="disqualified")
 
 
 @evolves(LeadNurtured)
 def _nurtured(lead: Lead, _: LeadNurtured) -> Lead:
-    return replace(lead, status="nurturing")
+    return updated(lead, status="nurturing")
 
 
 @evolves(LeadLost)
 def _lost(lead: Lead, _: LeadLost) -> Lead:
-    return replace(lead, status="lost")
+    return updated(lead, status="lost")

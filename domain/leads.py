@@ -11,7 +11,7 @@ unassigned. The rest of the lifecycle is in `domain.lead_lifecycle` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from domain.campaign_members import attribute_lead, check_lead_source
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Date, Doc, Event, Money, Opt, Text
+from domain.records import updated
 from domain.rules_config import LeadRules
 from domain.sales_org import active_reps, best_territory, get_rep
 
@@ -243,9 +244,9 @@ def _captured(_: Lead | None, e: LeadCaptured) -> Lead:
 
 @evolves(LeadScored)
 def _scored(lead: Lead, e: LeadScored) -> Lead:
-    return replace(lead, score=e.lead_score, grade=e.lead_grade)
+    return updated(lead, score=e.lead_score, grade=e.lead_grade)
 
 
 @evolves(LeadAssigned)
 def _assigned(lead: Lead, e: LeadAssigned) -> Lead:
-    return replace(lead, assigned_to=e.assigned_to)
+    return updated(lead, assigned_to=e.assigned_to)

@@ -6,7 +6,7 @@ decision uses (probability and forecast category per stage, weighted revenue) li
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from domain.messages import (
     UnitPrice,
     money,
 )
+from domain.records import updated
 from domain.rules_config import OpportunityRules
 
 OpportunityType = Literal["new_business", "existing_customer", "renewal", "upsell"]
@@ -380,19 +381,19 @@ def _product_added(opp: Opportunity, e: OpportunityProductAdded) -> Opportunity:
     line = ProductLine(e.line_number, e.material_id, e.product_name, e.product_description,
                        e.quantity, e.unit_of_measure, e.list_price, e.discount_pct,
                        e.unit_price, e.line_total, e.required_date)
-    return replace(opp, products=(*opp.products, line), amount=e.amount)
+    return updated(opp, products=(*opp.products, line), amount=e.amount)
 
 
 @evolves(OpportunityTermsChanged)
 def _terms_changed(opp: Opportunity, e: OpportunityTermsChanged) -> Opportunity:
-    return replace(opp, amount=e.amount, close_date=e.close_date)
+    return updated(opp, amount=e.amount, close_date=e.close_date)
 
 
 @evolves(OpportunityCompetitorNoted)
 def _competitor_noted(opp: Opportunity, e: OpportunityCompetitorNoted) -> Opportunity:
-    return replace(opp, competitors=tuple(e.competitors))
+    return updated(opp, competitors=tuple(e.competitors))
 
 
 @evolves(OpportunityQuoted)
 def _quoted(opp: Opportunity, e: OpportunityQuoted) -> Opportunity:
-    return replace(opp, quote_id=e.converted_to_quote_id)
+    return updated(opp, quote_id=e.converted_to_quote_id)

@@ -8,7 +8,6 @@ opportunity_stage_history row with the whole days spent in the previous stage.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ from domain.opportunities import (
     stage_forecast_category,
     stage_probability,
 )
+from domain.records import updated
 
 
 def stage_move_refusal(current: str, target: str) -> str | None:
@@ -178,16 +178,16 @@ def _short(text: str | None) -> str | None:
 
 @evolves(OpportunityStageChanged)
 def _stage_changed(opp: Opportunity, e: OpportunityStageChanged) -> Opportunity:
-    return replace(opp, stage=e.to_stage, probability=e.to_probability, amount=e.to_amount,
+    return updated(opp, stage=e.to_stage, probability=e.to_probability, amount=e.to_amount,
                    forecast_category=e.forecast_category, stage_entered_at=e.occurred_at)
 
 
 @evolves(OpportunityWon)
 def _won(opp: Opportunity, e: OpportunityWon) -> Opportunity:
-    return replace(opp, actual_close_date=e.actual_close_date, amount=e.amount,
+    return updated(opp, actual_close_date=e.actual_close_date, amount=e.amount,
                    order_id=e.converted_to_order_id)
 
 
 @evolves(OpportunityLost)
 def _lost(opp: Opportunity, e: OpportunityLost) -> Opportunity:
-    return replace(opp, actual_close_date=e.actual_close_date)
+    return updated(opp, actual_close_date=e.actual_close_date)

@@ -10,13 +10,13 @@ approval (it stays draft; revise it to go on); all approved makes it sendable.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Doc, Event, Opt, Text
 from domain.quotes import ApprovalStatus, ApprovalStep, Quote, get_quote
+from domain.records import updated
 from domain.rules_config import QuoteRules
 
 Decision = Literal["approved", "rejected"]
@@ -109,4 +109,4 @@ def decide_approval(ctx: Context, cmd: DecideQuoteApproval) -> None:
 def _decided(quote: Quote, e: QuoteApprovalDecided) -> Quote:
     approvals = tuple((lvl, e.decision if lvl == e.approval_level else dec, aid)
                       for lvl, dec, aid in quote.approvals)
-    return replace(quote, approvals=approvals, approval_status=e.approval_status)
+    return updated(quote, approvals=approvals, approval_status=e.approval_status)

@@ -9,7 +9,6 @@ after that instant is refused even when that tick has not been processed yet.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from domain.core import Context, Rejected, evolves, handles, on_timer
@@ -17,6 +16,7 @@ from domain.erp import request_sales_order
 from domain.messages import Command, Event, Opt
 from domain.opportunities import Opportunity
 from domain.quotes import ANSWERABLE, EXPIRY_TIMER, FINAL, Quote, expires_at, open_quote
+from domain.records import updated
 
 
 class SendQuote(Command):
@@ -157,4 +157,4 @@ def expire_quote(ctx: Context, quote_id: str) -> None:
 @evolves(QuoteSent, QuoteAcknowledged, QuoteUnderReview, QuoteAccepted, QuoteDeclined,
          QuoteExpired)
 def _status(quote: Quote, e: QuoteStatusEvent) -> Quote:
-    return replace(quote, status=e.STATUS)
+    return updated(quote, status=e.STATUS)

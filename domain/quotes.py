@@ -11,7 +11,7 @@ workflow in `domain.quote_approvals`; the ERP hand-off in `domain.erp`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -33,6 +33,7 @@ from domain.messages import (
     money,
 )
 from domain.opportunities import Opportunity, link_quote, open_deal, price_line
+from domain.records import updated
 from domain.rules_config import QuoteRules
 
 QuoteStatus = Literal["draft", "sent", "acknowledged", "under_review", "accepted", "rejected",
@@ -281,9 +282,9 @@ def _created(_: Quote | None, e: QuoteCreated) -> Quote:
 
 @evolves(QuoteSuperseded)
 def _superseded(quote: Quote, e: QuoteSuperseded) -> Quote:
-    return replace(quote, superseded_by=e.superseded_by)
+    return updated(quote, superseded_by=e.superseded_by)
 
 
 @evolves(QuoteConverted)
 def _converted(quote: Quote, e: QuoteConverted) -> Quote:
-    return replace(quote, order_id=e.converted_to_order_id)
+    return updated(quote, order_id=e.converted_to_order_id)

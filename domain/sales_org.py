@@ -8,13 +8,14 @@ the lookups below scan them in `rep_code` order, which is hire order: every choi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from domain.core import Context, Rejected, evolves, handles, on_timer
 from domain.messages import money
+from domain.records import updated
 from domain.sales_org_messages import (  # noqa: F401  (re-exported: other areas import them here)
     AccountTier,
     ChangeRepStatus,
@@ -137,7 +138,7 @@ def record_rep_deal(ctx: Context, sales_rep_id: str, amount: Decimal, won: bool)
         raise Rejected(f"sales rep {sales_rep_id} does not exist")
     year = ctx.now.year
     if rep.year != year:
-        rep = replace(rep, year=year, won=0, lost=0, revenue=Decimal(0))
+        rep = updated(rep, year=year, won=0, lost=0, revenue=Decimal(0))
         ctx.schedule(datetime(year + 1, 1, 1, tzinfo=UTC), _YTD_TIMER, sales_rep_id)
     won_n, lost_n = rep.won + (1 if won else 0), rep.lost + (0 if won else 1)
     revenue = rep.revenue + (money(amount) if won else Decimal(0))
@@ -230,10 +231,10 @@ def _rep_hired(_: None, e: SalesRepHired) -> SalesRep:
 
 @evolves(RepStatusChanged)
 def _rep_status(rep: SalesRep, e: RepStatusChanged) -> SalesRep:
-    return replace(rep, rep_status=e.rep_status)
+    return updated(rep, rep_status=e.rep_status)
 
 
 @evolves(RepPerformanceUpdated)
 def _rep_performance(rep: SalesRep, e: RepPerformanceUpdated) -> SalesRep:
-    return replace(rep, year=e.performance_year, won=e.ytd_deals_closed,
+    return updated(rep, year=e.performance_year, won=e.ytd_deals_closed,
                    lost=e.ytd_deals_lost, revenue=e.ytd_revenue)

@@ -1,0 +1,61 @@
+"""`updated` gives what `dataclasses.replace` gives, for every entity of the domain."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import domain
+from domain.records import updated
+
+
+def _entities() -> list[type]:
+    found: dict[str, type] = {}
+    for info in pkgutil.iter_modules(domain.__path__):
+        module = importlib.import_module(f"domain.{info.name}")
+        for value in vars(module).values():
+            if dataclasses.is_dataclass(value) and isinstance(value, type) \
+                    and value.__module__ == module.__name__:
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+ENTITIES = _entities()
+VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.tuples(st.integers()))
+
+
+def _instance(cls: type, value: object) -> object:
+    return cls(**{f.name: value for f in dataclasses.fields(cls) if f.init})
+
+
+def test_the_domain_has_entities_to_check() -> None:
+    assert len(ENTITIES) > 20
+
+
+@pytest.mark.parametrize("cls", ENTITIES, ids=lambda c: c.__qualname__)
+@given(before=VALUES, after=VALUES, data=st.data())
+def test_an_updated_entity_equals_the_replaced_one_and_leaves_the_original(
+        cls: type, before: object, after: object, data: st.DataObject) -> None:
+    entity = _instance(cls, before)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    changed = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    changes = {name: after for name in changed}
+    copy = updated(entity, **changes)
+    expected = dataclasses.replace(entity, **changes)
+    assert copy == expected and type(copy) is cls
+    assert vars(copy) == vars(expected)
+    assert entity == _instance(cls, before)
+
+
+def test_updating_a_field_an_entity_does_not_have_is_refused_like_replace() -> None:
+    cls = ENTITIES[0]
+    entity = _instance(cls, None)
+    with pytest.raises(TypeError, match="no_such_field"):
+        updated(entity, no_such_field=1)
+    with pytest.raises(TypeError):
+        dataclasses.replace(entity, no_such_field=1)
