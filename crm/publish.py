@@ -15,7 +15,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from crm.backfill import read_log
+from crm.runlog import read_log
 from events.topics import COMMANDS, TOPICS
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer

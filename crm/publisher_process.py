@@ -1,12 +1,14 @@
-"""The backfill's publisher in a process of its own: the generator hands records over.
+"""The backfill's publisher, in a process of its own.
 
-On a 2-core machine the generator is the backfill's critical path, and producing (the
+On a 2-core machine the generator is the backfill's critical path; producing (the
 confluent-kafka calls, the partitioner, librdkafka's threads) was a fifth of its CPU.
 Here the generator only appends each record to a chunk and sends whole chunks down a
 pipe; this process publishes them, in order, through a `LogPublisher` (so skipping what
-Kafka already holds works as before). The pipe's buffer is the back-pressure: a slow
-broker slows the generator instead of filling memory. The process dies with the
-backfill (PR_SET_PDEATHSIG), like the followers.
+Kafka already holds works as before). (Writing the log file here as well was tried: the
+cores are saturated by then, and it cost this process three times what it saved the
+generator, docs/benchmarks.md.) The pipe's buffer is the back-pressure: a slow broker slows the
+generator instead of filling memory. The process dies with the backfill
+(PR_SET_PDEATHSIG), like the followers.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ RESULT_TIMEOUT = 3600.0  # the last acknowledgements of a long log on a slow bro
 
 
 class PublisherProcess:
-    """`send(topic, key, value)` like a LogPublisher; the producing happens elsewhere.
+    """A `RecordSink`: `send` hands records over; `finish` returns once every record is
+    acknowledged by Kafka and the rules worker's group is positioned after the history.
 
-    A context manager: a clean exit waits until every record is acknowledged and the
-    rules worker's group is positioned (then `produced`, `skipped`, `cpu_s` and
-    `peak_rss_mb` are set); an exit with an exception kills the process.
+    A context manager: leaving it with an exception kills the process (a rerun skips what
+    Kafka acknowledged). After `finish`, `produced`, `skipped`, `cpu_s` and `peak_rss_mb`
+    tell what it did.
     """
 
     def __init__(self, ctx: SpawnContext, bootstrap: str, extra: dict[str, Any]) -> None:
@@ -51,27 +54,25 @@ class PublisherProcess:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        try:
-            if exc is None:
-                self._hand_over()
-                self._post(None)  # end of the log
-                self._take_result(RESULT_TIMEOUT)
-        finally:
-            self._sender.close()
-            if self._process.is_alive() and exc is not None:
-                self._process.kill()
-            self._process.join(30)
+        self._sender.close()
+        if self._process.is_alive() and exc is not None:
+            self._process.kill()
+        self._process.join(30)
 
     def send(self, topic: str, key: str, value: bytes) -> None:
         """The next record of the log."""
         self._chunk.append((topic, key, value))
         if len(self._chunk) >= CHUNK:
-            self._hand_over()
+            self._post(self._chunk)
+            self._chunk = []
 
-    def _hand_over(self) -> None:
+    def finish(self) -> None:
+        """Hand over the rest and the end of the log; wait until it is all published."""
         if self._chunk:
             self._post(self._chunk)
             self._chunk = []
+        self._post(None)
+        self._take_result(RESULT_TIMEOUT)
 
     def _post(self, chunk: list[tuple[str, str, bytes]] | None) -> None:
         try:

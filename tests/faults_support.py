@@ -36,9 +36,10 @@ from confluent_kafka import Consumer, TopicPartition
 from support import create_database, drop_database
 
 from crm import localstack
-from crm.backfill import BackfillPlan, generate, read_log, run_dir
+from crm.backfill import BackfillPlan, generate, run_dir
 from crm.backfill_run import simulation_factory
 from crm.config import KafkaSecurity, Settings
+from crm.runlog import read_log
 from events.codec import AvroCodec
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
 from processors.faust_app import APP_ID

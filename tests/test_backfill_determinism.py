@@ -6,8 +6,9 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from crm.backfill import BackfillPlan, generate, read_log
+from crm.backfill import BackfillPlan, generate
 from crm.backfill_run import simulation_factory
+from crm.runlog import read_log
 
 ROOT = Path(__file__).resolve().parents[1]
 
