@@ -235,6 +235,8 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
         "live": live,
         "peak_rss_by_process_mb": {
             "backfill": headline["peak_rss_mb"],
+            **{f"backfill_{role}": mb
+               for role, mb in headline.get("followers_peak_rss_mb", {}).items()},
             "core_worker": live["core_peak_rss_mb"],
             "projector_worker": live["projector_peak_rss_mb"],
         },
