@@ -332,6 +332,11 @@ def print_report(out: Console, f: dict[str, Any]) -> None:
               f"({f['copy_rows_per_s']:,.0f} rows/s)")
     t.add_row("backfill / COPY floor", f"{f['backfill_to_copy_ratio']:.1f}x")
     t.add_row("peak RSS (backfill process)", f"{f['backfill_peak_rss_mb']:.0f} MB")
+    cpu = f.get("backfill", {}).get("cpu_s", {})
+    if cpu:  # the two cores' budget: what each process of the backfill used
+        t.add_row("CPU s by process", ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+        t.add_row("cores busy (average)", f"{f['backfill']['cpu_cores_busy']:.2f} of "
+                  f"{m['cpus']}")
     out.print(t)
 
     t = Table("scale", "days", "inputs", "events", "rows", "wall s", "events/s", "peak RSS MB",
