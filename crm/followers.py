@@ -2,12 +2,15 @@
 
 They follow the topics while the history is generated and published, so projecting and
 archiving overlap generation on the second core instead of waiting for it (the 180-day
-backfill: 78 s sequential, docs/benchmarks.md). When the publisher has flushed, it sets
-`published`; each follower then catches up to the end of the log and reports.
+backfill: 78 s sequential, docs/benchmarks.md). When the publisher has flushed, the
+backfill sets `published`; each follower then catches up to the end of the log and
+reports.
 
 A follower dies with its parent (PR_SET_PDEATHSIG): a `kill -9` of `crm backfill` leaves
 no orphan writing rows or archive files behind, and the rerun starts from what was
-committed.
+committed. Followers (and the publisher process, which shares these helpers) run at
+niceness 10: both cores are busy during a backfill, and the generator is its critical
+path.
 """
 
 from __future__ import annotations
