@@ -101,8 +101,9 @@ def stop(follower: Follower) -> None:
     follower.process.join(10)
 
 
-def die_with(parent: int) -> None:
-    """Have the kernel kill this (child) process when `parent` dies."""
+def become_helper(parent: int) -> None:
+    """Set up a helper process of the backfill: the kernel kills it when `parent` dies,
+    and it runs at FOLLOWER_NICENESS, so the generator (the critical path) keeps a core."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above took effect
@@ -112,7 +113,7 @@ def die_with(parent: int) -> None:
 
 def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
           results: Any, parent: int) -> None:
-    die_with(parent)
+    become_helper(parent)
     services = Services(settings, stack)
     try:
         result = _project(services, published, progress) if role == "projector" \

@@ -20,7 +20,7 @@ from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any
 
-from crm.followers import cpu_s, die_with, peak_rss_mb
+from crm.followers import become_helper, cpu_s, peak_rss_mb
 from crm.publish import LogConflict, LogPublisher
 
 CHUNK = 4096  # records per hand-over: amortises the pipe, bounds what is in flight
@@ -98,7 +98,7 @@ class PublisherProcess:
 
 def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any,
           parent: int) -> None:
-    die_with(parent)
+    become_helper(parent)
     try:
         with LogPublisher(bootstrap, extra) as publisher:
             send = publisher.send
