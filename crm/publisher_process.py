@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import time
 import traceback
 from multiprocessing.context import SpawnContext
 from types import TracebackType
@@ -82,18 +84,30 @@ class PublisherProcess:
             raise RuntimeError("the backfill publisher exited without a report") from None
 
     def _take_result(self, timeout: float) -> None:
-        try:
-            result = self._results.get(timeout=timeout)
-        except Exception:
-            code = self._process.exitcode
-            raise RuntimeError(f"the backfill publisher did not report (exit code {code})") \
-                from None
+        result = self._wait_for_report(timeout)
         if "error" in result:
             if result["type"] == "LogConflict":
                 raise LogConflict(result["message"])
             raise RuntimeError(f"backfill publisher failed:\n{result['error']}")
         self.produced, self.skipped = result["produced"], result["skipped"]
         self.cpu_s, self.peak_rss_mb = result["cpu_s"], result["peak_rss_mb"]
+
+    def _wait_for_report(self, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while self._process.is_alive() and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                return self._results.get(timeout=0.5)
+        try:  # the process ended (or time is up): a report it put just before
+            return self._results.get(timeout=0.5)
+        except queue.Empty:
+            raise RuntimeError(f"the backfill publisher stopped without reporting (exit code "
+                               f"{self._process.exitcode}); run the backfill again: it "
+                               "skips what Kafka already holds") from None
+
+    @property
+    def pid(self) -> int | None:
+        """The publisher's process id (once started)."""
+        return self._process.pid
 
 
 def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any,

@@ -4,6 +4,9 @@ and `crm down` / `crm up` of the embedded broker. Same log, same tables."""
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +40,7 @@ from crm.backfill import run_dir
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap
 from crm.publish import LogConflict
+from crm.publisher_process import CHUNK, PublisherProcess
 from producers.archive import archived_counts, read_partition
 from projectors.db import make_engine
 from projectors.runner import Projector
@@ -196,3 +200,17 @@ def test_a_backfill_of_another_history_is_refused_and_publishes_nothing(
             assert read_partitions(services.bootstrap) == before
         finally:
             stop_local_broker(home, fresh_db_url)
+
+
+def test_a_killed_publisher_fails_the_backfill_at_once_saying_how_it_ended(
+        kafka_bootstrap: str) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"exit code -9\).*run the backfill again"), \
+            PublisherProcess(ctx, kafka_bootstrap, {}) as publisher:
+        assert publisher.pid is not None
+        os.kill(publisher.pid, signal.SIGKILL)
+        for n in range(CHUNK + 1):  # the first full chunk meets the broken pipe
+            publisher.send("crm.leads", f"L-{n}", b"not published")
+        publisher.finish()
+    assert time.monotonic() - started < 20, "noticed at once, not after a timeout"
