@@ -168,6 +168,8 @@ def _as_date(v: Any) -> str:
 
 def _as_timestamp(v: Any) -> str:
     if type(v) is datetime:
+        if v.tzinfo is UTC:  # every decoded timestamp: drop "+00:00" instead of replace()
+            return v.isoformat()[:-6]
         if v.tzinfo is not None:
             if v.utcoffset():
                 v = v.astimezone(UTC)
