@@ -122,6 +122,19 @@ class AccountRules:
 
 
 @dataclass(frozen=True)
+class CampaignRules:
+    """When an A/B test has a winner (docs/rules.md, "Campaigns").
+
+    A two-proportion z-test on response rates (pooled standard error), the leader against
+    every other variant, Bonferroni-corrected when there are more than two variants.
+    """
+
+    ab_confidence: Decimal = Decimal("0.95")
+    ab_min_sends_per_variant: int = 100
+    ab_min_expected_responses: int = 5
+
+
+@dataclass(frozen=True)
 class BusinessRules:
     """All configurable thresholds of the CRM core."""
 
@@ -132,6 +145,7 @@ class BusinessRules:
     cases: CaseRules = field(default_factory=CaseRules)
     contracts: ContractRules = field(default_factory=ContractRules)
     accounts: AccountRules = field(default_factory=AccountRules)
+    campaigns: CampaignRules = field(default_factory=CampaignRules)
 
     @classmethod
     def from_mapping(cls, overrides: dict[str, Any]) -> BusinessRules:
