@@ -33,7 +33,7 @@ from domain.rules_config import OpportunityRules
 OpportunityType = Literal["new_business", "existing_customer", "renewal", "upsell"]
 Stage = Literal["prospecting", "qualification", "needs_analysis", "proposal", "negotiation",
                 "closed_won", "closed_lost"]
-ForecastCategory = Literal["pipeline", "best_case", "commit", "closed"]
+ForecastCategory = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
 CompetitivePosition = Literal["leading", "competitive", "behind"]
 
 OPEN_STAGES: tuple[str, ...] = ("prospecting", "qualification", "needs_analysis", "proposal",
@@ -58,9 +58,13 @@ def forecast_category_for(probability: int, rules: OpportunityRules) -> str:
 
 
 def stage_forecast_category(stage: str, rules: OpportunityRules) -> str:
-    """Forecast category of a stage; a lost deal is 'closed' (out of every open bucket)."""
+    """Forecast category of a stage; a lost deal is 'omitted' (Salesforce's term).
+
+    Only a won deal is `closed`: a lost one counted there would inflate every closed
+    figure, and it belongs in no open bucket either.
+    """
     if stage == "closed_lost":
-        return "closed"
+        return "omitted"
     return forecast_category_for(stage_probability(stage, rules), rules)
 
 

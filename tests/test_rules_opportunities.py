@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from area_b_fixtures import Scenario, of, one
@@ -11,7 +12,7 @@ from area_b_fixtures import Scenario, of, one
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
 from domain.core import Context, Rejected
-from domain.messages import utc
+from domain.messages import Event, utc
 from domain.opportunities import (
     ChangeOpportunityTerms,
     NoteOpportunityCompetitor,
@@ -35,8 +36,21 @@ from domain.quotes import QuoteCreated
 from domain.rules_config import OpportunityRules
 from domain.sales_org import RepPerformanceUpdated
 from domain.system import TickClock
+from projectors.projection import merge, rows_for
 
 RULES = OpportunityRules()
+
+
+def projected(event: Event, table: str) -> dict[str, Any]:
+    """The values the projection writes to `table` for one event (exactly one row)."""
+    (row,) = merge(rows_for([event]))[table]
+    return {**dict(row.key), **row.values}
+
+
+def history_rows(event: Event) -> list[dict[str, Any]]:
+    """The opportunity_stage_history rows one event projects to."""
+    return [{**dict(u.key), **u.values}
+            for u in merge(rows_for([event])).get("opportunity_stage_history", [])]
 
 
 @pytest.mark.parametrize(("probability", "category"), [
@@ -51,11 +65,43 @@ def test_forecast_category_bands_are_inclusive_at_their_upper_edge(
 @pytest.mark.parametrize(("stage", "category"), [
     ("prospecting", "pipeline"), ("qualification", "pipeline"),
     ("needs_analysis", "best_case"), ("proposal", "best_case"), ("negotiation", "commit"),
-    ("closed_won", "closed"), ("closed_lost", "closed"),
+    ("closed_won", "closed"), ("closed_lost", "omitted"),
 ])
-def test_each_stage_has_the_category_of_its_probability_and_lost_deals_are_closed(
+def test_each_stage_has_the_category_of_its_probability_and_lost_deals_are_omitted(
         stage: str, category: str) -> None:
     assert stage_forecast_category(stage, RULES) == category
+
+
+@pytest.mark.parametrize("from_stage", ["prospecting", "proposal", "negotiation"])
+def test_a_deal_closed_lost_is_forecast_omitted_never_closed(from_stage: str) -> None:
+    s = Scenario().org()
+    s.deal(amount="50000")
+    if from_stage != "prospecting":
+        s.stage("O1", from_stage)
+    change = one(s.stage("O1", "closed_lost", win_loss_reason="price"),
+                 OpportunityStageChanged)
+    assert (change.forecast_category, change.to_probability) == ("omitted", 0)
+    assert change.expected_revenue == Decimal("0.00")
+    assert s.opp().forecast_category == "omitted"
+    row = projected(change, "opportunities")
+    assert row["forecast_category"] == "omitted"
+
+
+def test_a_lost_deal_from_an_old_log_that_says_closed_projects_as_omitted() -> None:
+    s = Scenario().org()
+    s.deal(amount="50000")
+    change = one(s.stage("O1", "closed_lost"), OpportunityStageChanged)
+    old = change.model_copy(update={"forecast_category": "closed"})
+    assert projected(old, "opportunities")["forecast_category"] == "omitted"
+
+
+def test_a_deal_closed_won_stays_forecast_closed() -> None:
+    s = Scenario().org()
+    s.deal(amount="50000")
+    s.stage("O1", "negotiation")
+    change = one(s.stage("O1", "closed_won"), OpportunityStageChanged)
+    assert (change.forecast_category, s.opp().forecast_category) == ("closed", "closed")
+    assert projected(change, "opportunities")["forecast_category"] == "closed"
 
 
 def test_opening_an_opportunity_starts_in_prospecting_with_probability_10() -> None:
