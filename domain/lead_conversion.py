@@ -3,12 +3,14 @@
 The account is matched by company name (case/space-insensitive) or created; the contact
 is matched by e-mail on a matched account or created from the lead's contact fields (no
 contact when the lead names nobody); the opportunity is opened through
-`domain.opportunities.open_opportunity`, which credits the source campaign.
+`domain.opportunities.open_opportunity`, which credits the source campaign, with the lead's
+BANT answers carried into its budget, authority, need and timeline columns.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from domain import opportunities
 from domain.accounts import find_account_by_name, get_account, open_account
@@ -79,7 +81,7 @@ def convert_lead(ctx: Context, cmd: ConvertLead) -> None:
         opportunity_type="existing_customer" if account and account.account_type == "customer"
         else "new_business",
         product_category=(facts.product_interest or "")[:100] or None,
-        created_by=cmd.converted_by)
+        created_by=cmd.converted_by, **bant_facts(lead, facts))
     ctx.emit(LeadConverted, lead.lead_id, account_id=account_id, contact_id=contact_id,
              opportunity_id=opportunity_id, account_created=created,
              converted_by=cmd.converted_by)
@@ -105,6 +107,22 @@ def _contact(ctx: Context, lead: Lead, facts: LeadFields, account_id: str, new_a
                  contact_role="decision_maker" if lead.bant[1] else None,
                  is_primary=new_account, created_by=rep)
     return contact_id
+
+
+def bant_facts(lead: Lead, facts: LeadFields) -> dict[str, Any]:
+    """The lead's BANT answers as the opportunity's columns (what Salesforce's lead field
+    mapping does): budget and authority as they are; the stated deal value becomes the
+    confirmed budget; the need is the product interest; the timeline the expected date."""
+    budget, authority, need, timeline = lead.bant
+    when = facts.expected_close_date
+    return dict(
+        budget_confirmed=budget,
+        budget_amount=facts.estimated_deal_value if budget else None,
+        decision_maker_identified=authority,
+        customer_requirements=facts.product_interest if need else None,
+        customer_timeline=(f"Decision by {when.isoformat()}" if when else "Timeline confirmed")
+        if timeline else None,
+    )
 
 
 def _name(cmd: ConvertLead, lead: Lead, facts: LeadFields) -> str:

@@ -97,6 +97,13 @@ class OpportunityFields(BaseModel):
     close_date: Date = Doc("Expected close date")
     opportunity_owner: str | None = Opt(50, "Sales rep who owns the deal")
     created_by: str | None = Opt(50)
+    # BANT as known when the deal opens (a converted lead's answers; see lead_conversion)
+    budget_confirmed: bool = Field(default=False, description="BANT budget: the buyer has one")
+    budget_amount: Money | None = Opt(description="The buyer's budget, INR, when confirmed")
+    decision_maker_identified: bool = Field(
+        default=False, description="BANT authority: we deal with the decision maker")
+    customer_timeline: str | None = Opt(100, "BANT timeline: when the buyer means to decide")
+    customer_requirements: str | None = Opt(description="BANT need: what the buyer needs")
 
 
 class OpenOpportunity(Command, OpportunityFields):
@@ -264,6 +271,11 @@ def open_opportunity(
     opportunity_type: str = "new_business",
     product_category: str | None = None,
     created_by: str | None = None,
+    budget_confirmed: bool = False,
+    budget_amount: Decimal | None = None,
+    decision_maker_identified: bool = False,
+    customer_timeline: str | None = None,
+    customer_requirements: str | None = None,
 ) -> None:
     """Emit OpportunityCreated (prospecting, probability 10, pipeline) and credit the campaign.
 
@@ -284,7 +296,10 @@ def open_opportunity(
             source_lead_id=source_lead_id, source_campaign_id=source_campaign_id,
             opportunity_type=opportunity_type, product_category=product_category,
             amount=money(amount), close_date=close_date, opportunity_owner=opportunity_owner,
-            created_by=created_by))
+            created_by=created_by, budget_confirmed=budget_confirmed,
+            budget_amount=None if budget_amount is None else money(budget_amount),
+            decision_maker_identified=decision_maker_identified,
+            customer_timeline=customer_timeline, customer_requirements=customer_requirements))
     except ValidationError as bad:  # callers in other areas pass plain values
         raise Rejected(f"opportunity {opportunity_id}: {bad.errors()[0]['msg']}") from None
     if source_campaign_id:

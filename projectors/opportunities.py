@@ -26,7 +26,7 @@ def opportunity_created(e: OpportunityCreated) -> list[Upsert]:
     fields.pop("history_id")
     return [
         _opp(e, **fields, win_loss_status="pending", is_active=True, is_closed=False,
-             budget_confirmed=False, decision_maker_identified=False, created_at=e.occurred_at),
+             created_at=e.occurred_at),
         upsert("opportunity_stage_history", e, {"history_id": e.history_id},
                opportunity_id=e.aggregate_id, from_stage=None, to_stage=e.stage,
                from_amount=None, to_amount=e.amount, from_probability=None,

@@ -22,8 +22,11 @@ from domain.lead_lifecycle import (
     NurtureLead,
 )
 from domain.leads import AssignLead, CaptureLead, LeadAssigned
+from domain.messages import Event
+from domain.opportunities import OpportunityCreated
 from domain.rules_config import DEFAULT_RULES, BusinessRules
 from domain.sales_org import ChangeRepStatus
+from projectors.projection import merge, rows_for
 
 
 def rules_with_source_points(points: int) -> BusinessRules:
@@ -238,6 +241,45 @@ def test_conversion_creates_account_contact_and_opportunity_and_links_them() -> 
     assert (created.amount, created.close_date, created.source_lead_id) == (
         Decimal("750000.00"), date(2026, 6, 30), "L1")
     assert w.state.get("lead", "L1").status == "converted"
+
+
+def test_conversion_carries_the_leads_bant_answers_into_the_opportunity() -> None:
+    w = World()
+    w.rep("R1")
+    w.lead("L1", lead_source="referral", company_size="enterprise", product_interest="CNC lathes",
+           estimated_deal_value=Decimal("750000"), expected_close_date=date(2026, 6, 30))
+    w.bant("L1", timeline=True)
+    created = created_opportunity(w.convert("L1"))
+    assert (created.budget_confirmed, created.budget_amount) == (True, Decimal("750000.00"))
+    assert created.decision_maker_identified is True
+    assert created.customer_requirements == "CNC lathes"
+    assert created.customer_timeline == "Decision by 2026-06-30"
+    (row,) = merge(rows_for([created]))["opportunities"]
+    assert (row.values["budget_confirmed"], row.values["decision_maker_identified"],
+            row.values["budget_amount"], row.values["customer_timeline"]) == (
+        True, True, Decimal("750000.00"), "Decision by 2026-06-30")
+
+
+@pytest.mark.parametrize(("budget", "authority", "need", "timeline"), [
+    (False, True, True, True), (True, False, True, True), (True, True, False, True),
+])
+def test_a_bant_answer_that_is_no_stays_no_on_the_opportunity(
+        budget: bool, authority: bool, need: bool, timeline: bool) -> None:
+    w = World()
+    w.rep("R1")
+    w.lead("L1", lead_source="referral", company_size="enterprise", product_interest="Robots",
+           estimated_deal_value=Decimal("90000"))
+    w.bant("L1", budget=budget, authority=authority, need=need, timeline=timeline)
+    created = created_opportunity(w.convert("L1"))
+    assert (created.budget_confirmed, created.decision_maker_identified) == (budget, authority)
+    assert created.budget_amount == (Decimal("90000.00") if budget else None)
+    assert created.customer_requirements == ("Robots" if need else None)
+    assert created.customer_timeline == "Timeline confirmed"  # no date given
+
+
+def created_opportunity(events: list[Event]) -> OpportunityCreated:
+    (created,) = of_type(events, OpportunityCreated)
+    return created
 
 
 def test_conversion_defaults_amount_and_close_date_from_the_rules() -> None:
