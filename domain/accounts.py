@@ -37,6 +37,7 @@ from domain.account_messages import (  # noqa: F401  (re-exported: other areas i
     SetParentAccount,
     UpdateAccount,
 )
+from domain.contracts import terminate_for_churn
 from domain.core import Context, Rejected, evolves, handles, indexes, on_timer
 from domain.messages import money
 from domain.records import updated
@@ -198,6 +199,23 @@ def change_relationship(ctx: Context, cmd: ChangeAccountRelationship) -> None:
     ctx.emit(AccountRelationshipChanged, cmd.aggregate_id,
              relationship_status=cmd.relationship_status, reason=cmd.reason,
              account_type="former_customer" if churned else account.account_type)
+    if cmd.relationship_status == "churned" and account.relationship_status != "churned":
+        _churn(ctx, account, cmd.reason)
+
+
+def _churn(ctx: Context, account: Account, reason: str | None) -> None:
+    """A lost customer: its contracts end today and its account team stands down.
+
+    Contracts are terminated at churn (penalty per their terms) rather than left to run
+    to term: the customer has gone, and an analyst must not see a churned account with
+    contracts in force. The team rows stay, inactive, ended on the day of churn.
+    """
+    from domain.account_teams import AccountTeamMemberRemoved  # imports this module
+
+    terminate_for_churn(ctx, account.account_id, reason)
+    for member in account.team:
+        ctx.emit(AccountTeamMemberRemoved, account.account_id,
+                 team_member_id=member.team_member_id, end_date=ctx.now.date())
 
 
 @handles(LinkAccountToCustomer)

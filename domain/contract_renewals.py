@@ -3,8 +3,11 @@
 Renewal alert (`renewal_notice_days` before the end date): ContractRenewalDue, a
 contract_review task and a renewal opportunity, both owned by the contract owner.
 End of term: an auto-renewing contract is renewed by a new contract (parent_contract_id
-= the old one, starting the day after the old end, active at once); any other expires.
-Timers re-check the contract, so a terminated contract ignores its old timers.
+= the old one, starting the day after the old end, active at once, with timers of its
+own); any other expires. A lost renewal opportunity stops the auto-renewal: the customer
+said no, so the contract expires at term (Salesforce CPQ: the contract is marked
+not-renewing when its renewal opportunity is closed lost). Timers re-check the contract,
+so a terminated contract ignores its old timers.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class ContractExpired(Event):
     """The term ended without renewal."""
 
     AGGREGATE = "contract"
+
+    reason: str | None = Opt(200, "Why it did not renew, when it was set to auto-renew")
 
 
 def _live(ctx: Context, contract_id: str) -> Contract | None:
@@ -99,6 +104,9 @@ def end_of_term(ctx: Context, contract_id: str) -> None:
     if not terms.auto_renewal:
         ctx.emit(ContractExpired, contract_id)
         return
+    if _renewal_lost(ctx, contract):
+        ctx.emit(ContractExpired, contract_id, reason="Renewal opportunity lost")
+        return
     new_id = ctx.new_id("CTR", contract_id)
     months = terms.renewal_term_months or ctx.rules.contracts.default_renewal_term_months
     start = contract.end + timedelta(days=1)
@@ -115,9 +123,18 @@ def end_of_term(ctx: Context, contract_id: str) -> None:
     schedule_term(ctx, new_id, start, renewed.end, renewed.terms.renewal_date)
 
 
+def _renewal_lost(ctx: Context, contract: Contract) -> bool:
+    """Whether the contract's renewal opportunity was closed lost."""
+    if contract.renewal_opportunity_id is None:
+        return False
+    opportunity = ctx.get("opportunity", contract.renewal_opportunity_id)
+    return opportunity is not None and opportunity.stage == "closed_lost"
+
+
 @evolves(ContractRenewalDue)
-def _renewal_due(contract: Contract, _: ContractRenewalDue) -> Contract:
-    return updated(contract, renewal_alerted=True)
+def _renewal_due(contract: Contract, e: ContractRenewalDue) -> Contract:
+    return updated(contract, renewal_alerted=True,
+                   renewal_opportunity_id=e.renewal_opportunity_id)
 
 
 @evolves(ContractRenewed, ContractExpired)

@@ -12,17 +12,21 @@ from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.core import Context, Rejected, evolves, handles
+from domain.core import Context, Rejected, evolves, handles, indexes
 from domain.messages import BigMoney, Command, Date, Event, Money, Opt, Text
 from domain.records import updated
+from domain.state import CrmState
 
 ContractType = Literal["sales", "service", "maintenance", "subscription"]
 BillingFrequency = Literal["one_time", "monthly", "quarterly", "annually"]
 LIVE = ("signed", "active")
+ENDED = ("expired", "terminated")
+_BY_ACCOUNT = "contracts_by_account"  # account id -> contract ids in drafting order
 
 
 class ContractFields(BaseModel):
@@ -126,6 +130,7 @@ class Contract:
     status: str
     terms: ContractDrafted
     renewal_alerted: bool = False
+    renewal_opportunity_id: str | None = None  # set by the renewal alert
 
     @property
     def end(self) -> date:
@@ -228,12 +233,41 @@ def sign_contract(ctx: Context, cmd: SignContract) -> None:
 def terminate_contract(ctx: Context, cmd: TerminateContract) -> None:
     """Terminate a contract that has not ended; the penalty defaults to its terms."""
     contract = _contract(ctx, cmd.aggregate_id)
-    if contract.status in ("expired", "terminated"):
+    if contract.status in ENDED:
         raise Rejected(f"contract {contract.terms.contract_number} is already {contract.status}")
     penalty = cmd.early_termination_penalty
     ctx.emit(ContractTerminated, contract.contract_id, termination_date=ctx.now.date(),
              early_termination_penalty=penalty if penalty is not None
              else contract.terms.early_termination_penalty, reason=cmd.reason)
+
+
+def account_contracts(state: CrmState, account_id: str) -> list[Contract]:
+    """The account's contracts, in the order they were drafted."""
+    return [state.get("contract", i) for i in state.view(_BY_ACCOUNT).get(account_id, ())]
+
+
+def terminate_for_churn(ctx: Context, account_id: str, reason: str | None) -> None:
+    """The account churned: every contract of it that has not ended is terminated today.
+
+    Signed and active contracts owe the early-termination penalty of their terms;
+    drafts and contracts out for signature were never in force and owe none. Their
+    timers then find them terminated and do nothing (no alert, no renewal).
+    """
+    why = f"Account churned: {reason}" if reason else "Account churned"
+    for contract in account_contracts(ctx.state, account_id):
+        if contract.status in ENDED:
+            continue
+        penalty = (contract.terms.early_termination_penalty if contract.status in LIVE
+                   else Decimal(0))
+        ctx.emit(ContractTerminated, contract.contract_id, termination_date=ctx.now.date(),
+                 early_termination_penalty=penalty, reason=why[:500])
+
+
+@indexes(ContractDrafted)
+def _index_by_account(state: CrmState, e: ContractDrafted) -> None:
+    ids: list[str] = state.view(_BY_ACCOUNT).setdefault(e.account_id, [])
+    if e.aggregate_id not in ids:
+        ids.append(e.aggregate_id)
 
 
 @evolves(ContractDrafted)

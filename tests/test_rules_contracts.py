@@ -1,4 +1,5 @@
-"""Contract rules: drafting, signature, activation, renewal alerts, auto-renewal, expiry."""
+"""Contract rules: drafting, signature, activation, renewal alerts, auto-renewal, expiry,
+lost renewals and churn."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from typing import Any
 import pytest
 from area_c_fixtures import World, of_type, rejection
 
+from domain.account_teams import (
+    AccountTeamMemberAdded,
+    AccountTeamMemberRemoved,
+    AddAccountTeamMember,
+)
+from domain.accounts import ChangeAccountRelationship
 from domain.activities import TaskCreated
 from domain.contract_renewals import ContractExpired, ContractRenewalDue, ContractRenewed
 from domain.contracts import (
@@ -28,6 +35,7 @@ from domain.contracts import (
 )
 from domain.messages import utc
 from domain.opportunities import OpportunityCreated
+from domain.opportunity_stages import ChangeOpportunityStage
 
 START = date(2026, 4, 1)
 
@@ -167,3 +175,109 @@ def test_a_duplicate_signature_changes_nothing() -> None:
     before = copy.deepcopy(w.state.entities), dict(w.state.versions), list(w.state.timers)
     assert w.fold(sign) == []
     assert (w.state.entities, w.state.versions, w.state.timers) == before
+
+
+ALERT_DAY, END_DAY = date(2027, 1, 30), date(2027, 4, 1)  # K1: 2026-04-01 .. 2027-03-31
+
+
+def test_a_lost_renewal_opportunity_stops_the_auto_renewal_and_the_contract_expires() -> None:
+    w = world_with_contract(auto_renewal=True)
+    opportunity = of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)[0]
+    w.at(midnight(ALERT_DAY) + timedelta(days=20)).send(
+        ChangeOpportunityStage, opportunity.renewal_opportunity_id, to_stage="closed_lost",
+        change_reason="Customer moved the AMC to a local vendor")
+    events = w.tick(midnight(END_DAY))
+    assert [(e.aggregate_id, e.reason) for e in of_type(events, ContractExpired)] == [
+        ("K1", "Renewal opportunity lost")]
+    assert of_type(events, ContractRenewed) == of_type(events, ContractDrafted) == []
+
+
+def test_an_open_renewal_opportunity_does_not_stop_the_auto_renewal() -> None:
+    w = world_with_contract(auto_renewal=True)
+    assert of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)
+    events = w.tick(midnight(END_DAY))
+    assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == ["K1"]
+    assert of_type(events, ContractExpired) == []
+
+
+def test_a_terminated_contract_raises_no_renewal_alert() -> None:
+    w = world_with_contract(auto_renewal=True)
+    w.at(midnight(ALERT_DAY) - timedelta(days=3)).send(TerminateContract, "K1")
+    events = w.tick(midnight(ALERT_DAY)) + w.tick(midnight(END_DAY))
+    assert of_type(events, ContractRenewalDue) == []
+    assert of_type(events, TaskCreated) == of_type(events, OpportunityCreated) == []
+    assert of_type(events, ContractRenewed) == of_type(events, ContractExpired) == []
+
+
+def test_a_renewed_contract_alerts_and_renews_again_at_its_own_end() -> None:
+    w = world_with_contract(auto_renewal=True)
+    first = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
+    assert (first.contract_end_date, first.renewal_date) == (date(2028, 3, 31),
+                                                             date(2028, 1, 31))
+    assert of_type(w.tick(midnight(date(2028, 1, 30))), ContractRenewalDue) == []
+    alert = of_type(w.tick(midnight(date(2028, 1, 31))), ContractRenewalDue)
+    assert [(e.aggregate_id, e.renewal_date) for e in alert] == [
+        (first.aggregate_id, date(2028, 1, 31))]
+    events = w.tick(midnight(date(2028, 4, 1)))
+    assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == [first.aggregate_id]
+    second = of_type(events, ContractDrafted)[0]
+    assert (second.parent_contract_id, second.contract_number) == (first.aggregate_id,
+                                                                   "CTR-000003")
+    assert second.contract_start_date == date(2028, 4, 1)
+
+
+def test_a_renewed_contract_whose_own_renewal_is_lost_expires_at_its_own_end() -> None:
+    w = world_with_contract(auto_renewal=True)
+    first = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
+    alert = of_type(w.tick(midnight(date(2028, 1, 31))), ContractRenewalDue)[0]
+    w.at(midnight(date(2028, 2, 15))).send(ChangeOpportunityStage,
+                                           alert.renewal_opportunity_id, to_stage="closed_lost")
+    events = w.tick(midnight(date(2028, 4, 1)))
+    assert [e.aggregate_id for e in of_type(events, ContractExpired)] == [first.aggregate_id]
+    assert of_type(events, ContractRenewed) == []
+
+
+def churn_world() -> World:
+    """A1 with K1 signed (penalty 50,000), K2 drafted, K3 expired, and a team of two."""
+    w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
+    w.rep("AM1", "AM").rep("SE1", "SE")
+    w.send(AddAccountTeamMember, "A1", sales_rep_id="AM1", team_role="account_manager")
+    w.send(AddAccountTeamMember, "A1", sales_rep_id="SE1", team_role="sales_engineer")
+    w.send(DraftContract, "K2", contract_name="Spares", account_id="A1",
+           contract_start_date=date(2026, 9, 1), contract_term_months=12,
+           contract_value=Decimal("300000.00"), early_termination_penalty=Decimal("9000.00"))
+    w.send(DraftContract, "K3", contract_name="Old", account_id="A1",
+           contract_start_date=date(2025, 3, 1), contract_end_date=date(2026, 3, 31),
+           contract_value=Decimal("1000.00"))
+    w.send(SignContract, "K3")
+    w.tick(midnight(date(2026, 4, 1)))  # K3 expires, K1 activates
+    return w
+
+
+def test_churn_terminates_the_accounts_contracts_at_once_with_the_penalty_of_their_terms() -> None:
+    w = churn_world()
+    events = w.at(utc(2026, 6, 10, 11)).send(ChangeAccountRelationship, "A1",
+                                             relationship_status="churned", reason="Competitor")
+    terminated = [(e.aggregate_id, e.termination_date, e.early_termination_penalty, e.reason)
+                  for e in of_type(events, ContractTerminated)]
+    assert terminated == [
+        ("K1", date(2026, 6, 10), Decimal("50000.00"), "Account churned: Competitor"),
+        ("K2", date(2026, 6, 10), Decimal("0"), "Account churned: Competitor")]
+    later = w.tick(midnight(ALERT_DAY)) + w.tick(midnight(END_DAY))
+    assert of_type(later, ContractRenewalDue) == of_type(later, ContractExpired) == []
+
+
+def test_churn_deactivates_the_account_team_on_the_day_of_churn() -> None:
+    w = churn_world()
+    members = [e.team_member_id for e in of_type(w.log, AccountTeamMemberAdded)]
+    events = w.at(utc(2026, 6, 10, 11)).send(ChangeAccountRelationship, "A1",
+                                             relationship_status="churned")
+    assert [(e.team_member_id, e.end_date) for e in of_type(events, AccountTeamMemberRemoved)
+            ] == [(members[0], date(2026, 6, 10)), (members[1], date(2026, 6, 10))]
+    assert w.state.get("account", "A1").team == ()
+
+
+def test_an_account_going_inactive_keeps_its_contracts_and_team() -> None:
+    w = churn_world()
+    events = w.send(ChangeAccountRelationship, "A1", relationship_status="inactive")
+    assert of_type(events, ContractTerminated) == of_type(events, AccountTeamMemberRemoved) == []
