@@ -1,58 +1,160 @@
-"""Threshold-based quote approvals: which levels a quote needs and deciding them in order.
+"""Threshold-based quote approvals: which levels a quote needs, who decides each, in order.
 
-Levels (design.md): discount above QuoteRules.manager_discount_pct needs level 1 (the
-owner's sales manager); above director_discount_pct also level 2 (a director); a total
-above vp_total_amount also level 3 (a VP). Discounts are compared at two decimals, the
-precision stored on the quote: exactly 10.00 % needs nothing, 10.01 % needs a manager.
+Levels (design.md): discount above QuoteRules.manager_discount_pct needs level 1 (a
+manager); above director_discount_pct also level 2 (a director); a pre-tax total
+(subtotal - discount, GST excluded) above vp_total_amount also level 3 (a VP). Discounts
+are compared at two decimals, the precision stored on the quote: 10.00 % and 10.004 %
+need nothing, 10.01 % needs a manager.
+
+Routing (like Salesforce's "Manager" field on the submitter): every level goes up the
+preparing rep's own reporting chain (the opportunity owner's when the preparer is not a
+sales rep). Level 1 is the preparer's direct manager; level 2 the first active Director
+and level 3 the first active VP above the preparer. Fallback when the chain has nobody
+active for a level: the preparer's territory manager (level 1), or the first of the role
+up the territory manager's own chain (levels 2 and 3); then the active rep of that role
+with the lowest rep code. Nobody approves their own quote.
+
+Smart approvals (Salesforce CPQ's term): a revision needs a level again only when the
+value that level judges rose above what was already approved for the opportunity's
+previous quote (discount for levels 1 and 2, pre-tax total for level 3). When every
+crossed threshold is covered, the revision is approved at once, by the earlier approver.
 Steps are decided one at a time, lowest level first; one rejection rejects the quote's
 approval (it stays draft; revise it to go on); all approved makes it sendable.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from domain.core import Context, Rejected, evolves, handles
-from domain.messages import Command, Doc, Event, Opt, Text
+from domain.messages import Command, Doc, Event, Opt, Text, money
 from domain.quotes import ApprovalStatus, ApprovalStep, Quote, get_quote
 from domain.records import updated
 from domain.rules_config import QuoteRules
+from domain.state import CrmState
 
 Decision = Literal["approved", "rejected"]
 LEVEL_ROLES = {1: "Manager", 2: "Director", 3: "VP"}
+Envelope = tuple[Decimal | None, Decimal | None, str | None, datetime | None]
+NOTHING_APPROVED: Envelope = (None, None, None, None)
 
 
-def required_levels(discount_pct: Decimal, total: Decimal, rules: QuoteRules
+def required_levels(discount_pct: Decimal, net_amount: Decimal, rules: QuoteRules
                     ) -> list[tuple[int, str]]:
-    """(level, reason) for every threshold crossed, in level order; pure."""
+    """(level, reason) for every threshold crossed, in level order; pure.
+
+    `net_amount` is the pre-tax total: GST never decides who approves a price.
+    """
+    discount = money(discount_pct)  # the stored precision: 10.004 % is 10.00 %
     steps = []
-    if discount_pct > rules.manager_discount_pct:
-        steps.append((1, f"discount {discount_pct}% over {rules.manager_discount_pct}%"))
-    if discount_pct > rules.director_discount_pct:
-        steps.append((2, f"discount {discount_pct}% over {rules.director_discount_pct}%"))
-    if total > rules.vp_total_amount:
-        steps.append((3, f"total {total} over {rules.vp_total_amount}"))
+    if discount > rules.manager_discount_pct:
+        steps.append((1, f"discount {discount}% over {rules.manager_discount_pct}%"))
+    if discount > rules.director_discount_pct:
+        steps.append((2, f"discount {discount}% over {rules.director_discount_pct}%"))
+    if net_amount > rules.vp_total_amount:
+        steps.append((3, f"pre-tax total {net_amount} over {rules.vp_total_amount}"))
     return steps
 
 
-def required_steps(ctx: Context, quote_id: str, owner: str | None, discount_pct: Decimal,
-                   total: Decimal) -> list[ApprovalStep]:
-    """The approval steps of a new quote, each with the approver the sales org names."""
-    from domain import sales_org  # Area A: the org chart
+def approved_envelope(quote: Quote | None, rules: QuoteRules) -> Envelope:
+    """What is approved for the opportunity after `quote`: (discount, pre-tax total, by, at).
 
-    rep = sales_org.get_rep(ctx.state, owner)
-    territory = rep.territory_id if rep else None
-    steps = []
-    for level, reason in required_levels(discount_pct, total, ctx.rules.quotes):
+    An approved quote, or one that needed no approval, adds its own values to what it
+    inherited; a pending or rejected one passes on only what it inherited.
+    """
+    if quote is None or not rules.smart_approvals:
+        return NOTHING_APPROVED
+    disc, net = quote.approved_discount_pct, quote.approved_net_amount
+    if quote.approval_status in (None, "approved"):
+        disc = quote.discount_pct if disc is None else max(disc, quote.discount_pct)
+        net = quote.net_amount if net is None else max(net, quote.net_amount)
+    return disc, net, quote.approved_by, quote.approved_at
+
+
+def uncovered(levels: list[tuple[int, str]], discount_pct: Decimal, net_amount: Decimal,
+              envelope: Envelope) -> list[tuple[int, str]]:
+    """The crossed levels whose value rose above what was already approved; pure."""
+    disc, net = envelope[0], envelope[1]
+    out = []
+    for level, reason in levels:
+        approved = net if level == 3 else disc
+        value = net_amount if level == 3 else money(discount_pct)
+        if approved is None:
+            out.append((level, reason))
+        elif value > approved:
+            out.append((level, f"{reason}; approved before: {approved}"[:200]))
+    return out
+
+
+def plan_approval(ctx: Context, quote_id: str, preparer: str | None, owner: str | None,
+                  discount_pct: Decimal, net_amount: Decimal, parent: Quote | None
+                  ) -> dict[str, Any]:
+    """The approval fields of a new QuoteCreated: its steps (with approvers) and what the
+    previous quote had approved (smart approvals)."""
+    rules = ctx.rules.quotes
+    envelope = approved_envelope(parent, rules)
+    crossed = required_levels(discount_pct, net_amount, rules)
+    needed = uncovered(crossed, discount_pct, net_amount, envelope)
+    subject = preparer if _rep(ctx.state, preparer) is not None else owner
+    steps = [ApprovalStep(approval_id=ctx.new_id("QAP", f"{quote_id}/{level}"),
+                          approval_level=level, approver_id=approver_for(
+                              ctx.state, level, subject), approval_reason=reason)
+             for level, reason in needed]
+    return {"approvals": steps, "approved_discount_pct": envelope[0],
+            "approved_net_amount": envelope[1], "approved_by": envelope[2],
+            "approved_at": envelope[3], "approval_carried_over": bool(crossed) and not needed}
+
+
+def approver_for(state: CrmState, level: int, rep_id: str | None) -> str | None:
+    """Who decides `level` for a quote prepared by `rep_id` (see the module's routing)."""
+    role = LEVEL_ROLES[level]
+    rep = _rep(state, rep_id)
+    if rep is not None:
         if level == 1:
-            approver = sales_org.rep_manager(ctx.state, owner) if owner else None
+            boss = _rep(state, rep.manager_id)
+            if boss is not None and boss.active and boss.sales_rep_id != rep_id:
+                return boss.sales_rep_id
         else:
-            approver = sales_org.rep_with_role(ctx.state, LEVEL_ROLES[level], territory)
-        steps.append(ApprovalStep(approval_id=ctx.new_id("QAP", f"{quote_id}/{level}"),
-                                  approval_level=level, approver_id=approver,
-                                  approval_reason=reason))
-    return steps
+            found = _first_up(state, rep.manager_id, role, rep_id)
+            if found:
+                return found
+        territory = state.get("territory", rep.territory_id) if rep.territory_id else None
+        head = getattr(territory, "manager", None)
+        if level == 1:
+            lead = _rep(state, head)
+            if lead is not None and lead.active and head != rep_id:
+                return head
+        else:
+            found = _first_up(state, head, role, rep_id)
+            if found:
+                return found
+    from domain.sales_org import active_reps
+
+    anyone = [r.sales_rep_id for r in active_reps(state, (role,), any_territory=True)
+              if r.sales_rep_id != rep_id]
+    return anyone[0] if anyone else None
+
+
+def _rep(state: CrmState, rep_id: str | None) -> Any:
+    from domain.sales_org import get_rep  # Area A: the org chart
+
+    return get_rep(state, rep_id)
+
+
+def _first_up(state: CrmState, start: str | None, role: str, exclude: str | None
+              ) -> str | None:
+    """The first active rep with `role` from `start` up the manager chain (cycle-safe)."""
+    seen: list[str] = []
+    current = _rep(state, start)
+    while current is not None and current.sales_rep_id not in seen:
+        if (current.sales_role == role and current.active
+                and current.sales_rep_id != exclude):
+            return str(current.sales_rep_id)
+        seen.append(current.sales_rep_id)
+        current = _rep(state, current.manager_id)
+    return None
 
 
 class DecideQuoteApproval(Command):
@@ -109,4 +211,13 @@ def decide_approval(ctx: Context, cmd: DecideQuoteApproval) -> None:
 def _decided(quote: Quote, e: QuoteApprovalDecided) -> Quote:
     approvals = tuple((lvl, e.decision if lvl == e.approval_level else dec, aid)
                       for lvl, dec, aid in quote.approvals)
-    return updated(quote, approvals=approvals, approval_status=e.approval_status)
+    if e.approval_status != "approved":
+        return updated(quote, approvals=approvals, approval_status=e.approval_status)
+    # Fully approved: these values are now approved for the opportunity's next revision.
+    disc, net = quote.approved_discount_pct, quote.approved_net_amount
+    return updated(quote, approvals=approvals, approval_status="approved",
+                   approved_discount_pct=quote.discount_pct if disc is None
+                   else max(disc, quote.discount_pct),
+                   approved_net_amount=quote.net_amount if net is None
+                   else max(net, quote.net_amount),
+                   approved_by=e.approver_id, approved_at=e.occurred_at)

@@ -5,6 +5,8 @@ Validity (the accept/expire edge): a quote is valid through the whole of its
 valid_until_date. Its expiry timer is due at 00:00 UTC of the next day, so the first
 clock tick at or after that instant expires it; an AcceptQuote whose event time is at or
 after that instant is refused even when that tick has not been processed yet.
+A superseded quote takes no transition: every command is refused with the revision that
+replaced it, and its expiry timer does nothing.
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ def accept_quote(ctx: Context, cmd: AcceptQuote) -> None:
 
 @on_timer(EXPIRY_TIMER)
 def expire_quote(ctx: Context, quote_id: str) -> None:
-    """Expire a quote nobody accepted or declined (stale timers do nothing)."""
+    """Expire a quote nobody accepted or declined; the timer of an answered, converted or
+    superseded quote does nothing."""
     quote: Quote | None = ctx.get("quote", quote_id)
     if quote is None or quote.status in FINAL or quote.order_id:
         return

@@ -5,6 +5,11 @@ valid_until_date. Its expiry timer is due at 00:00 UTC of the next day, so the f
 clock tick at or after that instant expires it. An AcceptQuote whose event time falls on
 or after that instant is refused even when that tick has not been processed yet; one on
 valid_until_date itself (any time of the day) is accepted.
+Revisions: a revision supersedes its parent (status `superseded`, no further transition:
+commands are refused, its expiry timer does nothing). An opportunity therefore has exactly
+one non-superseded quote, its primary quote (Salesforce's synced quote): it is the
+opportunity's converted_to_quote_id and its pre-tax total (subtotal - discount) is the
+opportunity's amount.
 Sending, the customer's answers and expiry live in `domain.quote_status`; the approval
 workflow in `domain.quote_approvals`; the ERP hand-off in `domain.erp`.
 """
@@ -29,20 +34,29 @@ from domain.messages import (
     Percent,
     Quantity,
     Text,
+    Timestamp,
     UnitPrice,
     money,
 )
-from domain.opportunities import Opportunity, link_quote, open_deal, price_line
+from domain.opportunities import (
+    Opportunity,
+    OpportunityTermsChanged,
+    expected_revenue,
+    link_quote,
+    open_deal,
+    price_line,
+)
 from domain.records import updated
 from domain.rules_config import QuoteRules
 
 QuoteStatus = Literal["draft", "sent", "acknowledged", "under_review", "accepted", "rejected",
-                      "expired"]
+                      "expired", "superseded"]
 ApprovalStatus = Literal["pending", "approved", "rejected"]
 EXPIRY_TIMER = "quote_expiry"
 # The customer can answer only a quote it has received and that is still open.
 ANSWERABLE = ("sent", "acknowledged", "under_review")
-FINAL = ("accepted", "rejected", "expired")
+# No transition leaves these (a superseded quote takes no transition at all).
+FINAL = ("accepted", "rejected", "expired", "superseded")
 
 
 class QuoteLineInput(BaseModel):
@@ -97,7 +111,20 @@ class QuoteCreated(Event):
     parent_quotation_id: str | None = Opt(50, "Quote this one revises")
     prepared_by: str | None = Opt(50)
     lines: list[QuoteLine]
-    approvals: list[ApprovalStep] = Doc("Empty when no threshold is crossed")
+    approvals: list[ApprovalStep] = Doc("Empty when no threshold is crossed or when the "
+                                        "approval of the previous quote covers it")
+    # Smart approvals: what the opportunity's previous quotes already had approved.
+    approved_discount_pct: Percent | None = Field(
+        default=None, description="Highest discount already approved for the opportunity's "
+        "previous quote (None: nothing approved yet)")
+    approved_net_amount: Money | None = Field(
+        default=None, description="Highest pre-tax total already approved for the "
+        "opportunity's previous quote")
+    approved_by: str | None = Opt(50, "Who approved what the previous quote carried")
+    approved_at: Timestamp | None = Field(default=None, description="When that was approved")
+    approval_carried_over: bool = Field(
+        default=False, description="Thresholds crossed, but nothing above what was already "
+        "approved: the quote is approved without new steps")
 
 
 class ReviseQuote(Command):
@@ -148,6 +175,13 @@ class Quote:
     approval_status: str | None = None
     superseded_by: str | None = None
     order_id: str | None = None
+    discount_pct: Decimal = Decimal("0.00")
+    # What is approved for this quote's line of revisions (smart approvals), see
+    # quote_approvals.approved_envelope: highest discount and pre-tax total, who and when.
+    approved_discount_pct: Decimal | None = None
+    approved_net_amount: Decimal | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
     @property
     def net_amount(self) -> Decimal:
@@ -196,42 +230,59 @@ def lines_from(opp: Opportunity) -> list[QuoteLineInput]:
 
 def draft_quote(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], *,
                 prepared_by: str | None, parent: Quote | None = None) -> str:
-    """Emit QuoteCreated (with approval steps) and schedule its expiry; returns its id."""
+    """Emit QuoteCreated (with approval steps), schedule its expiry, make it the primary
+    quote (superseding `parent`, syncing the opportunity's amount); returns its id."""
     from domain import quote_approvals
 
     quote_id = ctx.new_id("QUO", opp.opportunity_id)
     priced = price_lines(lines, [ctx.new_id("QLN", f"{quote_id}/{n}")
                                  for n in range(1, len(lines) + 1)])
     sums = totals(priced, ctx.rules.quotes)
+    net = sums["subtotal"] - sums["discount_amount"]
     revision = parent.revision_number + 1 if parent else 1
     valid_until = ctx.now.date() + timedelta(days=ctx.rules.quotes.valid_days)
-    steps = quote_approvals.required_steps(ctx, quote_id, opp.owner, sums["discount_pct"],
-                                           sums["total_amount"])
+    preparer = prepared_by or opp.owner
+    approval = quote_approvals.plan_approval(ctx, quote_id, preparer, opp.owner,
+                                             sums["discount_pct"], net, parent)
     name = f"{opp.opportunity_name[:180]} - rev {revision}"
     ctx.emit(QuoteCreated, quote_id, quotation_number=ctx.next_number("QUO"),
              quotation_name=name, opportunity_id=opp.opportunity_id, account_id=opp.account_id,
              contact_id=opp.primary_contact_id, quotation_date=ctx.now.date(),
              valid_until_date=valid_until, revision_number=revision,
              parent_quotation_id=parent.quotation_id if parent else None,
-             prepared_by=prepared_by or opp.owner, lines=priced, approvals=steps, **sums)
+             prepared_by=preparer, lines=priced, **approval, **sums)
     ctx.schedule(expires_at(valid_until), EXPIRY_TIMER, quote_id)
+    if parent is not None:
+        number = ctx.get("quote", quote_id).quotation_number
+        ctx.emit(QuoteSuperseded, parent.quotation_id, superseded_by=quote_id,
+                 notes=f"Superseded by {number} (revision {revision})")
     link_quote(ctx, opp.opportunity_id, quote_id)
+    if net != opp.amount:  # the primary quote sets the deal's amount (synced quote)
+        ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=net,
+                 close_date=opp.close_date, expected_revenue=expected_revenue(
+                     net, opp.probability))
     return quote_id
 
 
 def is_live(quote: Quote | None) -> bool:
     """A quote still in play (not superseded, not answered no, not expired)."""
     return quote is not None and quote.superseded_by is None and quote.status not in (
-        "rejected", "expired")
+        "rejected", "expired", "superseded")
 
 
 def generate_quote(ctx: Context, opportunity_id: str, *, prepared_by: str | None = None
                    ) -> str | None:
-    """At proposal: a quote from the opportunity's products, unless a live one exists."""
+    """At proposal: a quote from the opportunity's products, unless a live one exists.
+
+    When the opportunity's primary quote was declined or expired, the new quote is its
+    next revision (it supersedes it), so the opportunity keeps one primary quote.
+    """
     opp: Opportunity = ctx.get("opportunity", opportunity_id)
-    if opp.quote_id and is_live(ctx.get("quote", opp.quote_id)):
+    previous: Quote | None = ctx.get("quote", opp.quote_id) if opp.quote_id else None
+    if is_live(previous):
         return None
-    return draft_quote(ctx, opp, lines_from(opp), prepared_by=prepared_by)
+    parent = previous if previous is not None and previous.superseded_by is None else None
+    return draft_quote(ctx, opp, lines_from(opp), prepared_by=prepared_by, parent=parent)
 
 
 def get_quote(ctx: Context, quote_id: str) -> Quote:
@@ -265,24 +316,25 @@ def revise_quote(ctx: Context, cmd: ReviseQuote) -> None:
         for ln in old.lines]
     if not lines:
         raise Rejected("a quotation needs at least one line")
-    new_id = draft_quote(ctx, opp, lines, prepared_by=cmd.prepared_by, parent=old)
-    number = ctx.get("quote", new_id).quotation_number
-    ctx.emit(QuoteSuperseded, old.quotation_id, superseded_by=new_id,
-             notes=f"Superseded by {number} (revision {old.revision_number + 1})")
+    draft_quote(ctx, opp, lines, prepared_by=cmd.prepared_by, parent=old)
 
 
 @evolves(QuoteCreated)
 def _created(_: Quote | None, e: QuoteCreated) -> Quote:
+    status = "pending" if e.approvals else "approved" if e.approval_carried_over else None
     return Quote(e.aggregate_id, e.quotation_number, e.opportunity_id, e.account_id,
                  e.quotation_date, e.valid_until_date, e.subtotal, e.discount_amount,
                  e.tax_amount, e.total_amount, e.revision_number, tuple(e.lines),
                  tuple((s.approval_level, "pending", s.approval_id) for s in e.approvals),
-                 approval_status="pending" if e.approvals else None)
+                 approval_status=status, discount_pct=e.discount_pct,
+                 approved_discount_pct=e.approved_discount_pct,
+                 approved_net_amount=e.approved_net_amount, approved_by=e.approved_by,
+                 approved_at=e.approved_at)
 
 
 @evolves(QuoteSuperseded)
 def _superseded(quote: Quote, e: QuoteSuperseded) -> Quote:
-    return updated(quote, superseded_by=e.superseded_by)
+    return updated(quote, superseded_by=e.superseded_by, status="superseded")
 
 
 @evolves(QuoteConverted)

@@ -26,12 +26,18 @@ def _quote(e: Event, **values: object) -> Upsert:
 def quote_created(e: QuoteCreated) -> list[Upsert]:
     """The quotation in draft, one row per line and one per required approval step."""
     header = e.payload()
-    for name in ("lines", "approvals", "discount_pct"):
+    for name in ("lines", "approvals", "discount_pct", "approved_discount_pct",
+                 "approved_net_amount", "approved_by", "approved_at", "approval_carried_over"):
         header.pop(name)
-    rows = [_quote(e, **header, quotation_status="draft", currency="INR", shipping_cost=0,
-                   requires_approval=bool(e.approvals),
-                   approval_status="pending" if e.approvals else None, converted=False,
-                   created_at=e.occurred_at)]
+    if e.approvals:
+        approval: dict[str, object] = {"requires_approval": True, "approval_status": "pending"}
+    elif e.approval_carried_over:  # smart approvals: approved by the earlier approval
+        approval = {"requires_approval": True, "approval_status": "approved",
+                    "approved_by": e.approved_by, "approved_at": e.approved_at}
+    else:
+        approval = {"requires_approval": False, "approval_status": None}
+    rows = [_quote(e, **header, **approval, quotation_status="draft", currency="INR",
+                   shipping_cost=0, converted=False, created_at=e.occurred_at)]
     rows += [upsert("quotation_lines", e, {"quote_line_id": ln.quote_line_id},
                     quotation_id=e.aggregate_id, line_number=ln.line_number,
                     material_id=ln.material_id, product_name=ln.product_name,
@@ -75,8 +81,8 @@ def status_changed(e: QuoteStatusEvent) -> list[Upsert]:
 
 @projects(QuoteSuperseded)
 def superseded(e: QuoteSuperseded) -> list[Upsert]:
-    """Superseded by a revision: status unchanged, the note says which."""
-    return [_quote(e, notes=e.notes)]
+    """Superseded by a revision: status `superseded`, the note says which."""
+    return [_quote(e, quotation_status="superseded", notes=e.notes)]
 
 
 @projects(QuoteConverted)
