@@ -59,13 +59,17 @@ class OpportunityRules:
 
 @dataclass(frozen=True)
 class QuoteRules:
-    """Validity and the threshold-based approval levels."""
+    """Validity and the threshold-based approval levels (domain.quote_approvals)."""
 
     valid_days: int = 30
+    # Discounts are compared at 2 decimals, strictly above the limit.
     manager_discount_pct: Decimal = Decimal("10")
     director_discount_pct: Decimal = Decimal("20")
+    # Pre-tax total (subtotal - discount, GST excluded) above which a VP approves.
     vp_total_amount: Decimal = Decimal("5000000")
     tax_pct: Decimal = Decimal("18")
+    # A revision needs a level again only if its value rose above what was approved.
+    smart_approvals: bool = True
 
 
 @dataclass(frozen=True)
