@@ -5,6 +5,9 @@ topic): its events write its campaign_members row, while the campaign's own even
 the variant counters.
 Responses move forward along sent -> opened -> clicked -> responded; a later stage
 implies the earlier ones (a click counts as an open too), each counted once per member.
+A lead attributed to the campaign without a member of its own becomes a member with status
+`attributed`: it was never sent anything, so it is neither a send nor a response (its
+`has_responded` is false) and response rates of members and variants agree.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from domain.records import updated
 from domain.state import CrmState
 
 MemberType = Literal["lead", "contact"]
-MemberStatus = Literal["sent", "opened", "clicked", "responded", "bounced", "opted_out"]
+MemberStatus = Literal["sent", "opened", "clicked", "responded", "bounced", "opted_out",
+                       "attributed"]
 Response = Literal["opened", "clicked", "responded", "bounced", "opted_out"]
 _FUNNEL = ("sent", "opened", "clicked", "responded")
 _MEMBER_OF = "campaign_member_of"  # "campaign|lead|id" / "campaign|contact|id" -> member id
@@ -40,7 +44,7 @@ class AddCampaignMember(Command):
 
 
 class CampaignMemberAdded(Event):
-    """A member was added (sent), or created by a lead the campaign produced."""
+    """A member was added (sent), or attributed: created by a lead the campaign produced."""
 
     AGGREGATE = "campaign_member"
 
@@ -152,6 +156,8 @@ def record_response(ctx: Context, cmd: RecordCampaignResponse) -> None:
     if member is None:
         raise Rejected(f"campaign member {cmd.aggregate_id} does not exist")
     require_campaign(ctx, member.campaign_id, "in_progress", "completed")
+    if member.status == "attributed":
+        raise Rejected(f"campaign member {member.member_id} was attributed, never sent")
     if member.status in ("bounced", "opted_out"):
         raise Rejected(f"campaign member {member.member_id} has {member.status}")
     if cmd.response == "bounced" and member.status != "sent":
@@ -198,13 +204,14 @@ def check_lead_source(ctx: Context, campaign_id: str, member_id: str | None) -> 
 def attribute_lead(ctx: Context, campaign_id: str, lead_id: str, member_id: str | None) -> None:
     """A lead came from the campaign: flag (or create) its member and count the lead.
 
-    With no member named, the lead becomes a new member that responded (no variant).
+    With no member named, the lead becomes a new member marked `attributed` (no variant,
+    not a response: nothing was sent to it); it still counts as a lead the campaign made.
     """
     member = get_member(ctx.state, member_id)
     if member is None:
         ctx.emit(CampaignMemberAdded, ctx.new_id("CM", lead_id), campaign_id=campaign_id,
-                 member_type="lead", lead_id=lead_id, member_status="responded",
-                 has_responded=True, response_date=ctx.now, lead_created=True)
+                 member_type="lead", lead_id=lead_id, member_status="attributed",
+                 has_responded=False, lead_created=True)
     else:
         advance(ctx, member, "responded")
         ctx.emit(CampaignMemberLeadCreated, member.member_id, lead_id=lead_id)

@@ -111,7 +111,11 @@ class CompleteCampaign(Command):
 
 
 class CampaignCompleted(Event):
-    """The campaign ended; the A/B winner has the highest response rate."""
+    """The campaign ended; the A/B winner, if any, is significantly the best responder.
+
+    No winner unless every variant was sent to enough members and the z-test at the
+    configured confidence separates the best response rate from every other one.
+    """
 
     AGGREGATE = "campaign"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from domain.campaign_ab import ab_winner
 from domain.campaign_messages import (  # noqa: F401  (re-exported: other areas import them here)
     CampaignCancelled,
     CampaignCompleted,
@@ -36,6 +37,7 @@ from domain.campaign_messages import (  # noqa: F401  (re-exported: other areas 
 from domain.core import Context, Rejected, evolves, handles, on_timer
 from domain.messages import money
 from domain.records import updated
+from domain.rules_config import CampaignRules
 from domain.state import CrmState
 
 _END_TIMER = "campaign_end"
@@ -135,12 +137,12 @@ def count_for_variant(ctx: Context, campaign_id: str, variant_code: str | None,
              response_rate_pct=_pct(v.responded, v.members_sent))
 
 
-def winner(campaign: Campaign) -> Variant | None:
-    """Highest response rate among variants that were sent; ties go to the lowest code."""
-    sent = [v for v in campaign.variants if v.members_sent]
-    if not sent:
-        return None
-    return min(sent, key=lambda v: (-Decimal(v.responded) / v.members_sent, v.variant_code))
+def winner(campaign: Campaign, rules: CampaignRules) -> Variant | None:
+    """The variant with a significantly higher response rate, if the evidence suffices.
+
+    Enough sends per variant and a two-proportion z-test (domain.campaign_ab); else None.
+    """
+    return ab_winner(campaign.variants, rules)
 
 
 @handles(PlanCampaign)
@@ -191,7 +193,7 @@ def incur_cost(ctx: Context, cmd: IncurCampaignCost) -> None:
 
 @handles(CompleteCampaign)
 def complete_campaign(ctx: Context, cmd: CompleteCampaign) -> None:
-    """Complete a running campaign and decide the A/B winner."""
+    """Complete a running campaign and decide the A/B winner (if the evidence suffices)."""
     _complete(ctx, require_campaign(ctx, cmd.aggregate_id, "in_progress"))
 
 
@@ -204,7 +206,7 @@ def _campaign_ended(ctx: Context, campaign_id: str) -> None:
 
 
 def _complete(ctx: Context, campaign: Campaign) -> None:
-    best = winner(campaign)
+    best = winner(campaign, ctx.rules.campaigns)
     ctx.emit(CampaignCompleted, campaign.campaign_id,
              winner_variant_id=best.variant_id if best else None,
              winner_variant_code=best.variant_code if best else None)

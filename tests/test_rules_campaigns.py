@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from area_a_fixtures import World, of_type, rejection
 
+from domain.campaign_ab import ab_winner, critical_z, z_score
 from domain.campaign_members import (
     AddCampaignMember,
+    CampaignMemberAdded,
     CampaignMemberStatusChanged,
     RecordCampaignResponse,
 )
 from domain.campaigns import (
+    CampaignCancelled,
     CampaignCompleted,
     CampaignResultsUpdated,
     CampaignVariantStatsUpdated,
+    CancelCampaign,
     CompleteCampaign,
     IncurCampaignCost,
     LaunchCampaign,
     PlanCampaign,
+    Variant,
     VariantSpec,
     record_campaign_outcome,
 )
@@ -27,7 +33,9 @@ from domain.contacts import ContactOptedOut, OptOutContact
 from domain.core import Context
 from domain.leads import CaptureLead
 from domain.messages import utc
+from domain.rules_config import DEFAULT_RULES, BusinessRules
 from domain.system import TickClock
+from projectors.projection import rows_for
 
 
 def results(w: World, cid: str = "C1") -> CampaignResultsUpdated:
@@ -138,19 +146,98 @@ def test_a_contact_opting_out_of_a_campaign_is_opted_out_of_email() -> None:
     assert rejection(refused) == "contact K2 opted out of e-mail"
 
 
-def test_the_winner_has_the_highest_response_rate_and_ties_go_to_the_lower_code() -> None:
-    w = World()
-    w.campaign("C1", variants=("A", "B", "C"))
-    plan = {"A": (4, 1), "B": (2, 1), "C": (4, 2)}  # B and C tie at 50 %
+def ab_campaign(w: World, plan: dict[str, tuple[int, int]], cid: str = "C1") -> None:
+    """A running campaign whose variants were sent to `sent` leads, `responded` of them."""
+    w.campaign(cid, variants=tuple(plan))
     for code, (sent, responded) in plan.items():
         for n in range(sent):
-            lid = f"L{code}{n}"
+            lid = f"L{cid}{code}{n}"
             w.lead(lid)
-            w.member(f"M{lid}", "C1", lead=lid, variant=code)
+            w.member(f"M{lid}", cid, lead=lid, variant=code)
             if n < responded:
                 w.respond(f"M{lid}", "responded")
-    done = of_type(w.ok(CompleteCampaign, "C1"), CampaignCompleted)[0]
-    assert done.winner_variant_code == "B"
+
+
+def completed(w: World, cid: str = "C1") -> CampaignCompleted:
+    return of_type(w.ok(CompleteCampaign, cid), CampaignCompleted)[0]
+
+
+def test_a_campaign_with_no_response_on_either_variant_has_no_winner() -> None:
+    w = World()
+    ab_campaign(w, {"A": (100, 0), "B": (100, 0)})
+    done = completed(w)
+    assert (done.winner_variant_id, done.winner_variant_code) == (None, None)
+    assert [r for r in rows_for([done]) if r.table == "campaign_variants"] == []
+
+
+def test_a_significantly_better_variant_wins_and_is_flagged() -> None:
+    w = World()
+    ab_campaign(w, {"A": (100, 0), "B": (100, 10)})  # z = 3.24, 5 responses expected each
+    done = completed(w)
+    b = w.state.get("campaign", "C1").variant("B")
+    assert (done.winner_variant_code, done.winner_variant_id) == ("B", b.variant_id)
+    flags = [r for r in rows_for([done]) if r.table == "campaign_variants"]
+    assert [(dict(r.key)["variant_id"], r.values["is_winner"]) for r in flags] == [
+        (b.variant_id, True)]
+
+
+def test_a_higher_rate_that_is_not_significant_has_no_winner() -> None:
+    w = World(rules=BusinessRules.from_mapping({"campaigns": {"ab_min_sends_per_variant": 10}}))
+    ab_campaign(w, {"A": (40, 2), "B": (40, 5)})  # 5 % vs 12.5 %: z = 1.19
+    assert completed(w).winner_variant_code is None
+
+
+def arms(*counts: tuple[str, int, int]) -> list[Variant]:
+    return [Variant(f"V{code}", code, members_sent=sent, responded=responded)
+            for code, sent, responded in counts]
+
+
+def best(*counts: tuple[str, int, int], **settings: object) -> str | None:
+    rules = replace(DEFAULT_RULES.campaigns, **settings)  # type: ignore[arg-type]
+    found = ab_winner(arms(*counts), rules)
+    return found.variant_code if found else None
+
+
+def test_each_variant_needs_the_minimum_sends() -> None:
+    assert best(("A", 100, 0), ("B", 100, 10)) == "B"
+    assert best(("A", 99, 0), ("B", 100, 10)) is None
+    assert best(("A", 100, 0), ("B", 99, 10)) is None
+    assert best(("A", 100, 0), ("B", 0, 0)) is None  # B never went out
+    assert best(("A", 99, 0), ("B", 99, 10), ab_min_sends_per_variant=99) == "B"
+
+
+def test_each_variant_needs_five_expected_responses_at_the_pooled_rate() -> None:
+    # 10 of 200 responded: 5 expected per variant; 9 of 200: 4.5 (z would be 3.07)
+    assert best(("A", 100, 0), ("B", 100, 10)) == "B"
+    assert best(("A", 100, 0), ("B", 100, 9)) is None
+    assert best(("A", 100, 0), ("B", 100, 9), ab_min_expected_responses=4) == "B"
+    # and five expected non-responses: 190 of 200 responded leaves 5 each
+    assert best(("A", 100, 100), ("B", 100, 90)) == "A"
+    assert best(("A", 100, 100), ("B", 100, 91)) is None
+
+
+def test_the_difference_must_be_significant_at_95_percent() -> None:
+    assert best(("A", 1000, 100), ("B", 1000, 127)) is None  # z = 1.903
+    assert best(("A", 1000, 100), ("B", 1000, 128)) == "B"  # z = 1.970 > 1.960
+    assert best(("A", 1000, 128), ("B", 1000, 100)) == "A"
+    assert best(("A", 1000, 100), ("B", 1000, 127), ab_confidence=Decimal("0.90")) == "B"
+
+
+def test_with_three_variants_the_leader_must_beat_each_at_a_bonferroni_level() -> None:
+    # A vs B alone: z = 2.10 > 1.96; three variants need 2.24 against each of the other two
+    assert best(("A", 1000, 100), ("B", 1000, 130)) == "B"
+    assert best(("A", 1000, 100), ("B", 1000, 130), ("C", 1000, 100)) is None
+    assert best(("A", 1000, 100), ("B", 1000, 134), ("C", 1000, 100)) == "B"  # z = 2.37
+    assert best(("A", 1000, 127), ("B", 1000, 134), ("C", 1000, 100)) is None  # B ~ A
+
+
+def test_equal_rates_have_no_winner_and_the_statistic_is_the_pooled_z() -> None:
+    assert best(("A", 500, 50), ("B", 500, 50)) is None
+    assert best(("A", 500, 0), ("B", 500, 0)) is None
+    assert z_score(0, 100, 0, 100) is None and z_score(100, 100, 100, 100) is None
+    assert round(z_score(25, 200, 10, 200) or 0, 4) == 2.6542
+    assert round(z_score(10, 200, 25, 200) or 0, 4) == -2.6542
+    assert round(critical_z(0.95, 1), 4) == 1.96 and round(critical_z(0.95, 2), 4) == 2.2414
 
 
 def test_a_campaign_without_members_completes_with_no_winner() -> None:
@@ -220,3 +307,94 @@ def test_campaign_totals_agree_with_the_leads_folded() -> None:
     assert results(w, "C1").total_leads == 5 and results(w, "C2").total_leads == 3
     created = sum(variant(w, c).leads_created for c in "AB")
     assert created == sum(1 for n in range(6) if n % 3)
+
+
+def read_tables(events: list) -> dict[str, dict[tuple, dict]]:  # type: ignore[type-arg]
+    """The rows the projections write for `events`, folded in memory (later values win)."""
+    out: dict[str, dict[tuple, dict]] = {}  # type: ignore[type-arg]
+    for row in rows_for(events):
+        out.setdefault(row.table, {}).setdefault(row.key, {}).update(row.values)
+    return out
+
+
+def test_a_lead_the_campaign_produced_without_a_send_is_attributed_not_a_response() -> None:
+    w = World()
+    w.campaign("C1", variants=("A", "B"))
+    events = w.lead("L1", source_campaign_id="C1")
+    added = of_type(events, CampaignMemberAdded)[0]
+    assert (added.member_status, added.has_responded, added.response_date, added.lead_created,
+            added.variant_code, added.lead_id) == ("attributed", False, None, True, None, "L1")
+    assert of_type(events, CampaignVariantStatsUpdated) == []
+    assert results(w).total_leads == 1
+    assert rejection(w.send(RecordCampaignResponse, added.aggregate_id, response="opened")) == (
+        f"campaign member {added.aggregate_id} was attributed, never sent")
+
+
+def test_response_rates_of_members_agree_with_their_variants() -> None:
+    w = World()
+    w.campaign("C1", variants=("A", "B"))
+    for n in range(6):
+        w.lead(f"P{n}")
+        w.member(f"M{n}", "C1", lead=f"P{n}", variant="AB"[n % 2])
+    w.respond("M0", "responded")
+    w.respond("M1", "clicked")
+    w.respond("M2", "opened")
+    w.respond("M3", "bounced")
+    w.respond("M4", "responded")
+    w.respond("M4", "opted_out")  # still a response
+    w.lead("X1", source_campaign_id="C1", campaign_member_id="M5")  # M5 replied with a lead
+    w.lead("X2", source_campaign_id="C1")  # attributed
+    w.lead("X3", source_campaign_id="C1")  # attributed
+    rows = read_tables(w.events)
+    members = list(rows["campaign_members"].values())
+    variants = {v["variant_code"]: v for v in rows["campaign_variants"].values()}
+    assert {code: (v["members_sent"], v["responded"], v["response_rate_pct"])
+            for code, v in variants.items()} == {
+        "A": (3, 2, Decimal("66.67")), "B": (3, 1, Decimal("33.33"))}
+    for code, v in variants.items():
+        sent = [m for m in members if m["variant_code"] == code]
+        assert (len(sent), sum(m["has_responded"] for m in sent)) == (
+            v["members_sent"], v["responded"])
+    assert sorted(m["member_status"] for m in members) == [
+        "attributed", "attributed", "bounced", "clicked", "opened", "opted_out", "responded",
+        "responded"]
+    assert sum(m["has_responded"] for m in members) == 3
+    assert sum(m["lead_created"] for m in members) == results(w).total_leads == 3
+
+
+def test_cancelling_a_planned_or_running_campaign_ends_it_without_a_winner() -> None:
+    w = World()
+    w.campaign("C1", launch=False)
+    w.campaign("C2", end_date=date(2026, 3, 10))
+    planned = w.ok(CancelCampaign, "C1", reason="Budget moved")
+    assert [(type(e), e.reason) for e in planned] == [(CampaignCancelled, "Budget moved")]
+    w.ok(CancelCampaign, "C2")
+    assert [w.state.get("campaign", c).status for c in ("C1", "C2")] == ["cancelled"] * 2
+    row = read_tables(planned)["campaigns"][(("campaign_id", "C1"),)]
+    assert (row["campaign_status"], row["is_active"]) == ("cancelled", False)
+    # the end-date timer of the running one finds it cancelled: no completion
+    assert w.send(TickClock, "clock", occurred_at=utc(2026, 3, 11)) == []
+
+
+def test_a_cancelled_campaign_takes_nothing_more_and_a_completed_one_cannot_be_cancelled() -> None:
+    w = World()
+    w.campaign("C1")
+    w.lead("L1")
+    w.member("M1", "C1", lead="L1")
+    w.ok(CancelCampaign, "C1")
+    refused = "campaign C1 is cancelled, not planned or in_progress"
+    assert rejection(w.send(CancelCampaign, "C1")) == refused
+    assert rejection(w.send(LaunchCampaign, "C1")) == "campaign C1 is cancelled, not planned"
+    assert rejection(w.send(CompleteCampaign, "C1")) == (
+        "campaign C1 is cancelled, not in_progress")
+    w.lead("L2")
+    assert add_member(w, "M2", "L2", None) == refused
+    assert rejection(w.send(IncurCampaignCost, "C1", amount=Decimal("10"))) == (
+        "campaign C1 is cancelled, not planned or in_progress or completed")
+    assert rejection(w.send(RecordCampaignResponse, "M1", response="opened")) == (
+        "campaign C1 is cancelled, not in_progress or completed")
+    w.campaign("C2")
+    w.ok(CompleteCampaign, "C2")
+    assert rejection(w.send(CancelCampaign, "C2")) == (
+        "campaign C2 is completed, not planned or in_progress")
+    assert rejection(w.send(CancelCampaign, "C9")) == "campaign C9 does not exist"
