@@ -1,5 +1,9 @@
 """Opportunities: creation, product lines, amount/close-date changes and competitors.
 
+Every change of the amount (by hand, by a product line, by the synced primary quote) or of
+the close date carries its opportunity_stage_history row (`HistoryFields`), so slippage
+and re-pricing show in the history, not only stage moves.
+
 Stage moves and closing live in `domain.opportunity_stages`; the pure rules every stage
 decision uses (probability and forecast category per stage, weighted revenue) live here.
 """
@@ -80,6 +84,17 @@ def price_line(quantity: Decimal, list_price: Decimal, discount_pct: Decimal
     return unit, money(quantity * unit)
 
 
+def describe_change(from_amount: Decimal, to_amount: Decimal, from_close: date,
+                    to_close: date) -> str:
+    """What a terms change did, for the history row: 'Close date +41 days; amount ...'."""
+    parts = []
+    if to_close != from_close:
+        parts.append(f"Close date {(to_close - from_close).days:+d} days")
+    if to_amount != from_amount:
+        parts.append(f"Amount {from_amount:.2f} -> {to_amount:.2f}")
+    return "; ".join(parts) or "No change"
+
+
 # ---------------------------------------------------------------------------- messages
 
 class OpportunityFields(BaseModel):
@@ -125,6 +140,22 @@ class OpportunityCreated(Event, OpportunityFields):
     history_id: str = Text(50, "Id of the first opportunity_stage_history row")
 
 
+class HistoryFields(BaseModel):
+    """The opportunity_stage_history row of an amount or close-date change.
+
+    All default to None: events written before these rows existed carry none, and an
+    event that changed nothing (e.g. a zero-value product line) writes no row.
+    """
+
+    history_id: str | None = Opt(50, "opportunity_stage_history row, when one is written")
+    stage: Stage | None = Field(default=None, description="Stage the deal is in (unchanged)")
+    probability_pct: int | None = Field(default=None, ge=0, le=100, description="0-100")
+    from_amount: Money | None = Opt(description="Amount before the change")
+    from_close_date: Date | None = Field(default=None, description="Close date before")
+    changed_by: str | None = Opt(50)
+    change_reason: str | None = Opt(description="What changed, e.g. 'Close date +41 days'")
+
+
 class ProductLineFields(BaseModel):
     """A product line as the sales rep enters it."""
 
@@ -144,7 +175,7 @@ class AddOpportunityProduct(Command, ProductLineFields):
     AGGREGATE = "opportunity"
 
 
-class OpportunityProductAdded(Event, ProductLineFields):
+class OpportunityProductAdded(Event, ProductLineFields, HistoryFields):
     """A product line was added; the deal amount now follows the sum of line totals."""
 
     AGGREGATE = "opportunity"
@@ -165,10 +196,11 @@ class ChangeOpportunityTerms(Command):
     amount: Money | None = Opt(description="New amount (refused when products set it)")
     close_date: Date | None = None
     changed_by: str | None = Opt(50)
+    change_reason: str | None = Opt(description="Why (default: what changed, by how much)")
 
 
-class OpportunityTermsChanged(Event):
-    """Amount and close date now (absolute values)."""
+class OpportunityTermsChanged(Event, HistoryFields):
+    """Amount and close date now (absolute values), and the history row of the change."""
 
     AGGREGATE = "opportunity"
 
@@ -335,6 +367,44 @@ def link_quote(ctx: Context, opportunity_id: str, quotation_id: str) -> None:
     ctx.emit(OpportunityQuoted, opportunity_id, converted_to_quote_id=quotation_id)
 
 
+def history_of_change(ctx: Context, opp: Opportunity, amount: Decimal, close_date: date, *,
+                      changed_by: str | None = None, reason: str | None = None
+                      ) -> dict[str, Any]:
+    """The history fields of a change to `amount`/`close_date`; none when nothing changed.
+
+    Every amount or close-date change is a row (like Salesforce's OpportunityHistory), in
+    the stage the deal stays in, so slipped close dates and re-priced deals show.
+    """
+    if money(amount) == opp.amount and close_date == opp.close_date:
+        return {}
+    version = ctx.state.versions.get(("opportunity", opp.opportunity_id), 0) + 1
+    return dict(
+        history_id=ctx.new_id("OSH", f"{opp.opportunity_id}/v{version}"), stage=opp.stage,
+        probability_pct=opp.probability, from_amount=opp.amount,
+        from_close_date=opp.close_date, changed_by=changed_by,
+        change_reason=reason or describe_change(opp.amount, money(amount), opp.close_date,
+                                                close_date))
+
+
+def change_opportunity_terms(ctx: Context, opportunity_id: str, *,
+                             amount: Decimal | None = None, close_date: date | None = None,
+                             changed_by: str | None = None, reason: str | None = None) -> None:
+    """Set an open deal's amount and/or close date, with its stage-history row.
+
+    The one way to emit OpportunityTermsChanged (also for a synced primary quote's amount):
+    a change that changes nothing emits nothing.
+    """
+    opp = open_deal(ctx, opportunity_id)
+    new_amount = opp.amount if amount is None else money(amount)
+    new_close = close_date or opp.close_date
+    history = history_of_change(ctx, opp, new_amount, new_close, changed_by=changed_by,
+                                reason=reason)
+    if history:
+        ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=new_amount,
+                 close_date=new_close,
+                 expected_revenue=expected_revenue(new_amount, opp.probability), **history)
+
+
 @handles(OpenOpportunity)
 def handle_open(ctx: Context, cmd: OpenOpportunity) -> None:
     """Open an opportunity from the command's facts."""
@@ -348,15 +418,18 @@ def add_product(ctx: Context, cmd: AddOpportunityProduct) -> None:
     unit, total = price_line(cmd.quantity, cmd.list_price, cmd.discount_pct)
     line_number = len(opp.products) + 1
     amount = sum((p.line_total for p in opp.products), total)
+    history = history_of_change(ctx, opp, amount, opp.close_date,
+                                reason=f"Product line {line_number} added")
     ctx.emit(OpportunityProductAdded, opp.opportunity_id, **cmd.payload(),
              opp_product_id=ctx.new_id("OPL", f"{opp.opportunity_id}/{line_number}"),
              line_number=line_number, unit_price=unit, line_total=total, amount=amount,
-             expected_revenue=expected_revenue(amount, opp.probability))
+             expected_revenue=expected_revenue(amount, opp.probability), **history)
 
 
 @handles(ChangeOpportunityTerms)
 def change_terms(ctx: Context, cmd: ChangeOpportunityTerms) -> None:
-    """New amount and/or close date; with product lines the amount is theirs to set."""
+    """New amount and/or close date (a history row); with product lines the amount is
+    theirs to set. Values equal to the current ones change nothing."""
     opp = open_deal(ctx, cmd.aggregate_id)
     if cmd.amount is None and cmd.close_date is None:
         raise Rejected("nothing to change: give an amount or a close date")
@@ -364,10 +437,9 @@ def change_terms(ctx: Context, cmd: ChangeOpportunityTerms) -> None:
         raise Rejected(f"opportunity {opp.opportunity_id} amount follows its product lines")
     if cmd.amount is not None and cmd.amount < 0:
         raise Rejected("opportunity amount must not be negative")
-    amount = opp.amount if cmd.amount is None else cmd.amount
-    close = cmd.close_date or opp.close_date
-    ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=amount, close_date=close,
-             expected_revenue=expected_revenue(amount, opp.probability))
+    change_opportunity_terms(ctx, opp.opportunity_id, amount=cmd.amount,
+                             close_date=cmd.close_date, changed_by=cmd.changed_by,
+                             reason=cmd.change_reason)
 
 
 @handles(NoteOpportunityCompetitor)

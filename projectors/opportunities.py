@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from domain.messages import Event
 from domain.opportunities import (
     OpportunityCompetitorNoted,
@@ -36,9 +39,28 @@ def opportunity_created(e: OpportunityCreated) -> list[Upsert]:
     ]
 
 
+def change_history(e: OpportunityTermsChanged | OpportunityProductAdded, to_amount: Decimal,
+                   to_close_date: date | None) -> list[Upsert]:
+    """The stage-history row of an amount or close-date change, in the unchanged stage.
+
+    Events from before these rows existed (no history_id) write none: they do not say
+    the stage or the values before.
+    """
+    if e.history_id is None:
+        return []
+    return [upsert("opportunity_stage_history", e, {"history_id": e.history_id},
+                   opportunity_id=e.aggregate_id, from_stage=e.stage, to_stage=e.stage,
+                   from_amount=e.from_amount, to_amount=to_amount,
+                   from_probability=e.probability_pct, to_probability=e.probability_pct,
+                   from_close_date=e.from_close_date, to_close_date=to_close_date,
+                   change_reason=e.change_reason, stage_duration_days=None,
+                   changed_by=e.changed_by, changed_at=e.occurred_at)]
+
+
 @projects(OpportunityProductAdded)
 def product_added(e: OpportunityProductAdded) -> list[Upsert]:
-    """An opportunity_products row; the opportunity's amount follows the lines."""
+    """An opportunity_products row; the opportunity's amount follows the lines (a history
+    row when it changed)."""
     return [
         upsert("opportunity_products", e, {"opp_product_id": e.opp_product_id},
                opportunity_id=e.aggregate_id, line_number=e.line_number,
@@ -48,14 +70,16 @@ def product_added(e: OpportunityProductAdded) -> list[Upsert]:
                discount_pct=e.discount_pct, unit_price=e.unit_price, line_total=e.line_total,
                required_date=e.required_date, created_at=e.occurred_at),
         _opp(e, amount=e.amount, expected_revenue=e.expected_revenue),
+        *change_history(e, e.amount, e.from_close_date),
     ]
 
 
 @projects(OpportunityTermsChanged)
 def terms_changed(e: OpportunityTermsChanged) -> list[Upsert]:
-    """New amount, close date and weighted amount."""
+    """New amount, close date and weighted amount, and the history row of the change."""
     return [_opp(e, amount=e.amount, close_date=e.close_date,
-                 expected_revenue=e.expected_revenue)]
+                 expected_revenue=e.expected_revenue),
+            *change_history(e, e.amount, e.close_date)]
 
 
 @projects(OpportunityCompetitorNoted)

@@ -15,11 +15,15 @@ from domain.core import Context, Rejected
 from domain.messages import Event, utc
 from domain.opportunities import (
     ChangeOpportunityTerms,
+    HistoryFields,
     NoteOpportunityCompetitor,
     OpenOpportunity,
     OpportunityCompetitorNoted,
     OpportunityCreated,
     OpportunityProductAdded,
+    OpportunityTermsChanged,
+    change_opportunity_terms,
+    describe_change,
     forecast_category_for,
     open_opportunity,
     stage_forecast_category,
@@ -164,6 +168,104 @@ def test_the_amount_of_a_deal_with_products_cannot_be_set_by_hand() -> None:
     assert reason == "opportunity O1 amount follows its product lines"
     s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 30))
     assert s.opp().close_date == date(2026, 4, 30)
+
+
+def test_a_close_date_move_is_a_history_row_showing_the_slip() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    s.stage("O1", "needs_analysis")
+    s.later(days=5)
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 30),
+                       changed_by="R1"), OpportunityTermsChanged)
+    assert (changed.close_date, changed.from_close_date) == (date(2026, 4, 30),
+                                                            date(2026, 3, 20))
+    (row,) = history_rows(changed)
+    assert row["history_id"] == changed.history_id and row["opportunity_id"] == "O1"
+    assert (row["from_stage"], row["to_stage"]) == ("needs_analysis", "needs_analysis")
+    assert (row["from_close_date"], row["to_close_date"]) == (date(2026, 3, 20),
+                                                              date(2026, 4, 30))
+    assert row["from_amount"] == row["to_amount"] == Decimal("200000.00")
+    assert row["from_probability"] == row["to_probability"] == 40
+    assert (row["change_reason"], row["changed_by"]) == ("Close date +41 days", "R1")
+    assert row["stage_duration_days"] is None  # no stage was left
+    assert row["changed_at"] == s.now
+
+
+def test_an_amount_change_is_a_history_row_with_both_amounts() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("150000"),
+                       close_date=date(2026, 3, 13), change_reason="scope cut"),
+                  OpportunityTermsChanged)
+    (row,) = history_rows(changed)
+    assert (row["from_amount"], row["to_amount"]) == (Decimal("200000.00"),
+                                                      Decimal("150000.00"))
+    assert (row["from_close_date"], row["to_close_date"]) == (date(2026, 3, 20),
+                                                              date(2026, 3, 13))
+    assert (row["from_stage"], row["change_reason"]) == ("prospecting", "scope cut")
+    assert s.opp().amount == Decimal("150000.00")
+
+
+def test_the_default_reason_says_what_changed_and_by_how_much() -> None:
+    assert describe_change(Decimal("200000"), Decimal("150000.5"), date(2026, 3, 20),
+                           date(2026, 3, 13)) == (
+        "Close date -7 days; Amount 200000.00 -> 150000.50")
+    assert describe_change(Decimal(1), Decimal(2), date(2026, 1, 1), date(2026, 1, 1)) == (
+        "Amount 1.00 -> 2.00")
+
+
+def test_terms_equal_to_the_current_ones_change_nothing_and_write_no_row() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    assert s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("200000.00"),
+                close_date=date(2026, 3, 20)) == []
+
+
+def test_every_change_of_one_deal_gets_a_history_row_of_its_own() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    ids = {one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, n)),
+               OpportunityTermsChanged).history_id for n in (1, 2, 1)}
+    created = one(s.log, OpportunityCreated).history_id
+    assert len(ids) == 3 and created not in ids
+
+
+def test_a_product_line_that_changes_the_amount_is_a_history_row() -> None:
+    s = Scenario().org()
+    s.deal(amount="999999", close=date(2026, 3, 20))
+    first = one(s.product("O1", "2", "1000.50", "10"), OpportunityProductAdded)
+    (row,) = history_rows(first)
+    assert (row["from_amount"], row["to_amount"]) == (Decimal("999999.00"),
+                                                      Decimal("1800.90"))
+    assert row["from_close_date"] == row["to_close_date"] == date(2026, 3, 20)
+    assert (row["to_stage"], row["to_probability"], row["change_reason"]) == (
+        "prospecting", 10, "Product line 1 added")
+    free = one(s.product("O1", "1", "0"), OpportunityProductAdded)
+    assert free.history_id is None and history_rows(free) == []
+
+
+def test_a_synced_quote_amount_goes_through_the_terms_rule_with_its_row() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
+                  s.rules)
+    change_opportunity_terms(ctx, "O1", amount=Decimal("176000"), changed_by="R1",
+                             reason="Primary quote QUO-000001")
+    (changed,) = ctx.events
+    (row,) = history_rows(changed)
+    assert (row["from_amount"], row["to_amount"], row["change_reason"]) == (
+        Decimal("200000.00"), Decimal("176000.00"), "Primary quote QUO-000001")
+
+
+def test_an_event_from_an_old_log_without_history_fields_writes_no_history_row() -> None:
+    s = Scenario().org()
+    s.deal(amount="200000", close=date(2026, 3, 20))
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 30)),
+                  OpportunityTermsChanged)
+    old = OpportunityTermsChanged.model_validate(changed.model_dump(exclude=set(
+        HistoryFields.model_fields)))
+    assert history_rows(old) == []
+    assert projected(old, "opportunities")["close_date"] == date(2026, 4, 30)
 
 
 def test_a_competitor_is_listed_once_with_our_latest_position() -> None:
