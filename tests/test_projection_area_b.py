@@ -123,15 +123,28 @@ def test_opportunity_rows_stage_history_and_products(engine: sa.Engine) -> None:
     assert o1["converted_to_quote_id"] == q["q2"]
     assert o1["created_at"] == datetime(2026, 3, 2, 9) and o1["closed_at"] is not None
     assert (o2["stage"], o2["win_loss_status"], o2["win_loss_reason"],
-            o2["lost_to_competitor"], o2["probability_pct"]) == (
-        "closed_lost", "lost", "price", "Fanuc", 0)
+            o2["lost_to_competitor"], o2["probability_pct"], o2["forecast_category"]) == (
+        "closed_lost", "lost", "price", "Fanuc", 0, "omitted")
     assert (o3["stage"], o3["win_loss_status"], o3["is_closed"]) == ("proposal", "pending",
                                                                     False)
     history = rows(engine, "opportunity_stage_history", "opportunity_id = :o", o="O1")
-    assert {(h["from_stage"], h["to_stage"]) for h in history} == {
+    assert {(h["from_stage"], h["to_stage"]) for h in history
+            if h["from_stage"] != h["to_stage"]} == {
         (None, "prospecting"), ("prospecting", "qualification"),
         ("qualification", "needs_analysis"), ("needs_analysis", "proposal"),
         ("proposal", "closed_won")}
+    # amount and close-date changes are rows too, in the stage the deal stayed in
+    in_prospecting = sorted((h for h in history if h["from_stage"] == h["to_stage"]
+                             == "prospecting"), key=lambda h: (h["to_amount"],
+                                                               h["to_close_date"]))
+    assert [(h["from_amount"], h["to_amount"], h["from_close_date"], h["to_close_date"],
+             h["change_reason"], h["stage_duration_days"]) for h in in_prospecting] == [
+        (Decimal("1.00"), Decimal("60000.00"), date(2026, 3, 27), date(2026, 3, 27),
+         "Product line 1 added", None),
+        (Decimal("60000.00"), Decimal("65000.00"), date(2026, 3, 27), date(2026, 3, 27),
+         "Product line 2 added", None),
+        (Decimal("65000.00"), Decimal("65000.00"), date(2026, 3, 27), date(2026, 3, 31),
+         "Close date +4 days", None)]
     first = next(h for h in history if h["from_stage"] is None)
     assert first["stage_duration_days"] is None and first["to_probability"] == 10
     to_qual = next(h for h in history if h["to_stage"] == "qualification")
