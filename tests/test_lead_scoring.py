@@ -1,4 +1,4 @@
-"""The lead scoring rule: pure, with its boundaries."""
+"""The lead scoring rule: pure, with its boundaries (and recency through the handler)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from area_a_fixtures import World, of_type
 
-from domain.leads import Lead, grade_for, score_lead
+from domain.leads import Lead, LeadScored, grade_for, score_lead
 from domain.messages import utc
 from domain.rules_config import LeadRules
 
@@ -45,6 +46,30 @@ def test_recency_points_end_after_the_configured_days() -> None:
     fresh = score_lead(a_lead(), RULES, NOW + timedelta(days=RULES.recency_days))[0]
     stale = score_lead(a_lead(), RULES, NOW + timedelta(days=RULES.recency_days, seconds=1))[0]
     assert fresh - stale == RULES.recency_points
+
+
+def test_recency_counts_from_the_last_contact_not_from_capture() -> None:
+    captured_long_ago = NOW - timedelta(days=60)
+    contacted = a_lead(captured_at=captured_long_ago, last_contact_at=NOW - timedelta(days=2))
+    silent = a_lead(captured_at=captured_long_ago)
+    assert score_lead(contacted, RULES, NOW)[2].endswith("recency=6")
+    assert score_lead(silent, RULES, NOW)[2].endswith("recency=0")
+
+
+def test_a_fresh_capture_does_not_make_an_old_last_contact_recent() -> None:
+    # when there is a last contact, it is the date that counts (not the later of the two)
+    lead = a_lead(captured_at=NOW - timedelta(days=1), last_contact_at=NOW - timedelta(days=20))
+    assert score_lead(lead, RULES, NOW)[2].endswith("recency=0")
+
+
+def test_an_activity_after_weeks_of_silence_earns_the_recency_points_back() -> None:
+    w = World()
+    bare = replace(RULES, source_points={"website": 30})
+    w.rules = replace(w.rules, leads=bare)
+    w.lead("L1", company_size=None, industry="Circus")
+    w.now += timedelta(days=30)
+    (scored,) = of_type(w.activity("L1"), LeadScored)
+    assert scored.score_reason == "source=30 size=0 industry=0 bant=0 engagement=3 recency=6"
 
 
 def test_unknown_source_and_industry_score_nothing_for_those_rules() -> None:

@@ -143,6 +143,31 @@ def test_territory_round_robin_follows_rep_code_order_and_wraps() -> None:
     assert [assigned(w, f"L{n}") for n in range(5)] == ["R1", "R2", "R3", "R1", "R2"]
 
 
+def test_each_territory_keeps_its_own_round_robin_cursor() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.territory("T2", "SOUTH", states=["Kerala"])
+    for rid, tid in (("R1", "T1"), ("R2", "T1"), ("R3", "T2"), ("R4", "T2"), ("R5", "T2")):
+        w.rep(rid, territory=tid)
+    # interleaved: with one shared cursor T2's first lead would go to R4 and T1's second
+    # lead back to R1
+    for n, state in enumerate(("Delhi", "Kerala", "Delhi", "Kerala", "Kerala", "Kerala")):
+        w.lead(f"L{n}", state=state)
+    assert [assigned(w, f"L{n}") for n in range(6)] == ["R1", "R3", "R2", "R4", "R5", "R3"]
+    assert w.state.counters["lead-rr/T1"] == 2 and w.state.counters["lead-rr/T2"] == 4
+
+
+def test_leads_without_a_territory_do_not_move_a_territorys_cursor() -> None:
+    w = World()
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.rep("R1", territory="T1")
+    w.rep("R2", territory="T1")
+    w.lead("L0", state="Delhi")
+    w.lead("L1", state="Goa")  # no territory: overall rotation, its own cursor
+    w.lead("L2", state="Delhi")
+    assert [assigned(w, f"L{n}") for n in range(3)] == ["R1", "R1", "R2"]
+
+
 def test_without_a_matching_territory_leads_rotate_over_all_active_reps() -> None:
     w = World()
     w.territory("T1", "NORTH", states=["Delhi"])
