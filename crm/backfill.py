@@ -22,7 +22,7 @@ import gc
 import json
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,26 +35,72 @@ from processors.core import CoreProcessor
 CYCLE = timedelta(minutes=30)
 
 
+def last_tick(moment: datetime) -> datetime:
+    """The last 30-minute tick (:00 or :30 UTC) at or before `moment`."""
+    moment = moment.astimezone(UTC).replace(second=0, microsecond=0)
+    return moment - timedelta(minutes=moment.minute % 30)
+
+
 @dataclass(frozen=True)
 class BackfillPlan:
-    """What to generate: `days` of history ending at the end of `end_date` (UTC)."""
+    """What to generate: `days` of history ending at the end of `end_date` (UTC).
+
+    `until` (a 30-minute tick within `end_date`) stops the history there instead: a
+    history ending today stops at the last tick at or before now, so nothing in it is
+    stamped after the moment the command ran (`BackfillPlan.ending`). It starts at the same
+    midnight either way, so a history cut at a tick is the start of the whole day's one.
+    """
 
     days: int
     seed: int
     end_date: date
     scale: float = 1.0
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.until is None:
+            return
+        day = datetime.combine(self.end_date, time(), UTC)
+        if (self.until.tzinfo is None or self.until != last_tick(self.until)
+                or not day <= self.until < day + timedelta(days=1)):
+            raise ValueError(f"until {self.until} is not a 30-minute tick (UTC) within "
+                             f"{self.end_date}")
+
+    @classmethod
+    def ending(cls, days: int, seed: int, end_date: date | None, scale: float,
+               now: datetime) -> BackfillPlan:
+        """The plan of `crm backfill`: the end date defaults to today (UTC).
+
+        A history ending today stops at the last tick at or before `now`; a past end date
+        ends at the end of that day (same seed and end date, same history); a future
+        one is refused (ValueError): a history cannot contain what has not happened.
+        """
+        today = now.astimezone(UTC).date()
+        end = today if end_date is None else end_date
+        if end > today:
+            raise ValueError(f"the end date {end} is in the future (today is {today}, UTC)")
+        return cls(days, seed, end, scale, last_tick(now) if end == today else None)
 
     @property
     def run_id(self) -> str:
-        return f"seed{self.seed}-end{self.end_date:%Y%m%d}-days{self.days}-scale{self.scale:g}"
+        cut = f"T{self.until:%H%M}" if self.until is not None else ""
+        return (f"seed{self.seed}-end{self.end_date:%Y%m%d}{cut}-days{self.days}"
+                f"-scale{self.scale:g}")
 
     @property
-    def end(self) -> datetime:
+    def day_end(self) -> datetime:
+        """Midnight after `end_date`."""
         return datetime.combine(self.end_date + timedelta(days=1), time(), UTC)
 
     @property
+    def end(self) -> datetime:
+        """The last tick of the history (the simulation's and the checkpoint's clock)."""
+        return self.until if self.until is not None else self.day_end
+
+    @property
     def start(self) -> datetime:
-        return self.end - timedelta(days=self.days)
+        """Midnight `days` days before `day_end` (whether or not the last day is cut)."""
+        return self.day_end - timedelta(days=self.days)
 
 
 @dataclass
@@ -70,6 +116,24 @@ class GenerateStats:
 def run_dir(home: Path, plan: BackfillPlan) -> Path:
     """Where a run keeps its log and its phase markers."""
     return home / "backfill" / plan.run_id
+
+
+def same_day_run(home: Path, plan: BackfillPlan) -> BackfillPlan:
+    """A history cut today continues the run already started today, if there is one.
+
+    Its cut is kept (the earliest, if there are several), so a rerun after a crash
+    finishes that very run, and a rerun later in the day republishes it instead of a
+    longer history that Kafka would hold in part (and the live records after it).
+    """
+    if plan.until is None:
+        return plan
+    pattern = f"seed{plan.seed}-end{plan.end_date:%Y%m%d}T*-days{plan.days}-scale{plan.scale:g}"
+    cuts = sorted(p.name.split("T")[1][:4] for p in (home / "backfill").glob(pattern)
+                  if p.is_dir())
+    if not cuts or not cuts[0].isdigit():
+        return plan
+    hours, minutes = int(cuts[0][:2]), int(cuts[0][2:])
+    return replace(plan, until=datetime.combine(plan.end_date, time(hours, minutes), UTC))
 
 
 def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[..., Any],

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crm import followers
-from crm.backfill import BackfillPlan, GenerateStats, generate, run_dir
+from crm.backfill import BackfillPlan, GenerateStats, generate, run_dir, same_day_run
 from crm.bootstrap import Services
 from crm.publish import publish
 from crm.publisher_process import PublisherProcess
@@ -63,8 +63,12 @@ def simulation_factory(name: str) -> Any:
 
 def run_backfill(services: Services, plan: BackfillPlan, console: Console,
                  simulation: str = "business") -> BackfillSummary:
-    """All phases; each resumes where a previous, interrupted run stopped."""
+    """All phases; each resumes where a previous, interrupted run stopped.
+
+    A history ending today keeps the cut of a run already started today (same_day_run).
+    """
     services.init()
+    plan = same_day_run(services.settings.home, plan)
     directory = run_dir(services.settings.home, plan)
     ctx = multiprocessing.get_context("spawn")
     published = ctx.Event()
@@ -144,7 +148,8 @@ def _generate_and_publish(ctx: Any, services: Services, plan: BackfillPlan, dire
 
 def _print(console: Console, plan: BackfillPlan, s: BackfillSummary) -> None:
     table = Table(title=f"backfill {plan.run_id}", show_header=False)
-    table.add_row("period", f"{plan.start:%Y-%m-%d} .. {plan.end:%Y-%m-%d} ({plan.days} days)")
+    table.add_row("period", f"{plan.start:%Y-%m-%d %H:%M} .. {plan.end:%Y-%m-%d %H:%M} UTC "
+                  f"({plan.days} days{', the last up to now' if plan.until else ''})")
     table.add_row("inputs", f"{s.inputs:,} ({s.rejections:,} rejected by the rules)")
     table.add_row("derived events", f"{s.events:,}")
     table.add_row("published", f"{s.produced:,} records ({s.skipped:,} already in Kafka)")

@@ -145,7 +145,8 @@ def backfill(
     days: Annotated[int, typer.Option(help="Days of history to generate")] = 180,
     seed: Annotated[int, typer.Option(help="Simulator seed (same seed, same history)")] = 42,
     end_date: Annotated[str | None, typer.Option(
-        help="Last day of the history, YYYY-MM-DD (default: today, UTC)")] = None,
+        help="Last day of the history, YYYY-MM-DD (default: today, UTC; a history "
+             "ending today stops at the last 30-minute tick at or before now)")] = None,
     scale: Annotated[float, typer.Option(help="Volume multiplier (1 = the seed's scale)")] = 1.0,
     simulation: Annotated[str, typer.Option(help="business (full model) or leads")] = "business",
 ) -> None:
@@ -161,12 +162,16 @@ def backfill(
     from crm.bootstrap import bootstrap
 
     try:
-        end = date.fromisoformat(end_date) if end_date else datetime.now(UTC).date()
+        end = date.fromisoformat(end_date) if end_date else None
     except ValueError:
         raise typer.BadParameter("--end-date must be YYYY-MM-DD") from None
     if days < 1 or scale <= 0:
         raise typer.BadParameter("--days must be >= 1 and --scale > 0")
-    run_backfill(bootstrap(), BackfillPlan(days, seed, end, scale), console, simulation)
+    try:
+        plan = BackfillPlan.ending(days, seed, end, scale, now=datetime.now(UTC))
+    except ValueError as exc:
+        raise typer.BadParameter(f"--end-date: {exc}") from None
+    run_backfill(bootstrap(), plan, console, simulation)
 
 
 @app.command()

@@ -31,7 +31,7 @@ def run_demo(services: Services, console: Console, days: int = 180, seed: int = 
              scale: float = 1.0, cycles: int = 6, simulation: str = "business") -> None:
     """Every stage, with progress, ending with the seven reports."""
     console.rule("[bold]1. backfill")
-    plan = BackfillPlan(days, seed, datetime.now(UTC).date(), scale)
+    plan = BackfillPlan.ending(days, seed, None, scale, now=datetime.now(UTC))
     run_backfill(services, plan, console, simulation)
     console.rule("[bold]2. live cycles over Kafka (faust core + projector)")
     with workers(services.settings) as procs:
