@@ -11,6 +11,7 @@ from area_b_fixtures import Scenario, of, one
 
 from domain.erp import SalesOrderRequested
 from domain.messages import utc
+from domain.opportunities import OpportunityTermsChanged
 from domain.opportunity_stages import ChangeOpportunityStage
 from domain.quote_approvals import DecideQuoteApproval, QuoteApprovalDecided, required_levels
 from domain.quote_status import (
@@ -32,7 +33,9 @@ from domain.quotes import (
     ReviseQuote,
     expires_at,
 )
-from domain.rules_config import QuoteRules
+from domain.rules_config import BusinessRules, QuoteRules
+from domain.sales_org import ChangeRepStatus, DefineTerritory, HireSalesRep
+from projectors.quotes import quote_created
 
 RULES = QuoteRules()
 
@@ -48,6 +51,8 @@ def quote_with_discount(discount: str, price: str = "100000", qty: str = "1"
 @pytest.mark.parametrize(("discount", "total", "levels"), [
     ("0", "100", []),
     ("10.00", "100", []),
+    ("10.004", "100", []),
+    ("10.005", "100", [1]),
     ("10.01", "100", [1]),
     ("20.00", "100", [1]),
     ("20.01", "100", [1, 2]),
@@ -236,3 +241,269 @@ def test_a_quote_of_a_lost_deal_cannot_be_accepted() -> None:
 def test_unknown_quotes_are_refused() -> None:
     s = Scenario().org()
     assert s.refused(SendQuote, "Q-NONE") == "unknown quotation Q-NONE"
+
+
+# ------------------------------------------------------------------ approval routing
+
+def two_regions() -> Scenario:
+    """org() (T1: VP1, D1, M1 with R1 and R2) plus a second chain VP2 > D2 > M2 (home T2).
+
+    R3 sells in T1 but reports to M2; R4 has no manager and sells in T3, which M2
+    manages; R5 has neither a manager nor a territory. VP1, D1 and M1 have the lowest
+    rep codes of their roles and are the ones in T1: a lookup that ignores the
+    preparer's chain lands on them.
+    """
+    s = Scenario().org()
+    s.ok(DefineTerritory, "T2", territory_code="SOUTH", territory_name="South")
+    s.ok(DefineTerritory, "T3", territory_code="EAST", territory_name="East",
+         territory_manager="M2")
+    s.ok(HireSalesRep, "VP2", first_name="Vinod", last_name="Shah", sales_role="VP")
+    s.ok(HireSalesRep, "D2", first_name="Divya", last_name="Nair", sales_role="Director",
+         territory_id="T2", manager_id="VP2")
+    s.ok(HireSalesRep, "M2", first_name="Manoj", last_name="Das", sales_role="Manager",
+         territory_id="T2", manager_id="D2")
+    s.ok(HireSalesRep, "R3", first_name="Rep", last_name="R3", sales_role="AE",
+         territory_id="T1", manager_id="M2")
+    s.ok(HireSalesRep, "R4", first_name="Rep", last_name="R4", sales_role="AE",
+         territory_id="T3")
+    s.ok(HireSalesRep, "R5", first_name="Rep", last_name="R5", sales_role="AE")
+    return s
+
+
+def approvers(s: Scenario, owner: str, discount: str = "25", price: str = "8000000"
+              ) -> list[tuple[int, str | None]]:
+    """The (level, approver) steps of the quote of a new deal owned by `owner`."""
+    opp_id = f"O-{owner}"
+    s.deal(opp_id, owner=owner)
+    s.product(opp_id, "1", price, discount)
+    for stage in ("qualification", "needs_analysis"):
+        s.stage(opp_id, stage)
+    created = one(s.stage(opp_id, "proposal"), QuoteCreated)
+    return [(a.approval_level, a.approver_id) for a in created.approvals]
+
+
+def test_every_level_goes_up_the_preparing_reps_own_chain_not_the_territorys() -> None:
+    s = two_regions()
+    # R3 sells in T1 (M1, D1 and VP1's territory) but reports to M2 > D2 > VP2.
+    assert approvers(s, "R3") == [(1, "M2"), (2, "D2"), (3, "VP2")]
+
+
+def test_a_rep_without_a_manager_goes_up_the_chain_of_the_territory_manager() -> None:
+    s = two_regions()
+    assert approvers(s, "R4") == [(1, "M2"), (2, "D2"), (3, "VP2")]
+
+
+def test_without_chain_or_territory_the_lowest_rep_code_of_the_role_approves() -> None:
+    s = two_regions()
+    assert approvers(s, "R5") == [(1, "M1"), (2, "D1"), (3, "VP1")]
+
+
+def test_a_manager_on_leave_is_replaced_by_the_territory_manager_then_by_rep_code() -> None:
+    s = two_regions()
+    s.ok(ChangeRepStatus, "M2", rep_status="on_leave")
+    # R3's manager is away and T1 has no territory manager: the first active Manager.
+    # Levels 2 and 3 still follow R3's chain past the absent manager.
+    assert approvers(s, "R3") == [(1, "M1"), (2, "D2"), (3, "VP2")]
+
+
+def test_the_preparer_not_the_owner_decides_the_chain() -> None:
+    s = two_regions()
+    s.deal("O9", owner="R1")
+    s.product("O9", "1", "100000", "15")
+    for stage in ("qualification", "needs_analysis"):
+        s.stage("O9", stage)
+    created = one(s.stage("O9", "proposal", changed_by="R3"), QuoteCreated)
+    assert created.prepared_by == "R3"
+    assert [(a.approval_level, a.approver_id) for a in created.approvals] == [(1, "M2")]
+
+
+def test_nobody_approves_their_own_quote() -> None:
+    s = two_regions()
+    # M1 has no manager and T1 no territory manager: the next Manager by rep code.
+    assert approvers(s, "M1", price="100000") == [(1, "M2"), (2, "D1")]
+
+
+# ------------------------------------------------------------------ thresholds
+
+def test_the_vp_threshold_is_on_the_pre_tax_total_not_the_gst_inclusive_one() -> None:
+    s = Scenario().org()
+    assert approvers(s, "R1", discount="0", price="4500000") == []
+    quote = s.quote(s.opp("O-R1").quote_id or "")
+    assert quote.total_amount == Decimal("5310000.00")  # over 5,000,000 only with GST
+    assert approvers(s, "R2", discount="0", price="5000000") == []
+    created = of(s.log, QuoteCreated)[-1]
+    assert created.total_amount == Decimal("5900000.00")
+
+
+def test_a_pre_tax_total_one_paisa_over_the_limit_needs_the_vp() -> None:
+    s = Scenario().org()
+    assert approvers(s, "R1", discount="0", price="5000000.01") == [(3, "VP1")]
+    assert of(s.log, QuoteCreated)[-1].approvals[0].approval_reason == (
+        "pre-tax total 5000000.01 over 5000000")
+
+
+def test_a_quote_discount_of_10_004_percent_is_10_00_and_needs_no_approval() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "1", "150000", "10")
+    s.product("O1", "1", "100000", "10.01")  # 25,010 off 250,000: 10.004 %
+    quote = s.quote(s.to_proposal())
+    assert (quote.subtotal, quote.discount_amount) == (Decimal("250000.00"),
+                                                       Decimal("25010.00"))
+    assert quote.discount_pct == Decimal("10.00")
+    assert quote.approvals == () and quote.approval_status is None
+
+
+# ------------------------------------------------------------------ superseded quotes
+
+def sent_then_revised() -> tuple[Scenario, str, str]:
+    """A sent quote revised three days later (so the two validities differ)."""
+    s, q1 = quote_with_discount("0")
+    s.ok(SendQuote, q1)
+    s.later(days=3)
+    q2 = one(s.ok(ReviseQuote, q1), QuoteCreated).aggregate_id
+    return s, q1, q2
+
+
+def test_a_revision_supersedes_its_parent_which_gets_status_superseded() -> None:
+    s, q1, q2 = sent_then_revised()
+    assert (s.quote(q1).status, s.quote(q1).superseded_by) == ("superseded", q2)
+    assert s.quote(q2).status == "draft" and s.opp().quote_id == q2
+
+
+@pytest.mark.parametrize(("command", "fields"), [
+    (SendQuote, {}), (AcknowledgeQuote, {}), (ReviewQuote, {}), (AcceptQuote, {}),
+    (DeclineQuote, {"reason": "late"}), (ReviseQuote, {}),
+    (DecideQuoteApproval, {"level": 1, "decision": "approved"}),
+])
+def test_a_superseded_quote_refuses_every_command_and_names_its_revision(
+        command: type, fields: dict[str, object]) -> None:
+    s, q1, q2 = sent_then_revised()
+    assert s.refused(command, q1, **fields) == f"quotation {q1} was superseded by {q2}"
+
+
+def test_the_expiry_timer_of_a_superseded_quote_does_nothing() -> None:
+    s, q1, q2 = sent_then_revised()
+    assert of(s.tick(utc(2026, 4, 2, 0, 0)), QuoteStatusEvent) == []
+    assert s.quote(q1).status == "superseded"
+    expired = one(s.tick(utc(2026, 4, 5, 0, 0)), QuoteExpired)
+    assert expired.aggregate_id == q2
+
+
+def test_a_superseded_quote_is_projected_with_status_superseded() -> None:
+    from projectors.quotes import superseded
+
+    s, q1, q2 = sent_then_revised()
+    event = one(s.log, QuoteSuperseded)
+    assert superseded(event)[0].values["quotation_status"] == "superseded"
+    assert superseded(event)[0].values["notes"] == "Superseded by QUO-000002 (revision 2)"
+
+
+def test_a_new_proposal_after_the_quote_expired_revises_it_keeping_one_primary_quote() -> None:
+    s, q1 = quote_with_discount("0")
+    s.stage("O1", "negotiation")
+    s.tick(utc(2026, 4, 2, 0, 30))
+    events = s.stage("O1", "proposal")
+    revision = one(events, QuoteCreated)
+    assert (revision.parent_quotation_id, revision.revision_number) == (q1, 2)
+    assert one(events, QuoteSuperseded).aggregate_id == q1
+    assert s.quote(q1).status == "superseded" and s.opp().quote_id == revision.aggregate_id
+
+
+# ------------------------------------------------------------------ primary quote
+
+def test_the_primary_quote_sets_the_opportunitys_amount_to_its_pre_tax_total() -> None:
+    s, q1 = quote_with_discount("5", qty="3")
+    assert s.opp().amount == Decimal("285000.00")  # the products already agree: no event
+    assert of(s.log, OpportunityTermsChanged) == []
+    events = s.ok(ReviseQuote, q1, lines=[QuoteLineInput(
+        product_name="CNC spindle", quantity=Decimal(3), list_price=Decimal("100000"),
+        discount_pct=Decimal("8"))])
+    synced = one(events, OpportunityTermsChanged)
+    assert (synced.aggregate_id, synced.amount, synced.close_date) == (
+        "O1", Decimal("276000.00"), date(2026, 3, 20))
+    assert synced.expected_revenue == Decimal("165600.00")  # 60 % at proposal
+    assert s.opp().amount == Decimal("276000.00")
+    assert one(events, QuoteCreated).total_amount == Decimal("325680.00")  # GST not in it
+
+
+def test_a_revision_with_the_same_lines_leaves_the_amount_alone() -> None:
+    s, q1 = quote_with_discount("5", qty="3")
+    assert of(s.ok(ReviseQuote, q1), OpportunityTermsChanged) == []
+
+
+# ------------------------------------------------------------------ smart approvals
+
+def approved_quote(discount: str, price: str = "100000") -> tuple[Scenario, str]:
+    """A quote whose every approval step was approved (by M1, D1, VP1 in turn)."""
+    s, q1 = quote_with_discount(discount, price=price)
+    for level, _, _ in s.quote(q1).approvals:
+        s.ok(DecideQuoteApproval, q1, level=level, decision="approved",
+             approver={1: "M1", 2: "D1", 3: "VP1"}[level])
+    assert s.quote(q1).approval_status == "approved"
+    return s, q1
+
+
+def lines_at(discount: str, price: str = "100000") -> list[QuoteLineInput]:
+    return [QuoteLineInput(product_name="CNC spindle", quantity=Decimal(1),
+                           list_price=Decimal(price), discount_pct=Decimal(discount))]
+
+
+def test_a_revision_within_what_was_approved_is_approved_without_new_steps() -> None:
+    s, q1 = approved_quote("25")
+    approved_at = s.now
+    s.later(days=2)
+    revision = one(s.ok(ReviseQuote, q1, lines=lines_at("22")), QuoteCreated)
+    assert revision.approvals == [] and revision.approval_carried_over
+    assert (revision.approved_discount_pct, revision.approved_by, revision.approved_at) == (
+        Decimal("25.00"), "D1", approved_at)
+    assert s.quote(revision.aggregate_id).approval_status == "approved"
+    s.ok(SendQuote, revision.aggregate_id)
+    row = quote_created(revision)[0].values
+    assert (row["requires_approval"], row["approval_status"], row["approved_by"]) == (
+        True, "approved", "D1")
+
+
+def test_a_revision_whose_discount_rises_above_the_approved_one_is_approved_again() -> None:
+    s, q1 = approved_quote("25")
+    revision = one(s.ok(ReviseQuote, q1, lines=lines_at("26")), QuoteCreated)
+    assert [(a.approval_level, a.approver_id, a.approval_reason)
+            for a in revision.approvals] == [
+        (1, "M1", "discount 26.00% over 10%; approved before: 25.00"),
+        (2, "D1", "discount 26.00% over 20%; approved before: 25.00")]
+    assert s.quote(revision.aggregate_id).approval_status == "pending"
+
+
+def test_a_revision_whose_pre_tax_total_rises_over_the_vp_limit_needs_only_the_vp() -> None:
+    s, q1 = approved_quote("15")
+    revision = one(s.ok(ReviseQuote, q1, lines=lines_at("15", "6000000")), QuoteCreated)
+    assert [(a.approval_level, a.approver_id) for a in revision.approvals] == [(3, "VP1")]
+
+
+def test_a_rejected_approval_covers_nothing_for_the_next_revision() -> None:
+    s, q1 = quote_with_discount("25")
+    s.ok(DecideQuoteApproval, q1, level=1, decision="approved", approver="M1")
+    s.ok(DecideQuoteApproval, q1, level=2, decision="rejected", approver="D1")
+    revision = one(s.ok(ReviseQuote, q1, lines=lines_at("15")), QuoteCreated)
+    assert [a.approval_level for a in revision.approvals] == [1]
+    assert revision.approved_discount_pct is None and not revision.approval_carried_over
+
+
+def test_what_was_approved_carries_through_a_revision_that_needed_nothing() -> None:
+    s, q1 = approved_quote("25")
+    q2 = one(s.ok(ReviseQuote, q1, lines=lines_at("5")), QuoteCreated).aggregate_id
+    assert s.quote(q2).approval_status is None  # 5 % needs no approval at all
+    q3 = one(s.ok(ReviseQuote, q2, lines=lines_at("25")), QuoteCreated)
+    assert q3.approvals == [] and q3.approved_by == "D1"
+
+
+def test_without_smart_approvals_every_revision_is_approved_again() -> None:
+    rules = BusinessRules.from_mapping({"quotes": {"smart_approvals": False}})
+    s = Scenario(rules=rules).org()
+    s.deal()
+    s.product("O1", "1", "100000", "25")
+    q1 = s.to_proposal()
+    for level in (1, 2):
+        s.ok(DecideQuoteApproval, q1, level=level, decision="approved")
+    revision = one(s.ok(ReviseQuote, q1), QuoteCreated)
+    assert [a.approval_level for a in revision.approvals] == [1, 2]
