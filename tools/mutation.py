@@ -1,0 +1,134 @@
+"""Mutation testing of the rules in domain/ with mutmut 3, as `make mutation` runs it.
+
+Usage (from the tool venv that `make mutation` creates, never the project's .venv):
+
+    .mutation-venv/bin/python tools/mutation.py [--module domain/activities.py] [--max-children 2]
+
+mutmut's settings are in pyproject.toml ([tool.mutmut]). This script adds three things
+plain `mutmut run` cannot do for this project:
+
+- Mutate the rules themselves. mutmut 3 skips every decorated function, because a copy
+  of a decorated function may run the decorator again; here the decorators only register
+  the function (`@handles`, `@evolves`, `@on_timer`, `@on_tick`, `@indexes`), so the
+  trampoline keeps them and the original/mutant copies are written without them (a
+  copy that kept `@handles` would register itself as the handler).
+- One module at a time (`--module`): only that file is mutated, the rest is copied as is.
+- Globs in the test selection (tests/test_rules_*.py) are expanded, so a new rule test
+  file is picked up without editing the configuration.
+
+Every run starts from an empty mutants/ (results are not reused across code or test
+changes), then prints the per-module report of tools/mutation_report.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mutation_report import report  # tools/ is on sys.path when this runs as a script
+
+ROOT = Path(__file__).resolve().parent.parent
+# Decorators that only add the function to a registry (domain/core.py) and return it.
+REGISTRATIONS = frozenset({"handles", "evolves", "on_timer", "on_tick", "indexes"})
+
+
+def registration_only(function: Any) -> bool:
+    """True if a libcst FunctionDef is decorated, and only by domain/core.py registrations."""
+    import libcst as cst
+
+    if not function.decorators:
+        return False
+    for decorator in function.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        if not isinstance(expression, cst.Name) or expression.value not in REGISTRATIONS:
+            return False
+    return True
+
+
+def patch_mutmut() -> None:
+    """Let mutmut mutate registration-decorated functions (see the module docstring)."""
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+    from mutmut.mutation import file_mutation
+
+    visitor = file_mutation.MutationVisitor
+    skip = visitor._skip_node_and_children
+    arrange = file_mutation.function_trampoline_arrangement
+
+    def skip_node_and_children(self: Any, node: Any) -> bool:
+        if isinstance(node, cst.FunctionDef) and registration_only(node):
+            # still honour `# pragma: no mutate block` on the def line
+            position = self.get_metadata(PositionProvider, node, None)
+            if position and position.start.line in self._ignored_node_lines:
+                self.ignored_functions.add(node.name.value)
+                return True
+            return False
+        return skip(self, node)
+
+    def function_trampoline_arrangement(function: Any, mutants: Any, class_name: str | None) -> Any:
+        declarations, nodes, assignments, names = arrange(function, mutants, class_name)
+        if registration_only(function):
+            # nodes[0] is the trampoline (registered); the copies must not register again
+            nodes = [nodes[0], *(node.with_changes(decorators=[]) for node in nodes[1:])]
+        return declarations, nodes, assignments, names
+
+    visitor._skip_node_and_children = skip_node_and_children  # type: ignore[method-assign]
+    file_mutation.function_trampoline_arrangement = function_trampoline_arrangement
+
+
+def expand_globs(arguments: Sequence[str]) -> list[str]:
+    """pytest arguments with file globs expanded (sorted, so the selection is stable)."""
+    out: list[str] = []
+    for argument in arguments:
+        if any(c in argument for c in "*?["):
+            matches = sorted(glob.glob(argument))
+            if not matches:
+                raise SystemExit(f"mutation: no test file matches {argument!r}")
+            out.extend(matches)
+        else:
+            out.append(argument)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run mutmut over domain/ (or one module of it) and print the per-module report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", help="one file to mutate, e.g. domain/activities.py")
+    parser.add_argument("--max-children", type=int, default=2,
+                        help="parallel mutant workers (the machine is shared: 2 at most)")
+    parser.add_argument("--diff", action="store_true", help="print each survivor's diff")
+    args = parser.parse_args(argv)
+
+    os.chdir(ROOT)
+    if args.module and not Path(args.module).is_file():
+        parser.error(f"{args.module} is not a file")
+    shutil.rmtree("mutants", ignore_errors=True)
+
+    import mutmut.__main__ as mutmut_main  # sets the fork start method mutmut needs
+    from mutmut.configuration import config
+
+    patch_mutmut()
+    settings = config()
+    settings.pytest_add_cli_args_test_selection = expand_globs(
+        settings.pytest_add_cli_args_test_selection)
+    if args.module:
+        settings.only_mutate = [args.module]
+    try:
+        mutmut_main._run([], args.max_children)
+    except SystemExit as stop:  # mutmut exits on a failing clean run or missing tests
+        if stop.code:
+            return int(stop.code) if isinstance(stop.code, int) else 1
+    sys.stdout.flush()
+    return report(diff=args.diff)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
