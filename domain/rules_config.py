@@ -123,6 +123,18 @@ class AccountRules:
     positive_interaction_bonus_max: int = 10
     sentiment_window_days: int = 90
     sla_breach_window_days: int = 90
+    # Counted inputs (open cases, cases that breached their SLA, sentiments) are divided by
+    # the account's expected activity, by tier (the revenue band): a strategic account
+    # raises about five times the cases of a standard one, so five open cases there weigh
+    # what one does at a standard account. Unknown tier: 1.
+    activity_weight_by_tier: dict[str, Decimal] = field(default_factory=lambda: {
+        "strategic": Decimal("5"), "key": Decimal("2.5"), "standard": Decimal("1"),
+    })
+    # Status caps: an inactive customer (no orders for a year) is at least medium risk,
+    # a customer a person marked at_risk at least high; a churned one scores churned_health.
+    inactive_health_max: int = 59
+    marked_at_risk_health_max: int = 39
+    churned_health: int = 0
 
 
 @dataclass(frozen=True)

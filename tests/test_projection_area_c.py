@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from area_c_fixtures import T0, World
 
+from domain.accounts import OpenAccount
 from domain.activities import CompleteActivity, CompleteTask, CreateTask, LogActivity
 from domain.cases import (
     CommentOnCase,
@@ -186,7 +187,8 @@ def test_health_events_update_only_the_health_columns_of_the_account_row(conn: A
                     "relationship_status, aggregate_version) "
                     "VALUES ('A1', 'ACC-000001', 'Acme', 'active', 1)")
     conn.commit()
-    w = World().account("A1")
+    w = World()  # a customer: prospects have no customer health (docs/rules.md)
+    w.send(OpenAccount, "A1", account_name="Acme", account_type="customer")
     for n in range(7):
         w.send(RecordInteraction, f"I{n}", account_id="A1", interaction_type="call",
                sentiment="negative")
