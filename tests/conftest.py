@@ -15,6 +15,28 @@ from crm import localstack
 from crm.config import load_settings
 from crm.localstack import StackInfo
 
+# Fixtures that start or use a server: a test asking for one is an integration test
+# whatever its module says (test_faults_*.py mark each test by what it needs, so that the
+# server-free ones run in `make test-fast`).
+SERVER_FIXTURES = frozenset({"stack", "fresh_db_url", "kafka_bootstrap", "fresh_kafka",
+                             "own_kafka"})
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say what history the fault and determinism tests replay (and any override)."""
+    from faults_support import history_description
+
+    return f"fault history: {history_description()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `integration` every test that uses a server fixture but lacks the marker, so
+    `-m "not integration"` never starts a server."""
+    for item in items:
+        needs = SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if needs and item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[StackInfo]:

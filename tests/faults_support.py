@@ -5,10 +5,11 @@ and the events the core derived from them, in produce order) through the compone
 hurts, and ends by comparing the 25 read tables' digest with a clean projection of the
 same events (`reference_digest`). The history is generated once per test session.
 
-The simulation is the full business model (`simulators.business`, small scale) when it
-exists, else the lead-only smoke simulation; CRM_FAULT_SIMULATION / CRM_FAULT_DAYS /
-CRM_FAULT_SCALE override. Kill points are random: CRM_FAULT_SEED replays a run's choices
-(each test prints the seed it used).
+The simulation is the full business model (`simulators.business`, 14 days at scale 0.2);
+without it the fault tests fail rather than fall back to the lead-only smoke simulation.
+CRM_FAULT_SIMULATION / CRM_FAULT_DAYS / CRM_FAULT_SCALE override it, and an override is
+announced: in pytest's header (conftest.py), as a warning and on stdout. Kill points are
+random: CRM_FAULT_SEED replays a run's choices (each test prints the seed it used).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -62,13 +64,32 @@ atexit.register(shutil.rmtree, _ROOT, True)
 # -- the history ---------------------------------------------------------------------------
 
 
+DEFAULT_SIMULATION, DEFAULT_DAYS, DEFAULT_SCALE = "business", 14, 0.2
+_OVERRIDES = ("CRM_FAULT_SIMULATION", "CRM_FAULT_DAYS", "CRM_FAULT_SCALE")
+
+
 def simulation_choice() -> tuple[str, int, float]:
-    """(simulation, days, scale) for the fault tests."""
-    default = "business" if importlib.util.find_spec("simulators.business") else "leads"
-    name = os.environ.get("CRM_FAULT_SIMULATION") or default
-    days = int(os.environ.get("CRM_FAULT_DAYS") or (14 if name == "business" else 30))
-    scale = float(os.environ.get("CRM_FAULT_SCALE") or (0.2 if name == "business" else 1.0))
+    """(simulation, days, scale) for the fault tests.
+
+    The business simulation or nothing: a missing `simulators.business` is an error, not a
+    quiet switch to the lead-only smoke simulation (which exercises a tenth of the rules).
+    """
+    if importlib.util.find_spec("simulators.business") is None:
+        raise RuntimeError("simulators.business is missing: the fault tests replay the "
+                           "business simulation and do not fall back to the lead-only one")
+    name = os.environ.get("CRM_FAULT_SIMULATION") or DEFAULT_SIMULATION
+    days = int(os.environ.get("CRM_FAULT_DAYS") or DEFAULT_DAYS)
+    scale = float(os.environ.get("CRM_FAULT_SCALE") or DEFAULT_SCALE)
     return name, days, scale
+
+
+def history_description() -> str:
+    """What the fault tests replay, saying which environment variables changed it."""
+    name, days, scale = simulation_choice()
+    overridden = [f"{v}={os.environ[v]}" for v in _OVERRIDES if os.environ.get(v)]
+    note = f" (overridden by {', '.join(overridden)}; default: {DEFAULT_SIMULATION}, " \
+           f"{DEFAULT_DAYS} days, scale {DEFAULT_SCALE:g})" if overridden else ""
+    return f"{name} simulation, {days} days at scale {scale:g}, seed {SEED}{note}"
 
 
 @dataclass(frozen=True)
@@ -153,6 +174,11 @@ def continuation(h: History, cycles: int) -> list[list[Record]]:
 def history() -> History:
     """The session's history (generated on first use, ~seconds)."""
     name, days, scale = simulation_choice()
+    description = history_description()
+    print(f"fault history: {description}")
+    if any(os.environ.get(v) for v in _OVERRIDES):
+        warnings.warn(f"fault tests run on a non-default history: {description}",
+                      stacklevel=2)
     plan = BackfillPlan(days, SEED, END, scale)
     directory = run_dir(_ROOT, plan)
     generate(plan, directory, simulation_factory(name))

@@ -45,7 +45,7 @@ from producers.archive import archived_counts, read_partition
 from projectors.db import make_engine
 from projectors.runner import Projector
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 
 
 def kill9_with_followers(proc: CrmProcess) -> None:
@@ -80,6 +80,8 @@ def stop_local_broker(home: Path, db_url: str) -> None:
     localstack.down(settings)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
         stack, fresh_db_url: str) -> None:
     rng = fault_rng("backfill kill -9")
@@ -132,6 +134,8 @@ def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
             stop_local_broker(home, fresh_db_url)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_embedded_broker_down_and_up_restores_the_log_and_loses_nothing(
         stack, fresh_db_url: str) -> None:
     h = history()
@@ -183,6 +187,8 @@ def test_embedded_broker_down_and_up_restores_the_log_and_loses_nothing(
     assert before_digest != reference_digest(stack.database_url)  # the extra leads count
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_a_backfill_of_another_history_is_refused_and_publishes_nothing(
         stack, fresh_db_url: str) -> None:
     h = history()
@@ -202,6 +208,8 @@ def test_a_backfill_of_another_history_is_refused_and_publishes_nothing(
             stop_local_broker(home, fresh_db_url)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_a_killed_publisher_fails_the_backfill_at_once_saying_how_it_ended(
         kafka_bootstrap: str) -> None:
     ctx = multiprocessing.get_context("spawn")

@@ -42,7 +42,7 @@ from projectors.runner import Projector
 from projectors.writer import apply_events
 from simulators.leads import lead_captures
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 CODEC = AvroCodec()
 
 
@@ -59,6 +59,8 @@ def capture(n: int, **overrides: Any) -> dict[str, Any]:
                    lead_source="website"), **overrides}
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_poison_messages_are_dead_lettered_the_pipeline_continues_and_dlq_redrives(
         own_kafka: str, fresh_db_url: str) -> None:
     ids = BuiltinSchemaIds()
@@ -234,6 +236,8 @@ NASTY = ("O'Brien & \"Sons\"; DROP TABLE leads; -- \\ %s %(x)s $1 {0} ' OR '1'='
          "Ünïcødé ☃ 漢字 עברית 🚀\t\r\n")
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_free_text_with_quotes_sql_unicode_and_10000_characters_is_stored_verbatim(
         fresh_db_url: str) -> None:
     long_text = (NASTY * (10_000 // len(NASTY) + 1))[:10_000]

@@ -31,9 +31,11 @@ from processors.core import CoreProcessor
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_core_worker_killed_during_live_traffic_leaves_no_gap_and_no_duplicate(
         stack, own_kafka: str, fresh_db_url: str) -> None:
     rng = fault_rng("core kill -9")

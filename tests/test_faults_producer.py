@@ -26,10 +26,12 @@ from support import temp_home
 from events.topics import COMMANDS
 from producers.kafka import MessageProducer
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 CYCLE = timedelta(minutes=30)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_messages_sent_while_the_broker_is_down_are_held_and_delivered_once(
         caplog: pytest.LogCaptureFixture) -> None:
     commands = history().commands[:2000]
@@ -57,6 +59,8 @@ def test_messages_sent_while_the_broker_is_down_are_held_and_delivered_once(
     assert "messages held, not lost" in text
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_crm_simulate_waits_for_an_unreachable_broker_and_says_so(fresh_db_url: str) -> None:
     h = history()
     cycles = 6

@@ -33,7 +33,7 @@ from support import temp_home
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 
 
 def projector(home: Path, bootstrap: str, db_url: str) -> CrmProcess:
@@ -46,6 +46,8 @@ def all_projected(db_url: str, ends: dict[tuple[str, int], int]) -> bool:
     return all(stored.get(tp, 0) >= end for tp, end in ends.items() if end)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_projector_killed_at_random_points_resumes_to_the_clean_digest(
         stack, own_kafka: str, fresh_db_url: str) -> None:
     rng = fault_rng("projector kill -9")
@@ -73,6 +75,8 @@ def test_projector_killed_at_random_points_resumes_to_the_clean_digest(
     assert digest_of(fresh_db_url) == reference_digest(stack.database_url)
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_postgres_restarts_during_projection_are_waited_out(own_kafka: str) -> None:
     events = history().events
     thirds = [events[: len(events) // 3], events[len(events) // 3: 2 * len(events) // 3],
@@ -124,6 +128,8 @@ def redelivered(records: list[Record], rng: random.Random, share: float = 0.1) -
     return out
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_redelivered_and_reinterleaved_events_give_the_clean_digest(
         stack, own_kafka: str, fresh_db_url: str) -> None:
     rng = fault_rng("redelivery")

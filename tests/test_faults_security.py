@@ -19,7 +19,7 @@ from faults_support import crm_env
 from sqlalchemy.exc import ProgrammingError
 from support import temp_home
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+# markers per test, by what each needs: the server-free ones run in `make test-fast`
 
 PASSWORD = "hunter2-Sup3r-s3cret"
 DB_PASSWORD = "db-pa55-s3cret"
@@ -199,6 +199,8 @@ def test_settings_never_show_the_password(secure_env: dict[str, str]) -> None:
     assert os.environ["CRM_KAFKA_SASL_PASSWORD"] == PASSWORD
 
 
+@pytest.mark.faults
+@pytest.mark.integration
 def test_analyst_cannot_write_and_projector_role_has_only_the_tables(stack,
                                                                       fresh_db_url: str) -> None:
     """Beyond test_read_model_contract: no role but the owner changes the schema."""
