@@ -8,7 +8,7 @@ columns with their own account events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,7 @@ from domain.account_messages import (  # noqa: F401  (re-exported: other areas i
 )
 from domain.contracts import terminate_for_churn
 from domain.core import Context, Rejected, evolves, handles, indexes, on_timer
+from domain.fiscal_calendar import fiscal_year, next_fiscal_year_start
 from domain.messages import money
 from domain.records import updated
 from domain.state import CrmState
@@ -109,7 +110,7 @@ def _create(ctx: Context, account_id: str, fields: dict[str, Any]) -> None:
 
 
 def record_account_revenue(ctx: Context, account_id: str, amount: Decimal, on: date) -> None:
-    """Add revenue: lifetime value accumulates, ytd restarts per calendar year of event time.
+    """Add revenue: lifetime value accumulates, ytd restarts per fiscal year of event time.
 
     The account becomes an active customer; customer_since is the first purchase date.
     """
@@ -118,10 +119,10 @@ def record_account_revenue(ctx: Context, account_id: str, amount: Decimal, on: d
         raise Rejected(f"account {account_id} does not exist")
     if amount <= 0:
         raise Rejected(f"revenue for account {account_id} must be positive, got {amount}")
-    year = ctx.now.year
+    year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)  # FiscalRules: April-March
     ytd, last_year = _rolled(account, year)
     if account.revenue_year != year:
-        ctx.schedule(datetime(year + 1, 1, 1, tzinfo=UTC), _YTD_TIMER, account_id)
+        ctx.schedule(next_fiscal_year_start(ctx.now, ctx.rules.fiscal), _YTD_TIMER, account_id)
     amount = money(amount)
     ctx.emit(AccountRevenueRecorded, account_id, amount=amount,
              lifetime_value=account.lifetime_value + amount, ytd_revenue=ytd + amount,
@@ -131,7 +132,7 @@ def record_account_revenue(ctx: Context, account_id: str, amount: Decimal, on: d
 
 
 def _rolled(account: Account, year: int) -> tuple[Decimal, Decimal]:
-    """(ytd, last year's revenue) as seen from `year`."""
+    """(ytd, last fiscal year's revenue) as seen from fiscal `year`."""
     if account.revenue_year == year:
         return account.ytd_revenue, account.last_year_revenue
     last = account.ytd_revenue if account.revenue_year == year - 1 else Decimal(0)
@@ -140,12 +141,13 @@ def _rolled(account: Account, year: int) -> tuple[Decimal, Decimal]:
 
 @on_timer(_YTD_TIMER)
 def _year_closed(ctx: Context, account_id: str) -> None:
-    """At New Year ytd_revenue restarts (a stale timer finds nothing to do)."""
+    """When a fiscal year begins ytd_revenue restarts (a stale timer finds nothing to do)."""
     account = get_account(ctx.state, account_id)
-    if account is not None and account.revenue_year < ctx.now.year:
-        ytd, last = _rolled(account, ctx.now.year)
+    year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)
+    if account is not None and account.revenue_year < year:
+        ytd, last = _rolled(account, year)
         ctx.emit(AccountRevenueYearClosed, account_id, ytd_revenue=ytd,
-                 last_year_revenue=last, revenue_year=ctx.now.year)
+                 last_year_revenue=last, revenue_year=year)
 
 
 @handles(OpenAccount)

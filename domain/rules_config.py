@@ -151,6 +151,23 @@ class CampaignRules:
 
 
 @dataclass(frozen=True)
+class FiscalRules:
+    """The one fiscal calendar (quotas, YTD, forecast periods) and the forecast call.
+
+    Default: the Indian financial year, April to March, named by the calendar year it
+    ends in (FY2027 = 1 Apr 2026 - 31 Mar 2027); Q1 = Apr-Jun, Q2 = Jul-Sep, Q3 = Oct-Dec,
+    Q4 = Jan-Mar. docs/rules.md, "Forecasts and fiscal calendar".
+    """
+
+    fiscal_year_start_month: int = 4
+    year_named_by_end: bool = True
+    # The forecast of a period is called (and frozen) on the first tick of the first
+    # business day (Mon-Fri) at or after period start + this many days.
+    monthly_call_offset_days: int = 14
+    quarterly_call_offset_days: int = 45
+
+
+@dataclass(frozen=True)
 class BusinessRules:
     """All configurable thresholds of the CRM core."""
 
@@ -162,6 +179,7 @@ class BusinessRules:
     contracts: ContractRules = field(default_factory=ContractRules)
     accounts: AccountRules = field(default_factory=AccountRules)
     campaigns: CampaignRules = field(default_factory=CampaignRules)
+    fiscal: FiscalRules = field(default_factory=FiscalRules)
 
     @classmethod
     def from_mapping(cls, overrides: dict[str, Any]) -> BusinessRules:

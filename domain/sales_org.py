@@ -9,11 +9,11 @@ the lookups below scan them in `rep_code` order, which is hire order: every choi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from domain.core import Context, Rejected, evolves, handles, on_timer
+from domain.fiscal_calendar import fiscal_year, next_fiscal_year_start
 from domain.messages import money
 from domain.records import updated
 from domain.sales_org_messages import (  # noqa: F401  (re-exported: other areas import them here)
@@ -128,21 +128,40 @@ def get_rep(state: CrmState, sales_rep_id: str | None) -> SalesRep | None:
 
 
 def record_rep_deal(ctx: Context, sales_rep_id: str, amount: Decimal, won: bool) -> None:
-    """Count a closed deal for the rep; emits absolute year-to-date figures.
+    """Count a closed deal for the rep and everyone above them; absolute fiscal-YTD figures.
 
-    A won deal adds `amount` to ytd_revenue and one to ytd_deals_closed; a lost deal
-    only lowers the win rate. Figures restart with the calendar year of the event time.
+    A won deal adds `amount` to ytd_revenue and one to ytd_deals_closed; a lost deal only
+    lowers the win rate. The deal also counts for the rep's manager, that manager's
+    manager and so on up the reporting chain (manager_id), so a manager's, director's or
+    VP's figures are their team's (plus their own deals), measured against their team
+    quota. Figures restart with the fiscal year of the event time (FiscalRules).
     """
     rep = get_rep(ctx.state, sales_rep_id)
     if rep is None:
         raise Rejected(f"sales rep {sales_rep_id} does not exist")
-    year = ctx.now.year
+    year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)
+    for member in reporting_chain(ctx.state, rep):
+        _add_deal(ctx, member, year, amount, won)
+
+
+def reporting_chain(state: CrmState, rep: SalesRep) -> list[SalesRep]:
+    """The rep, their manager, that manager's manager... (a cycle is followed once)."""
+    chain: list[SalesRep] = []
+    current: SalesRep | None = rep
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = get_rep(state, current.manager_id)
+    return chain
+
+
+def _add_deal(ctx: Context, rep: SalesRep, year: int, amount: Decimal, won: bool) -> None:
     if rep.year != year:
         rep = updated(rep, year=year, won=0, lost=0, revenue=Decimal(0))
-        ctx.schedule(datetime(year + 1, 1, 1, tzinfo=UTC), _YTD_TIMER, sales_rep_id)
+        ctx.schedule(next_fiscal_year_start(ctx.now, ctx.rules.fiscal), _YTD_TIMER,
+                     rep.sales_rep_id)
     won_n, lost_n = rep.won + (1 if won else 0), rep.lost + (0 if won else 1)
     revenue = rep.revenue + (money(amount) if won else Decimal(0))
-    _emit_performance(ctx, sales_rep_id, year, won_n, lost_n, revenue)
+    _emit_performance(ctx, rep.sales_rep_id, year, won_n, lost_n, revenue)
 
 
 def _emit_performance(ctx: Context, rep_id: str, year: int, won: int, lost: int,
@@ -156,10 +175,11 @@ def _emit_performance(ctx: Context, rep_id: str, year: int, won: int, lost: int,
 
 @on_timer(_YTD_TIMER)
 def _rep_year_closed(ctx: Context, sales_rep_id: str) -> None:
-    """At New Year the year-to-date figures restart from zero (stale timers do nothing)."""
+    """When a fiscal year begins the YTD figures restart from zero (stale timers: nothing)."""
     rep = get_rep(ctx.state, sales_rep_id)
-    if rep is not None and rep.year < ctx.now.year:
-        _emit_performance(ctx, sales_rep_id, ctx.now.year, 0, 0, Decimal(0))
+    year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)
+    if rep is not None and rep.year < year:
+        _emit_performance(ctx, sales_rep_id, year, 0, 0, Decimal(0))
 
 
 @handles(DefineTerritory)

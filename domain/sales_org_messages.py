@@ -135,13 +135,16 @@ class RepStatusChanged(Event):
 
 
 class RepPerformanceUpdated(Event):
-    """Absolute year-to-date figures after a deal closed (or a new year began)."""
+    """Absolute fiscal-year-to-date figures after a deal closed (or a fiscal year began).
+
+    A manager's, director's or VP's figures include every deal of their reporting chain.
+    """
 
     AGGREGATE = "sales_rep"
 
-    ytd_revenue: BigMoney
-    ytd_deals_closed: int = Doc("Deals won this calendar year", ge=0)
-    ytd_deals_lost: int = Doc("Deals lost this calendar year (for the win rate)", ge=0)
-    win_rate_pct: Percent | None = Opt(description="won / (won + lost) * 100, this year")
+    ytd_revenue: BigMoney = Doc("Won this fiscal year (own deals and the team's)")
+    ytd_deals_closed: int = Doc("Deals won this fiscal year (own and team)", ge=0)
+    ytd_deals_lost: int = Doc("Deals lost this fiscal year (for the win rate)", ge=0)
+    win_rate_pct: Percent | None = Opt(description="won / (won + lost) * 100, this fiscal year")
     avg_deal_size: Money | None = Opt(description="ytd_revenue / deals won")
-    performance_year: int = Doc("Calendar year the figures belong to")
+    performance_year: int = Doc("Fiscal year the figures belong to (FiscalRules)")

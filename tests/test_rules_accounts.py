@@ -168,24 +168,30 @@ def test_revenue_accumulates_and_makes_the_account_an_active_customer() -> None:
     assert (second.relationship_status, second.account_type) == ("active", "customer")
 
 
-def test_ytd_revenue_restarts_per_calendar_year_of_event_time() -> None:
-    w = World(start=utc(2026, 12, 1))
+def test_ytd_revenue_restarts_per_fiscal_year_of_event_time() -> None:
+    w = World(start=utc(2027, 3, 1))  # fiscal years run April-March (FiscalRules)
     w.account("A1", "Acme")
-    revenue(w, "A1", "1000", date(2026, 12, 1))
-    new_year = revenue(w, "A1", "300", date(2027, 1, 5), at=utc(2027, 1, 5))
-    assert (new_year.lifetime_value, new_year.ytd_revenue, new_year.last_year_revenue) == (
-        Decimal("1300.00"), Decimal("300.00"), Decimal("1000.00"))
-    two_later = revenue(w, "A1", "5", date(2029, 2, 1), at=utc(2029, 2, 1))
+    first = revenue(w, "A1", "1000", date(2027, 3, 1))
+    same_year = revenue(w, "A1", "200", date(2027, 3, 31), at=utc(2027, 3, 31, 23, 30))
+    new_year = revenue(w, "A1", "300", date(2027, 4, 1), at=utc(2027, 4, 1))
+    assert (first.revenue_year, same_year.ytd_revenue) == (2027, Decimal("1200.00"))
+    assert (new_year.lifetime_value, new_year.ytd_revenue, new_year.last_year_revenue,
+            new_year.revenue_year) == (Decimal("1500.00"), Decimal("300.00"),
+                                       Decimal("1200.00"), 2028)
+    two_later = revenue(w, "A1", "5", date(2029, 5, 1), at=utc(2029, 5, 1))
     assert (two_later.ytd_revenue, two_later.last_year_revenue) == (Decimal("5.00"), Decimal(0))
 
 
-def test_the_new_year_tick_closes_the_revenue_year() -> None:
+def test_the_fiscal_new_year_tick_closes_the_revenue_year() -> None:
     w = World(start=utc(2026, 12, 1))
     w.account("A1", "Acme")
     revenue(w, "A1", "1000", date(2026, 12, 1))
-    closed = of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1)),
+    assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1)),
+                   AccountRevenueYearClosed) == []  # 1 January is mid fiscal year
+    closed = of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1)),
                      AccountRevenueYearClosed)[0]
-    assert (closed.ytd_revenue, closed.last_year_revenue) == (Decimal(0), Decimal("1000.00"))
+    assert (closed.ytd_revenue, closed.last_year_revenue, closed.revenue_year) == (
+        Decimal(0), Decimal("1000.00"), 2028)
 
 
 def test_revenue_for_an_unknown_account_or_of_zero_is_refused() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from area_a_fixtures import World, of_type, rejection
 
 from domain.core import Context
+from domain.fiscal_calendar import fiscal_quarter, fiscal_year
 from domain.messages import utc
+from domain.records import updated
+from domain.rules_config import BusinessRules
 from domain.sales_org import (
     ChangeRepStatus,
     DefineTerritory,
@@ -109,13 +112,68 @@ def test_a_lost_deal_alone_gives_zero_win_rate_and_no_average() -> None:
         Decimal(0), Decimal("0.00"), None)
 
 
-def test_year_to_date_figures_restart_at_new_year() -> None:
+def test_year_to_date_figures_restart_when_the_fiscal_year_begins_on_1_april() -> None:
     w = World(start=utc(2026, 12, 30))
     w.rep("R1")
-    deal(w, "R1", "50000", won=True)
-    rolled = w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1, 0, 30))
+    first = deal(w, "R1", "50000", won=True)
+    assert first.performance_year == 2027  # FY2027 = April 2026 - March 2027
+    assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1, 0, 30)),
+                   RepPerformanceUpdated) == []  # 1 January is mid fiscal year
+    january = deal(w, "R1", "1000", won=True, at=utc(2027, 1, 2))
+    assert (january.ytd_revenue, january.performance_year) == (Decimal("51000.00"), 2027)
+    rolled = w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30))
     reset = of_type(rolled, RepPerformanceUpdated)[0]
     assert (reset.ytd_revenue, reset.ytd_deals_closed, reset.performance_year) == (
-        Decimal(0), 0, 2027)
-    after = deal(w, "R1", "7000", won=True, at=utc(2027, 1, 2))
+        Decimal(0), 0, 2028)
+    after = deal(w, "R1", "7000", won=True, at=utc(2027, 4, 2))
     assert after.ytd_revenue == Decimal("7000.00")
+
+
+def test_a_calendar_fiscal_year_is_configurable() -> None:
+    rules = BusinessRules.from_mapping({"fiscal": {"fiscal_year_start_month": 1}})
+    assert (fiscal_year(date(2026, 12, 31), rules.fiscal),
+            fiscal_year(date(2027, 1, 1), rules.fiscal)) == (2026, 2027)
+    assert [fiscal_quarter(date(2026, m, 1), rules.fiscal) for m in (1, 4, 7, 10)] == [
+        1, 2, 3, 4]
+
+
+def test_fiscal_quarters_run_april_to_march() -> None:
+    fiscal = BusinessRules().fiscal
+    assert [(fiscal_year(date(y, m, 1), fiscal), fiscal_quarter(date(y, m, 1), fiscal))
+            for y, m in ((2026, 3), (2026, 4), (2026, 6), (2026, 7), (2026, 10), (2027, 1))
+            ] == [(2026, 4), (2027, 1), (2027, 1), (2027, 2), (2027, 3), (2027, 4)]
+
+
+def test_managers_directors_and_the_vp_roll_up_their_teams_deals() -> None:
+    w = World()
+    w.rep("VP1", "VP")
+    w.rep("D1", "Director", manager="VP1")
+    w.rep("M1", "Manager", manager="D1")
+    w.rep("M2", "Manager", manager="D1")
+    w.rep("R1", manager="M1")
+    w.rep("R2", manager="M2")
+    deal(w, "R1", "100000", won=True)
+    deal(w, "R2", "40000", won=True)
+    deal(w, "R2", "9999", won=False)
+    deal(w, "M1", "10000", won=True)  # a manager's own deal counts for him and above
+    latest = {e.aggregate_id: e for e in of_type(w.events, RepPerformanceUpdated)}
+    figures = {rep: (e.ytd_revenue, e.ytd_deals_closed, e.ytd_deals_lost)
+               for rep, e in latest.items()}
+    assert figures == {
+        "R1": (Decimal("100000.00"), 1, 0),
+        "R2": (Decimal("40000.00"), 1, 1),
+        "M1": (Decimal("110000.00"), 2, 0),
+        "M2": (Decimal("40000.00"), 1, 1),
+        "D1": (Decimal("150000.00"), 3, 1),
+        "VP1": (Decimal("150000.00"), 3, 1),
+    }
+    assert latest["D1"].win_rate_pct == Decimal("75.00")
+
+
+def test_a_cycle_in_the_reporting_chain_counts_each_rep_once() -> None:
+    w = World()
+    w.rep("A")
+    w.rep("B", manager="A")
+    w.state.store("sales_rep")["A"] = updated(w.state.get("sales_rep", "A"), manager_id="B")
+    deal(w, "B", "100", won=True)
+    assert [e.aggregate_id for e in of_type(w.events, RepPerformanceUpdated)] == ["B", "A"]
