@@ -69,6 +69,12 @@ class NewAccountFields(AccountProfile):
     shipping_country: str | None = Field(default="India", max_length=50)
     customer_id: str | None = Opt(50, "Master-data customer, when already known")
     created_by: str | None = Opt(50)
+    customer_since: Date | None = Field(
+        default=None, description="Migrated customers: when they became one. Default: the "
+        "day an account is created as a customer")
+    lifetime_value: BigMoney | None = Field(
+        default=None, description="Migrated customers: revenue before this CRM (INR); "
+        "won revenue adds to it")
 
 
 class OpenAccount(Command, NewAccountFields):
@@ -155,6 +161,9 @@ class AccountLinkedToCustomer(Event):
     AGGREGATE = "account"
 
     customer_id: str = Text(50)
+    customer_since: Date | None = Field(
+        default=None, description="Set when the link is the account's first sign of being a "
+        "customer (no customer_since yet); None: unchanged")
 
 
 class AccountRevenueRecorded(Event):

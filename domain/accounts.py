@@ -102,6 +102,8 @@ def _create(ctx: Context, account_id: str, fields: dict[str, Any]) -> None:
     if ctx.get("account", account_id) is not None:
         raise Rejected(f"account {account_id} already exists")
     status = "active" if fields.get("account_type") == "customer" else "prospect"
+    if status == "active" and fields.get("customer_since") is None:
+        fields = {**fields, "customer_since": ctx.now.date()}  # a customer from today
     try:
         ctx.emit(AccountCreated, account_id, account_number=ctx.next_number("ACC"),
                  relationship_status=status, **fields)
@@ -229,13 +231,18 @@ def link_to_customer(ctx: Context, cmd: LinkAccountToCustomer) -> None:
     if account.customer_id is not None:
         raise Rejected(f"account {account.account_id} is already linked to customer "
                        f"{account.customer_id}")
-    ctx.emit(AccountLinkedToCustomer, cmd.aggregate_id, customer_id=cmd.customer_id)
+    # The master-data customer is created for an account about to order: if nothing made
+    # it a customer before, it is one from this day (the first order keeps the earlier day).
+    ctx.emit(AccountLinkedToCustomer, cmd.aggregate_id, customer_id=cmd.customer_id,
+             customer_since=ctx.now.date() if account.customer_since is None else None)
 
 
 @evolves(AccountCreated)
 def _created(_: None, e: AccountCreated) -> Account:
     return Account(e.aggregate_id, e.account_number, e.account_name, e.account_type,
-                   e.relationship_status, e.account_owner, None, e.customer_id)
+                   e.relationship_status, e.account_owner, None, e.customer_id,
+                   lifetime_value=e.lifetime_value or Decimal(0),
+                   customer_since=e.customer_since)
 
 
 @evolves(AccountUpdated)
@@ -257,7 +264,8 @@ def _relationship(a: Account, e: AccountRelationshipChanged) -> Account:
 
 @evolves(AccountLinkedToCustomer)
 def _linked(a: Account, e: AccountLinkedToCustomer) -> Account:
-    return updated(a, customer_id=e.customer_id)
+    return updated(a, customer_id=e.customer_id,
+                   customer_since=e.customer_since or a.customer_since)
 
 
 @evolves(AccountRevenueRecorded)

@@ -29,9 +29,10 @@ def _account(e: Event, **values: object) -> Upsert:
 
 @projects(AccountCreated)
 def created(e: AccountCreated) -> list[Upsert]:
-    """A new account row with zero revenue."""
-    return [_account(e, **e.payload(), lifetime_value=Decimal(0), ytd_revenue=Decimal(0),
-                     last_year_revenue=Decimal(0), is_active=True, created_at=e.occurred_at)]
+    """A new account row: no revenue in this CRM yet (a migrated lifetime value kept)."""
+    values = {**e.payload(), "lifetime_value": e.lifetime_value or Decimal(0)}
+    return [_account(e, **values, ytd_revenue=Decimal(0), last_year_revenue=Decimal(0),
+                     is_active=True, created_at=e.occurred_at)]
 
 
 @projects(AccountUpdated)
@@ -54,8 +55,9 @@ def relationship_changed(e: AccountRelationshipChanged) -> list[Upsert]:
 
 @projects(AccountLinkedToCustomer)
 def linked(e: AccountLinkedToCustomer) -> list[Upsert]:
-    """Master-data customer id."""
-    return [_account(e, customer_id=e.customer_id)]
+    """Master-data customer id (and customer_since when the link set it)."""
+    since = {"customer_since": e.customer_since} if e.customer_since is not None else {}
+    return [_account(e, customer_id=e.customer_id, **since)]
 
 
 @projects(AccountRevenueRecorded)

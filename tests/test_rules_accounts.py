@@ -135,6 +135,38 @@ def test_an_account_links_to_one_master_data_customer() -> None:
         "account A1 is already linked to customer CUST-1")
 
 
+def test_the_customer_link_makes_a_prospect_a_customer_since_that_day() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    [linked] = w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
+    assert linked.customer_since == date(2026, 3, 2)
+    later = revenue(w, "A1", "1000", date(2026, 3, 20), at=utc(2026, 3, 20, 9))
+    assert later.customer_since == date(2026, 3, 2)  # the first sign stays
+
+
+def test_a_link_after_the_first_order_keeps_the_order_day_as_customer_since() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    revenue(w, "A1", "1000", date(2026, 3, 1))
+    [linked] = w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
+    assert linked.customer_since is None
+    assert w.state.get("account", "A1").customer_since == date(2026, 3, 1)
+
+
+def test_an_account_created_as_a_customer_is_one_from_that_day_unless_migrated() -> None:
+    w = World()
+    [new] = w.ok(OpenAccount, "A1", account_name="Acme", account_type="customer")
+    assert (new.customer_since, new.lifetime_value) == (date(2026, 3, 2), None)
+    [migrated] = w.ok(OpenAccount, "A2", account_name="Bharat Forge", account_type="customer",
+                      customer_id="CUST-7", customer_since=date(2014, 6, 1),
+                      lifetime_value=Decimal("84000000.00"))
+    assert migrated.customer_since == date(2014, 6, 1)
+    assert revenue(w, "A2", "1000000", date(2026, 3, 5)).lifetime_value == Decimal(
+        "85000000.00")
+    [prospect] = w.ok(OpenAccount, "A3", account_name="Tata Motors")
+    assert prospect.customer_since is None
+
+
 # ---- teams ---------------------------------------------------------------------------
 
 def test_team_members_are_added_once_per_role_and_removed_by_id() -> None:
