@@ -10,18 +10,20 @@ from area_c_fixtures import T0, World, of_type, rejection
 from pydantic import ValidationError
 
 from domain.activities import (
+    Activity,
     ActivityCompleted,
     ActivityLogged,
     CompleteActivity,
     CompleteTask,
     CreateTask,
     LogActivity,
+    Task,
     TaskCompleted,
     TaskCreated,
     create_task,
 )
 from domain.cases import OpenCase
-from domain.core import Rejected
+from domain.core import Rejected, derive_id
 from domain.interactions import AddNote, InteractionRecorded, NoteAdded, RecordInteraction
 
 
@@ -140,3 +142,93 @@ def test_no_follow_up_task_when_a_contact_activity_has_no_account() -> None:
                     follow_up_date=date(2026, 3, 9))
     assert of_type(events, ActivityCompleted)[0].follow_up_task_id is None
     assert of_type(events, TaskCreated) == []
+
+
+# -- pinned by mutation testing (docs/testing.md): each test kills mutants that survived ----
+
+
+def test_a_second_activity_with_a_taken_id_is_refused_by_id() -> None:
+    w = World()
+    log_call(w)
+    assert rejection(log_call(w)) == "activity ACT1 already exists"
+    assert of_type(log_call(w, "ACT2"), ActivityLogged)[0].activity_number == "ACT-000002"
+
+
+def test_the_activity_record_keeps_its_id_relation_account_owner_and_status() -> None:
+    w = World()
+    log_call(w, "ACT9", related_to_type="lead", related_to_id="L7", activity_status="completed")
+    assert w.state.get("activity", "ACT9") == Activity("ACT9", "lead", "L7", "A1", "AE1",
+                                                       "completed")
+    w.send(CompleteActivity, "ACT9")  # not planned: refused, the record is unchanged
+    assert w.state.get("activity", "ACT9").status == "completed"
+
+
+def test_a_follow_up_task_of_a_lead_activity_relates_to_the_lead_with_a_derived_id() -> None:
+    w = World()
+    log_call(w, related_to_type="lead", related_to_id="L7")
+    events = w.send(CompleteActivity, "ACT1", follow_up_required=True,
+                    follow_up_date=date(2026, 3, 9))
+    task = of_type(events, TaskCreated)[0]
+    # The id comes from the completing input (in-2), so a replay creates the same task.
+    assert task.aggregate_id == "TSK-" + derive_id("in-2", "", "TSK", "follow-up")[:18]
+    assert (task.related_to_type, task.related_to_id, task.subject) == ("lead", "L7",
+                                                                        "Follow up: ACT1")
+    assert w.state.get("activity", "ACT1").status == "completed"
+
+
+def test_a_follow_up_date_without_follow_up_required_creates_no_task() -> None:
+    w = World()
+    log_call(w)
+    events = w.send(CompleteActivity, "ACT1", follow_up_date=date(2026, 3, 9))
+    assert of_type(events, ActivityCompleted)[0].follow_up_task_id is None
+    assert of_type(events, TaskCreated) == []
+
+
+def test_create_task_keeps_every_given_value_and_marks_it_created_by_the_system() -> None:
+    w = World()
+    events = w.run(lambda ctx: create_task(ctx, "T1", subject="x" * 250,
+                                           due_date=date(2026, 3, 10),
+                                           related_to_type="opportunity", related_to_id="O1",
+                                           priority="high", assigned_to="AE1",
+                                           description="Renewal in 60 days"))
+    task = of_type(events, TaskCreated)[0]
+    assert (len(task.subject), task.description, task.priority, task.assigned_to) == (
+        200, "Renewal in 60 days", "high", "AE1")
+    assert (task.created_by, task.reminder_enabled, task.related_to_id) == ("system", True, "O1")
+    assert w.state.get("task", "T1") == Task("T1", "not_started", date(2026, 3, 10))
+
+
+def test_create_task_refuses_a_taken_id_and_says_why_a_value_is_refused() -> None:
+    w = World()
+    fields = {"subject": "s", "due_date": date(2026, 3, 10), "related_to_type": "account",
+              "related_to_id": "A1"}
+    w.run(lambda ctx: create_task(ctx, "T1", **fields))
+    with pytest.raises(Rejected) as taken:
+        w.run(lambda ctx: create_task(ctx, "T1", **fields))
+    assert taken.value.reason == "task T1 already exists"
+    with pytest.raises(Rejected) as bad:
+        w.run(lambda ctx: create_task(ctx, "T2", **{**fields, "priority": "someday"}))
+    assert bad.value.reason.startswith("task T2: Input should be ")
+
+
+def test_a_task_command_keeps_its_own_reminder_date_and_numbers_the_task() -> None:
+    w = World()
+    kept = of_type(w.send(CreateTask, "T1", subject="Call back", due_date=date(2026, 3, 5),
+                          reminder_date=date(2026, 3, 1)), TaskCreated)[0]
+    none = of_type(w.send(CreateTask, "T2", subject="Someday", due_date=date(2026, 3, 5),
+                          reminder_enabled=False), TaskCreated)[0]
+    assert (kept.task_number, kept.reminder_date) == ("TSK-000001", date(2026, 3, 1))
+    assert (none.task_number, none.reminder_date) == ("TSK-000002", None)
+
+
+def test_completing_a_task_keeps_its_notes_and_refuses_unknown_or_cancelled_tasks() -> None:
+    w = World()
+    w.send(CreateTask, "T1", subject="Call back", due_date=date(2026, 3, 5))
+    done = of_type(w.send(CompleteTask, "T1", completion_notes="Left a voicemail"),
+                   TaskCompleted)[0]
+    assert done.completion_notes == "Left a voicemail"
+    assert w.state.get("task", "T1").status == "completed"
+    assert rejection(w.send(CompleteTask, "T404")) == "task T404 does not exist"
+    # No command cancels a task yet; the guard must hold when one does.
+    w.state.store("task")["T2"] = Task("T2", "cancelled", date(2026, 3, 5))
+    assert rejection(w.send(CompleteTask, "T2")) == "task T2 is already cancelled"

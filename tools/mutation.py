@@ -26,6 +26,7 @@ import argparse
 import glob
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,6 +99,25 @@ def expand_globs(arguments: Sequence[str]) -> list[str]:
     return out
 
 
+def failing_tests(selection: Sequence[str], pytest_args: Sequence[str]) -> list[str]:
+    """Node ids of the selected tests that fail on the unmutated code (run once, here).
+
+    mutmut stops at the first failing test, and in a shared tree a rule another engineer
+    is changing may have one: those tests are deselected (and named), not the run lost.
+    """
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rfE", "--no-header", "-p", "no:randomly",
+         *pytest_args, *selection],
+        cwd=ROOT, capture_output=True, text=True, check=False)
+    failing: list[str] = []
+    for line in run.stdout.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            failing.append(line.split(" ", 1)[1].split(" - ", 1)[0].strip())
+    if run.returncode not in (0, 1) and not failing:
+        raise SystemExit(f"mutation: the selected tests do not run:\n{run.stdout[-3000:]}")
+    return failing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run mutmut over domain/ (or one module of it) and print the per-module report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,8 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     patch_mutmut()
     settings = config()
-    settings.pytest_add_cli_args_test_selection = expand_globs(
-        settings.pytest_add_cli_args_test_selection)
+    selection = expand_globs(settings.pytest_add_cli_args_test_selection)
+    failing = failing_tests(selection, settings.pytest_add_cli_args)
+    for node in failing:
+        print(f"mutation: deselected, fails on the unmutated code: {node}")
+        if "::" in node:  # a test
+            settings.pytest_add_cli_args.extend(["--deselect", node])
+        else:  # a file that does not even collect
+            selection = [path for path in selection if path != node]
+    settings.pytest_add_cli_args_test_selection = selection
     if args.module:
         settings.only_mutate = [args.module]
     try:
