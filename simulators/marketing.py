@@ -2,7 +2,8 @@
 
 E-mail, webinar, social, content and partner campaigns go to customer contacts and
 nurtured leads; each member's response (open, click, reply, bounce, opt-out) is drawn
-with variant-specific rates, so the core's A/B statistics pick a real winner. Replies
+with variant-specific rates (B truly better); the core names a winner only when the
+difference is significant, which these audience sizes rarely allow. Replies
 from customer contacts become leads attributed to the campaign (with the member);
 a nurtured lead that replies is called back. Trade shows produce booth leads.
 """
