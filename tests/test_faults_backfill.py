@@ -213,12 +213,18 @@ def test_a_backfill_of_another_history_is_refused_and_publishes_nothing(
 def test_a_killed_publisher_fails_the_backfill_at_once_saying_how_it_ended(
         kafka_bootstrap: str) -> None:
     ctx = multiprocessing.get_context("spawn")
-    started = time.monotonic()
+    sent: list[int] = []
     with pytest.raises(RuntimeError, match=r"exit code -9\).*run the backfill again"), \
             PublisherProcess(ctx, kafka_bootstrap, {}) as publisher:
         assert publisher.pid is not None
         os.kill(publisher.pid, signal.SIGKILL)
-        for n in range(CHUNK + 1):  # the first full chunk meets the broken pipe
+        dead = psutil.Process(publisher.pid)  # dead = a zombie: its end of the pipe is shut
+        wait_for(lambda: dead.status() == psutil.STATUS_ZOMBIE, 30, "the publisher to die")
+        for n in range(CHUNK + 1):
             publisher.send("crm.leads", f"L-{n}", b"not published")
+            sent.append(n)
+        sent.append(-1)  # never reached: finish() would wait for a report
         publisher.finish()
-    assert time.monotonic() - started < 20, "noticed at once, not after a timeout"
+    # noticed at once: the send that hands over the first full chunk raised (it met the
+    # broken pipe), not finish() after waiting for a report that never comes
+    assert sent == list(range(CHUNK - 1)), f"raised after {len(sent)} sends, not {CHUNK}"
