@@ -128,9 +128,9 @@ def same_day_run(home: Path, plan: BackfillPlan) -> BackfillPlan:
     if plan.until is None:
         return plan
     pattern = f"seed{plan.seed}-end{plan.end_date:%Y%m%d}T*-days{plan.days}-scale{plan.scale:g}"
-    cuts = sorted(p.name.split("T")[1][:4] for p in (home / "backfill").glob(pattern)
-                  if p.is_dir())
-    if not cuts or not cuts[0].isdigit():
+    names = (p.name for p in (home / "backfill").glob(pattern) if p.is_dir())
+    cuts = sorted(cut for name in names if (cut := name.split("T")[1][:4]).isdigit())
+    if not cuts:
         return plan
     hours, minutes = int(cuts[0][:2]), int(cuts[0][2:])
     return replace(plan, until=datetime.combine(plan.end_date, time(hours, minutes), UTC))

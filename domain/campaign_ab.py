@@ -54,7 +54,7 @@ def z_score(responded_a: int, sent_a: int, responded_b: int, sent_b: int) -> flo
 
 def critical_z(confidence: float, comparisons: int) -> float:
     """Two-sided critical value at `confidence`, Bonferroni-corrected."""
-    alpha = (1 - confidence) / max(1, comparisons)
+    alpha = (1 - confidence) / comparisons
     return NormalDist().inv_cdf(1 - alpha / 2)
 
 

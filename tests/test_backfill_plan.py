@@ -84,10 +84,12 @@ def test_a_cut_must_be_a_tick_within_the_end_date(until: datetime) -> None:
 def test_a_rerun_today_keeps_the_cut_of_the_run_started_earlier_today(tmp_path: Path) -> None:
     later = BackfillPlan.ending(180, 7, None, 1.0, now=NOW + timedelta(hours=3))
     assert same_day_run(tmp_path, later) == later  # no run yet
+    (tmp_path / "backfill" / "seed7-end20261127T-0-days180-scale1").mkdir(parents=True)
+    assert same_day_run(tmp_path, later) == later  # not a run of ours
     runs = tmp_path / "backfill"
     for name in ("seed7-end20261127T1400-days180-scale1", "seed7-end20261127T0930-days180-scale1",
                  "seed8-end20261127T0800-days180-scale1", "seed7-end20261127T0700-days90-scale1",
-                 "seed7-end20261126-days180-scale1"):
+                 "seed7-end20261126-days180-scale1", "seed7-end20261127T-x-days180-scale1"):
         (runs / name).mkdir(parents=True)
     resumed = same_day_run(tmp_path, later)
     assert resumed.until == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)

@@ -203,6 +203,7 @@ def test_each_variant_needs_the_minimum_sends() -> None:
     assert best(("A", 99, 0), ("B", 100, 10)) is None
     assert best(("A", 100, 0), ("B", 99, 10)) is None
     assert best(("A", 100, 0), ("B", 0, 0)) is None  # B never went out
+    assert best(("A", 1000, 500)) is None  # one variant is no test
     assert best(("A", 99, 0), ("B", 99, 10), ab_min_sends_per_variant=99) == "B"
 
 
