@@ -1,15 +1,15 @@
 """Case rules: opening with SLA deadlines and auto-assignment, the support workflow, and
-the timers (SLA breach + escalation, auto-resolve while pending, auto-close).
+the pending/resolved timers (auto-resolve while pending, auto-close).
 
-Breach semantics: a deadline is met by a response/resolution at or before it; a breach
-is detected on the first clock tick strictly after it (timers are set 1 microsecond past
-the deadline), or when the response/resolution itself comes late.
+SLA breaches, escalation and the resolution clock stopped while pending the customer
+are in `domain.case_sla`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.case_sla import JUST_AFTER, can_pause, record_late, resume_clock
 from domain.cases import (
     AssignCase,
     Case,
@@ -17,13 +17,11 @@ from domain.cases import (
     CaseClosed,
     CaseCommented,
     CaseCustomerReplied,
-    CaseEscalated,
     CaseMarkedPendingCustomer,
     CaseOpened,
     CaseResolved,
     CaseResponded,
     CaseSatisfactionRated,
-    CaseSlaViolated,
     CloseCase,
     CommentOnCase,
     CustomerRepliedToCase,
@@ -34,10 +32,9 @@ from domain.cases import (
     SetCasePendingCustomer,
 )
 from domain.core import Context, Rejected, handles, on_timer
-from domain.sales_org import SalesRole, active_reps, rep_manager, rep_with_role
+from domain.sales_org import SalesRole, active_reps
 from domain.state import CrmState
 
-JUST_AFTER = timedelta(microseconds=1)
 AUTO_RESOLUTION = "Auto-resolved: no reply from the customer within {days} days while pending."
 
 
@@ -47,12 +44,6 @@ def support_reps(state: CrmState, role: str) -> list[str]:
     if not reps:
         reps = active_reps(state, SalesRole.__args__, any_territory=True)  # type: ignore[attr-defined]
     return [rep.sales_rep_id for rep in reps]
-
-
-def escalation_target(state: CrmState, case: Case, role: str) -> str | None:
-    """The assignee's manager, else the first active rep with the escalation role."""
-    manager = rep_manager(state, case.assigned_to) if case.assigned_to else None
-    return manager or rep_with_role(state, role, None)
 
 
 def _case(ctx: Context, case_id: str) -> Case:
@@ -113,8 +104,7 @@ def respond_to_case(ctx: Context, cmd: RespondToCase) -> None:
 def _first_response(ctx: Context, case: Case) -> None:
     status = "in_progress" if case.status == "new" else case.status
     ctx.emit(CaseResponded, case.case_id, first_response_date=ctx.now, case_status=status)
-    if ctx.now > case.response_due and "response" not in case.breaches:
-        ctx.emit(CaseSlaViolated, case.case_id, breach="response", due_date=case.response_due)
+    record_late(ctx, case, "response")
 
 
 @handles(CommentOnCase)
@@ -128,23 +118,26 @@ def comment_on_case(ctx: Context, cmd: CommentOnCase) -> None:
 
 @handles(SetCasePendingCustomer)
 def set_pending_customer(ctx: Context, cmd: SetCasePendingCustomer) -> None:
-    """Wait for the customer (asking them counts as the first response)."""
+    """Wait for the customer (asking them counts as the first response); the resolution
+    clock stops unless it has already run out."""
     case = _open_case(ctx, cmd.aggregate_id, "wait for the customer")
     if case.status == "pending_customer":
         raise Rejected(f"case {case.case_number} is already pending the customer")
     if case.first_response_at is None:
         _first_response(ctx, case)
-    ctx.emit(CaseMarkedPendingCustomer, case.case_id, pending_since=ctx.now)
+    ctx.emit(CaseMarkedPendingCustomer, case.case_id, pending_since=ctx.now,
+             sla_clock_paused=can_pause(ctx, case))
     days = ctx.rules.cases.auto_resolve_pending_days
     ctx.schedule(ctx.now + timedelta(days=days), "case_auto_resolve", case.case_id)
 
 
 @handles(CustomerRepliedToCase)
 def customer_replied(ctx: Context, cmd: CustomerRepliedToCase) -> None:
-    """The customer answered: back to in_progress."""
+    """The customer answered: back to in_progress, the resolution clock runs again."""
     case = _case(ctx, cmd.aggregate_id)
     if case.status != "pending_customer":
         raise Rejected(f"case {case.case_number} is {case.status}, not waiting for the customer")
+    resume_clock(ctx, case, reschedule=True)
     ctx.emit(CaseCustomerReplied, case.case_id, case_status="in_progress")
 
 
@@ -154,17 +147,20 @@ def resolve_case(ctx: Context, cmd: ResolveCase) -> None:
     case = _open_case(ctx, cmd.aggregate_id, "resolve")
     if case.first_response_at is None:
         _first_response(ctx, case)
-    _resolve(ctx, case, cmd.resolution, cmd.root_cause, auto=False)
-    if ctx.now > case.resolution_due and "resolution" not in case.breaches:
-        ctx.emit(CaseSlaViolated, case.case_id, breach="resolution", due_date=case.resolution_due)
+    case = _resolve(ctx, case, cmd.resolution, cmd.root_cause, auto=False)
+    record_late(ctx, case, "resolution")
 
 
 def _resolve(ctx: Context, case: Case, resolution: str, root_cause: str | None,
-             auto: bool) -> None:
+             auto: bool) -> Case:
+    """Resolve (ending any pause first, so the deadline has moved); the case before
+    `CaseResolved`, i.e. with the deadline the resolution is measured against."""
+    case = resume_clock(ctx, case, reschedule=False)
     ctx.emit(CaseResolved, case.case_id, resolution=resolution, root_cause=root_cause,
              resolved_date=ctx.now, auto_resolved=auto)
     days = ctx.rules.cases.close_after_resolved_days
     ctx.schedule(ctx.now + timedelta(days=days), "case_auto_close", case.case_id)
+    return case
 
 
 @handles(CloseCase)
@@ -173,6 +169,7 @@ def close_case(ctx: Context, cmd: CloseCase) -> None:
     case = _case(ctx, cmd.aggregate_id)
     if case.status == "closed":
         raise Rejected(f"case {case.case_number} is already closed")
+    resume_clock(ctx, case, reschedule=False)
     ctx.emit(CaseClosed, case.case_id, closed_date=ctx.now)
 
 
@@ -183,35 +180,6 @@ def rate_case(ctx: Context, cmd: RateCaseSatisfaction) -> None:
     if case.status not in ("resolved", "closed"):
         raise Rejected(f"case {case.case_number} is {case.status}: rate it once resolved")
     ctx.emit(CaseSatisfactionRated, case.case_id, **cmd.payload())
-
-
-@on_timer("case_response_sla")
-def response_deadline(ctx: Context, case_id: str) -> None:
-    """Still unanswered after the response deadline: breach and escalate."""
-    case: Case | None = ctx.get("case", case_id)
-    if case and case.is_open and case.first_response_at is None and ctx.now > case.response_due:
-        _breach(ctx, case, "response")
-
-
-@on_timer("case_resolution_sla")
-def resolution_deadline(ctx: Context, case_id: str) -> None:
-    """Still unresolved after the resolution deadline: breach and escalate."""
-    case: Case | None = ctx.get("case", case_id)
-    if case and case.is_open and ctx.now > case.resolution_due:
-        _breach(ctx, case, "resolution")
-
-
-def _breach(ctx: Context, case: Case, breach: str) -> None:
-    if breach in case.breaches:
-        return
-    due = case.response_due if breach == "response" else case.resolution_due
-    ctx.emit(CaseSlaViolated, case.case_id, breach=breach, due_date=due)
-    if case.escalated:
-        return
-    # A case waiting for the customer keeps that status: the auto-resolve rule needs it.
-    status = case.status if case.status == "pending_customer" else "escalated"
-    ctx.emit(CaseEscalated, case.case_id, breach=breach, escalated_at=ctx.now, case_status=status,
-             escalated_to=escalation_target(ctx.state, case, ctx.rules.cases.escalation_role))
 
 
 @on_timer("case_auto_resolve")

@@ -4,6 +4,8 @@ The commands' rules, SLA deadlines, escalation and the pending/resolved timers a
 `domain.case_lifecycle`.
 Statuses: new -> in_progress (first response) -> pending_customer <-> in_progress ->
 resolved -> closed; `escalated` after an SLA breach. A case is *open* until resolved.
+While a case waits for the customer its resolution clock is stopped (Salesforce
+Entitlements' "stopped" time); `CaseSlaClockResumed` moves the resolution deadline.
 """
 
 from __future__ import annotations
@@ -147,6 +149,20 @@ class CaseMarkedPendingCustomer(Event):
     AGGREGATE = "case"
 
     pending_since: Timestamp
+    sla_clock_paused: bool = Field(
+        default=False,
+        description="The resolution clock stopped here (false when it had already run out)")
+
+
+class CaseSlaClockResumed(Event):
+    """The wait for the customer ended (reply, resolution or close): the resolution
+    deadline moves later by the time the clock was stopped."""
+
+    AGGREGATE = "case"
+
+    paused_since: Timestamp = Doc("When the clock stopped (the case went pending)")
+    resumed_at: Timestamp = Doc("When the wait ended")
+    resolution_due_date: Timestamp = Doc("The resolution deadline, moved by the paused time")
 
 
 class CustomerRepliedToCase(Command):
@@ -230,6 +246,7 @@ class Case:
     assigned_team: str | None = None
     first_response_at: datetime | None = None
     pending_since: datetime | None = None
+    sla_paused_since: datetime | None = None
     resolved_at: datetime | None = None
     breaches: frozenset[str] = frozenset()
     escalated: bool = False
@@ -268,7 +285,13 @@ def _escalated(case: Case, e: CaseEscalated) -> Case:
 
 @evolves(CaseMarkedPendingCustomer)
 def _pending(case: Case, e: CaseMarkedPendingCustomer) -> Case:
-    return updated(case, status="pending_customer", pending_since=e.pending_since)
+    return updated(case, status="pending_customer", pending_since=e.pending_since,
+                   sla_paused_since=e.pending_since if e.sla_clock_paused else None)
+
+
+@evolves(CaseSlaClockResumed)
+def _clock_resumed(case: Case, e: CaseSlaClockResumed) -> Case:
+    return updated(case, resolution_due=e.resolution_due_date, sla_paused_since=None)
 
 
 @evolves(CaseCustomerReplied)

@@ -13,6 +13,7 @@ from domain.cases import (
     CaseResolved,
     CaseResponded,
     CaseSatisfactionRated,
+    CaseSlaClockResumed,
     CaseSlaViolated,
 )
 from domain.messages import Event
@@ -76,6 +77,12 @@ def case_pending(e: CaseMarkedPendingCustomer) -> list[Upsert]:
 def case_customer_replied(e: CaseCustomerReplied) -> list[Upsert]:
     """Back to work."""
     return [_case(e, case_status=e.case_status)]
+
+
+@projects(CaseSlaClockResumed)
+def case_clock_resumed(e: CaseSlaClockResumed) -> list[Upsert]:
+    """The wait for the customer ended: the resolution deadline moved by the paused time."""
+    return [_case(e, resolution_due_date=e.resolution_due_date)]
 
 
 @projects(CaseResolved)

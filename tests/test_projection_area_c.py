@@ -107,6 +107,11 @@ def test_cases_and_comments_follow_the_case_lifecycle(conn: Any) -> None:
     assert (c1["satisfaction_rating"], c1["customer_feedback"]) == (4, "ok")
     assert c1["created_at"] == naive(T0) and c1["closed_date"] is not None
     assert c2["case_status"] == "resolved" and "7 days" in c2["resolution"]
+    # C2 waited from 10:30 on day 0 until the auto-resolve tick on day 10: its 120 h
+    # resolution clock was stopped all that time, so the deadline moved and no breach.
+    assert c2["sla_violated"] is False and c2["escalated"] is False
+    assert c2["resolution_due_date"] == naive(T0 + timedelta(days=10, hours=120))
+    assert c2["resolved_date"] <= c2["resolution_due_date"]
     assert c2["assigned_team"] == "Billing Support"
     [comment] = rows(conn, "case_comments", "comment_id")
     assert (comment["case_id"], comment["comment_text"], comment["is_public"]) == (

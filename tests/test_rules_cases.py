@@ -16,10 +16,12 @@ from domain.cases import (
     CaseCommented,
     CaseCustomerReplied,
     CaseEscalated,
+    CaseMarkedPendingCustomer,
     CaseOpened,
     CaseResolved,
     CaseResponded,
     CaseSatisfactionRated,
+    CaseSlaClockResumed,
     CaseSlaViolated,
     CloseCase,
     CommentOnCase,
@@ -193,12 +195,19 @@ def test_a_customer_reply_to_a_case_not_waiting_for_them_is_refused() -> None:
     assert "not waiting" in (rejection(world_with_case().send(CustomerRepliedToCase, "C1")) or "")
 
 
-def test_a_resolution_breach_while_pending_keeps_the_pending_status() -> None:
-    w = world_with_case("critical")
-    w.at(T0 + timedelta(minutes=10)).send(SetCasePendingCustomer, "C1")
-    events = w.tick(T0 + timedelta(hours=8, minutes=30))
+def test_a_case_whose_clock_ran_out_before_the_wait_is_breached_and_keeps_pending() -> None:
+    w = world_with_case("critical")  # resolution due 17:00
+    w.at(T0 + timedelta(minutes=10)).send(RespondToCase, "C1")
+    pending = w.at(utc(2026, 3, 2, 17, 10)).send(SetCasePendingCustomer, "C1")
+    assert of_type(pending, CaseMarkedPendingCustomer)[0].sla_clock_paused is False
+    events = w.tick(utc(2026, 3, 2, 17, 30))
+    assert [(v.breach, v.due_date) for v in of_type(events, CaseSlaViolated)] == [
+        ("resolution", utc(2026, 3, 2, 17, 0))]
     assert of_type(events, CaseEscalated)[0].case_status == "pending_customer"
-    assert of_type(w.tick(T0 + timedelta(days=7, minutes=10)), CaseResolved)
+    resolved = w.tick(utc(2026, 3, 9, 17, 30))  # auto-resolved; the breach stands, once
+    assert of_type(resolved, CaseResolved)[0].auto_resolved is True
+    assert of_type(resolved, CaseSlaClockResumed) == []
+    assert len(of_type(w.log, CaseSlaViolated)) == 1
 
 
 def test_a_resolved_case_closes_three_days_later() -> None:
