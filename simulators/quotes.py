@@ -5,6 +5,9 @@ approval steps with their approvers). Approvers decide level by level; the owner
 it; the customer acknowledges, reviews and then accepts (winners, often right before the
 quarter closes), pushes back on price (a revision with a better discount follows),
 declines or lets it expire. A rejected approval or an expired quote is revised.
+The desk acts only on each deal's primary quote: a revision supersedes its parent (the
+core refuses every command on a superseded quote), so a superseded quote is forgotten. A
+revision within what was already approved comes approved (smart approvals) and is sent.
 """
 
 from __future__ import annotations
@@ -69,9 +72,10 @@ class QuoteWork:
     # ------------------------------------------------------------------ learning
     def on_quote(self, e: Any) -> None:
         """A quote was drafted: ask for approvals, or send it."""
+        approval = ("pending" if e.approvals
+                    else "approved" if getattr(e, "approval_carried_over", False) else None)
         quote = QuoteFile(e.opportunity_id, e.account_id, e.valid_until_date, tuple(e.lines),
-                          [(s.approval_level, s.approver_id) for s in e.approvals],
-                          "pending" if e.approvals else None)
+                          [(s.approval_level, s.approver_id) for s in e.approvals], approval)
         self.quotes[e.aggregate_id] = quote
         deal = self.deals.get(e.opportunity_id or "")
         if deal is not None:
@@ -239,9 +243,10 @@ class QuoteWork:
             self.k.send(ReviewQuote, quote_id)
 
     def customer_decides(self, quote_id: str, outcome: str) -> None:
-        """Accept, push back on price, or decline."""
-        if outcome == "late_accept":
-            self.k.send(AcceptQuote, quote_id)
+        """Accept, push back on price, or decline (only ever the deal's primary quote)."""
+        if outcome == "late_accept":  # refused as expired; a revised quote is not answered
+            if quote_id in self.quotes:
+                self.k.send(AcceptQuote, quote_id)
             return
         quote = self.quotes.get(quote_id)
         deal = self.deals.get(quote.opportunity_id or "") if quote else None
