@@ -184,7 +184,8 @@ def test_area_a_rows_are_projected_and_agree_with_the_detail_tables(engine: sa.E
     assert (variants["A"]["members_sent"], variants["A"]["opened"], variants["A"]["clicked"],
             variants["A"]["responded"], variants["A"]["leads_created"]) == (2, 1, 1, 1, 1)
     assert variants["A"]["response_rate_pct"] == Decimal("50.00")
-    assert [c for c, v in variants.items() if v["is_winner"]] == ["A"]  # 50 % each: A wins
+    # two sends per variant are no evidence (CampaignRules.ab_min_sends_per_variant)
+    assert [c for c, v in variants.items() if v["is_winner"]] == []
 
     lead = one(engine, "SELECT * FROM leads WHERE lead_id = 'L1'")
     assert (lead["lead_status"], lead["qualification_status"], lead["converted"],
