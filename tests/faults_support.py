@@ -292,6 +292,35 @@ def stored_offsets(url: str, group: str = "crm-projector") -> dict[tuple[str, in
         engine.dispose()
 
 
+@contextlib.contextmanager
+def offsets_locked(url: str) -> Iterator[Callable[[], bool]]:
+    """Hold an EXCLUSIVE lock on the projector's offsets table (reads still pass).
+
+    A projector's next batch then writes its rows and waits, uncommitted, at saving its
+    offsets: a kill or a PostgreSQL stop meanwhile lands mid-batch, for certain. Yields
+    `waiting()`: whether some transaction waits for the lock (the batch is in flight).
+    """
+    engine = make_engine(url)
+    conn = engine.connect()
+    conn.execute(sa.text("LOCK TABLE crm_meta.projector_offsets IN EXCLUSIVE MODE"))
+
+    def waiting() -> bool:
+        with engine.connect() as probe:
+            return bool(probe.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND relation = 'crm_meta.projector_offsets'::regclass")).scalar())
+
+    try:
+        yield waiting
+    finally:
+        with contextlib.suppress(sa.exc.DBAPIError):  # gone with a stopped server
+            conn.rollback()
+        with contextlib.suppress(sa.exc.DBAPIError):
+            conn.close()
+        engine.dispose()
+
+
 def projected_fraction(url: str, ends: dict[tuple[str, int], int]) -> float:
     stored = stored_offsets(url)
     total = sum(ends.values())

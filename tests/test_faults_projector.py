@@ -4,7 +4,10 @@ interleavings. Each ends with the 25 tables' digest equal to a clean projection.
 from __future__ import annotations
 
 import random
+import re
 import time
+from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from faults_support import (
     event_ends,
     fault_rng,
     history,
+    offsets_locked,
     own_kafka_fixture,  # noqa: F401  (the own_kafka fixture)
     own_postgres,
     produce,
@@ -46,38 +50,84 @@ def all_projected(db_url: str, ends: dict[tuple[str, int], int]) -> bool:
     return all(stored.get(tp, 0) >= end for tp, end in ends.items() if end)
 
 
+def portions(records: Sequence[Record], rng: random.Random, parts: int) -> list[list[Record]]:
+    """The log cut at random points (each part at least 5 % of it)."""
+    n = len(records)
+    while True:
+        bounds = [0, *sorted(rng.sample(range(1, n), parts - 1)), n]
+        if all(b - a >= n // 20 for a, b in pairwise(bounds)):
+            return [list(records[a:b]) for a, b in pairwise(bounds)]
+
+
+def incomplete(db_url: str, ends: dict[tuple[str, int], int]) -> bool:
+    """Some partition's committed position is short of its log end."""
+    stored = stored_offsets(db_url)
+    return any(stored.get(tp, 0) < end for tp, end in ends.items())
+
+
 @pytest.mark.faults
 @pytest.mark.integration
 def test_projector_killed_at_random_points_resumes_to_the_clean_digest(
         stack, own_kafka: str, fresh_db_url: str) -> None:
+    """Three kills, each asserted to land with the projection incomplete: the log arrives
+    in four parts cut at random, and while a kill is due the offsets table is locked, so
+    the projector's batch writes its rows and waits, uncommitted, to save its offsets."""
     rng = fault_rng("projector kill -9")
-    produce(own_kafka, history().records)
+    parts = portions(history().records, rng, 4)
     migrate(fresh_db_url)
-    ends = event_ends(own_kafka)
+    faults: list[str] = []
     with temp_home() as home:
-        # 1: killed after a random delay (starting up, joining the group, or mid-batch)
-        proc = projector(home, own_kafka, fresh_db_url)
-        time.sleep(rng.uniform(0.5, 4.0))
-        proc.kill9()
-        # 2, 3: killed once a random share of the log is committed (the next batch in flight)
-        for share in sorted(rng.uniform(0.05, 0.9) for _ in range(2)):
+        # 1: after a random delay: starting up, joining the group or mid-batch
+        produce(own_kafka, parts[0])
+        ends = event_ends(own_kafka)
+        with offsets_locked(fresh_db_url) as waiting:
             proc = projector(home, own_kafka, fresh_db_url)
-            wait_for(lambda s=share: projected_fraction(fresh_db_url, ends) >= s, 120,
-                     f"{share:.0%} projected", proc, interval=0.01)
-            time.sleep(rng.uniform(0, 0.3))
+            time.sleep(rng.uniform(0.5, 4.0))
+            in_batch = waiting()
             proc.kill9()
-        # last: runs to the end and stops gracefully
+            assert incomplete(fresh_db_url, ends), "kill 1 came after the work was done"
+        faults.append(f"1: {'mid-batch' if in_batch else 'before its first batch'}, "
+                      f"{projected_fraction(fresh_db_url, ends):.0%} committed")
+        # 2, 3: the log so far projected, the next part arrives, a batch of it is in flight
+        for number, part in ((2, parts[1]), (3, parts[2])):
+            proc = projector(home, own_kafka, fresh_db_url)
+            wait_for(lambda e=ends: not incomplete(fresh_db_url, e), 120,
+                     "the log so far projected", proc)
+            with offsets_locked(fresh_db_url) as waiting:
+                produce(own_kafka, part)
+                ends = event_ends(own_kafka)
+                wait_for(waiting, 60, "a batch of the new part in flight", proc)
+                time.sleep(rng.uniform(0, 0.3))
+                assert incomplete(fresh_db_url, ends)
+                proc.kill9()
+                assert incomplete(fresh_db_url, ends), f"kill {number} after the work"
+                faults.append(f"{number}: mid-batch, "
+                              f"{projected_fraction(fresh_db_url, ends):.0%} committed")
+        print("projector killed at", "; ".join(faults))
+        # last: the rest arrives; runs to the end and stops gracefully
+        produce(own_kafka, parts[3])
+        ends = event_ends(own_kafka)
         proc = projector(home, own_kafka, fresh_db_url)
         wait_for(lambda: all_projected(fresh_db_url, ends), 120, "the whole log projected",
                  proc)
         wait_for(lambda: "projector: started" in proc.output(), 30, "the start", proc)
         assert proc.stop() == 0, proc.output()
+    assert sum(ends.values()) == len(history().events)
     assert digest_of(fresh_db_url) == reference_digest(stack.database_url)
+
+
+def waits_logged(proc: CrmProcess) -> list[int]:
+    """The batch sizes of the projector's 'waiting for PostgreSQL' lines so far."""
+    return [int(n) for n in re.findall(r"waiting for PostgreSQL .*?the batch of (\d+) events",
+                                       proc.output())]
 
 
 @pytest.mark.faults
 @pytest.mark.integration
 def test_postgres_restarts_during_projection_are_waited_out(own_kafka: str) -> None:
+    """Two outages, each asserted to hit a batch in flight: once PostgreSQL is down when a
+    batch arrives; once it is stopped while a batch waits, rows written, to commit."""
+    rng = fault_rng("PostgreSQL restarts")
     events = history().events
     thirds = [events[: len(events) // 3], events[len(events) // 3: 2 * len(events) // 3],
               events[2 * len(events) // 3:]]
@@ -87,23 +137,31 @@ def test_postgres_restarts_during_projection_are_waited_out(own_kafka: str) -> N
         ends = event_ends(own_kafka)
         wait_for(lambda: all_projected(db_url, ends), 120, "the first third", proc)
 
-        # PostgreSQL down while a batch arrives: the projector holds it and retries
+        # 1: PostgreSQL down while a batch arrives: the projector holds it and retries
         stop_postgres(pg)
         produce(own_kafka, thirds[1])
-        wait_for(lambda: "waiting for PostgreSQL" in proc.output(), 60,
+        wait_for(lambda: waits_logged(proc), 60,
                  "the projector to say it waits for PostgreSQL", proc)
+        assert sum(event_ends(own_kafka).values()) > sum(ends.values())
+        assert waits_logged(proc)[0] > 0, "the outage met a batch of the second third"
+        time.sleep(rng.uniform(0, 3))
         assert start_postgres(pg) == db_url  # same socket and port
         ends = event_ends(own_kafka)
         wait_for(lambda: all_projected(db_url, ends), 120, "the second third", proc)
 
-        # a restart while the last third is being projected
-        produce(own_kafka, thirds[2])
-        time.sleep(random.uniform(0, 0.5))
-        stop_postgres(pg)
-        time.sleep(1)
+        # 2: a restart while a batch of the last third is written but not committed
+        before = len(waits_logged(proc))
+        with offsets_locked(db_url) as waiting:
+            produce(own_kafka, thirds[2])
+            ends = event_ends(own_kafka)
+            wait_for(waiting, 60, "a batch of the last third in flight", proc)
+            time.sleep(rng.uniform(0, 0.5))
+            assert incomplete(db_url, ends), "the restart would come after the work"
+            stop_postgres(pg)  # ends the lock's session too
+        time.sleep(rng.uniform(0.5, 1.5))
         start_postgres(pg)
-        ends = event_ends(own_kafka)
         wait_for(lambda: all_projected(db_url, ends), 120, "the last third", proc)
+        assert len(waits_logged(proc)) > before, "the restart hit the batch in flight"
         assert proc.alive(), "the projector must survive PostgreSQL restarts"
         assert proc.stop() == 0, proc.output()
         assert digest_of(db_url) == reference_digest(db_url)
