@@ -10,10 +10,13 @@ from decimal import Decimal
 
 from area_b_fixtures import Scenario, of, one
 
-from domain.accounts import AccountRevenueRecorded
+from domain.accounts import AccountRevenueRecorded, LinkAccountToCustomer
+from domain.core import Context, timer_rule
 from domain.erp import (
+    RETRY_TIMER,
     IntegrationCompleted,
     IntegrationFailed,
+    IntegrationLog,
     IntegrationRequested,
     IntegrationRetried,
     SalesOrderCreated,
@@ -24,8 +27,12 @@ from domain.erp import (
 )
 from domain.messages import Command
 from domain.opportunity_stages import OpportunityStageChanged, OpportunityWon
+from domain.quote_approvals import DecideQuoteApproval
+from domain.quote_status import AcceptQuote, SendQuote
 from domain.quotes import QuoteConverted
+from domain.records import updated
 from domain.sales_org import RepPerformanceUpdated
+from domain.system import TickClock
 
 
 def accepted() -> tuple[Scenario, str]:
@@ -79,7 +86,8 @@ def test_the_sales_order_converts_the_quote_and_closes_the_deal_won() -> None:
     assert one(events, OpportunityStageChanged).to_stage == "closed_won"
     won = one(events, OpportunityWon)
     assert (won.converted_to_order_id, won.amount) == ("SO-1", Decimal("114000.00"))
-    assert one(events, RepPerformanceUpdated).ytd_revenue == Decimal("114000.00")
+    owner = [e for e in of(events, RepPerformanceUpdated) if e.aggregate_id == "R1"]
+    assert [e.ytd_revenue for e in owner] == [Decimal("114000.00")]  # manager M1 rolls up too
     revenue = one(events, AccountRevenueRecorded)
     assert (revenue.lifetime_value, revenue.last_purchase_date) == (Decimal("114000.00"),
                                                                     s.now.date())
@@ -167,3 +175,103 @@ def test_a_rejection_without_a_pending_request_is_refused() -> None:
     quote_id = s.to_proposal()
     assert s.refused(SalesOrderRejected, quote_id, quotation_id=quote_id, reason="x") == (
         f"no sales order request pending for quotation {quote_id}")
+
+
+# -- pinned by mutation testing (docs/testing.md): each test kills mutants that survived ----
+
+
+def compact_sorted_json(text: str) -> str:
+    """`text` re-serialised the canonical way (sorted keys, no spaces)."""
+    return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+
+
+def test_the_log_id_of_a_quotations_request_is_stable_across_versions() -> None:
+    # Replays of an existing log must find the same crm_integration_log rows.
+    assert log_id_for("Q1") == "LOG-2947f529-4b2b-56c8"
+    assert log_id_for("Q2") != log_id_for("Q1")
+
+
+def test_the_request_carries_the_customer_master_id_lines_and_currency() -> None:
+    s = Scenario().org()
+    s.ok(LinkAccountToCustomer, "A1", customer_id="CUST-77")
+    s.deal()
+    s.product("O1", "2", "60000", "5")
+    quote_id = s.accepted_quote()
+    request = one(s.log, SalesOrderRequested)
+    assert (request.customer_id, request.currency, request.quotation_number) == (
+        "CUST-77", "INR", s.quote(quote_id).quotation_number)
+    assert [(ln.line_number, ln.material_id, ln.unit_of_measure, ln.unit_price)
+            for ln in request.lines] == [(1, "MAT-1", "EA", Decimal("57000.00"))]
+    assert request.requested_delivery_date is None  # no line has a lead time
+
+
+def test_the_log_row_holds_exactly_the_request_payload_as_canonical_json() -> None:
+    s, quote_id = accepted()
+    request = one(s.log, SalesOrderRequested)
+    data = one(s.log, IntegrationRequested).integration_data
+    assert data == compact_sorted_json(data)
+    assert json.loads(data) == request.model_dump(mode="json", include=set(request.payload()))
+    assert s.state.get("integration", log_id_for(quote_id)) == IntegrationLog(
+        log_id_for(quote_id), quote_id, "pending", data)
+
+
+def test_the_requested_delivery_date_waits_for_the_slowest_line() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "2", "60000")
+    s.product("O1", "1", "10000")
+    quote_id = s.to_proposal()
+    quote = s.quote(quote_id)
+    lines = tuple(ln.model_copy(update={"delivery_lead_time_days": days})
+                  for ln, days in zip(quote.lines, (30, None), strict=True))
+    s.state.store("quote")[quote_id] = updated(quote, lines=lines)
+    for level, _, _ in quote.approvals:
+        s.ok(DecideQuoteApproval, quote_id, level=level, decision="approved")
+    s.ok(SendQuote, quote_id)
+    s.ok(AcceptQuote, quote_id)
+    request = one(s.log, SalesOrderRequested)
+    assert request.requested_delivery_date == quote.quotation_date + timedelta(days=30)
+
+
+def test_the_order_closes_the_deal_on_the_order_date_with_the_orders_reason() -> None:
+    s, quote_id = accepted()
+    s.later(days=2)
+    events = s.send(SalesOrderCreated, "SO-1", sales_order_id="SO-1", quotation_id=quote_id,
+                    order_total=Decimal("134520.00"), order_date=date(2026, 3, 1))
+    won = one(events, OpportunityWon)
+    assert (won.actual_close_date, won.win_loss_reason, won.amount) == (
+        date(2026, 3, 1), "Sales order SO-1 created", Decimal("114000.00"))
+    assert one(events, OpportunityStageChanged).change_reason == "Sales order SO-1 created"
+    done = one(events, IntegrationCompleted)
+    request = json.loads(one(s.log, IntegrationRequested).integration_data)
+    assert json.loads(done.integration_data) == {
+        **request, "sales_order_id": "SO-1", "order_total": "134520.00",
+        "order_date": "2026-03-01"}
+    assert done.integration_data == compact_sorted_json(done.integration_data)
+    log = s.state.get("integration", log_id_for(quote_id))
+    assert (log.status, log.data) == ("completed", done.integration_data)
+
+
+def test_an_order_for_a_quote_whose_deal_is_already_closed_only_converts_the_quote() -> None:
+    s, quote_id = accepted()
+    s.stage("O1", "negotiation")
+    s.stage("O1", "closed_won")
+    events = order(s, quote_id)
+    assert [type(e) for e in events] == [QuoteConverted, IntegrationCompleted]
+
+
+def test_a_retry_sends_the_request_again_and_the_log_keeps_what_was_sent() -> None:
+    s, quote_id = accepted()
+    failed = one(reject(s, quote_id), IntegrationFailed)
+    retried = one(s.tick(failed.next_retry_at), IntegrationRetried)
+    assert json.loads(retried.integration_data)["attempt"] == 2
+    log = s.state.get("integration", log_id_for(quote_id))
+    assert (log.status, log.attempt, log.data) == ("pending", 2, retried.integration_data)
+
+
+def test_a_retry_timer_for_an_unknown_log_does_nothing() -> None:
+    s = Scenario()
+    ctx = Context(s.state, TickClock(event_id="t1", aggregate_id="clock", occurred_at=s.now),
+                  s.rules)
+    timer_rule(RETRY_TIMER)(ctx, "LOG-unknown")
+    assert ctx.commit() == []
