@@ -23,6 +23,7 @@ changes), then prints the per-module report of tools/mutation_report.py.
 from __future__ import annotations
 
 import argparse
+import ast
 import glob
 import os
 import shutil
@@ -130,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.chdir(ROOT)
     if args.module and not Path(args.module).is_file():
         parser.error(f"{args.module} is not a file")
+    if args.module and not any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                               for node in ast.walk(ast.parse(Path(args.module).read_text()))):
+        print(f"mutation: {args.module} has no functions (messages only): nothing to mutate")
+        return 0
     shutil.rmtree("mutants", ignore_errors=True)
 
     import mutmut.__main__ as mutmut_main  # sets the fork start method mutmut needs
