@@ -158,13 +158,15 @@ def rescore(ctx: Context, account_id: str) -> None:
     if inputs.row_status == "prospect":
         return  # not a customer yet: no customer health (the first order makes it one)
     score, risk, reason = score_health(inputs, today, rules)
-    if (score, risk) == (inputs.score, inputs.risk):
-        return
     status = None
     if risk == "high" and inputs.row_status not in UNTOUCHED_STATUSES:
         status = "at_risk"
     elif risk != "high" and inputs.row_status == "at_risk" and inputs.status_before:
         status = inputs.status_before
+    # An unchanged score still speaks when the status disagrees with it: revenue or a
+    # person may have set 'active' on a high-risk account (their events write the row).
+    if (score, risk) == (inputs.score, inputs.risk) and status is None:
+        return
     ctx.emit(AccountHealthScored, account_id, health_score=score, churn_risk=risk,
              relationship_status=status, score_reason=reason)
 

@@ -260,3 +260,13 @@ def test_counted_penalties_round_half_up_after_weighing() -> None:
         "base=70 revenue=0 open_cases=-1 sla_breaches=-3 negative=-6 positive=0")
     assert score_health(replace(inputs, tier="strategic"), TODAY, RULES)[2].endswith(
         "open_cases=-1 sla_breaches=-2 negative=-3 positive=0")  # 0.6 -> 1, 1.6 -> 2
+
+
+def test_a_high_risk_account_set_active_again_is_re_marked_at_risk_at_an_unchanged_score() -> None:
+    w = customer(World())
+    w.revenue("A1", "250000.00", T0.date())
+    complaints(w, "A1", 11)  # 85 - 55 = 30
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 30, "high", "at_risk")]
+    w.later(hours=3).revenue("A1", "1000.00", T0.date())  # the row says 'active' again
+    assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 30, "high", "at_risk")]
+    assert scored(w.tick(utc(2026, 3, 4))) == []
