@@ -27,6 +27,7 @@ from domain import (  # noqa: F401
     opportunities,
     opportunity_stages,
     quote_approvals,
+    quote_messages,
     quote_status,
     quotes,
     sales_org,

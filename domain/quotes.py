@@ -10,8 +10,9 @@ commands are refused, its expiry timer does nothing). An opportunity therefore h
 one non-superseded quote, its primary quote (Salesforce's synced quote): it is the
 opportunity's converted_to_quote_id and its pre-tax total (subtotal - discount) is the
 opportunity's amount.
-Sending, the customer's answers and expiry live in `domain.quote_status`; the approval
-workflow in `domain.quote_approvals`; the ERP hand-off in `domain.erp`.
+The messages are in `domain.quote_messages` (re-exported here). Sending, the customer's
+answers and expiry live in `domain.quote_status`; the approval workflow in
+`domain.quote_approvals`; the ERP hand-off in `domain.erp`.
 """
 
 from __future__ import annotations
@@ -19,25 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
-
-from pydantic import BaseModel, Field
 
 from domain.core import Context, Rejected, evolves, handles
-from domain.messages import (
-    Command,
-    Date,
-    Doc,
-    Event,
-    Money,
-    Opt,
-    Percent,
-    Quantity,
-    Text,
-    Timestamp,
-    UnitPrice,
-    money,
-)
+from domain.messages import money
 from domain.opportunities import (
     Opportunity,
     OpportunityTermsChanged,
@@ -46,112 +31,25 @@ from domain.opportunities import (
     open_deal,
     price_line,
 )
+from domain.quote_messages import (  # noqa: F401  (re-exported: other modules import them here)
+    ApprovalStatus,
+    ApprovalStep,
+    QuoteConverted,
+    QuoteCreated,
+    QuoteLine,
+    QuoteLineInput,
+    QuoteStatus,
+    QuoteSuperseded,
+    ReviseQuote,
+)
 from domain.records import updated
 from domain.rules_config import QuoteRules
 
-QuoteStatus = Literal["draft", "sent", "acknowledged", "under_review", "accepted", "rejected",
-                      "expired", "superseded"]
-ApprovalStatus = Literal["pending", "approved", "rejected"]
 EXPIRY_TIMER = "quote_expiry"
 # The customer can answer only a quote it has received and that is still open.
 ANSWERABLE = ("sent", "acknowledged", "under_review")
 # No transition leaves these (a superseded quote takes no transition at all).
 FINAL = ("accepted", "rejected", "expired", "superseded")
-
-
-class QuoteLineInput(BaseModel):
-    """A line as entered (a revision may change quantities, prices and discounts)."""
-
-    material_id: str | None = Opt(50)
-    product_name: str = Text(200)
-    product_description: str | None = Opt()
-    quantity: Quantity = Doc("Quantity", gt=0)
-    unit_of_measure: str | None = Opt(20)
-    list_price: UnitPrice = Doc("INR per unit", ge=0)
-    discount_pct: Percent = Field(default=Decimal("0"), ge=0, le=100)
-    delivery_lead_time_days: int | None = Opt(description="Days from order to delivery")
-
-
-class QuoteLine(QuoteLineInput):
-    """A priced quotation line."""
-
-    quote_line_id: str = Text(50)
-    line_number: int = Doc("1, 2, ...", ge=1)
-    unit_price: UnitPrice = Doc("After discount")
-    line_total: Money
-
-
-class ApprovalStep(BaseModel):
-    """One required approval (level 1 manager, 2 director, 3 VP)."""
-
-    approval_id: str = Text(50)
-    approval_level: int = Doc("1, 2 or 3", ge=1, le=3)
-    approver_id: str | None = Opt(50, "Sales rep expected to decide (None: nobody found)")
-    approval_reason: str = Text(200, "Which threshold required it")
-
-
-class QuoteCreated(Event):
-    """A quotation (with its lines and required approval steps) was drafted."""
-
-    AGGREGATE = "quote"
-
-    quotation_number: str = Text(50, "QUO-000001")
-    quotation_name: str = Text(200)
-    opportunity_id: str | None = Opt(50)
-    account_id: str = Text(50)
-    contact_id: str | None = Opt(50)
-    quotation_date: Date
-    valid_until_date: Date
-    subtotal: Money = Doc("Sum of quantity * list price")
-    discount_amount: Money = Doc("subtotal - sum of line totals")
-    discount_pct: Percent = Doc("discount_amount / subtotal * 100, 2 places")
-    tax_amount: Money
-    total_amount: Money = Doc("subtotal - discount + tax")
-    revision_number: int = Doc("1 for the first quote, +1 per revision", ge=1)
-    parent_quotation_id: str | None = Opt(50, "Quote this one revises")
-    prepared_by: str | None = Opt(50)
-    lines: list[QuoteLine]
-    approvals: list[ApprovalStep] = Doc("Empty when no threshold is crossed or when the "
-                                        "approval of the previous quote covers it")
-    # Smart approvals: what the opportunity's previous quotes already had approved.
-    approved_discount_pct: Percent | None = Field(
-        default=None, description="Highest discount already approved for the opportunity's "
-        "previous quote (None: nothing approved yet)")
-    approved_net_amount: Money | None = Field(
-        default=None, description="Highest pre-tax total already approved for the "
-        "opportunity's previous quote")
-    approved_by: str | None = Opt(50, "Who approved what the previous quote carried")
-    approved_at: Timestamp | None = Field(default=None, description="When that was approved")
-    approval_carried_over: bool = Field(
-        default=False, description="Thresholds crossed, but nothing above what was already "
-        "approved: the quote is approved without new steps")
-
-
-class ReviseQuote(Command):
-    """Replace a quote by a new revision (same lines unless new ones are given)."""
-
-    AGGREGATE = "quote"
-
-    lines: list[QuoteLineInput] | None = None
-    prepared_by: str | None = Opt(50)
-
-
-class QuoteSuperseded(Event):
-    """A newer revision replaced this quote; it can no longer be sent or accepted."""
-
-    AGGREGATE = "quote"
-
-    superseded_by: str = Text(50, "quotation_id of the revision")
-    notes: str = Text(500)
-
-
-class QuoteConverted(Event):
-    """The ERP created a sales order from the accepted quote."""
-
-    AGGREGATE = "quote"
-
-    converted_date: Date
-    converted_to_order_id: str = Text(50)
 
 
 @dataclass(frozen=True)
