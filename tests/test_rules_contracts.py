@@ -166,6 +166,13 @@ def test_a_terminated_contract_ignores_its_timers_and_notes_the_penalty() -> Non
     assert of_type(later, ContractActivated) == of_type(later, ContractExpired) == []
 
 
+def test_a_penalty_given_at_termination_replaces_the_one_in_the_terms() -> None:
+    w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
+    waived = of_type(w.send(TerminateContract, "K1", early_termination_penalty=Decimal("0")),
+                     ContractTerminated)[0]
+    assert waived.early_termination_penalty == Decimal("0")
+
+
 def test_a_duplicate_signature_changes_nothing() -> None:
     w = World().account("A1")
     w.send(DraftContract, "K1", contract_name="X", account_id="A1", contract_start_date=START,
@@ -274,6 +281,7 @@ def test_churn_deactivates_the_account_team_on_the_day_of_churn() -> None:
                                              relationship_status="churned")
     assert [(e.team_member_id, e.end_date) for e in of_type(events, AccountTeamMemberRemoved)
             ] == [(members[0], date(2026, 6, 10)), (members[1], date(2026, 6, 10))]
+    assert {e.reason for e in of_type(events, ContractTerminated)} == {"Account churned"}
     assert w.state.get("account", "A1").team == ()
 
 

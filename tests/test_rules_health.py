@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from area_c_fixtures import T0, World, of_type
@@ -270,3 +271,11 @@ def test_a_high_risk_account_set_active_again_is_re_marked_at_risk_at_an_unchang
     w.later(hours=3).revenue("A1", "1000.00", T0.date())  # the row says 'active' again
     assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 30, "high", "at_risk")]
     assert scored(w.tick(utc(2026, 3, 4))) == []
+
+
+def test_a_half_point_after_weighing_rounds_up() -> None:
+    rules = replace(RULES, activity_weight_by_tier={"key": Decimal("2")})
+    inputs = HealthInputs(open_cases=frozenset({"C1"}), sentiments=((TODAY, "negative"),),
+                          row_status=ACTIVE, tier="key")
+    assert score_health(inputs, TODAY, rules)[2] == (  # 3/2 = 1.5 -> 2, 5/2 = 2.5 -> 3
+        "base=70 revenue=0 open_cases=-2 sla_breaches=0 negative=-3 positive=0")
