@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from faults_support import core_committed
 from support import temp_home, wait_until
 
 from domain.leads import CaptureLead
 from domain.messages import utc
 from events.admin import ensure_topics
+from events.topics import COMMANDS
 from producers.kafka import MessageProducer
+from producers.offsets import log_ends
 from projectors import runner
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector
@@ -79,21 +82,41 @@ def test_captured_leads_flow_through_faust_and_land_scored_in_postgres(
         assert created_at == by_id[lead_id].occurred_at.replace(tzinfo=None)  # event time
 
 
+def capture_leads(prefix: str, minute: int) -> list[CaptureLead]:
+    return [CaptureLead(event_id=f"{prefix.lower()}-{n}", aggregate_id=f"{prefix}-{n}",
+                        occurred_at=utc(2026, 4, 2, 10, minute + n),
+                        company_name=f"{prefix.title()} {n}", lead_source="partner")
+            for n in range(5)]
+
+
 def test_a_restarted_projector_resumes_from_the_offsets_committed_with_its_rows(
     stack, fresh_db_url: str, core_worker: subprocess.Popen[bytes], monkeypatch
 ) -> None:
+    """Leads captured while the projector is down are projected after its restart, and
+    nothing it had projected is read again: it resumes exactly at its stored offsets
+    (a projector starting at the log end misses the late leads; one starting at the
+    beginning reads the early ones again)."""
+    bootstrap = stack.kafka_bootstrap
     migrate(fresh_db_url)
     engine = make_engine(fresh_db_url)
-    first = [CaptureLead(event_id=f"resume-{n}", aggregate_id=f"RES-{n}",
-                         occurred_at=utc(2026, 4, 2, 10, n), company_name=f"Resume {n}",
-                         lead_source="partner") for n in range(5)]
+    first = capture_leads("RES", 0)
     ids = [c.aggregate_id for c in first]
-    with MessageProducer(stack.kafka_bootstrap) as producer:
+    with MessageProducer(bootstrap) as producer:
         producer.send_all(first)
-    projector = Projector(engine, stack.kafka_bootstrap, group="resume-test")
+    projector = Projector(engine, bootstrap, group="resume-test")
     assert wait_until(lambda: projector.poll_once(1.0) >= 0 and
                       len(scored_rows(engine, ids)) == 5, timeout=90)
     projector.close()
+
+    # while the projector is down: more leads, their events derived and on Kafka
+    late = capture_leads("LATE", 10)
+    late_ids = [c.aggregate_id for c in late]
+    with MessageProducer(bootstrap) as producer:
+        producer.send_all(late)
+    end = log_ends(bootstrap, [(COMMANDS, 0)])[(COMMANDS, 0)]
+    assert wait_until(lambda: core_committed(bootstrap) >= end, timeout=90), \
+        "the core worker never derived the late leads' events"
+    assert not scored_rows(engine, late_ids)
 
     seen: list[str] = []
     real_apply = runner.apply_events
@@ -104,8 +127,14 @@ def test_a_restarted_projector_resumes_from_the_offsets_committed_with_its_rows(
         return real_apply(conn, events)
 
     monkeypatch.setattr(runner, "apply_events", spy)
-    again = Projector(engine, stack.kafka_bootstrap, group="resume-test")
-    wait_until(lambda: again.poll_once(0.5) > 0 and False, timeout=8)  # drain what is new
+    again = Projector(engine, bootstrap, group="resume-test")
+    # the condition, not a fixed wait: joined, the late leads projected, the log's end
+    assert wait_until(lambda: again.poll_once(0.5) >= 0 and
+                      len(scored_rows(engine, late_ids)) == 5, timeout=90), \
+        "the leads captured while the projector was down were not projected"
+    again.catch_up(timeout=90)  # anything it would read again comes before the log's end
     assert again._consumer.assignment(), "the restarted projector never joined its group"
     again.close()
+    engine.dispose()
+    assert set(late_ids) <= set(seen)
     assert not set(seen) & set(ids), "events already projected were consumed again"
