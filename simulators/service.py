@@ -4,7 +4,8 @@ Customers open cases mostly in office hours; the support desk answers 07:00-23:0
 day, critical and high cases around the clock. The engineer usually answers and resolves
 well inside the SLA the core computed (CaseOpened carries the deadlines); a few per cent
 run late, some cases wait for the customer (who nearly always replies; a silent one is
-auto-resolved by the core). Customers rate about half the resolved cases.
+auto-resolved by the core). The resolution clock stops while the case waits for the
+customer, so a wait never makes a case late by itself. Customers rate about half the resolved cases.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ PRIORITIES = (("critical", 5), ("high", 20), ("medium", 50), ("low", 25))
 CATEGORIES = (("technical", 40), ("quality", 20), ("delivery", 20), ("billing", 12),
               ("other", 8))
 TYPES = (("problem", 50), ("question", 25), ("complaint", 15), ("feature_request", 10))
-LATE_RESPONSE = {"critical": 0.03, "high": 0.025, "medium": 0.015, "low": 0.01}
-LATE_RESOLUTION = {"critical": 0.05, "high": 0.035, "medium": 0.02, "low": 0.015}
+# Share of cases the engineer answers / resolves late. Calibrated for a case breach rate of
+# about 10 % (critical) down to 5 % (low), 6-7 % overall, inside published B2B support
+# norms (5-15 %). Until the SLA clock stopped while pending the customer (issue 13), about
+# 1.2 points of breaches came from customers' waits and silent auto-resolved cases instead.
+LATE_RESPONSE = {"critical": 0.04, "high": 0.03, "medium": 0.02, "low": 0.015}
+LATE_RESOLUTION = {"critical": 0.06, "high": 0.05, "medium": 0.04, "low": 0.035}
 CSAT = {False: (5, 4, 3, 2, 1), True: (1, 2, 3, 4, 5)}
 CSAT_W = {False: (45, 35, 12, 5, 3), True: (15, 20, 30, 25, 10)}
 
