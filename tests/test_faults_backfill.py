@@ -16,6 +16,7 @@ import pytest
 from faults_support import (
     ALL_PARTITIONS,
     CrmProcess,
+    History,
     continuation,
     core_committed,
     crm_env,
@@ -80,6 +81,18 @@ def stop_local_broker(home: Path, db_url: str) -> None:
     localstack.down(settings)
 
 
+def left_to_do(home: Path, directory: Path, db_url: str, h: History) -> list[str]:
+    """The phases a killed backfill had not finished: its rerun has work to redo."""
+    left = [] if (directory / "generated.json").exists() else ["generation"]
+    ends = {tp: len(v) for tp, v in h.by_partition(h.events).items()}
+    if projected_fraction(db_url, ends) < 1:
+        left.append("projection")
+    archive = home / "archive"
+    if not archive.exists() or sum(archived_counts(archive).values()) < len(h.records):
+        left.append("archive")
+    return left
+
+
 @pytest.mark.faults
 @pytest.mark.integration
 def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
@@ -95,14 +108,18 @@ def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
             proc = CrmProcess(h.backfill_args(), env, log)
             wait_for(lambda: (directory / "log.avro.tmp").exists(), 120, "generation", proc,
                      interval=0.01)
-            time.sleep(rng.uniform(0, 0.5))
+            time.sleep(rng.uniform(0, 0.3))
             kill9_with_followers(proc)
+            faults = [left_to_do(home, directory, fresh_db_url, h)]
+            assert "generation" in faults[0], "kill 1 came after the log was generated"
             # 2: generated; publishing or starting to project
             proc = CrmProcess(h.backfill_args(), env, log)
             wait_for(lambda: (directory / "generated.json").exists(), 120, "the log", proc,
                      interval=0.01)
             time.sleep(rng.uniform(0, 1.5))
             kill9_with_followers(proc)
+            faults.append(left_to_do(home, directory, fresh_db_url, h))
+            assert faults[-1], "kill 2 came after the backfill's work was done"
             # 3: while projecting (some batch committed, others in flight) or archiving
             proc = CrmProcess(h.backfill_args(), env, log)
             ends = {tp: len(v) for tp, v in h.by_partition(h.events).items()}
@@ -110,6 +127,9 @@ def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
                      proc, interval=0.01)
             time.sleep(rng.uniform(0, 1.0))
             kill9_with_followers(proc)
+            faults.append(left_to_do(home, directory, fresh_db_url, h))
+            assert faults[-1], "kill 3 came after the backfill's work was done"
+            print(f"left to do at each kill: {faults}")
             # last: runs to the end
             proc = CrmProcess(h.backfill_args(), env, log)
             assert proc.wait(300) == 0, proc.output()
