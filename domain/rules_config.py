@@ -162,9 +162,14 @@ class FiscalRules:
     fiscal_year_start_month: int = 4
     year_named_by_end: bool = True
     # The forecast of a period is called (and frozen) on the first tick of the first
-    # business day (Mon-Fri) at or after period start + this many days.
-    monthly_call_offset_days: int = 14
-    quarterly_call_offset_days: int = 45
+    # business day (Mon-Fri) at or after period start + this many days (0: the period's
+    # first business day).
+    monthly_call_offset_days: int = 0
+    quarterly_call_offset_days: int = 0
+    # No call (no sales_forecasts row) for a period whose call day comes less than this
+    # many days after the history began: the pipeline of deals opened before the history
+    # is missing, so such a call would only measure the warm-up (docs/rules.md).
+    forecast_warmup_days: int = 90
 
 
 @dataclass(frozen=True)

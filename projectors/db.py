@@ -16,7 +16,15 @@ from sqlalchemy import Connection, Engine, Table, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from projectors.tables import META_SCHEMA, META_TABLES, READ_TABLES, TABLES, contract_columns
+from projectors.tables import (
+    EXTENSION_TABLES,
+    META_SCHEMA,
+    META_TABLES,
+    PROJECTED_TABLES,
+    READ_TABLES,
+    TABLES,
+    contract_columns,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ALEMBIC_INI = PACKAGE_DIR / "alembic.ini"
@@ -98,6 +106,9 @@ def ensure_roles(
     analyst, writer = _quote(engine, analyst_role), _quote(engine, writer_role)
     read_tables = _table_list(engine, (TABLES[name] for name in READ_TABLES))
     meta_tables = _table_list(engine, META_TABLES.values())
+    extensions = _table_list(engine, EXTENSION_TABLES.values())
+    extension_schemas = ", ".join(
+        sorted({_quote(engine, str(t.schema)) for t in EXTENSION_TABLES.values()}))
     with engine.begin() as conn:
         _create_role(conn, analyst_role)
         _create_role(conn, writer_role)
@@ -108,6 +119,11 @@ def ensure_roles(
             f"GRANT USAGE ON SCHEMA public, {_quote(engine, META_SCHEMA)} TO {writer}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {read_tables} TO {writer}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {meta_tables} TO {writer}",
+            # read-model extensions (docs/read-model-extensions.md): read like the 25
+            f"REVOKE ALL ON {extensions} FROM {analyst}",
+            f"GRANT USAGE ON SCHEMA {extension_schemas} TO {analyst}, {writer}",
+            f"GRANT SELECT ON {extensions} TO {analyst}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON {extensions} TO {writer}",
         ):
             conn.execute(text(statement))
 
@@ -119,7 +135,7 @@ def truncate_read_tables(engine: Engine, *, reset_offsets: bool = False) -> None
     transaction, so the next run replays every topic from the beginning.
     """
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {_table_list(conn, TABLES.values())}"))
+        conn.execute(text(f"TRUNCATE {_table_list(conn, PROJECTED_TABLES.values())}"))
         if reset_offsets:
             conn.execute(META_TABLES["projector_offsets"].delete())
 
@@ -138,7 +154,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
             name: conn.execute(
                 text(f"SELECT count(*) FROM {_table_list(conn, [table])}")
             ).scalar_one()
-            for name, table in TABLES.items()
+            for name, table in PROJECTED_TABLES.items()
         }
 
 
@@ -166,7 +182,7 @@ def table_digests(engine: Engine) -> dict[str, str]:
             )
         return {
             name: conn.execute(text(_digest_sql(conn, table))).scalar_one()
-            for name, table in TABLES.items()
+            for name, table in PROJECTED_TABLES.items()
         }
 
 

@@ -1,4 +1,6 @@
-"""Rebuild the 25 read tables from the log without readers ever seeing a half-built table.
+"""Rebuild the read tables from the log without readers ever seeing a half-built table.
+
+The 25 contract tables and the extensions (projectors.tables.EXTENSION_TABLES).
 
 1. Create the tables afresh in schema `crm_rebuild` and project every event topic from the
    beginning into them (a separate consumer group).
@@ -16,7 +18,7 @@ from sqlalchemy import Engine, event, text
 
 from projectors.db import ANALYST_ROLE, WRITER_ROLE, ensure_roles, make_engine
 from projectors.runner import GROUP, PROJECTION_LOCK, Projector
-from projectors.tables import READ_TABLES, TABLES, metadata
+from projectors.tables import EXTENSION_TABLES, READ_TABLES, TABLES, extension_metadata, metadata
 
 BUILD_SCHEMA = "crm_rebuild"
 RETIRED_SCHEMA = "crm_retired"
@@ -48,6 +50,12 @@ def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
     with build.begin() as conn:
         metadata.create_all(conn.execution_options(schema_translate_map={None: BUILD_SCHEMA}),
                             tables=tables)
+        # Extensions are built beside the 25 (their schema mapped to the build schema), so
+        # the unqualified names the projector writes reach them through the search_path.
+        extension_map = {t.schema: BUILD_SCHEMA for t in EXTENSION_TABLES.values()}
+        extension_metadata.create_all(
+            conn.execution_options(schema_translate_map=extension_map),
+            tables=list(EXTENSION_TABLES.values()))
     projector = Projector(build, bootstrap, group=REBUILD_GROUP, extra=kafka_extra,
                           take_lock=False)
     try:
@@ -73,6 +81,9 @@ def _swap(conn: Any, live_group: str) -> None:
     for name in READ_TABLES:
         conn.execute(text(f'ALTER TABLE public."{name}" SET SCHEMA {RETIRED_SCHEMA}'))
         conn.execute(text(f'ALTER TABLE {BUILD_SCHEMA}."{name}" SET SCHEMA public'))
+    for name, table in EXTENSION_TABLES.items():
+        conn.execute(text(f'ALTER TABLE {table.schema}."{name}" SET SCHEMA {RETIRED_SCHEMA}'))
+        conn.execute(text(f'ALTER TABLE {BUILD_SCHEMA}."{name}" SET SCHEMA {table.schema}'))
     conn.execute(text("DELETE FROM crm_meta.projector_offsets WHERE consumer_group = :g"),
                  {"g": live_group})
     conn.execute(text(

@@ -834,3 +834,64 @@ projector_offsets = Table(
 
 META_TABLES: dict[str, Table] = {"projector_offsets": projector_offsets}
 """The `crm_meta` bookkeeping tables by name (Alembic's version table is managed by Alembic)."""
+
+# --------------------------------------------------------------------------------------
+# Read-model extensions: tables beyond the 25-table contract, each in a schema of its own
+# so the default schema keeps exactly the 25 (docs/read-model-extensions.md). They are
+# declared on their own MetaData, so the contract's checks of `metadata` are unchanged;
+# they are projected, rebuilt, truncated, counted and checksummed like the 25.
+# --------------------------------------------------------------------------------------
+
+FORECASTING_SCHEMA = "crm_forecasting"
+"""Schema of the forecast snapshots; on the database's default search_path (0002)."""
+
+extension_metadata = MetaData(naming_convention=metadata.naming_convention)
+
+EXTENSION_TABLES: dict[str, Table] = {}
+"""Read tables beyond the contract, by (unqualified) name."""
+
+
+def _extension_table(name: str, schema: str, *columns: Column,
+                     index: tuple[_IndexSpec, ...] = ()) -> Table:
+    table = Table(
+        name, extension_metadata, *columns,
+        Column(VERSION_COLUMN, BigInteger(), nullable=False, server_default=text("0"),
+               info={"contract": False}),
+        schema=schema,
+    )
+    for spec in index:
+        cols = (spec,) if isinstance(spec, str) else spec
+        Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
+    EXTENSION_TABLES[name] = table
+    return table
+
+
+sales_forecast_snapshots = _extension_table(
+    "sales_forecast_snapshots",
+    FORECASTING_SCHEMA,
+    Column("snapshot_id", String(64), primary_key=True),
+    _str("forecast_id", 50, nullable=False),
+    _str("forecast_period", 20),
+    _int("forecast_year", nullable=False),
+    _int("forecast_quarter"),
+    _int("forecast_month"),
+    _str("territory_id", 50),
+    _str("sales_rep_id", 50),
+    _dec("pipeline_amount", 18, 2, default=0),
+    _dec("best_case_amount", 18, 2, default=0),
+    _dec("commit_amount", 18, 2, default=0),
+    _dec("closed_amount", 18, 2, default=0),
+    _dec("total_forecast", 18, 2, default=0),
+    _dec("expected_amount", 18, 2),
+    _dec("forecast_call", 18, 2),
+    _dec("quota_amount", 18, 2),
+    _dec("quota_attainment_pct", 5, 2),
+    _dec("forecast_accuracy_pct", 5, 2),
+    _bool("period_closed", default=False),
+    _date("snapshot_date", nullable=False),
+    _ts("created_at"),
+    index=("forecast_id", ("forecast_year", "forecast_quarter")),
+)
+
+PROJECTED_TABLES: dict[str, Table] = {**TABLES, **EXTENSION_TABLES}
+"""Every table the projectors write: the 25 read tables, then the extensions."""

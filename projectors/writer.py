@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 
 from domain.messages import Event
 from projectors.projection import Upsert, merge, rows_for
-from projectors.tables import TABLES
+from projectors.tables import EXTENSION_TABLES, PROJECTED_TABLES
 from projectors.tables import VERSION_COLUMN as VERSION
 
 OFFSETS_TABLE = "crm_meta.projector_offsets"
@@ -56,6 +56,7 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
     written = 0
     staged: list[tuple[str, list[str], list[tuple[list[str], list[str]]]]] = []
     with conn.cursor() as cur:
+        _reach_extensions(cur, by_table)
         if conn.autocommit:  # staging would be emptied by each statement's own commit
             for table, upserts in sorted(by_table.items()):
                 written += len(upserts)
@@ -85,6 +86,24 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
                 for table, _, groups in staged
                 for n, (key_cols, all_cols) in enumerate(groups)))
     return written
+
+
+_EXTENSION_SCHEMAS = tuple(sorted({str(t.schema) for t in EXTENSION_TABLES.values()}))
+
+
+def _reach_extensions(cur: Any, by_table: dict[str, list[Upsert]]) -> None:
+    """Append the extension schemas to this session's search_path (once per session).
+
+    Tables are written by plain name, so the extension tables (docs/read-model-extensions.md)
+    resolve through the search_path: to their own schema normally, and to `crm_rebuild`
+    during a rebuild (built there, which is first on that session's path).
+    """
+    if not any(table in EXTENSION_TABLES for table in by_table):
+        return
+    for schema in _EXTENSION_SCHEMAS:
+        cur.execute("SELECT set_config('search_path', current_setting('search_path') || ', '"
+                    " || quote_ident(%s), false) WHERE NOT %s = ANY(current_schemas(false))",
+                    (schema, schema))
 
 
 def _groups(upserts: Sequence[Upsert]) -> list[tuple[list[str], list[str], list[Upsert]]]:
@@ -307,14 +326,15 @@ def _q(name: str) -> str:
 def _required(table: str) -> frozenset[str]:
     """Columns an inserted row must carry (NOT NULL without a server default)."""
     return frozenset(
-        c.name for c in TABLES[table].columns if not c.nullable and c.server_default is None
+        c.name for c in PROJECTED_TABLES[table].columns
+        if not c.nullable and c.server_default is None
     )
 
 
 @cache
 def _column_types(table: str) -> dict[str, str]:
     dialect = postgresql.dialect()
-    return {c.name: c.type.compile(dialect=dialect) for c in TABLES[table].columns}
+    return {c.name: c.type.compile(dialect=dialect) for c in PROJECTED_TABLES[table].columns}
 
 
 def load_offsets(conn: PgConnection, group: str) -> dict[tuple[str, int], int]:

@@ -18,30 +18,40 @@ import sqlalchemy as sa
 from area_b_fixtures import Scenario, of, one
 
 from domain.erp import SalesOrderCreated, SalesOrderRejected
-from domain.forecasts import ForecastSnapshotTaken
+from domain.forecasts import ForecastCalled, ForecastSnapshotTaken, accuracy
 from domain.messages import Event, utc
 from domain.opportunities import ChangeOpportunityTerms, NoteOpportunityCompetitor
 from domain.quote_approvals import DecideQuoteApproval
 from domain.quote_status import AcceptQuote, AcknowledgeQuote, ReviewQuote, SendQuote
 from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.rules_config import BusinessRules
 from projectors.db import make_engine, migrate
 from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
 
+FORECAST_RULES = BusinessRules.from_mapping(
+    {"fiscal": {"monthly_call_offset_days": 14, "forecast_warmup_days": 0}})
 AREA_B = {"opportunity", "quote", "integration", "forecast", "sales_order"}
 TABLES = {
     "opportunities": "opportunity_id", "opportunity_stage_history": "history_id",
     "opportunity_products": "opp_product_id", "quotations": "quotation_id",
     "quotation_lines": "quote_line_id", "quotation_approvals": "approval_id",
     "crm_integration_log": "log_id", "sales_forecasts": "forecast_id",
+    "crm_forecasting.sales_forecast_snapshots": "snapshot_id",  # docs/read-model-extensions.md
 }
+
+
+def _name(table: str) -> str:
+    """A (schema-)qualified table name, quoted."""
+    return ".".join(f'"{part}"' for part in table.split("."))
 
 
 def lifecycle() -> tuple[Scenario, dict[str, str]]:
     """Won through the ERP after an approval rejection, a revision and a retry; a lost
-    deal; an expired quote; weekly forecast snapshots."""
-    s = Scenario().org()
+    deal; an expired quote; weekly forecast snapshots and March's call (mid-month, no
+    warm-up, so this short history has one)."""
+    s = Scenario(rules=FORECAST_RULES).org()
     s.deal("O1", "1", close=date(2026, 3, 27))
     s.product("O1", "2", "40000", "25")
     s.product("O1", "5", "1000")
@@ -69,7 +79,8 @@ def lifecycle() -> tuple[Scenario, dict[str, str]]:
     s.deal("O3", "30000", owner="R2", close=date(2026, 4, 15))
     q3 = s.to_proposal("O3")
     s.tick(utc(2026, 3, 9))
-    s.tick(utc(2026, 4, 10))
+    s.tick(utc(2026, 3, 16))  # March's forecast is called
+    s.tick(utc(2026, 4, 10))  # March closes
     return s, {"q1": q1, "q2": q2, "q3": q3}
 
 
@@ -100,7 +111,7 @@ def rows(engine: sa.Engine, table: str, where: str = "TRUE", **params: Any
          ) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         result = conn.execute(sa.text(
-            f'SELECT * FROM "{table}" WHERE {where} ORDER BY "{TABLES[table]}"'), params)
+            f'SELECT * FROM {_name(table)} WHERE {where} ORDER BY "{TABLES[table]}"'), params)
         return [dict(r._mapping) for r in result]
 
 
@@ -207,25 +218,27 @@ def test_integration_log_row_follows_the_erp_loop(engine: sa.Engine) -> None:
     assert done["integration_data"]["attempt"] == 2
 
 
-def test_sales_forecast_rows_are_updated_in_place_by_later_snapshots(
-        engine: sa.Engine) -> None:
+def test_sales_forecast_rows_hold_the_call_and_accumulate_actuals(engine: sa.Engine) -> None:
     s, _ = lifecycle()
     project(engine, area_b_events(s))
     forecasts = rows(engine, "sales_forecasts", "sales_rep_id = 'R1'")
     march = next(f for f in forecasts if f["forecast_period"] == "monthly"
                  and f["forecast_month"] == 3)
-    assert (march["closed_amount"], march["actual_revenue"], march["territory_id"]) == (
-        Decimal("76000.00"), Decimal("76000.00"), "T1")
-    assert march["snapshot_date"] == date(2026, 4, 10)
+    call = next(e for e in of(s.log, ForecastCalled) if e.aggregate_id == march["forecast_id"])
+    assert (march["commit_amount"], march["snapshot_date"], march["territory_id"]) == (
+        call.forecast_call, date(2026, 3, 16), "T1")
+    assert (march["closed_amount"], march["actual_revenue"]) == (
+        Decimal("76000.00"), Decimal("76000.00"))
+    assert march["forecast_accuracy_pct"] == accuracy(Decimal(76000), call.forecast_call)
+    assert march["created_at"] == call.occurred_at.replace(tzinfo=None)
+    assert len(rows(engine, "sales_forecasts")) == len(of(s.log, ForecastCalled))
     snaps = of(s.log, ForecastSnapshotTaken)
-    first = min(e.occurred_at for e in snaps if e.aggregate_id == march["forecast_id"])
-    assert march["created_at"] == first.replace(tzinfo=None)
-    assert len(rows(engine, "sales_forecasts")) == len({e.aggregate_id for e in snaps})
+    assert len(rows(engine, "crm_forecasting.sales_forecast_snapshots")) == len(snaps)
     with engine.connect() as conn:
-        quarterly = conn.execute(sa.text(
+        monthly = conn.execute(sa.text(
             "SELECT SUM(actual_revenue) FROM sales_forecasts WHERE forecast_period = "
-            "'quarterly' AND forecast_year = 2026 AND forecast_quarter = 1")).scalar_one()
-    assert quarterly == Decimal("76000.00")  # rep rows only: no double counting
+            "'monthly' AND forecast_year = 2026 AND forecast_month = 3")).scalar_one()
+    assert monthly == Decimal("76000.00")  # one row per rep: no double counting
 
 
 def test_redelivering_every_event_leaves_all_rows_unchanged(engine: sa.Engine) -> None:
@@ -249,6 +262,6 @@ def test_one_event_per_batch_gives_the_same_rows_as_one_batch(
     one_by_one = snapshot(engine)
     with engine.begin() as conn:
         for table in TABLES:
-            conn.execute(sa.text(f'TRUNCATE "{table}"'))
+            conn.execute(sa.text(f"TRUNCATE {_name(table)}"))
     project(engine, events)
     assert snapshot(engine) == one_by_one

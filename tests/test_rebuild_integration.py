@@ -65,3 +65,50 @@ def test_checksum_changes_when_a_row_changes(fresh_kafka: str, fresh_db_url: str
         conn.execute(sa.text("UPDATE leads SET lead_score = lead_score + 1 WHERE lead_id = "
                              "(SELECT min(lead_id) FROM leads)"))
     assert table_digest(engine) != before
+
+
+def test_rebuild_also_rebuilds_the_forecast_snapshot_extension_table(
+    fresh_kafka: str, fresh_db_url: str
+) -> None:
+    """crm_forecasting.sales_forecast_snapshots (docs/read-model-extensions.md) is built in
+    crm_rebuild beside the 25 and swapped in with them; the checksum covers it."""
+    from datetime import date
+    from decimal import Decimal
+
+    from area_b_fixtures import Scenario
+
+    import domain.catalog  # noqa: F401  (registers the forecast tick rules)
+    from domain.rules_config import BusinessRules
+
+    rules = BusinessRules.from_mapping(
+        {"fiscal": {"monthly_call_offset_days": 14, "forecast_warmup_days": 0}})
+    s = Scenario(rules=rules).org()
+    s.deal("O1", "100000", close=date(2026, 3, 20))
+    s.stage("O1", "negotiation")
+    for day in (9, 16, 23):
+        s.tick(utc(2026, 3, day))
+    s.stage("O1", "closed_won")
+    s.tick(utc(2026, 4, 1))
+    migrate(fresh_db_url)
+    engine = make_engine(fresh_db_url)
+    with MessageProducer(fresh_kafka) as producer:
+        for event in s.log:
+            producer.send(event)
+    live = Projector(engine, fresh_kafka)
+    live.catch_up(timeout=120)
+    live.close()
+    count = "SELECT count(*) FROM crm_forecasting.sales_forecast_snapshots"
+    with engine.connect() as conn:
+        snapshots = conn.execute(sa.text(count)).scalar_one()
+        called = conn.execute(sa.text(
+            "SELECT forecast_accuracy_pct FROM sales_forecasts WHERE sales_rep_id = 'R1' "
+            "AND forecast_period = 'monthly'")).scalar_one()
+    # 3 weeks x 2 periods + the close; called 80000 (100000 x 80 %), won 100000
+    assert (snapshots, called) == (7, Decimal("75.00"))
+    before = table_digest(engine)
+
+    rebuild(fresh_db_url, fresh_kafka)
+
+    assert table_digest(engine) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(count)).scalar_one() == snapshots

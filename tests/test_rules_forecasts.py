@@ -1,4 +1,4 @@
-"""Forecast snapshots: when they are taken, and that their amounts agree with the deals."""
+"""Forecasts: weekly snapshots, the period's call (frozen), actuals, and accuracy at the close."""
 
 from __future__ import annotations
 
@@ -7,21 +7,33 @@ from decimal import Decimal
 
 from area_b_fixtures import Scenario, of
 
+from domain.fiscal_calendar import call_day, period_bounds, periods_of
 from domain.forecasts import (
+    ForecastCalled,
     ForecastSnapshotTaken,
     accuracy,
+    attainment,
     forecast_id,
-    periods_of,
     quota_for,
 )
 from domain.messages import utc
 from domain.opportunities import Opportunity
+from domain.rules_config import DEFAULT_RULES, BusinessRules
+from domain.sales_org import SetRepQuota
 from domain.state import CrmState
 
+FISCAL = DEFAULT_RULES.fiscal
+# Most tests call mid-month (offset 14) and need no warm-up, so a short history shows a call.
+RULES = BusinessRules.from_mapping({"fiscal": {
+    "monthly_call_offset_days": 14, "quarterly_call_offset_days": 45,
+    "forecast_warmup_days": 0}})
+MARCH = ("monthly", 2026, 3)  # March 2026: fiscal year 2026 (April 2025 - March 2026), Q4
+R1_CALL = Decimal("380000.00")  # 50000 won + 100000 x 10 % + 200000 x 40 % + 300000 x 80 %
 
-def pipeline() -> Scenario:
+
+def pipeline(rules: BusinessRules = RULES) -> Scenario:
     """R1: one deal per bucket in March, a won and a lost deal, one in May; R2: one deal."""
-    s = Scenario().org()
+    s = Scenario(rules=rules).org()
     s.deal("O1", "100000", close=date(2026, 3, 20))
     s.deal("O2", "200000", close=date(2026, 3, 25))
     s.stage("O2", "needs_analysis")
@@ -48,7 +60,7 @@ def folded(state: CrmState, rep: str | None, period: tuple[str, int, int]) -> di
             continue
         won = opp.stage == "closed_won"
         day = opp.actual_close_date if won else opp.close_date
-        if period in periods_of(day):
+        if period in periods_of(day, FISCAL):
             out["closed" if won else opp.forecast_category] += opp.amount
     return out
 
@@ -57,22 +69,67 @@ def snapshots(events: list) -> dict[tuple[str | None, str], ForecastSnapshotTake
     return {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastSnapshotTaken)}
 
 
+def calls(events: list) -> dict[tuple[str | None, str], ForecastCalled]:
+    return {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastCalled)}
+
+
+def closed_rows(events: list) -> dict[str | None, ForecastSnapshotTaken]:
+    """The closing snapshots (of March's rows), by rep."""
+    return {e.sales_rep_id: e for e in of(events, ForecastSnapshotTaken) if e.period_closed}
+
+
+def called_march() -> tuple[Scenario, dict[tuple[str | None, str], ForecastCalled]]:
+    """The history begins on 9 March; March is called on Monday 16 March."""
+    s = pipeline()
+    s.tick(utc(2026, 3, 9))
+    return s, calls(s.tick(utc(2026, 3, 16)))
+
+
+def test_periods_are_calendar_months_and_fiscal_quarters_april_to_march() -> None:
+    assert periods_of(date(2026, 3, 31), FISCAL) == (MARCH, ("quarterly", 2026, 4))
+    assert periods_of(date(2026, 4, 1), FISCAL) == (("monthly", 2027, 4), ("quarterly", 2027, 1))
+    assert period_bounds(("quarterly", 2027, 3), FISCAL) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert period_bounds(("monthly", 2027, 1), FISCAL) == (date(2027, 1, 1), date(2027, 2, 1))
+
+
+def test_by_default_a_period_is_called_on_its_first_business_day() -> None:
+    assert call_day(MARCH, FISCAL) == date(2026, 3, 2)  # 1 March is a Sunday
+    assert call_day(("quarterly", 2027, 2), FISCAL) == date(2026, 7, 1)
+    assert call_day(("monthly", 2027, 8), FISCAL) == date(2026, 8, 3)  # 1 August: Saturday
+    # configurable: start + offset, moved to the next business day
+    assert call_day(MARCH, RULES.fiscal) == date(2026, 3, 16)  # the 15th is a Sunday
+    assert call_day(("quarterly", 2027, 2), RULES.fiscal) == date(2026, 8, 17)
+
+
+def test_no_period_is_called_during_the_warm_up_after_the_history_began() -> None:
+    s = pipeline(DEFAULT_RULES)  # warm-up 90 days; the history begins on 2 March
+    s.tick(utc(2026, 3, 2, 12))
+    assert of(s.tick(utc(2026, 5, 29)), ForecastCalled) == []  # 88 days in
+    june = calls(s.tick(utc(2026, 6, 1)))  # 91 days in: June is called, Q1 (1 April) not
+    assert {(e.forecast_period, e.forecast_month) for e in june.values()} == {("monthly", 6)}
+    assert june[("R1", "monthly")].call_date == date(2026, 6, 1)
+    july = calls(s.tick(utc(2026, 7, 1)))
+    assert {(e.forecast_period, e.forecast_year, e.forecast_quarter)
+            for e in july.values()} == {("monthly", 2027, 2), ("quarterly", 2027, 2)}
+
+
 def test_the_first_tick_of_a_week_snapshots_every_rep_for_month_and_quarter() -> None:
     s = pipeline()
     taken = snapshots(s.tick(utc(2026, 3, 9)))
     assert sorted(taken, key=str) == sorted(
         [(r, p) for r in ("R1", "R2", None) for p in ("monthly", "quarterly")], key=str)
     march = taken[("R1", "monthly")]
-    assert (march.forecast_year, march.forecast_month, march.forecast_quarter) == (2026, 3, 1)
+    assert (march.forecast_year, march.forecast_month, march.forecast_quarter) == (2026, 3, 4)
     assert march.territory_id == "T1" and march.snapshot_date == date(2026, 3, 9)
     assert taken[("R1", "quarterly")].forecast_month is None
+    assert (march.forecast_call, march.forecast_accuracy_pct) == (None, None)  # not called
 
 
 def test_snapshot_amounts_agree_with_the_opportunities_folded() -> None:
     s = pipeline()
     taken = snapshots(s.tick(utc(2026, 3, 9)))
     for (rep, kind), snap in taken.items():
-        period = periods_of(date(2026, 3, 9))[0 if kind == "monthly" else 1]
+        period = periods_of(date(2026, 3, 9), FISCAL)[0 if kind == "monthly" else 1]
         expected = folded(s.state, rep, period)
         assert (snap.pipeline_amount, snap.best_case_amount, snap.commit_amount,
                 snap.closed_amount) == (expected["pipeline"], expected["best_case"],
@@ -81,22 +138,8 @@ def test_snapshot_amounts_agree_with_the_opportunities_folded() -> None:
         assert snap.actual_revenue == snap.closed_amount
     march = taken[("R1", "monthly")]
     assert (march.pipeline_amount, march.best_case_amount, march.commit_amount,
-            march.closed_amount) == (Decimal(100000), Decimal(200000), Decimal(300000),
-                                     Decimal(50000))
-    assert taken[("R2", "monthly")].best_case_amount == Decimal(400000)
-
-
-def test_quota_and_attainment_come_from_the_reps_quotas() -> None:
-    s = pipeline()
-    taken = snapshots(s.tick(utc(2026, 3, 9)))
-    month, quarter = taken[("R1", "monthly")], taken[("R1", "quarterly")]
-    assert (month.quota_amount, month.quota_attainment_pct) == (Decimal("100000.00"),
-                                                                Decimal("50.00"))
-    assert (quarter.quota_amount, quarter.quota_attainment_pct) == (Decimal("300000"),
-                                                                    Decimal("16.67"))
-    assert taken[(None, "monthly")].quota_amount is None
-    assert quota_for(("monthly", 2026, 1), (None, Decimal(300))) == Decimal("100.00")
-    assert quota_for(("quarterly", 2026, 1), (Decimal(1200), None)) == Decimal("300.00")
+            march.closed_amount, march.expected_amount) == (
+        Decimal(100000), Decimal(200000), Decimal(300000), Decimal(50000), R1_CALL)
 
 
 def test_later_ticks_of_the_same_week_take_no_snapshot() -> None:
@@ -106,44 +149,86 @@ def test_later_ticks_of_the_same_week_take_no_snapshot() -> None:
     assert of(s.tick(utc(2026, 3, 15, 23, 30)), ForecastSnapshotTaken) == []
 
 
-def test_the_next_weeks_snapshot_updates_the_same_rows_with_new_figures() -> None:
+def test_the_call_is_made_on_the_call_day_as_closed_plus_probability_weighted_deals() -> None:
     s = pipeline()
-    first = snapshots(s.tick(utc(2026, 3, 9)))
-    s.at(utc(2026, 3, 10, 10))
+    s.tick(utc(2026, 3, 9))
+    assert of(s.tick(utc(2026, 3, 13)), ForecastCalled) == []  # before the call day
+    s, called = called_march()
+    assert sorted(called, key=str) == sorted(
+        [("R1", "monthly"), ("R2", "monthly"), (None, "monthly")], key=str)
+    r1 = called[("R1", "monthly")]
+    assert (r1.forecast_call, r1.call_date, r1.forecast_year, r1.forecast_quarter) == (
+        R1_CALL, date(2026, 3, 16), 2026, 4)
+    assert (r1.pipeline_amount, r1.best_case_amount, r1.commit_amount, r1.closed_amount) == (
+        Decimal(100000), Decimal(200000), Decimal(300000), Decimal(50000))
+    assert called[("R2", "monthly")].forecast_call == Decimal("240000.00")  # 400000 x 60 %
+    assert of(s.tick(utc(2026, 3, 17)), ForecastCalled) == []  # once per period
+
+
+def test_the_call_is_frozen_and_the_accuracy_baseline_is_never_retaken() -> None:
+    s, _ = called_march()
+    s.at(utc(2026, 3, 18, 10))
     s.stage("O3", "closed_won")
-    second = snapshots(s.tick(utc(2026, 3, 16)))
-    old, new = first[("R1", "monthly")], second[("R1", "monthly")]
-    assert new.aggregate_id == old.aggregate_id == forecast_id(("monthly", 2026, 3), "R1")
-    assert new.aggregate_version == 2 and new.snapshot_date == date(2026, 3, 16)
-    assert (new.commit_amount, new.closed_amount) == (Decimal(0), Decimal(350000))
-    assert (new.closed_amount, new.commit_amount) == (
-        folded(s.state, "R1", ("monthly", 2026, 3))["closed"], Decimal(0))
+    s.stage("O1", "closed_lost", win_loss_reason="price")
+    week = snapshots(s.tick(utc(2026, 3, 23)))[("R1", "monthly")]
+    assert (week.closed_amount, week.expected_amount) == (Decimal(350000), Decimal("430000.00"))
+    assert (week.forecast_call, week.forecast_accuracy_pct) == (R1_CALL, None)  # still open
+    assert s.state.get("forecast", forecast_id(MARCH, "R1")).call == R1_CALL
+    closing = closed_rows(s.tick(utc(2026, 4, 1)))["R1"]
+    assert (closing.forecast_call, closing.actual_revenue) == (R1_CALL, Decimal(350000))
+    assert closing.forecast_accuracy_pct == Decimal("92.11")  # 100 - 30000 / 380000
 
 
-def test_entering_a_new_month_first_closes_the_month_and_quarter_just_ended() -> None:
+def test_periods_whose_call_day_came_before_the_history_get_no_row() -> None:
+    s, called = called_march()
+    assert ("R1", "quarterly") not in called  # Q4 was called on 16 February
+    events = s.tick(utc(2026, 4, 1))
+    closed = [e for e in of(events, ForecastSnapshotTaken) if e.period_closed]
+    assert {(e.sales_rep_id, e.forecast_period) for e in closed} == {
+        ("R1", "monthly"), ("R2", "monthly"), (None, "monthly")}
+    april = calls(s.tick(utc(2026, 4, 15)))  # April: fiscal year 2027, Q1
+    assert (april[("R1", "monthly")].forecast_year,
+            april[("R1", "monthly")].forecast_quarter) == (2027, 1)
+
+
+def test_a_period_begun_before_the_history_has_its_quota_pro_rated() -> None:
+    _, called = called_march()
+    # 23 of March's 31 days are in the history (it began on 9 March): 100000 x 23 / 31
+    assert called[("R1", "monthly")].quota_amount == Decimal("74193.55")
+    assert called[(None, "monthly")].quota_amount is None
+    assert quota_for(("monthly", 2026, 1), (None, Decimal(300))) == Decimal("100.00")
+    assert quota_for(("quarterly", 2026, 1), (Decimal(1200), None)) == Decimal("300.00")
+
+
+def test_attainment_is_capped_at_999_99_because_the_column_is_dec_5_2() -> None:
+    assert attainment(Decimal(50000), Decimal(100)) == Decimal("999.99")
+    assert attainment(Decimal(9999), Decimal(1000)) == Decimal("999.90")
+    assert attainment(Decimal(5), None) is None
     s = pipeline()
-    s.tick(utc(2026, 3, 30))
-    s.at(utc(2026, 3, 31, 15))
-    s.stage("O7", "negotiation")
-    s.stage("O7", "closed_won")
-    events = of(s.tick(utc(2026, 4, 1)), ForecastSnapshotTaken)
-    def periods(rep: str) -> list[tuple[str, int, int | None]]:
-        return [(e.forecast_period, e.forecast_quarter, e.forecast_month)
-                for e in events if e.sales_rep_id == rep]
-
-    # R1 still has open deals, so it also gets April and Q2 rows; R2 has nothing left open.
-    assert periods("R1") == [("monthly", 1, 3), ("quarterly", 1, None),
-                             ("monthly", 2, 4), ("quarterly", 2, None)]
-    assert periods("R2") == [("monthly", 1, 3), ("quarterly", 1, None)]
-    closing = events[[e.sales_rep_id for e in events].index("R2")]
-    assert closing.closed_amount == Decimal(400000)
+    s.ok(SetRepQuota, "R1", annual_quota=Decimal(1200), quarterly_quota=Decimal(300))
+    s.tick(utc(2026, 3, 2, 12))  # history from 2 March: 100 x 30 / 31
+    snap = snapshots(s.tick(utc(2026, 3, 16)))[("R1", "monthly")]
+    assert (snap.quota_amount, snap.quota_attainment_pct) == (Decimal("96.77"),
+                                                              Decimal("999.99"))
 
 
-def test_forecast_accuracy_compares_actual_revenue_with_the_first_committed_forecast() -> None:
+def test_won_business_nobody_called_gets_a_row_with_a_call_of_zero() -> None:
+    s, _ = called_march()
+    s.at(utc(2026, 3, 19, 10))
+    s.deal("O9", "80000", owner="M1", close=date(2026, 3, 27))
+    s.stage("O9", "negotiation")
+    s.stage("O9", "closed_won")
+    events = s.tick(utc(2026, 3, 23))
+    late = calls(events)[("M1", "monthly")]
+    assert (late.forecast_call, late.call_date, late.closed_amount) == (
+        Decimal(0), date(2026, 3, 16), Decimal(0))
+    closing = closed_rows(s.tick(utc(2026, 4, 1)))["M1"]
+    assert (closing.actual_revenue, closing.forecast_accuracy_pct) == (Decimal(80000), None)
+
+
+def test_forecast_accuracy_is_100_minus_the_relative_miss_floored_at_zero() -> None:
     assert accuracy(Decimal(100), Decimal(100)) == Decimal("100.00")
     assert accuracy(Decimal(80), Decimal(100)) == Decimal("80.00")
+    assert accuracy(Decimal(120), Decimal(100)) == Decimal("80.00")
     assert accuracy(Decimal(300), Decimal(100)) == Decimal("0.00")
     assert accuracy(Decimal(5), Decimal(0)) is None
-    s = pipeline()
-    first = snapshots(s.tick(utc(2026, 3, 9)))[("R1", "monthly")]
-    assert first.forecast_accuracy_pct == Decimal("14.29")  # 50000 of 350000 committed
