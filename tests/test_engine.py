@@ -14,9 +14,9 @@ import domain.catalog  # noqa: F401  (registers every rule)
 from domain import core
 from domain.core import Context, Rejected, derive_id, handles, on_timer
 from domain.engine import handle, handle_all
-from domain.interactions import NoteAdded
+from domain.interactions import Note, NoteAdded
 from domain.leads import CaptureLead, LeadCaptured, LeadScored
-from domain.messages import Command, utc
+from domain.messages import Command, Event, utc
 from domain.rules_config import DEFAULT_RULES
 from domain.state import CrmState
 from domain.system import CommandRejected, TickClock
@@ -177,3 +177,124 @@ def test_a_refused_timer_or_periodic_rule_derives_nothing_not_even_a_rejection(
     state.push_timer(utc(2026, 3, 1, 9), "engine-test-probe", "refuse")
     assert handle(state, tick(1, 10)) == []
     assert state.get("note", "N-refused") is None
+
+
+# -- domain.core: the registries and the Context the rules see ------------------------
+
+
+class ProbeEvent(Event):
+    """Test-only event of a test-only aggregate."""
+
+    AGGREGATE = "probe"
+
+    label: str = ""
+
+
+def context(event_id: str = "in-1", correlation_id: str | None = None,
+            scope: str = "") -> Context:
+    cause = Probe(event_id=event_id, aggregate_id="P1", occurred_at=utc(2026, 3, 1, 9),
+                  correlation_id=correlation_id)
+    return Context(CrmState(), cause, DEFAULT_RULES, scope)
+
+
+def test_the_registries_return_the_function_and_find_it_by_type_name_or_kind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core, "_HANDLERS", {})
+    evolvers: dict[str, object] = {}
+    indexers: dict[str, list[object]] = {}
+    monkeypatch.setattr(core, "_EVOLVERS", evolvers)
+    monkeypatch.setattr(core, "_TIMERS", {})
+    monkeypatch.setattr(core, "_INDEXERS", indexers)
+    monkeypatch.setattr(core, "_TICK_RULES", [])
+
+    def decide(ctx: Context, cmd: Probe) -> None: ...
+    def evolve(entity: object, event: ProbeEvent) -> str: return "evolved"
+    def timer(ctx: Context, aggregate_id: str) -> None: ...
+    def first(state: CrmState, event: ProbeEvent) -> None: ...
+    def second(state: CrmState, event: ProbeEvent) -> None: ...
+    def periodic(ctx: Context) -> None: ...
+
+    assert handles(Probe, Unruled)(decide) is decide
+    assert core.evolves(ProbeEvent)(evolve) is evolve
+    assert on_timer("probe-kind")(timer) is timer
+    assert core.indexes(ProbeEvent)(first) is first
+    assert core.indexes(ProbeEvent)(second) is second
+    assert core.on_tick(periodic) is periodic
+    assert (core.handler_for("Probe"), core.handler_for("Unruled")) == (decide, decide)
+    assert core.handler_for("Nothing") is None
+    assert core.timer_rule("probe-kind") is timer
+    assert evolvers == {"ProbeEvent": evolve}
+    assert indexers == {"ProbeEvent": [first, second]}
+    rules = core.tick_rules()
+    rules.append(first)  # a copy: the registry is not changed through it
+    assert core.tick_rules() == [periodic]
+
+
+def test_new_ids_and_numbers_derive_from_the_cause_and_the_sequence() -> None:
+    ctx = context(scope="scope")
+    assert ctx.new_id("ACC", "tag") == "ACC-db2f64e3-67d0-53d9"
+    assert context().new_id("ACC") == "ACC-f764baa6-86db-58a3"
+    assert [ctx.next_number("OPP"), ctx.next_number("OPP"), ctx.next_number("Q", 3)] == [
+        "OPP-000001", "OPP-000002", "Q-001"]
+    assert [ctx.bump("cursor"), ctx.bump("cursor")] == [0, 1]
+    assert ctx.state.counters == {"OPP": 2, "Q": 1, "cursor": 2}
+
+
+def test_emit_versions_each_aggregate_and_keeps_the_causal_chain() -> None:
+    ctx = context(correlation_id="journey-1")
+    first = ctx.emit(ProbeEvent, "X", label="a")
+    second = ctx.emit(ProbeEvent, "X", label="b", occurred_at=utc(2026, 2, 1))
+    other = ctx.emit(ProbeEvent, "Y")
+    assert [e.aggregate_version for e in (first, second, other)] == [1, 2, 1]
+    assert [e.event_id for e in (first, second)] == [derive_id("in-1", "", "0"),
+                                                     derive_id("in-1", "", "1")]
+    assert (first.occurred_at, second.occurred_at) == (utc(2026, 3, 1, 9), utc(2026, 2, 1))
+    assert (first.causation_id, first.correlation_id) == ("in-1", "journey-1")
+    assert context("in-2").emit(ProbeEvent, "X").correlation_id == "in-2"
+    assert ctx.events == [first, second, other]
+
+
+def test_emit_evolves_the_entity_the_next_rule_reads() -> None:
+    ctx = context()
+    ctx.emit(NoteAdded, "N1", note_text="x")
+    assert ctx.get("note", "N1") == Note("N1")
+    assert ctx.state.versions[("note", "N1")] == 1
+
+
+def test_rollback_restores_changed_values_and_drops_new_ones() -> None:
+    ctx = context()
+    ctx.state.counters["OPP"] = 5
+    ctx.state.versions[("note", "N0")] = 3
+    ctx.next_number("OPP")
+    ctx.next_number("NEW")
+    ctx.emit(NoteAdded, "N0", note_text="x")
+    ctx.emit(NoteAdded, "N1", note_text="y")
+    ctx.schedule(utc(2026, 3, 2), "probe-kind", "N1")
+    ctx.rollback()
+    assert ctx.state.counters == {"OPP": 5}
+    assert ctx.state.versions == {("note", "N0"): 3}
+    assert ctx.state.entities == {"note": {}}
+    assert (ctx.events, ctx.commit(), ctx.state.timers) == ([], [], [])
+
+
+def test_commit_runs_the_indexers_of_each_event_and_schedules_the_timers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(core, "_INDEXERS", {
+        "ProbeEvent": [lambda state, e: seen.append(("first", e.label)),
+                       lambda state, e: seen.append(("second", e.label))]})
+    ctx = context()
+    ctx.emit(ProbeEvent, "X", label="a")
+    ctx.emit(ProbeEvent, "X", label="b")
+    ctx.schedule(utc(2026, 3, 5), "probe-kind", "X")
+    ctx.schedule(utc(2026, 3, 4), "probe-kind", "Y")
+    assert seen == []  # views change only when the command succeeded
+    assert [e.label for e in ctx.commit()] == ["a", "b"]
+    assert seen == [("first", "a"), ("second", "a"), ("first", "b"), ("second", "b")]
+    assert [(t.due_at, t.kind, t.aggregate_id) for t in ctx.state.pop_due(utc(2026, 3, 9))] \
+        == [(utc(2026, 3, 4), "probe-kind", "Y"), (utc(2026, 3, 5), "probe-kind", "X")]
+
+
+def test_a_rejection_keeps_its_reason() -> None:
+    refusal = Rejected("quota exceeded")
+    assert (refusal.reason, str(refusal)) == ("quota exceeded", "quota exceeded")
