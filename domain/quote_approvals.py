@@ -8,11 +8,11 @@ need nothing, 10.01 % needs a manager.
 
 Routing (like Salesforce's "Manager" field on the submitter): every level goes up the
 preparing rep's own reporting chain (the opportunity owner's when the preparer is not a
-sales rep). Level 1 is the preparer's direct manager; level 2 the first active Director
-and level 3 the first active VP above the preparer. Fallback when the chain has nobody
-active for a level: the preparer's territory manager (level 1), or the first of the role
-up the territory manager's own chain (levels 2 and 3); then the active rep of that role
-with the lowest rep code. Nobody approves their own quote.
+sales rep). Level 1 is the preparer's direct manager (whatever the title); level 2 the
+first active Director and level 3 the first active VP above the preparer. Fallback when
+the chain has nobody active for a level: the preparer's territory manager (level 1), or
+the first of the role up the territory manager's own chain (levels 2 and 3); then the
+active rep of that role with the lowest rep code. Nobody approves their own quote.
 
 Smart approvals (Salesforce CPQ's term): a revision needs a level again only when the
 value that level judges rose above what was already approved for the opportunity's
@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Doc, Event, Opt, Text, money
-from domain.quotes import ApprovalStatus, ApprovalStep, Quote, get_quote
+from domain.quotes import ApprovalStatus, ApprovalStep, Quote, get_quote, widen
 from domain.records import updated
 from domain.rules_config import QuoteRules
 from domain.state import CrmState
@@ -61,16 +61,14 @@ def required_levels(discount_pct: Decimal, net_amount: Decimal, rules: QuoteRule
 def approved_envelope(quote: Quote | None, rules: QuoteRules) -> Envelope:
     """What is approved for the opportunity after `quote`: (discount, pre-tax total, by, at).
 
-    An approved quote, or one that needed no approval, adds its own values to what it
-    inherited; a pending or rejected one passes on only what it inherited.
+    The quote keeps it up to date (domain.quotes.Quote): an approved quote, or one that
+    needed no approval, adds its own values to what it inherited; a pending or rejected
+    one passes on only what it inherited.
     """
     if quote is None or not rules.smart_approvals:
         return NOTHING_APPROVED
-    disc, net = quote.approved_discount_pct, quote.approved_net_amount
-    if quote.approval_status in (None, "approved"):
-        disc = quote.discount_pct if disc is None else max(disc, quote.discount_pct)
-        net = quote.net_amount if net is None else max(net, quote.net_amount)
-    return disc, net, quote.approved_by, quote.approved_at
+    return (quote.approved_discount_pct, quote.approved_net_amount, quote.approved_by,
+            quote.approved_at)
 
 
 def uncovered(levels: list[tuple[int, str]], discount_pct: Decimal, net_amount: Decimal,
@@ -84,7 +82,7 @@ def uncovered(levels: list[tuple[int, str]], discount_pct: Decimal, net_amount: 
         if approved is None:
             out.append((level, reason))
         elif value > approved:
-            out.append((level, f"{reason}; approved before: {approved}"[:200]))
+            out.append((level, f"{reason}; approved before: {approved}"))
     return out
 
 
@@ -112,22 +110,13 @@ def approver_for(state: CrmState, level: int, rep_id: str | None) -> str | None:
     role = LEVEL_ROLES[level]
     rep = _rep(state, rep_id)
     if rep is not None:
-        if level == 1:
-            boss = _rep(state, rep.manager_id)
-            if boss is not None and boss.active and boss.sales_rep_id != rep_id:
-                return boss.sales_rep_id
-        else:
-            found = _first_up(state, rep.manager_id, role, rep_id)
-            if found:
-                return found
-        territory = state.get("territory", rep.territory_id) if rep.territory_id else None
-        head = getattr(territory, "manager", None)
-        if level == 1:
-            lead = _rep(state, head)
-            if lead is not None and lead.active and head != rep_id:
-                return head
-        else:
-            found = _first_up(state, head, role, rep_id)
+        head = getattr(state.get("territory", rep.territory_id), "manager", None)
+        # Level 1: the direct manager (whatever the title), else the territory's manager.
+        # Levels 2 and 3: the first of the role up the rep's chain, else up the territory
+        # manager's chain.
+        for start in (rep.manager_id, head):
+            found = (_first_up(state, start, role, rep_id) if level > 1
+                     else _active(state, start, rep_id))
             if found:
                 return found
     from domain.sales_org import active_reps
@@ -141,6 +130,12 @@ def _rep(state: CrmState, rep_id: str | None) -> Any:
     from domain.sales_org import get_rep  # Area A: the org chart
 
     return get_rep(state, rep_id)
+
+
+def _active(state: CrmState, candidate: str | None, exclude: str | None) -> str | None:
+    """`candidate` if an active rep other than `exclude`."""
+    rep = _rep(state, candidate)
+    return candidate if rep is not None and rep.active and candidate != exclude else None
 
 
 def _first_up(state: CrmState, start: str | None, role: str, exclude: str | None
@@ -214,10 +209,8 @@ def _decided(quote: Quote, e: QuoteApprovalDecided) -> Quote:
     if e.approval_status != "approved":
         return updated(quote, approvals=approvals, approval_status=e.approval_status)
     # Fully approved: these values are now approved for the opportunity's next revision.
-    disc, net = quote.approved_discount_pct, quote.approved_net_amount
     return updated(quote, approvals=approvals, approval_status="approved",
-                   approved_discount_pct=quote.discount_pct if disc is None
-                   else max(disc, quote.discount_pct),
-                   approved_net_amount=quote.net_amount if net is None
-                   else max(net, quote.net_amount),
+                   approved_discount_pct=widen(quote.approved_discount_pct,
+                                               quote.discount_pct),
+                   approved_net_amount=widen(quote.approved_net_amount, quote.net_amount),
                    approved_by=e.approver_id, approved_at=e.occurred_at)

@@ -74,8 +74,9 @@ class Quote:
     superseded_by: str | None = None
     order_id: str | None = None
     discount_pct: Decimal = Decimal("0.00")
-    # What is approved for this quote's line of revisions (smart approvals), see
-    # quote_approvals.approved_envelope: highest discount and pre-tax total, who and when.
+    # What is approved for the opportunity up to this quote (smart approvals): the highest
+    # discount and pre-tax total, who approved and when. What the previous quotes had
+    # approved, plus this quote's own values once it is approved or if it needed none.
     approved_discount_pct: Decimal | None = None
     approved_net_amount: Decimal | None = None
     approved_by: str | None = None
@@ -85,6 +86,11 @@ class Quote:
     def net_amount(self) -> Decimal:
         """subtotal - discount: the revenue an order from this quote is worth (no tax)."""
         return self.subtotal - self.discount_amount
+
+
+def widen(approved: Decimal | None, value: Decimal) -> Decimal:
+    """The highest of what was approved (None: nothing) and `value`."""
+    return value if approved is None else max(approved, value)
 
 
 def expires_at(valid_until: date) -> datetime:
@@ -220,13 +226,15 @@ def revise_quote(ctx: Context, cmd: ReviseQuote) -> None:
 @evolves(QuoteCreated)
 def _created(_: Quote | None, e: QuoteCreated) -> Quote:
     status = "pending" if e.approvals else "approved" if e.approval_carried_over else None
+    disc, net = e.approved_discount_pct, e.approved_net_amount
+    if status != "pending":  # approved at once or needing no approval: its values are too
+        disc, net = widen(disc, e.discount_pct), widen(net, e.subtotal - e.discount_amount)
     return Quote(e.aggregate_id, e.quotation_number, e.opportunity_id, e.account_id,
                  e.quotation_date, e.valid_until_date, e.subtotal, e.discount_amount,
                  e.tax_amount, e.total_amount, e.revision_number, tuple(e.lines),
                  tuple((s.approval_level, "pending", s.approval_id) for s in e.approvals),
                  approval_status=status, discount_pct=e.discount_pct,
-                 approved_discount_pct=e.approved_discount_pct,
-                 approved_net_amount=e.approved_net_amount, approved_by=e.approved_by,
+                 approved_discount_pct=disc, approved_net_amount=net, approved_by=e.approved_by,
                  approved_at=e.approved_at)
 
 

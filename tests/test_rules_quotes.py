@@ -99,6 +99,8 @@ def test_a_deal_without_products_is_quoted_as_one_line_for_its_amount() -> None:
 def test_a_discount_of_exactly_10_percent_needs_no_approval_and_can_be_sent() -> None:
     s, quote_id = quote_with_discount("10")
     assert s.quote(quote_id).approval_status is None
+    assert s.refused(DecideQuoteApproval, quote_id, level=1, decision="approved") == (
+        f"quotation {quote_id} approval is not required")
     assert one(s.ok(SendQuote, quote_id), QuoteSent).STATUS == "sent"
 
 
@@ -140,7 +142,7 @@ def test_a_rejected_approval_keeps_the_quote_draft_until_it_is_revised() -> None
     s, quote_id = quote_with_discount("25")
     decided = one(s.ok(DecideQuoteApproval, quote_id, level=1, decision="rejected",
                        comments="too generous"), QuoteApprovalDecided)
-    assert decided.approval_status == "rejected"
+    assert (decided.approval_status, decided.comments) == ("rejected", "too generous")
     assert s.quote(quote_id).status == "draft"
     assert s.refused(SendQuote, quote_id) == f"quotation {quote_id} approval is rejected"
     assert s.refused(DecideQuoteApproval, quote_id, level=2, decision="approved") == (
@@ -249,17 +251,20 @@ def two_regions() -> Scenario:
     """org() (T1: VP1, D1, M1 with R1 and R2) plus a second chain VP2 > D2 > M2 (home T2).
 
     R3 sells in T1 but reports to M2; R4 has no manager and sells in T3, which M2
-    manages; R5 has neither a manager nor a territory. VP1, D1 and M1 have the lowest
-    rep codes of their roles and are the ones in T1: a lookup that ignores the
-    preparer's chain lands on them.
+    manages (D2 is based there too); R5 has neither a manager nor a territory; M3 has no
+    manager and manages his own territory T4. VP1, D1 and M1 have the lowest rep codes of
+    their roles and are the ones in T1: a lookup that ignores the preparer's chain lands
+    on them.
     """
     s = Scenario().org()
     s.ok(DefineTerritory, "T2", territory_code="SOUTH", territory_name="South")
     s.ok(DefineTerritory, "T3", territory_code="EAST", territory_name="East",
          territory_manager="M2")
+    s.ok(DefineTerritory, "T4", territory_code="NORTH", territory_name="North",
+         territory_manager="M3")
     s.ok(HireSalesRep, "VP2", first_name="Vinod", last_name="Shah", sales_role="VP")
     s.ok(HireSalesRep, "D2", first_name="Divya", last_name="Nair", sales_role="Director",
-         territory_id="T2", manager_id="VP2")
+         territory_id="T3", manager_id="VP2")
     s.ok(HireSalesRep, "M2", first_name="Manoj", last_name="Das", sales_role="Manager",
          territory_id="T2", manager_id="D2")
     s.ok(HireSalesRep, "R3", first_name="Rep", last_name="R3", sales_role="AE",
@@ -267,6 +272,8 @@ def two_regions() -> Scenario:
     s.ok(HireSalesRep, "R4", first_name="Rep", last_name="R4", sales_role="AE",
          territory_id="T3")
     s.ok(HireSalesRep, "R5", first_name="Rep", last_name="R5", sales_role="AE")
+    s.ok(HireSalesRep, "M3", first_name="Meera", last_name="Sen", sales_role="Manager",
+         territory_id="T4")
     return s
 
 
@@ -321,6 +328,40 @@ def test_nobody_approves_their_own_quote() -> None:
     s = two_regions()
     # M1 has no manager and T1 no territory manager: the next Manager by rep code.
     assert approvers(s, "M1", price="100000") == [(1, "M2"), (2, "D1")]
+
+
+def test_a_territory_manager_does_not_approve_their_own_quote() -> None:
+    s = two_regions()
+    # M3 has no manager and manages T4 himself: the lowest rep code of the role.
+    assert approvers(s, "M3", price="100000") == [(1, "M1"), (2, "D1")]
+
+
+def test_a_director_is_skipped_when_met_up_the_territory_managers_chain() -> None:
+    s = two_regions()
+    # D2's direct manager is a VP (level 1 goes to the direct manager whatever the
+    # title); no Director above D2; T3's manager M2 reports to D2 himself: next is D1.
+    assert approvers(s, "D2") == [(1, "VP2"), (2, "D1"), (3, "VP2")]
+
+
+def test_a_preparer_who_is_not_a_sales_rep_routes_up_the_owners_chain() -> None:
+    s = two_regions()
+    s.deal("O9", owner="R3")
+    s.product("O9", "1", "100000", "15")
+    created = one(s.stage("O9", "proposal", changed_by="ops-user-7"), QuoteCreated)
+    assert created.prepared_by == "ops-user-7"
+    assert [(a.approval_level, a.approver_id) for a in created.approvals] == [(1, "M2")]
+
+
+def test_with_nobody_active_in_a_role_the_step_has_no_approver() -> None:
+    s = Scenario().org()
+    s.ok(ChangeRepStatus, "VP1", rep_status="inactive")
+    assert approvers(s, "R1", discount="0") == [(3, None)]
+
+
+def test_every_step_has_an_approval_id_of_its_own() -> None:
+    s, _ = quote_with_discount("25", price="8000000")
+    ids = [a.approval_id for a in one(s.log, QuoteCreated).approvals]
+    assert len(set(ids)) == 3 and all(i.startswith("QAP-") for i in ids)
 
 
 # ------------------------------------------------------------------ thresholds
@@ -440,7 +481,9 @@ def approved_quote(discount: str, price: str = "100000") -> tuple[Scenario, str]
     for level, _, _ in s.quote(q1).approvals:
         s.ok(DecideQuoteApproval, q1, level=level, decision="approved",
              approver={1: "M1", 2: "D1", 3: "VP1"}[level])
-    assert s.quote(q1).approval_status == "approved"
+    quote = s.quote(q1)
+    assert quote.approval_status == "approved"
+    assert {decision for _, decision, _ in quote.approvals} == {"approved"}
     return s, q1
 
 
@@ -507,3 +550,33 @@ def test_without_smart_approvals_every_revision_is_approved_again() -> None:
         s.ok(DecideQuoteApproval, q1, level=level, decision="approved")
     revision = one(s.ok(ReviseQuote, q1), QuoteCreated)
     assert [a.approval_level for a in revision.approvals] == [1, 2]
+
+
+def test_a_revision_below_the_approved_pre_tax_total_needs_no_vp_again() -> None:
+    s, q1 = approved_quote("15", price="6000000")
+    revision = one(s.ok(ReviseQuote, q1, lines=lines_at("15", "5900000")), QuoteCreated)
+    assert revision.subtotal - revision.discount_amount == Decimal("5015000.00")  # over 5M
+    assert revision.approvals == [] and revision.approval_carried_over
+    assert revision.approved_net_amount == Decimal("5100000.00")  # 6,000,000 less 15 %
+
+
+def test_a_later_approval_keeps_the_higher_discount_approved_before() -> None:
+    s, q1 = approved_quote("25")  # levels 1 and 2 approved at 25 %
+    q2 = one(s.ok(ReviseQuote, q1, lines=lines_at("15", "6000000")), QuoteCreated)
+    assert [a.approval_level for a in q2.approvals] == [3]
+    s.ok(DecideQuoteApproval, q2.aggregate_id, level=3, decision="approved", approver="VP1")
+    q3 = one(s.ok(ReviseQuote, q2.aggregate_id, lines=lines_at("22", "6000000")),
+             QuoteCreated)
+    assert q3.approvals == [] and (q3.approved_discount_pct, q3.approved_by) == (
+        Decimal("25.00"), "VP1")
+
+
+def test_a_later_approval_keeps_the_higher_pre_tax_total_approved_before() -> None:
+    s, q1 = approved_quote("15", price="6000000")  # levels 1 and 3 approved
+    q2 = one(s.ok(ReviseQuote, q1, lines=lines_at("25")), QuoteCreated)
+    assert [a.approval_level for a in q2.approvals] == [1, 2]
+    for level in (1, 2):
+        s.ok(DecideQuoteApproval, q2.aggregate_id, level=level, decision="approved")
+    q3 = one(s.ok(ReviseQuote, q2.aggregate_id, lines=lines_at("25", "6000000")),
+             QuoteCreated)
+    assert q3.approvals == [] and q3.approved_net_amount == Decimal("5100000.00")
