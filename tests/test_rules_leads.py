@@ -21,7 +21,7 @@ from domain.lead_lifecycle import (
     MarkLeadLost,
     NurtureLead,
 )
-from domain.leads import AssignLead, CaptureLead, LeadAssigned
+from domain.leads import AssignLead, CaptureLead, LeadAssigned, LeadScored
 from domain.messages import Event
 from domain.opportunities import OpportunityCreated
 from domain.rules_config import DEFAULT_RULES, BusinessRules
@@ -82,6 +82,58 @@ def test_a_qualified_lead_stays_qualified_when_bant_answers_drop() -> None:
     assert (lead.status, lead.qualification_status) == ("qualified", "qualified")
 
 
+# ---- capture and scoring -------------------------------------------------------------
+
+def test_a_captured_lead_is_scored_on_every_rule_and_keeps_its_grade() -> None:
+    w = World()
+    scored = of_type(w.lead("L1"), LeadScored)  # website, medium, Energy
+    assert [(e.lead_score, e.lead_grade, e.score_reason) for e in scored] == [
+        (42, "C", "source=12 size=9 industry=15 bant=0 engagement=0 recency=6")]
+    lead = w.state.get("lead", "L1")
+    assert (lead.lead_number, lead.score, lead.grade) == ("LEAD-000001", 42, "C")
+    assert (lead.industry, lead.company_size) == ("Energy", "medium")
+
+
+def test_a_lead_that_scores_nothing_is_still_scored_once_at_capture() -> None:
+    nothing = replace(DEFAULT_RULES.leads, source_points={}, recency_points=0)
+    w = World(rules=replace(DEFAULT_RULES, leads=nothing))
+    scored = of_type(w.lead("L1", company_size=None, industry="Circus"), LeadScored)
+    assert [(e.lead_score, e.lead_grade) for e in scored] == [(0, "D")]
+
+
+def test_a_change_that_leaves_score_and_grade_alone_emits_no_score() -> None:
+    w = World()
+    bare_lead(w)
+    events = w.bant("L1", budget=False, authority=False, need=False)
+    assert of_type(events, LeadScored) == []
+
+
+def test_a_campaign_member_without_its_campaign_is_refused() -> None:
+    w = World()
+    reason = rejection(w.send(CaptureLead, "L1", company_name="Acme", lead_source="website",
+                              campaign_member_id="M1"))
+    assert reason == "a campaign_member_id needs its source_campaign_id"
+
+
+def test_a_lead_credited_to_a_member_of_another_campaign_is_refused() -> None:
+    w = World()
+    w.campaign("C1")
+    w.campaign("C2")
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    w.member("M2", "C2", contact="K1")
+    reason = rejection(w.send(CaptureLead, "L1", company_name="Acme", lead_source="website",
+                              source_campaign_id="C1", campaign_member_id="M2"))
+    assert reason == "campaign member M2 is not a member of C1"
+
+
+def test_commands_for_an_unknown_lead_are_refused() -> None:
+    w = World()
+    w.rep("R1")
+    assert rejection(w.send(AssignLead, "NOPE", sales_rep_id="R1")) == (
+        "lead NOPE does not exist")
+
+
 # ---- activities and status changes ---------------------------------------------------
 
 def test_an_activity_contacts_a_new_lead_and_counts_the_attempt() -> None:
@@ -104,6 +156,8 @@ def test_disqualify_then_nurture_then_lost_and_nothing_after_lost() -> None:
     w.ok(NurtureLead, "L1")
     w.ok(MarkLeadLost, "L1", reason="bought elsewhere")
     assert w.state.get("lead", "L1").status == "lost"
+    w.rep("R1")
+    assert rejection(w.send(AssignLead, "L1", sales_rep_id="R1")) == "lead L1 is lost"
     assert rejection(w.send(NurtureLead, "L1")) == "lead L1 is lost"
     assert rejection(w.send(MarkLeadLost, "L1", reason="x")) == "lead L1 is lost"
 
@@ -155,6 +209,9 @@ def test_each_territory_keeps_its_own_round_robin_cursor() -> None:
         w.lead(f"L{n}", state=state)
     assert [assigned(w, f"L{n}") for n in range(6)] == ["R1", "R3", "R2", "R4", "R5", "R3"]
     assert w.state.counters["lead-rr/T1"] == 2 and w.state.counters["lead-rr/T2"] == 4
+    first = of_type(w.events, LeadAssigned)[0]
+    assert (first.territory_id, first.assignment_reason) == ("T1",
+                                                             "territory NORTH, round-robin")
 
 
 def test_leads_without_a_territory_do_not_move_a_territorys_cursor() -> None:
@@ -166,6 +223,10 @@ def test_leads_without_a_territory_do_not_move_a_territorys_cursor() -> None:
     w.lead("L1", state="Goa")  # no territory: overall rotation, its own cursor
     w.lead("L2", state="Delhi")
     assert [assigned(w, f"L{n}") for n in range(3)] == ["R1", "R1", "R2"]
+    assert (w.state.counters["lead-rr/T1"], w.state.counters["lead-rr/all"]) == (2, 1)
+    overall = of_type(w.events, LeadAssigned)[1]
+    assert (overall.territory_id, overall.assignment_reason) == (
+        None, "no territory rep, round-robin")
 
 
 def test_without_a_matching_territory_leads_rotate_over_all_active_reps() -> None:
@@ -219,6 +280,10 @@ def test_a_lead_can_be_reassigned_by_hand_to_an_active_rep_only() -> None:
     w.rep("R1")
     w.rep("R2")
     w.lead("L1")
+    w.territory("T1", "NORTH", states=["Delhi"])
+    w.rep("R3", territory="T1")
+    (by_hand,) = of_type(w.ok(AssignLead, "L1", sales_rep_id="R3"), LeadAssigned)
+    assert (by_hand.territory_id, by_hand.assignment_reason) == ("T1", "assigned by hand")
     w.ok(AssignLead, "L1", sales_rep_id="R2")
     assert assigned(w, "L1") == "R2"
     w.ok(ChangeRepStatus, "R1", rep_status="inactive")
