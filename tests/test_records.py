@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import domain
+from domain import records
 from domain.records import updated
 
 
@@ -59,3 +60,28 @@ def test_updating_a_field_an_entity_does_not_have_is_refused_like_replace() -> N
         updated(entity, no_such_field=1)
     with pytest.raises(TypeError):
         dataclasses.replace(entity, no_such_field=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fresh:
+    """A class `updated` has not seen before this module's tests (its field cache is cold)."""
+
+    a: int
+    b: str = "x"
+
+
+def test_updated_works_on_a_class_it_sees_for_the_first_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An empty field cache: mutation testing forks from a process whose cache already
+    # knows every class, so without this the first-sight path would never run there.
+    cache: dict[type, frozenset[str]] = {}
+    monkeypatch.setattr(records, "_FIELDS", cache)
+    assert updated(_Fresh(1), b="y") == _Fresh(1, "y")
+    assert cache == {_Fresh: frozenset({"a", "b"})}
+    assert updated(_Fresh(2), a=3) == _Fresh(3)
+
+
+def test_the_refusal_names_every_unknown_field_in_order() -> None:
+    with pytest.raises(TypeError) as refused:
+        updated(_Fresh(1), zeta=1, alpha=2, b="ok")
+    assert str(refused.value) == "_Fresh has no field(s) alpha, zeta"
