@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.business_hours import add_business_time, calendar_for
 from domain.case_sla import JUST_AFTER, can_pause, record_late, resume_clock
 from domain.cases import (
     AssignCase,
@@ -62,7 +63,8 @@ def _open_case(ctx: Context, case_id: str, action: str) -> Case:
 
 @handles(OpenCase)
 def open_case(ctx: Context, cmd: OpenCase) -> None:
-    """Open a case: number, SLA deadlines by priority, team by category, round-robin rep."""
+    """Open a case: number, SLA deadlines by priority (in its calendar), team by category,
+    round-robin rep."""
     if ctx.get("case", cmd.aggregate_id) is not None:
         raise Rejected(f"case {cmd.aggregate_id} already exists")
     if ctx.state.versions.get(("account", cmd.account_id), 0) == 0:
@@ -72,8 +74,10 @@ def open_case(ctx: Context, cmd: OpenCase) -> None:
     reps = support_reps(ctx.state, rules.support_role)
     assignee = reps[ctx.bump("case_assignment") % len(reps)] if reps else None
     team = rules.team_by_category.get(cmd.case_category or "other", rules.default_team)
-    response_due = ctx.now + timedelta(hours=response_hours)
-    resolution_due = ctx.now + timedelta(hours=resolution_hours)
+    # The SLA hours count in the priority's calendar (24x7 or business hours).
+    calendar = calendar_for(rules, cmd.priority)
+    response_due = add_business_time(calendar, ctx.now, timedelta(hours=response_hours))
+    resolution_due = add_business_time(calendar, ctx.now, timedelta(hours=resolution_hours))
     ctx.emit(CaseOpened, cmd.aggregate_id, **cmd.payload(), case_number=ctx.next_number("CASE"),
              sla_response_hours=response_hours, sla_resolution_hours=resolution_hours,
              response_due_date=response_due, resolution_due_date=resolution_due,

@@ -9,7 +9,8 @@ breach emits nothing (account health counts `CaseSlaViolated` events).
 Stopped time (Salesforce Entitlements: a case whose status stops the milestone clock):
 while a case is `pending_customer` the resolution clock does not run, no resolution
 breach or escalation happens, and when the wait ends (customer reply, resolution, close)
-the resolution deadline moves later by the paused time (`CaseSlaClockResumed`). A case
+the resolution deadline moves later by the paused time (`CaseSlaClockResumed`; in a
+business-hours calendar, by the paused business time). A case
 whose clock had already run out when it went pending is not paused: its deadline is
 history and the breach stands. Timers carry only the case id; a timer whose deadline has
 since moved finds `now <= resolution_due` (or the case paused) and does nothing.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.business_hours import add_business_time, business_time_between, calendar_for
 from domain.cases import Case, CaseEscalated, CaseSlaClockResumed, CaseSlaViolated
 from domain.core import Context, on_timer
 from domain.sales_org import rep_manager, rep_with_role
@@ -53,7 +55,11 @@ def resume_clock(ctx: Context, case: Case, reschedule: bool) -> Case:
     deadline (the case stays open).
     """
     if case.sla_paused_since is not None:
-        due = case.resolution_due + (ctx.now - case.sla_paused_since)
+        # The clock keeps the (business) time that was left when it stopped; around the
+        # clock this is the old deadline plus the paused time.
+        calendar = calendar_for(ctx.rules.cases, case.priority)
+        left = business_time_between(calendar, case.sla_paused_since, case.resolution_due)
+        due = add_business_time(calendar, ctx.now, left)
         ctx.emit(CaseSlaClockResumed, case.case_id, paused_since=case.sla_paused_since,
                  resumed_at=ctx.now, resolution_due_date=due)
         if reschedule:

@@ -97,6 +97,17 @@ class CaseRules:
     default_team: str = "General Support"
     support_role: str = "SE"
     escalation_role: str = "Manager"
+    # SLA calendars (domain/business_hours.py): "24x7" or "business" per priority. All 24x7
+    # by default; issue 13's suggestion is critical "24x7", the others "business".
+    calendar_by_priority: dict[str, str] = field(default_factory=lambda: {
+        "critical": "24x7", "high": "24x7", "medium": "24x7", "low": "24x7",
+    })
+    business_utc_offset_minutes: int = 330  # IST, no daylight saving
+    business_hours: tuple[int, int] = (9, 18)  # local opening and closing hour
+    business_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday to Friday
+    # "MM-DD" every year or "YYYY-MM-DD" once: India's national holidays and Christmas;
+    # add the company's festival holidays (Holi, Diwali, ...) per year.
+    holidays: tuple[str, ...] = ("01-26", "08-15", "10-02", "12-25")
 
 
 @dataclass(frozen=True)
