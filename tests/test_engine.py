@@ -191,9 +191,12 @@ class ProbeEvent(Event):
 
 
 def context(event_id: str = "in-1", correlation_id: str | None = None,
-            scope: str = "") -> Context:
+            scope: str | None = None) -> Context:
+    """A context for a test-only cause; without a scope, the Context's default one."""
     cause = Probe(event_id=event_id, aggregate_id="P1", occurred_at=utc(2026, 3, 1, 9),
                   correlation_id=correlation_id)
+    if scope is None:
+        return Context(CrmState(), cause, DEFAULT_RULES)
     return Context(CrmState(), cause, DEFAULT_RULES, scope)
 
 
@@ -233,7 +236,7 @@ def test_the_registries_return_the_function_and_find_it_by_type_name_or_kind(
 def test_new_ids_and_numbers_derive_from_the_cause_and_the_sequence() -> None:
     ctx = context(scope="scope")
     assert ctx.new_id("ACC", "tag") == "ACC-db2f64e3-67d0-53d9"
-    assert context().new_id("ACC") == "ACC-f764baa6-86db-58a3"
+    assert context().new_id("ACC") == "ACC-f764baa6-86db-58a3"  # the default scope is ""
     assert [ctx.next_number("OPP"), ctx.next_number("OPP"), ctx.next_number("Q", 3)] == [
         "OPP-000001", "OPP-000002", "Q-001"]
     assert [ctx.bump("cursor"), ctx.bump("cursor")] == [0, 1]
