@@ -153,3 +153,19 @@ def test_the_opt_out_entry_point_ignores_unknown_and_already_opted_out_contacts(
         ("K1", "bounced")]
     assert run(w, lambda ctx: opt_out(ctx, "K1", "bounced again")) == []
     assert run(w, lambda ctx: opt_out(ctx, "K9", "unknown")) == []
+
+
+def test_updating_another_contacts_details_leaves_the_primary_alone() -> None:
+    w = acme(("K1", {"is_primary": True}), ("K2", {}))
+    events = w.ok(UpdateContact, "K2", job_title="Buyer")
+    assert [(e.aggregate_id, e.job_title, e.is_primary) for e in
+            of_type(events, ContactUpdated)] == [("K2", "Buyer", None)]
+    assert [c.is_primary for c in contacts_of(w.state, "A1")] == [True, False]
+
+
+def test_open_contact_makes_a_contact_primary_only_when_asked() -> None:
+    w = acme(("K1", {"is_primary": True}))
+    events = run(w, lambda ctx: open_contact(ctx, "K2", account_id="A1", first_name="Asha",
+                                             last_name="Rao"))
+    assert [(e.aggregate_id, e.is_primary) for e in events] == [("K2", False)]
+    assert [c.is_primary for c in contacts_of(w.state, "A1")] == [True, False]
