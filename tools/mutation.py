@@ -2,7 +2,7 @@
 
 Usage (from the tool venv that `make mutation` creates, never the project's .venv):
 
-    .mutation-venv/bin/python tools/mutation.py [--module domain/activities.py] [--max-children 2]
+    .mutation-venv/bin/python tools/mutation.py [--module domain/a.py ...] [--max-children 2]
 
 mutmut's settings are in pyproject.toml ([tool.mutmut]). This script adds three things
 plain `mutmut run` cannot do for this project:
@@ -12,7 +12,8 @@ plain `mutmut run` cannot do for this project:
   the function (`@handles`, `@evolves`, `@on_timer`, `@on_tick`, `@indexes`), so the
   trampoline keeps them and the original/mutant copies are written without them (a
   copy that kept `@handles` would register itself as the handler).
-- One module at a time (`--module`): only that file is mutated, the rest is copied as is.
+- Some modules only (`--module a.py b.py`): only those files are mutated, the rest is
+  copied as is (one run: the test statistics are collected once for all of them).
 - Globs in the test selection (tests/test_rules_*.py) are expanded, so a new rule test
   file is picked up without editing the configuration.
 
@@ -100,6 +101,12 @@ def expand_globs(arguments: Sequence[str]) -> list[str]:
     return out
 
 
+def has_functions(path: Path) -> bool:
+    """Does the module define any function (the only code mutmut mutates)?"""
+    tree = ast.parse(path.read_text())
+    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) for node in ast.walk(tree))
+
+
 def failing_tests(selection: Sequence[str], pytest_args: Sequence[str]) -> list[str]:
     """Node ids of the selected tests that fail on the unmutated code (run once, here).
 
@@ -120,20 +127,23 @@ def failing_tests(selection: Sequence[str], pytest_args: Sequence[str]) -> list[
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run mutmut over domain/ (or one module of it) and print the per-module report."""
+    """Run mutmut over domain/ (or some modules of it) and print the per-module report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--module", help="one file to mutate, e.g. domain/activities.py")
+    parser.add_argument("--module", nargs="+", default=[],
+                        help="files to mutate, e.g. domain/activities.py (default: domain/)")
     parser.add_argument("--max-children", type=int, default=2,
                         help="parallel mutant workers (the machine is shared: 2 at most)")
     parser.add_argument("--diff", action="store_true", help="print each survivor's diff")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)
-    if args.module and not Path(args.module).is_file():
-        parser.error(f"{args.module} is not a file")
-    if args.module and not any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                               for node in ast.walk(ast.parse(Path(args.module).read_text()))):
-        print(f"mutation: {args.module} has no functions (messages only): nothing to mutate")
+    for module in args.module:
+        if not Path(module).is_file():
+            parser.error(f"{module} is not a file")
+    modules = [module for module in args.module if has_functions(Path(module))]
+    for module in sorted(set(args.module) - set(modules)):
+        print(f"mutation: {module} has no functions (messages only): nothing to mutate")
+    if args.module and not modules:
         return 0
     shutil.rmtree("mutants", ignore_errors=True)
 
@@ -151,8 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:  # a file that does not even collect
             selection = [path for path in selection if path != node]
     settings.pytest_add_cli_args_test_selection = selection
-    if args.module:
-        settings.only_mutate = [args.module]
+    if modules:
+        settings.only_mutate = modules
     try:
         mutmut_main._run([], args.max_children)
     except SystemExit as stop:  # mutmut exits on a failing clean run or missing tests
