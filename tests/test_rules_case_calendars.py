@@ -82,6 +82,20 @@ def test_a_stopped_clock_keeps_the_business_time_left() -> None:
     assert of_type(replied, CaseSlaClockResumed)[0].resolution_due_date == ist(3, 20, 11)
 
 
+def test_a_wait_over_the_weekend_moves_the_deadline_by_the_business_hours_it_covered() -> None:
+    w = World(SUGGESTED, now=ist(3, 9, 9)).account("A1").rep("SE1", "SE")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="medium")
+    w.at(ist(3, 13, 12)).send(SetCasePendingCustomer, "C1")  # Friday noon: 39 h used, 33 left
+    replied = w.at(ist(3, 14, 10)).send(CustomerRepliedToCase, "C1")  # Saturday morning
+    # Mon-Wed 27 h, Thursday 6 h (around the clock it would be 22 h later: Thursday 16:00)
+    assert of_type(replied, CaseSlaClockResumed)[0].resolution_due_date == ist(3, 19, 15)
+
+
+def test_priorities_missing_from_the_calendar_setting_count_around_the_clock() -> None:
+    rules = BusinessRules.from_mapping({"cases": {"calendar_by_priority": {"medium": "business"}}})
+    assert opened("low", ist(3, 6, 17), rules).response_due_date == ist(3, 7, 17)
+
+
 def test_business_time_between_counts_only_open_hours() -> None:
     calendar = calendar_for(SUGGESTED.cases, "low")
     assert business_time_between(calendar, ist(3, 6, 17), ist(3, 9, 10)) == timedelta(hours=2)
@@ -98,6 +112,8 @@ def test_a_business_day_can_run_to_midnight() -> None:
         "calendar_by_priority": {"low": "business"}, "business_hours": [0, 24]}})
     # Friday 23:00 IST: 1 h to midnight, the weekend, 23 h on Monday
     assert opened("low", ist(3, 6, 23), rules).response_due_date == ist(3, 9, 23)
+    calendar = calendar_for(rules.cases, "low")  # Monday 00:00-03:00 IST is Sunday in UTC
+    assert business_time_between(calendar, ist(3, 6, 23), ist(3, 9, 3)) == timedelta(hours=4)
 
 
 def test_a_calendar_without_business_hours_or_an_unknown_one_is_a_setup_error() -> None:

@@ -73,6 +73,14 @@ def test_a_stale_timer_for_the_old_deadline_does_nothing_and_the_moved_one_breac
     assert of_type(events, CaseEscalated)[0].escalated_to == "M1"
 
 
+def test_a_stale_timer_falling_due_exactly_at_the_moved_deadline_does_not_breach() -> None:
+    w = critical_case()
+    w.at(at(10)).send(SetCasePendingCustomer, "C1")
+    w.at(at(10, 30)).send(CustomerRepliedToCase, "C1")  # deadline 17:00 -> 17:30
+    assert sla_events(w.tick(at(17, 30))) == []  # the 17:00 timer, at the new deadline
+    assert [v.due_date for v in of_type(w.tick(at(18)), CaseSlaViolated)] == [at(17, 30)]
+
+
 def test_a_resolution_exactly_at_the_moved_deadline_is_in_time_and_a_second_later_is_not(
 ) -> None:
     def resolve_at(when: object) -> list:
@@ -190,6 +198,14 @@ def test_the_old_and_the_moved_deadline_passing_in_one_tick_breach_once() -> Non
     events = w.tick(at(17, 30))  # both timers are due
     assert [v.due_date for v in of_type(events, CaseSlaViolated)] == [at(17, 5)]
     assert len(of_type(events, CaseEscalated)) == 1
+
+
+def test_an_overdue_case_escalates_to_the_assignees_own_manager() -> None:
+    w = World().account("A1").rep("M1", "Manager").rep("M2", "Manager")
+    w.rep("SE1", "SE", manager_id="M2")
+    w.at(T0).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
+                  priority="critical")
+    assert of_type(w.tick(at(10, 30)), CaseEscalated)[0].escalated_to == "M2"
 
 
 # -- the SLA table and its boundaries ------------------------------------------------------
