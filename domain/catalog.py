@@ -17,6 +17,7 @@ from domain import (  # noqa: F401
     contracts,
     erp,
     fiscal_calendar,
+    forecast_index,
     forecast_messages,
     forecasts,
     health,

@@ -84,3 +84,10 @@ def call_day(period: Period, fiscal: FiscalRules) -> date:
 def _add_months(day: date, months: int) -> date:
     total = day.month - 1 + months
     return date(day.year + total // 12, total % 12 + 1, day.day)
+
+
+def previous_period(period: Period, fiscal: FiscalRules) -> Period:
+    """The period of the same kind just before `period`."""
+    start = period_bounds(period, fiscal)[0]
+    month, quarter = periods_of(start - timedelta(days=1), fiscal)
+    return month if period[0] == "monthly" else quarter

@@ -58,7 +58,27 @@ class ForecastCalled(Event):
     best_case_amount: BigMoney = Doc("Open deals closing in the period, 26-75 %, at the call")
     commit_amount: BigMoney = Doc("Open deals closing in the period, 76-99 %, at the call")
     closed_amount: BigMoney = Doc("Won in the period before the call")
-    forecast_call: BigMoney = Doc("closed + open deals closing in the period x probability")
+    forecast_call: BigMoney = Doc(
+        "closed + open deals closing in the period x probability + run_rate_amount")
     quota_amount: BigMoney | None = Opt(description="Pro-rated if the period began before "
                                         "the history")
     call_date: Date
+    run_rate_amount: BigMoney | None = Opt(
+        description="Won in the previous period from deals created in it (run-rate)")
+
+
+class ForecastActualsUpdated(Event):
+    """A called row's actuals after won business in its period changed (near real time)."""
+
+    AGGREGATE = "forecast"
+
+    forecast_period: ForecastPeriod
+    forecast_year: int = Doc("Fiscal year")
+    forecast_quarter: int = Doc("Fiscal quarter 1-4")
+    forecast_month: int | None = Opt(description="Calendar month 1-12 (monthly rows)")
+    sales_rep_id: str | None = Opt(50, "None: deals without an owner")
+    closed_amount: BigMoney = Doc("Won in the period so far")
+    actual_revenue: BigMoney = Doc("= closed_amount")
+    quota_amount: BigMoney | None = Opt()
+    quota_attainment_pct: Percent | None = Opt(description="closed / quota * 100, max 999.99")
+    as_of: Date

@@ -6,25 +6,25 @@ Periods are calendar months and fiscal quarters of the fiscal calendar
 - the CALL: on the first tick of the period's call day (first business day at or after
   period start + `FiscalRules.*_call_offset_days`; default: the period's first business
   day), `ForecastCalled` freezes what the rep's deals say: closed so far + every open deal
-  closing in the period x its stage probability (Salesforce's expected revenue). That is
-  the sales_forecasts row;
+  closing in the period x its stage probability (Salesforce's expected revenue) + the
+  run-rate (what the rep won in the previous period from deals created inside it: the
+  business a pipeline-based call cannot see yet). That is the sales_forecasts row;
   later changes to the deals never touch the call (the baseline is never re-taken).
   A rep without deals in the period at the call, who closes one later, gets a row whose
   call is 0 (they called nothing). A period whose call day came before the history began,
   or less than `forecast_warmup_days` after it, gets no row: the deals opened before the
   history are missing from its pipeline. A period begun before the history (only with a
   warm-up shorter than a period) has its quota pro-rated to the days the history covers.
+- ACTUALS: on every tick, the called rows of the current periods whose won business changed
+  get `ForecastActualsUpdated` (actual revenue, attainment), so they are never stale.
 - WEEKLY SNAPSHOTS: on the first tick of each ISO week (and of each month)
-  `ForecastSnapshotTaken` records the live buckets (their own table); for called rows they
-  also bring actual revenue and attainment up to date.
+  `ForecastSnapshotTaken` records the live buckets (their own table).
 - the CLOSE: on the first tick after the period, a final snapshot (`period_closed`) carries
   `forecast_accuracy_pct` = 100 - |actual - call| / call * 100 (floored at 0; NULL while
   the period is open or when the call was 0).
 
-Amounts come from a view kept by @indexes on opportunity events: each deal contributes to
-one calendar month of its owner (open deals by forecast category at their close_date, won
-deals as 'closed' at their actual_close_date, lost deals nothing); a quarter sums its
-three months. Deals without an owner form a row with sales_rep_id NULL.
+Amounts come from the view of domain.forecast_index (per owner and calendar month); a
+quarter sums its three months. Deals without an owner form a row with sales_rep_id NULL.
 """
 
 from __future__ import annotations
@@ -32,31 +32,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from domain.core import Context, derive_id, evolves, indexes, on_tick
-from domain.fiscal_calendar import Period, call_day, period_bounds, period_quarter, periods_of
-from domain.forecast_messages import ForecastCalled, ForecastSnapshotTaken
-from domain.messages import money
-from domain.opportunities import (
-    Opportunity,
-    OpportunityCreated,
-    OpportunityProductAdded,
-    OpportunityTermsChanged,
+from domain.core import Context, derive_id, evolves, on_tick
+from domain.fiscal_calendar import (
+    Period,
+    call_day,
+    period_bounds,
+    period_quarter,
+    periods_of,
+    previous_period,
 )
-from domain.opportunity_stages import OpportunityLost, OpportunityStageChanged, OpportunityWon
-from domain.sales_org import RepQuotaSet, SalesRepHired, get_rep
-from domain.state import CrmState
+from domain.forecast_index import (
+    BUCKETS,
+    DIRTY,
+    QUOTAS,
+    contribution,
+    figures,
+    months_of,
+    reps_in,
+    run_rate,
+)
+from domain.forecast_messages import ForecastActualsUpdated, ForecastCalled, ForecastSnapshotTaken
+from domain.messages import money
+from domain.sales_org import get_rep
 
-__all__ = ["ForecastCalled", "ForecastSnapshotTaken", "Period", "accuracy", "attainment",
-           "contribution", "forecast_id", "quota_for"]
+__all__ = ["ForecastActualsUpdated", "ForecastCalled", "ForecastSnapshotTaken", "Period",
+           "accuracy", "attainment", "contribution", "forecast_id", "quota_for"]
 
-Month = tuple[int, int]  # calendar (year, month)
-BUCKETS = ("pipeline", "best_case", "commit", "closed", "expected")
-_CONTRIB = "forecast_contributions"  # opp id -> (rep, month, bucket, amount, expected, open)
-_SUMS = "forecast_sums"  # (rep, month) -> {bucket: amount}
-_OPEN = "forecast_open_deals"  # rep -> number of open deals
-_QUOTAS = "forecast_quotas"  # rep -> (annual, quarterly)
 _CLOCK = "forecast_clock"  # {"first": first day seen, "last": day of the last tick}
 _ROWS = "forecast_rows"  # period -> {rep: True}: reps whose row has been called
 _CALLED = "forecast_call_days"  # period -> the day its forecast was called
@@ -70,15 +72,6 @@ class Forecast:
     forecast_id: str
     call: Decimal
     call_date: date
-
-
-def contribution(opp: Opportunity) -> tuple[str, date] | None:
-    """(bucket, date) an opportunity counts in, or None (lost deals count nowhere)."""
-    if opp.stage == "closed_won":
-        return "closed", opp.actual_close_date or opp.close_date
-    if opp.stage == "closed_lost":
-        return None
-    return opp.forecast_category, opp.close_date
 
 
 def forecast_id(period: Period, rep: str | None) -> str:
@@ -113,93 +106,47 @@ def _part(value: Decimal | None, n: int) -> Decimal | None:
     return None if value is None else money(value / n)
 
 
-# ---------------------------------------------------------------------------- indexes
-
-@indexes(OpportunityCreated, OpportunityProductAdded, OpportunityTermsChanged,
-         OpportunityStageChanged, OpportunityWon, OpportunityLost)
-def _track_opportunity(state: CrmState, e: Any) -> None:
-    opp: Opportunity = state.get("opportunity", e.aggregate_id)
-    contrib: dict[str, Any] = state.view(_CONTRIB)
-    sums: dict[tuple[str, Month], dict[str, Decimal]] = state.view(_SUMS)
-    open_deals: dict[str, int] = state.view(_OPEN)
-    rep = opp.owner or ""
-    old = contrib.pop(opp.opportunity_id, None)
-    if old is not None:
-        old_rep, month, bucket, amount, expected, was_open = old
-        sums[(old_rep, month)][bucket] -= amount
-        sums[(old_rep, month)]["expected"] -= expected
-        open_deals[old_rep] -= 1 if was_open else 0
-    found = contribution(opp)
-    if found is not None:
-        bucket, day = found
-        expected = opp.amount if bucket == "closed" else opp.amount * opp.probability / 100
-        row = sums.setdefault((rep, (day.year, day.month)), dict.fromkeys(BUCKETS, Decimal(0)))
-        row[bucket] += opp.amount
-        row["expected"] += expected
-        contrib[opp.opportunity_id] = (rep, (day.year, day.month), bucket, opp.amount,
-                                       expected, not opp.is_closed)
-    if not opp.is_closed:
-        open_deals[rep] = open_deals.get(rep, 0) + 1
-
-
-@indexes(SalesRepHired, RepQuotaSet)
-def _track_quota(state: CrmState, e: SalesRepHired | RepQuotaSet) -> None:
-    state.view(_QUOTAS)[e.aggregate_id] = (e.annual_quota, e.quarterly_quota)
-
-
 # ---------------------------------------------------------------------------- the tick
 
 @on_tick
 def forecast_tick(ctx: Context) -> None:
-    """First tick of a day: close ended periods, make due calls, take weekly snapshots."""
+    """Daily: close ended periods, make due calls, weekly snapshots; always: fresh actuals."""
     clock: dict[str, date] = ctx.state.view(_CLOCK)
     today, last = ctx.now.date(), clock.get("last")
-    if last == today:
-        return
-    clock["last"] = today  # tick rules never raise, so this needs no rollback
-    first = clock.setdefault("first", today)
+    if last != today:
+        clock["last"] = today  # tick rules never raise, so this needs no rollback
+        _new_day(ctx, today, last, clock.setdefault("first", today))
+    _update_actuals(ctx, today)
+
+
+def _new_day(ctx: Context, today: date, last: date | None, first: date) -> None:
     fiscal = ctx.rules.fiscal
+    called: dict[Period, date] = ctx.state.view(_CALLED)
     current = periods_of(today, fiscal)
     if last is not None:
         for period in periods_of(last, fiscal):
-            if period not in current and period in ctx.state.view(_CALLED):
+            if period not in current and period in called:
                 _snapshot_period(ctx, period, today, closing=True)
     for period in current:
         called_on = call_day(period, fiscal)
-        if period not in ctx.state.view(_CALLED) and called_on <= today \
+        if period not in called and called_on <= today \
                 and (called_on - first).days >= fiscal.forecast_warmup_days:
             _call_period(ctx, period, today)
-    weekly = last is None or last.isocalendar()[:2] != today.isocalendar()[:2] \
-        or last.month != today.month
-    if weekly:
+    if last is None or last.isocalendar()[:2] != today.isocalendar()[:2] \
+            or last.month != today.month:
         for period in current:
             _snapshot_period(ctx, period, today, closing=False)
 
 
-def _figures(state: CrmState, period: Period, rep: str, ctx: Context) -> dict[str, Decimal]:
-    start, end = period_bounds(period, ctx.rules.fiscal)
-    out = dict.fromkeys(BUCKETS, Decimal(0))
-    year, month = start.year, start.month
-    while (year, month) < (end.year, end.month):
-        for bucket, amount in state.view(_SUMS).get((rep, (year, month)), {}).items():
-            out[bucket] += amount
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    return out
-
-
 def _reps(ctx: Context, period: Period) -> list[str]:
     """Reps ('' = no owner) with deals in the period or open deals, or a called row."""
-    fiscal = ctx.rules.fiscal
-    start, end = period_bounds(period, fiscal)
-    reps = {rep for rep, (y, m) in ctx.state.view(_SUMS) if start <= date(y, m, 1) < end}
-    reps |= {rep for rep, n in ctx.state.view(_OPEN).items() if n > 0}
-    reps |= set(ctx.state.view(_ROWS).get(period, {}))
-    return sorted(reps)
+    reps = reps_in(ctx.state, period, ctx.rules.fiscal)
+    return sorted(reps | set(ctx.state.view(_ROWS).get(period, {})))
 
 
 def _quota(ctx: Context, period: Period, rep: str) -> Decimal | None:
     """The rep's quota for the period, pro-rated if the period began before the history."""
-    quota = quota_for(period, ctx.state.view(_QUOTAS).get(rep)) if rep else None
+    quota = quota_for(period, ctx.state.view(QUOTAS).get(rep)) if rep else None
     start, end = period_bounds(period, ctx.rules.fiscal)
     first: date = ctx.state.view(_CLOCK)["first"]
     if quota is None or first <= start:
@@ -208,14 +155,18 @@ def _quota(ctx: Context, period: Period, rep: str) -> Decimal | None:
 
 
 def _call_period(ctx: Context, period: Period, today: date) -> None:
+    fiscal = ctx.rules.fiscal
     ctx.state.view(_CALLED)[period] = today
     rows: dict[str, bool] = ctx.state.view(_ROWS).setdefault(period, {})
+    before = previous_period(period, fiscal)
     for rep in _reps(ctx, period):
-        _call(ctx, period, rep, _figures(ctx.state, period, rep, ctx), today)
+        _call(ctx, period, rep, figures(ctx.state, period, rep, fiscal), today,
+              run_rate(ctx.state, before, rep, fiscal))
         rows[rep] = True
 
 
-def _call(ctx: Context, period: Period, rep: str, row: dict[str, Decimal], day: date) -> None:
+def _call(ctx: Context, period: Period, rep: str, row: dict[str, Decimal], day: date,
+          rate: Decimal) -> None:
     kind, year, n = period
     sales_rep = get_rep(ctx.state, rep or None)
     ctx.emit(ForecastCalled, forecast_id(period, rep or None), forecast_period=kind,
@@ -224,23 +175,54 @@ def _call(ctx: Context, period: Period, rep: str, row: dict[str, Decimal], day: 
              territory_id=sales_rep.territory_id if sales_rep else None,
              sales_rep_id=rep or None, pipeline_amount=row["pipeline"],
              best_case_amount=row["best_case"], commit_amount=row["commit"],
-             closed_amount=row["closed"], forecast_call=money(row["expected"]),
-             quota_amount=_quota(ctx, period, rep), call_date=day)
+             closed_amount=row["closed"], forecast_call=money(row["expected"] + rate),
+             quota_amount=_quota(ctx, period, rep), call_date=day, run_rate_amount=rate)
+
+
+def _ensure_row(ctx: Context, period: Period, rep: str) -> None:
+    """Won business nobody called: the row exists from now on, its call was 0."""
+    rows: dict[str, bool] = ctx.state.view(_ROWS)[period]
+    if rep not in rows:
+        zero = dict.fromkeys(BUCKETS, Decimal(0))
+        _call(ctx, period, rep, zero, ctx.state.view(_CALLED)[period], Decimal(0))
+        rows[rep] = True
+
+
+def _update_actuals(ctx: Context, today: date) -> None:
+    """Bring the called rows whose won business changed up to date (current periods)."""
+    dirty: dict[tuple[str, tuple[int, int]], bool] = ctx.state.view(DIRTY)
+    if not dirty:
+        return
+    changed = sorted(dirty)
+    dirty.clear()
+    fiscal = ctx.rules.fiscal
+    for period in periods_of(today, fiscal):
+        if period not in ctx.state.view(_CALLED):
+            continue
+        months = set(months_of(period, fiscal))
+        for rep in sorted({rep for rep, month in changed if month in months}):
+            _ensure_row(ctx, period, rep)
+            closed = figures(ctx.state, period, rep, fiscal)["closed"]
+            quota = _quota(ctx, period, rep)
+            kind, year, n = period
+            ctx.emit(ForecastActualsUpdated, forecast_id(period, rep or None),
+                     forecast_period=kind, forecast_year=year,
+                     forecast_quarter=period_quarter(period, fiscal),
+                     forecast_month=n if kind == "monthly" else None, sales_rep_id=rep or None,
+                     closed_amount=closed, actual_revenue=closed, quota_amount=quota,
+                     quota_attainment_pct=attainment(closed, quota), as_of=today)
 
 
 def _snapshot_period(ctx: Context, period: Period, today: date, closing: bool) -> None:
-    rows: dict[str, bool] | None = ctx.state.view(_ROWS).get(period)
+    called = period in ctx.state.view(_CALLED)
     for rep in _reps(ctx, period):
-        row = _figures(ctx.state, period, rep, ctx)
-        fid = forecast_id(period, rep or None)
-        if rows is not None and rep not in rows and row["closed"] > 0:
-            # Won business nobody called: the row exists from now on, its call was 0.
-            zero = dict.fromkeys(BUCKETS, Decimal(0))
-            _call(ctx, period, rep, zero, ctx.state.view(_CALLED)[period])
-            rows[rep] = True
-        if closing and (rows is None or rep not in rows):
+        row = figures(ctx.state, period, rep, ctx.rules.fiscal)
+        if called and row["closed"] > 0:
+            _ensure_row(ctx, period, rep)
+        forecast: Forecast | None = ctx.get("forecast", forecast_id(period, rep or None))
+        if closing and forecast is None:
             continue
-        _emit_snapshot(ctx, period, rep, row, today, ctx.get("forecast", fid), closing)
+        _emit_snapshot(ctx, period, rep, row, today, forecast, closing)
 
 
 def _emit_snapshot(ctx: Context, period: Period, rep: str, row: dict[str, Decimal],
@@ -268,4 +250,5 @@ def _emit_snapshot(ctx: Context, period: Period, rep: str, row: dict[str, Decima
 def _called(_: Forecast | None, e: ForecastCalled) -> Forecast:
     return Forecast(e.aggregate_id, e.forecast_call, e.call_date)
 
-# ForecastSnapshotTaken has no evolver on purpose: a snapshot never re-takes the call.
+# ForecastSnapshotTaken and ForecastActualsUpdated have no evolver on purpose: they never
+# re-take the call (the accuracy baseline).

@@ -2,14 +2,20 @@
 
 sales_forecasts: `ForecastCalled` writes the row as called (commit_amount = the frozen
 call, pipeline/best_case/total as they stood at the call, snapshot_date = the call day);
-later snapshots of a called row only bring closed_amount, actual_revenue, quota and
-attainment up to date, and the closing snapshot sets forecast_accuracy_pct.
+`ForecastActualsUpdated` (whenever won business of the period changes) and later
+snapshots only bring closed_amount, actual_revenue, quota and attainment up to date; the
+closing snapshot sets forecast_accuracy_pct.
 crm_forecasting.sales_forecast_snapshots: one row per `ForecastSnapshotTaken`.
 """
 
 from __future__ import annotations
 
-from domain.forecasts import ForecastCalled, ForecastSnapshotTaken, attainment
+from domain.forecasts import (
+    ForecastActualsUpdated,
+    ForecastCalled,
+    ForecastSnapshotTaken,
+    attainment,
+)
 from projectors.projection import Upsert, projects, upsert
 
 
@@ -45,3 +51,11 @@ def snapshot_taken(e: ForecastSnapshotTaken) -> list[Upsert]:
             quota_amount=e.quota_amount, quota_attainment_pct=e.quota_attainment_pct,
             forecast_accuracy_pct=e.forecast_accuracy_pct))
     return out
+
+
+@projects(ForecastActualsUpdated)
+def actuals_updated(e: ForecastActualsUpdated) -> list[Upsert]:
+    """The called row's actuals, as of now."""
+    return [upsert("sales_forecasts", e, {"forecast_id": e.aggregate_id},
+                   closed_amount=e.closed_amount, actual_revenue=e.actual_revenue,
+                   quota_amount=e.quota_amount, quota_attainment_pct=e.quota_attainment_pct)]

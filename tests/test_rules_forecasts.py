@@ -9,6 +9,7 @@ from area_b_fixtures import Scenario, of
 
 from domain.fiscal_calendar import call_day, period_bounds, periods_of
 from domain.forecasts import (
+    ForecastActualsUpdated,
     ForecastCalled,
     ForecastSnapshotTaken,
     accuracy,
@@ -232,3 +233,33 @@ def test_forecast_accuracy_is_100_minus_the_relative_miss_floored_at_zero() -> N
     assert accuracy(Decimal(120), Decimal(100)) == Decimal("80.00")
     assert accuracy(Decimal(300), Decimal(100)) == Decimal("0.00")
     assert accuracy(Decimal(5), Decimal(0)) is None
+
+
+def test_actuals_are_brought_up_to_date_on_the_tick_after_a_win_not_weekly() -> None:
+    s, _ = called_march()
+    s.at(utc(2026, 3, 18, 10))
+    s.stage("O3", "closed_won")
+    events = s.tick(utc(2026, 3, 18, 10, 30))  # a Wednesday: no snapshot that day
+    assert of(events, ForecastSnapshotTaken) == []
+    updated = {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastActualsUpdated)}
+    assert set(updated) == {("R1", "monthly")}  # the quarter (Q4) was never called
+    r1 = updated[("R1", "monthly")]
+    assert (r1.actual_revenue, r1.quota_attainment_pct, r1.as_of) == (
+        Decimal(350000), Decimal("471.74"), date(2026, 3, 18))  # of 74193.55
+    assert of(s.tick(utc(2026, 3, 18, 11)), ForecastActualsUpdated) == []  # nothing new
+
+
+def test_the_call_adds_the_run_rate_won_last_period_from_deals_created_in_it() -> None:
+    s = Scenario(at=utc(2026, 2, 20), rules=RULES).org()  # the history begins in February
+    s.tick(utc(2026, 2, 20, 0, 30))
+    s.deal("F1", "70000", close=date(2026, 3, 10))  # created in February, won in March
+    s.stage("F1", "negotiation")
+    s.at(utc(2026, 3, 5, 10))
+    s.deal("N1", "60000", close=date(2026, 5, 29))  # created and won in March: run-rate
+    s.stage("N1", "negotiation")
+    s.stage("N1", "closed_won")
+    s.stage("F1", "closed_won")
+    s.deal("A1", "100000", close=date(2026, 4, 20))  # open, closing in April, 10 %
+    april = calls(s.tick(utc(2026, 4, 15)))[("R1", "monthly")]
+    assert (april.run_rate_amount, april.forecast_call) == (Decimal(60000),
+                                                            Decimal("70000.00"))
