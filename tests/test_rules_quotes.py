@@ -580,3 +580,24 @@ def test_a_later_approval_keeps_the_higher_pre_tax_total_approved_before() -> No
     q3 = one(s.ok(ReviseQuote, q2.aggregate_id, lines=lines_at("25", "6000000")),
              QuoteCreated)
     assert q3.approvals == [] and q3.approved_net_amount == Decimal("5100000.00")
+
+
+@pytest.mark.parametrize(("command", "status", "action"), [
+    (SendQuote, "sent", "send"),
+    (AcknowledgeQuote, "draft", "acknowledge"),
+    (ReviewQuote, "draft", "review"),
+])
+def test_a_step_out_of_order_is_refused_naming_the_status_and_the_action(
+        command: type, status: str, action: str) -> None:
+    s, quote_id = quote_with_discount("0")
+    if status == "sent":
+        s.ok(SendQuote, quote_id)
+    assert s.refused(command, quote_id) == (
+        f"quotation {quote_id} is {status}; cannot {action}")
+
+
+def test_the_customer_may_review_a_sent_quote_without_acknowledging_it() -> None:
+    s, quote_id = quote_with_discount("0")
+    s.ok(SendQuote, quote_id)
+    s.ok(ReviewQuote, quote_id)
+    assert s.quote(quote_id).status == "under_review"
