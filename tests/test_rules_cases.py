@@ -33,6 +33,7 @@ from domain.cases import (
     SetCasePendingCustomer,
 )
 from domain.messages import utc
+from domain.sales_org import DefineTerritory, HireSalesRep
 
 
 def world_with_case(priority: str = "critical", category: str | None = "technical",
@@ -73,6 +74,26 @@ def test_cases_go_round_robin_to_support_engineers_only() -> None:
         w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d")
     # rep_code order is hire order: SE2 was hired before SE1
     assert [e.assigned_to for e in of_type(w.log, CaseOpened)] == ["SE2", "SE1", "SE2"]
+
+
+def test_support_engineers_of_any_territory_take_cases() -> None:
+    w = World().account("A1")
+    w.send(DefineTerritory, "T1", territory_code="T1", territory_name="West")
+    w.send(HireSalesRep, "AE1", first_name="A", last_name="E", sales_role="AE",
+           territory_id="T1")  # hired first: the fallback would pick this AE
+    w.send(HireSalesRep, "SE1", first_name="S", last_name="E", sales_role="SE",
+           territory_id="T1")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
+    assert of_type(w.log, CaseOpened)[0].assigned_to == "SE1"
+
+
+def test_without_support_engineers_a_rep_of_any_territory_takes_the_case() -> None:
+    w = World().account("A1")
+    w.send(DefineTerritory, "T1", territory_code="T1", territory_name="West")
+    w.send(HireSalesRep, "AE1", first_name="A", last_name="E", sales_role="AE",
+           territory_id="T1")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
+    assert of_type(w.log, CaseOpened)[0].assigned_to == "AE1"
 
 
 def test_without_support_engineers_any_active_rep_takes_the_case() -> None:
@@ -167,6 +188,17 @@ def test_assigning_changes_the_owner_and_keeps_the_team() -> None:
     w = world_with_case()
     assigned = of_type(w.send(AssignCase, "C1", assigned_to="M1"), CaseAssigned)[0]
     assert (assigned.assigned_to, assigned.assigned_team) == ("M1", "Technical Support")
+    w.send(AssignCase, "C1", assigned_team="Quality Assurance")
+    again = of_type(w.send(AssignCase, "C1", assigned_to="SE1"), CaseAssigned)[0]
+    assert (again.assigned_to, again.assigned_team) == ("SE1", "Quality Assurance")
+
+
+def test_an_escalated_case_stays_escalated_when_it_is_answered() -> None:
+    w = world_with_case("critical")
+    w.tick(utc(2026, 3, 2, 10, 30))  # response breach, escalated
+    assert of_type(w.send(RespondToCase, "C1"), CaseResponded)[0].case_status == "escalated"
+    case = w.state.get("case", "C1")
+    assert (case.account_id, case.priority, case.status) == ("A1", "critical", "escalated")
 
 
 def test_a_pending_case_auto_resolves_after_exactly_seven_days_without_reply() -> None:
