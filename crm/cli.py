@@ -312,7 +312,7 @@ def report(
 def checksum(
     per_table: Annotated[bool, typer.Option("--tables", help="Also one digest per table")] = False,
 ) -> None:
-    """One order-independent digest of the 25 read tables (equal after a rebuild)."""
+    """One order-independent digest of the read tables (the 25 and the extensions)."""
     from crm.bootstrap import bootstrap
     from projectors.db import table_counts, table_digest, table_digests
 
@@ -328,7 +328,7 @@ def checksum(
 
 @app.command()
 def rebuild() -> None:
-    """Rebuild the 25 read tables from the log (built aside, then swapped in at once)."""
+    """Rebuild the read tables (the 25 and the extensions) from the log, swapped in at once."""
     from rich.progress import Progress
 
     from crm.bootstrap import bootstrap
@@ -339,7 +339,7 @@ def rebuild() -> None:
         task = progress.add_task("replaying the event log", total=None)
         events = rebuild_tables(services.database_url, services.bootstrap, services.kafka_extra,
                                 progress=lambda n: progress.update(task, completed=n))
-    console.print(f"[green]rebuilt[/] 25 tables from {events} events")
+    console.print(f"[green]rebuilt[/] the read tables from {events} events")
 
 
 if __name__ == "__main__":
