@@ -601,3 +601,76 @@ def test_the_customer_may_review_a_sent_quote_without_acknowledging_it() -> None
     s.ok(SendQuote, quote_id)
     s.ok(ReviewQuote, quote_id)
     assert s.quote(quote_id).status == "under_review"
+
+
+def test_a_declined_quote_is_revised_and_an_accepted_one_cannot_be() -> None:
+    s, quote_id = quote_with_discount("0")
+    s.ok(SendQuote, quote_id)
+    s.ok(DeclineQuote, quote_id, reason="price")
+    revision = one(s.ok(ReviseQuote, quote_id), QuoteCreated).aggregate_id
+    s.ok(SendQuote, revision)
+    s.ok(AcceptQuote, revision)
+    assert s.refused(ReviseQuote, revision) == (
+        f"quotation {revision} is accepted; cannot revise")
+
+
+def test_a_new_proposal_after_the_quote_was_declined_revises_it() -> None:
+    s, q1 = quote_with_discount("0")
+    s.ok(SendQuote, q1)
+    s.ok(DeclineQuote, q1)
+    s.stage("O1", "negotiation")
+    revision = one(s.stage("O1", "proposal"), QuoteCreated)
+    assert revision.parent_quotation_id == q1 and s.quote(q1).status == "superseded"
+
+
+def test_a_revision_needs_a_line() -> None:
+    s, quote_id = quote_with_discount("0")
+    assert s.refused(ReviseQuote, quote_id, lines=[]) == "a quotation needs at least one line"
+
+
+def test_a_revision_is_prepared_by_who_revised_it_and_routed_up_their_chain() -> None:
+    s = two_regions()
+    s.deal("O9", owner="R1")
+    s.product("O9", "1", "100000", "5")
+    quote_id = s.to_proposal("O9")
+    revision = one(s.ok(ReviseQuote, quote_id, prepared_by="R3", lines=lines_at("15")),
+                   QuoteCreated)
+    assert revision.prepared_by == "R3"
+    assert [(a.approval_level, a.approver_id) for a in revision.approvals] == [(1, "M2")]
+
+
+def test_quote_and_line_ids_are_prefixed_and_distinct() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "1", "1000")
+    s.product("O1", "2", "500")
+    created = one(s.stage("O1", "proposal"), QuoteCreated)
+    line_ids = [ln.quote_line_id for ln in created.lines]
+    assert created.aggregate_id.startswith("QUO-")
+    assert len(set(line_ids)) == 2 and all(i.startswith("QLN-") for i in line_ids)
+
+
+def test_a_free_quote_has_a_zero_discount() -> None:
+    s = Scenario().org()
+    s.deal(amount="0")
+    quote = one(s.stage("O1", "proposal"), QuoteCreated)
+    assert (quote.subtotal, quote.discount_pct, quote.total_amount) == (
+        Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_quote_that_needed_no_approval_approves_nothing_above_a_threshold() -> None:
+    s, q1 = quote_with_discount("5", price="5000000")  # pre-tax 4,750,000: no approval
+    q2 = one(s.ok(ReviseQuote, q1, lines=lines_at("5", "5400000")), QuoteCreated)
+    assert [a.approval_level for a in q2.approvals] == [3]  # 5,130,000 needs the VP
+    assert q2.approved_net_amount == Decimal("4750000.00")
+
+
+def test_an_approval_carries_through_a_revision_that_needed_none() -> None:
+    s, q1 = approved_quote("15", price="6000000")  # pre-tax 5,100,000 approved
+    approved_at = s.now
+    q2 = one(s.ok(ReviseQuote, q1, lines=lines_at("5")), QuoteCreated).aggregate_id
+    q3 = one(s.later(days=1).ok(ReviseQuote, q2, lines=lines_at("15", "6000000")),
+             QuoteCreated)
+    assert q3.approvals == [] and q3.approval_carried_over
+    assert (q3.approved_net_amount, q3.approved_by, q3.approved_at) == (
+        Decimal("5100000.00"), "VP1", approved_at)
