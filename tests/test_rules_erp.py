@@ -275,3 +275,11 @@ def test_a_retry_timer_for_an_unknown_log_does_nothing() -> None:
                   s.rules)
     timer_rule(RETRY_TIMER)(ctx, "LOG-unknown")
     assert ctx.commit() == []
+
+
+def test_the_deal_is_won_at_the_ordered_quotes_net_not_the_opportunitys_amount() -> None:
+    s, quote_id = accepted()
+    opp = s.opp("O1")
+    s.state.store("opportunity")["O1"] = updated(opp, amount=Decimal("99000.00"))
+    won = one(order(s, quote_id), OpportunityWon)
+    assert won.amount == Decimal("114000.00")  # the quote's subtotal less its discount
