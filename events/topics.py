@@ -17,6 +17,7 @@ from domain.messages import Message
 COMMANDS = "crm.commands"
 DEAD_LETTER = "crm.dead-letter"
 SALES_ORDERS = "erp.sales-orders"
+CUSTOMER_MASTERS = "erp.customer-masters"
 ERP_REPLIES = "erp.sales-order-replies"
 FOREVER = -1
 EVENT_PARTITIONS = 3
@@ -53,7 +54,8 @@ AGGREGATE_TOPICS: dict[str, str] = {
     "note": "crm.activities",
     "interaction": "crm.activities",
     "integration": "crm.integration-log",
-    "sales_order": "erp.sales-orders",
+    "sales_order": SALES_ORDERS,
+    "customer_master": CUSTOMER_MASTERS,
     "rejection": "crm.rejections",
 }
 
@@ -68,7 +70,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(COMMANDS, 1, doc="Ordered inputs: commands, ERP replies, clock ticks"),
     *(TopicSpec(name, EVENT_PARTITIONS, doc=f"Events of: {_aggregates_of(name)}")
       for name in EVENT_TOPICS),
-    TopicSpec(ERP_REPLIES, 1, doc="The ERP's answers (bridged into commands)"),
+    TopicSpec(ERP_REPLIES, 1, doc="The ERP's answers, sales orders and customer masters "
+              "(bridged into commands)"),
     TopicSpec(DEAD_LETTER, 1, retention_ms=30 * 24 * 3600 * 1000,
               doc="Undecodable or invalid messages with reason and original bytes"),
 )

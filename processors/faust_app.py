@@ -21,7 +21,8 @@ from events.topics import COMMANDS, DEAD_LETTER, ERP_REPLIES
 from processors.core import CoreProcessor, Outgoing
 
 APP_ID = "crm-core"
-ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected"})
+ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected",
+                             "CustomerMasterCreated", "CustomerMasterRejected"})
 # Performance settings (docs/benchmarks.md has the measurements behind them):
 # - outputs are batched for up to 10 ms instead of one produce request per send
 #   (aiokafka's default linger of 0): 25 % less CPU per input, +40 % inputs/s;

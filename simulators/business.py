@@ -21,9 +21,10 @@ from domain.system import TickClock
 from simulators.accounts import AccountDesk
 from simulators.book import Book
 from simulators.contracts import ContractDesk
-from simulators.erp import erp_reply
+from simulators.erp import ERP_REQUESTS, erp_reply
 from simulators.kernel import Desk, Kernel, Stats
 from simulators.marketing import MarketingDesk
+from simulators.opening import OpeningDesk
 from simulators.org import OrgDesk
 from simulators.prospects import LeadDesk
 from simulators.sales import SalesDesk
@@ -34,7 +35,7 @@ from simulators.world import World
 Submit = Callable[[Message], list[Event]]
 CYCLE = timedelta(minutes=30)
 DESKS: tuple[type[Desk], ...] = (OrgDesk, AccountDesk, LeadDesk, SalesDesk, ServiceDesk,
-                                 ContractDesk, MarketingDesk)
+                                 ContractDesk, MarketingDesk, OpeningDesk)
 ROUTES: dict[str, tuple[tuple[str, str], ...]] = {}
 for _desk in DESKS:
     for _event, _method in _desk.HANDLES.items():
@@ -54,6 +55,8 @@ class BusinessSimulation:
         self.erp_in_process = erp_in_process
         self.desks: dict[str, Any] = {cls.NAME: cls(self.kernel, self.world, self.book)
                                       for cls in DESKS}
+        for name in ("opening", "accounts"):  # they hand deals to (or close them at) sales
+            self.desks[name].desks = self.desks
         self.stats = Stats()
         self.started = False
         self.next_day = day_start(local_day(start))
@@ -71,7 +74,7 @@ class BusinessSimulation:
         count = self._flush(submit, floor, at)  # anything observe() queued meanwhile
         if not self.started:
             self.started = True
-            for desk in ("org", "accounts"):
+            for desk in ("org", "accounts", "opening"):  # opening: the go-live migration
                 self.desks[desk].setup()
                 count += self._flush(submit, floor, at)
         while self.next_day <= at:  # (after a gap, missed days' activity is skipped)
@@ -114,7 +117,7 @@ class BusinessSimulation:
         """Learn from derived events (cycle() calls it with what submit returned)."""
         for event in events:
             self.stats.count_event(event)
-            if event.event_type == "SalesOrderRequested" and self.erp_in_process:
+            if event.event_type in ERP_REQUESTS and self.erp_in_process:
                 reply = erp_reply(event)  # type: ignore[arg-type]
                 self.kernel.schedule(reply.occurred_at, "erp", "reply", reply)
             for desk, method in ROUTES.get(event.event_type, ()):

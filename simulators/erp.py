@@ -1,11 +1,15 @@
 """The ERP's side of the quote-to-order loop: a pure, deterministic decision per request.
 
-`erp_reply` answers one SalesOrderRequested with SalesOrderCreated (most of the time) or
-SalesOrderRejected with the ERP's reason. Everything, the outcome, the order number and
-the reply time (1-8 hours after the request), follows from the request's event_id through
-a hash-seeded Random, so the in-process simulation and the live ERP worker give the same
-reply, byte for byte, and a replayed request gets the same answer (same event_id: the
-core ignores the duplicate).
+`erp_reply` answers one request the core sent the ERP:
+- CustomerMasterRequested (CRM -> Master Data): CustomerMasterCreated 0.5-6 hours later
+  with the customer number, or CustomerMasterRejected with master data's reason;
+- SalesOrderRequested (CRM -> ERP): SalesOrderCreated 1-8 hours later (most of the time)
+  or SalesOrderRejected; a request without a customer master id (sold-to party) is always
+  refused, as an ERP does.
+Everything, the outcome, the numbers and the reply time, follows from the request's
+event_id through a hash-seeded Random (the customer number from the account id), so the
+in-process simulation and the live ERP worker give the same reply, byte for byte, and a
+replayed request gets the same answer (same event_id: the core ignores the duplicate).
 """
 
 from __future__ import annotations
@@ -13,36 +17,76 @@ from __future__ import annotations
 import hashlib
 import random
 from datetime import timedelta
+from typing import Any
 
-from domain.erp import SalesOrderCreated, SalesOrderRejected, SalesOrderRequested
-from domain.messages import Command
+from domain.erp import (
+    CustomerMasterCreated,
+    CustomerMasterRejected,
+    CustomerMasterRequested,
+    SalesOrderCreated,
+    SalesOrderRejected,
+    SalesOrderRequested,
+)
+from domain.messages import Command, Event
 from simulators.worktime import IST
 
-REJECT_FIRST, REJECT_RETRY = 0.04, 0.02  # refusals for reasons other than master data
-NO_CUSTOMER_REJECT = 0.4  # requests without a customer master id refused this often
+ERP_REQUESTS = frozenset({"SalesOrderRequested", "CustomerMasterRequested"})
+REJECT_FIRST, REJECT_RETRY = 0.04, 0.02  # sales orders refused (credit, material, price...)
+MASTER_REJECT_FIRST, MASTER_REJECT_RETRY = 0.08, 0.03  # customer masters refused
 REASONS = ("Credit limit exceeded for the customer; awaiting finance release",
            "Material {material} blocked for sales in plant 1000",
            "Pricing condition missing for material {material}",
            "Requested delivery date not feasible with current capacity")
+MASTER_REASONS = (
+    "GSTIN missing or invalid for sold-to party {name}",
+    "Possible duplicate of an existing customer (same PAN); data steward review required",
+    "Tax jurisdiction could not be determined from the billing address",
+    "Credit control area not maintained for sales organisation 1000",
+)
 
 
-def _rng(request: SalesOrderRequested) -> random.Random:
+def _rng(request: Event) -> random.Random:
     digest = hashlib.sha256(f"erp/{request.event_id}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def erp_reply(request: SalesOrderRequested) -> Command:
-    """The ERP's answer to `request`: created (mostly) or rejected, 1-8 hours later."""
+def _envelope(request: Event, rng: random.Random, low_s: int, high_s: int) -> dict[str, Any]:
+    when = request.occurred_at + timedelta(seconds=rng.randrange(low_s, high_s + 1))
+    return dict(event_id=f"erp-{request.event_id}"[:64], aggregate_id=request.aggregate_id,
+                occurred_at=when, causation_id=request.event_id,
+                correlation_id=request.correlation_id, producer="erp")
+
+
+def customer_number(account_id: str) -> str:
+    """The ERP customer number master data gives an account (10 digits, SAP style)."""
+    number = int.from_bytes(hashlib.sha256(f"customer/{account_id}".encode()).digest()[:8],
+                            "big")
+    return f"CUST-{number % 10**10:010d}"
+
+
+def master_data_reply(request: CustomerMasterRequested) -> Command:
+    """Master data's answer: the customer created (mostly) or refused, 0.5-6 hours later."""
     rng = _rng(request)
-    when = request.occurred_at + timedelta(seconds=rng.randrange(3600, 8 * 3600 + 1))
-    envelope = dict(event_id=f"erp-{request.event_id}"[:64], aggregate_id=request.aggregate_id,
-                    occurred_at=when, causation_id=request.event_id,
-                    correlation_id=request.correlation_id, producer="erp")
-    draw = rng.random()
-    if request.customer_id is None and draw < NO_CUSTOMER_REJECT:
+    envelope = _envelope(request, rng, 1800, 6 * 3600)
+    if rng.random() < (MASTER_REJECT_FIRST if request.attempt == 1 else MASTER_REJECT_RETRY):
+        return CustomerMasterRejected(**envelope, account_id=request.account_id,
+                                      reason=rng.choice(MASTER_REASONS).format(
+                                          name=request.account_name))
+    return CustomerMasterCreated(**envelope, account_id=request.account_id,
+                                 customer_id=customer_number(request.account_id))
+
+
+def erp_reply(request: SalesOrderRequested | CustomerMasterRequested) -> Command:
+    """The ERP's answer to `request` (either request type; see the module docstring)."""
+    if isinstance(request, CustomerMasterRequested):
+        return master_data_reply(request)
+    rng = _rng(request)
+    envelope = _envelope(request, rng, 3600, 8 * 3600)
+    when = envelope["occurred_at"]
+    if request.customer_id is None:
         return SalesOrderRejected(**envelope, quotation_id=request.quotation_id,
                                   reason=f"Customer master not found for account "
-                                         f"{request.account_id}")
+                                         f"{request.account_id}: sold-to party required")
     if rng.random() < (REJECT_FIRST if request.attempt == 1 else REJECT_RETRY):
         material = next((ln.material_id for ln in request.lines if ln.material_id), "n/a")
         return SalesOrderRejected(**envelope, quotation_id=request.quotation_id,

@@ -61,8 +61,7 @@ class QuoteWork:
                      "QuoteSent": "on_sent", "QuoteAcknowledged": "on_quote_status",
                      "QuoteUnderReview": "on_quote_status", "QuoteDeclined": "on_declined",
                      "QuoteExpired": "on_expired", "QuoteAccepted": "on_accepted",
-                     "QuoteSuperseded": "on_superseded", "SalesOrderRequested": "on_order",
-                     "IntegrationFailed": "on_erp_failed"}
+                     "QuoteSuperseded": "on_superseded", "SalesOrderRequested": "on_order"}
     # provided by Desk and SalesDesk: k, book, deals, quotes, later(), at(), close_lost()
     k: Kernel
     book: Book
@@ -119,9 +118,6 @@ class QuoteWork:
         outcome, when = self._decision(deal, quote)
         if outcome != "ignore":
             self.at(when, "customer_decides", e.aggregate_id, outcome)
-        account = self.book.accounts.get(quote.account_id)
-        if account is not None and account.customer_id is None and self.k.chance(0.85):
-            self.k.later(self.k.hours(1, 48), "accounts", "link_customer", quote.account_id)
 
     def _decision(self, deal: Deal, quote: QuoteFile) -> tuple[str, datetime]:
         """What the customer will answer, and when (always within the validity)."""
@@ -193,15 +189,11 @@ class QuoteWork:
         self.quotes.pop(e.aggregate_id, None)
 
     def on_order(self, e: Any) -> None:
-        """Remember which account an ERP request is for (to fix its master data)."""
-        self.book.erp_logs[e.log_id] = e.account_id
+        """Remember which account an ERP request is for (the service desk quotes orders).
 
-    def on_erp_failed(self, e: Any) -> None:
-        """The ERP lacks the customer master: master data creates it before the retry."""
-        account_id = self.book.erp_logs.get(e.aggregate_id)
-        if account_id and "customer master" in e.error_message.lower():
-            self.k.later(self.k.hours(0.1, 0.4), "accounts", "link_customer", account_id,
-                         kind="any")
+        Master data is not the desk's job: the core asks for the customer master when a
+        quote is accepted for an account without one (domain/master_data.py)."""
+        self.book.erp_logs[e.log_id] = e.account_id
 
     # ------------------------------------------------------------------ actions
     def decide(self, quote_id: str, level: int) -> None:

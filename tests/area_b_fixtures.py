@@ -91,7 +91,9 @@ class Scenario:
             self.ok(HireSalesRep, rep, first_name="Rep", last_name=rep, sales_role="AE",
                     territory_id="T1", manager_id="M1", annual_quota=Decimal("1200000"),
                     quarterly_quota=Decimal("300000"))
-        self.ok(OpenAccount, "A1", account_name="Acme Forge")
+        # An existing ERP customer: its accepted quotes go straight to a sales order
+        # (accounts without a customer master: tests/test_rules_erp.py, master data).
+        self.ok(OpenAccount, "A1", account_name="Acme Forge", customer_id="CUST-A1")
         return self
 
     def deal(self, opp_id: str = "O1", amount: str = "100000", owner: str | None = "R1",

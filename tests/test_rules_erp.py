@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 from area_b_fixtures import Scenario, of, one
 
-from domain.accounts import AccountRevenueRecorded, LinkAccountToCustomer
+from domain.accounts import (
+    AccountLinkedToCustomer,
+    AccountRevenueRecorded,
+    LinkAccountToCustomer,
+    OpenAccount,
+)
 from domain.core import Context, timer_rule
 from domain.erp import (
     RETRY_TIMER,
+    CustomerMasterCreated,
+    CustomerMasterRejected,
+    CustomerMasterRequested,
     IntegrationCompleted,
+    IntegrationCustomerCreated,
     IntegrationFailed,
+    IntegrationHeld,
     IntegrationLog,
+    IntegrationReleased,
     IntegrationRequested,
     IntegrationRetried,
     SalesOrderCreated,
@@ -25,7 +37,9 @@ from domain.erp import (
     backoff,
     log_id_for,
 )
+from domain.integration_log import customer_log_id_for, payload_json
 from domain.messages import Command
+from domain.opportunities import OpenOpportunity
 from domain.opportunity_stages import OpportunityStageChanged, OpportunityWon
 from domain.quote_approvals import DecideQuoteApproval
 from domain.quote_status import AcceptQuote, SendQuote
@@ -33,6 +47,9 @@ from domain.quotes import QuoteConverted
 from domain.records import updated
 from domain.sales_org import RepPerformanceUpdated
 from domain.system import TickClock
+from events.topics import topic_for
+from projectors.projection import rows_for
+from simulators.erp import ERP_REQUESTS, customer_number, erp_reply
 
 
 def accepted() -> tuple[Scenario, str]:
@@ -192,14 +209,13 @@ def test_the_log_id_of_a_quotations_request_is_stable_across_versions() -> None:
 
 
 def test_the_request_carries_the_customer_master_id_lines_and_currency() -> None:
-    s = Scenario().org()
-    s.ok(LinkAccountToCustomer, "A1", customer_id="CUST-77")
+    s = Scenario().org()  # A1 is customer CUST-A1 in the ERP
     s.deal()
     s.product("O1", "2", "60000", "5")
     quote_id = s.accepted_quote()
     request = one(s.log, SalesOrderRequested)
     assert (request.customer_id, request.currency, request.quotation_number) == (
-        "CUST-77", "INR", s.quote(quote_id).quotation_number)
+        "CUST-A1", "INR", s.quote(quote_id).quotation_number)
     assert [(ln.line_number, ln.material_id, ln.unit_of_measure, ln.unit_price)
             for ln in request.lines] == [(1, "MAT-1", "EA", Decimal("57000.00"))]
     assert request.requested_delivery_date is None  # no line has a lead time
@@ -283,3 +299,222 @@ def test_the_deal_is_won_at_the_ordered_quotes_net_not_the_opportunitys_amount()
     s.state.store("opportunity")["O1"] = updated(opp, amount=Decimal("99000.00"))
     won = one(order(s, quote_id), OpportunityWon)
     assert won.amount == Decimal("114000.00")  # the quote's subtotal less its discount
+
+
+# -- CRM -> Master Data: the customer master before the first order (issue 14 point 7) ----
+
+
+def prospect_quote(s: Scenario, opp_id: str = "O2", account: str = "A2") -> str:
+    """An accepted quote of an account that has no ERP customer yet."""
+    if s.state.get("account", account) is None:
+        s.ok(OpenAccount, account, account_name="Bharat Castings")
+    s.ok(OpenOpportunity, opp_id, opportunity_name=f"Deal {opp_id}", account_id=account,
+         amount=Decimal("100000"), close_date=date(2026, 3, 20), opportunity_owner="R1")
+    s.product(opp_id, "2", "60000", "5")
+    return s.accepted_quote(opp_id)
+
+
+def master_created(s: Scenario, account: str = "A2", customer: str = "CUST-0000000042",
+                   ) -> list:
+    return s.send(CustomerMasterCreated, account, account_id=account, customer_id=customer)
+
+
+def test_a_quote_accepted_for_an_account_without_customer_master_asks_master_data_first(
+) -> None:
+    s = Scenario().org()
+    before = len(s.log)
+    quote_id = prospect_quote(s)
+    events = s.log[before:]
+    assert of(events, SalesOrderRequested) == []
+    ask = one(events, CustomerMasterRequested)
+    customer_log = customer_log_id_for("A2")
+    assert (ask.aggregate_type, ask.aggregate_id, ask.attempt, ask.log_id) == (
+        "customer_master", "A2", 1, customer_log)
+    assert (ask.account_name, ask.account_type, ask.quotation_id) == (
+        "Bharat Castings", "prospect", quote_id)
+    assert topic_for(ask) == "erp.customer-masters"
+    row = one(events, IntegrationRequested)
+    assert (row.aggregate_id, row.integration_direction, row.document_type,
+            row.document_id) == (customer_log, "crm_to_master_data", "customer", "A2")
+    assert json.loads(row.integration_data)["account_number"] == ask.account_number
+    held = one(events, IntegrationHeld)
+    assert (held.aggregate_id, held.document_id, held.customer_log_id) == (
+        log_id_for(quote_id), quote_id, customer_log)
+    assert json.loads(held.integration_data)["waiting_for"] == "customer_master"
+    assert s.state.get("integration", log_id_for(quote_id)).attempt == 0  # nothing sent
+    assert s.state.get("integration", customer_log).status == "pending"
+
+
+def test_the_customer_master_links_the_account_then_the_held_order_goes_to_the_erp() -> None:
+    s = Scenario().org()
+    quote_id = prospect_quote(s)
+    s.later(hours=3)
+    events = master_created(s)
+    assert [type(e) for e in events] == [AccountLinkedToCustomer, IntegrationCustomerCreated,
+                                         SalesOrderRequested, IntegrationReleased]
+    linked = one(events, AccountLinkedToCustomer)
+    assert (linked.aggregate_id, linked.customer_id, linked.customer_since) == (
+        "A2", "CUST-0000000042", s.now.date())
+    done = one(events, IntegrationCustomerCreated)
+    assert json.loads(done.integration_data)["customer_id"] == "CUST-0000000042"
+    request = one(events, SalesOrderRequested)
+    assert (request.customer_id, request.attempt, request.quotation_id) == (
+        "CUST-0000000042", 1, quote_id)
+    released = one(events, IntegrationReleased)
+    assert json.loads(released.integration_data) == json.loads(payload_json(request))
+    assert s.state.get("integration", customer_log_id_for("A2")).status == "completed"
+    assert s.state.get("integration", log_id_for(quote_id)).attempt == 1
+    won = order(s, quote_id)
+    assert one(won, IntegrationCompleted).aggregate_id == log_id_for(quote_id)
+    assert s.state.get("account", "A2").customer_id == "CUST-0000000042"
+
+
+def test_quotes_accepted_while_master_data_works_share_one_request_and_go_in_order() -> None:
+    s = Scenario().org()
+    first = prospect_quote(s, "O2")
+    second = prospect_quote(s, "O3")
+    assert len(of(s.log, CustomerMasterRequested)) == 1
+    assert len(of(s.log, IntegrationHeld)) == 2
+    events = master_created(s)
+    assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [first, second]
+    assert of(master_created(s), SalesOrderRequested) == []  # said twice: nothing again
+
+
+def test_a_refused_customer_master_shows_error_and_is_asked_again_after_the_backoff() -> None:
+    s = Scenario().org()
+    quote_id = prospect_quote(s)
+    events = s.send(CustomerMasterRejected, "A2", account_id="A2",
+                    reason="GSTIN missing or invalid for sold-to party Bharat Castings")
+    failed = one(events, IntegrationFailed)
+    assert (failed.aggregate_id, failed.retry_count, failed.next_retry_at) == (
+        customer_log_id_for("A2"), 1, s.now + timedelta(minutes=30))
+    assert failed.error_message.startswith("GSTIN missing")
+    assert of(s.tick(s.now + timedelta(minutes=29)), CustomerMasterRequested) == []
+    retried = s.tick(s.now + timedelta(minutes=31))
+    assert one(retried, CustomerMasterRequested).attempt == 2
+    assert one(retried, IntegrationRetried).attempt == 2
+    assert of(retried, SalesOrderRequested) == []  # the order still waits
+    assert one(master_created(s), SalesOrderRequested).quotation_id == quote_id
+
+
+def test_after_the_retries_run_out_the_row_stays_error_until_a_new_order_asks_again() -> None:
+    s = Scenario().org()
+    prospect_quote(s)
+    for attempt in range(1, 5):
+        failed = one(s.send(CustomerMasterRejected, "A2", account_id="A2", reason="dup"),
+                     IntegrationFailed)
+        assert failed.retry_count == attempt
+        if failed.next_retry_at is None:
+            break
+        s.tick(failed.next_retry_at)
+    assert (attempt, s.state.get("integration", customer_log_id_for("A2")).status) == (
+        4, "error")
+    assert of(s.tick(s.now + timedelta(days=3)), CustomerMasterRequested) == []
+    again = prospect_quote(s, "O3")
+    asked = of(s.log, CustomerMasterRequested)[-1]
+    assert (asked.attempt, asked.quotation_id) == (5, again)
+    assert len(of(master_created(s), SalesOrderRequested)) == 2
+
+
+def test_held_orders_go_out_on_the_next_tick_when_a_data_steward_links_the_account() -> None:
+    s = Scenario().org()
+    quote_id = prospect_quote(s)
+    s.ok(LinkAccountToCustomer, "A2", customer_id="CUST-MANUAL")
+    events = s.tick(s.now + timedelta(minutes=30))
+    assert one(events, SalesOrderRequested).customer_id == "CUST-MANUAL"
+    assert one(events, IntegrationReleased).aggregate_id == log_id_for(quote_id)
+    assert of(s.tick(s.now + timedelta(minutes=60)), SalesOrderRequested) == []
+    late = master_created(s)  # the ERP's answer after all: the manual link stays
+    assert of(late, AccountLinkedToCustomer) == of(late, SalesOrderRequested) == []
+    assert json.loads(one(late, IntegrationCustomerCreated).integration_data)[
+        "linked_customer_id"] == "CUST-MANUAL"
+
+
+def test_master_data_answers_nobody_asked_for_or_after_the_fact_are_refused() -> None:
+    s = Scenario().org()
+    assert "no customer master request for account A1" in s.refused(
+        CustomerMasterCreated, "A1", account_id="A1", customer_id="CUST-9")
+    quote_id = prospect_quote(s)
+    assert "no sales order request pending" in s.refused(
+        SalesOrderRejected, quote_id, quotation_id=quote_id, reason="held: never sent")
+    master_created(s)
+    assert "already created" in s.refused(CustomerMasterCreated, "A2", account_id="A2",
+                                          customer_id="CUST-OTHER")
+    assert "no customer master request pending" in s.refused(
+        CustomerMasterRejected, "A2", account_id="A2", reason="late")
+
+
+def test_an_existing_customer_goes_straight_to_a_sales_order() -> None:
+    s, quote_id = accepted()  # A1 is CUST-A1
+    assert of(s.log, CustomerMasterRequested) == of(s.log, IntegrationHeld) == []
+    assert one(s.log, SalesOrderRequested).customer_id == "CUST-A1"
+
+
+def test_the_log_rows_of_the_master_data_flow_project_as_the_read_model_allows() -> None:
+    s = Scenario().org()
+    quote_id = prospect_quote(s)
+    s.send(CustomerMasterRejected, "A2", account_id="A2", reason="dup")
+    s.tick(s.now + timedelta(minutes=31))
+    master_created(s)
+    order(s, quote_id)
+    rows: dict[str, dict] = {}
+    for up in rows_for([e for e in s.log if e.AGGREGATE == "integration"]):
+        assert up.table == "crm_integration_log"
+        rows.setdefault(dict(up.key)["log_id"], {}).update(up.values)
+    customer, sales = rows[customer_log_id_for("A2")], rows[log_id_for(quote_id)]
+    assert (customer["integration_direction"], customer["document_type"],
+            customer["document_id"], customer["integration_status"],
+            customer["retry_count"], customer["error_message"]) == (
+        "crm_to_master_data", "customer", "A2", "completed", 1, "dup")
+    assert customer["last_retry_at"] is not None
+    assert customer["integration_data"]["customer_id"] == "CUST-0000000042"
+    assert (sales["integration_direction"], sales["document_type"], sales["document_id"],
+            sales["integration_status"], sales["retry_count"]) == (
+        "crm_to_erp", "quotation", quote_id, "completed", 0)
+    assert sales["integration_data"]["sales_order_id"] == "SO-1"
+    assert {r["integration_status"] for r in rows.values()} <= {
+        "pending", "in_progress", "completed", "error"}
+
+
+# -- the stand-in ERP and the live bridge answer the new request type --------------------
+
+
+def test_the_stand_in_erp_creates_customer_masters_with_stable_numbers_and_few_refusals(
+) -> None:
+    s = Scenario().org()
+    prospect_quote(s)
+    ask = one(s.log, CustomerMasterRequested)
+    asks = [ask.model_copy(update={"event_id": f"ask-{n}"}) for n in range(400)]
+    replies = [erp_reply(a) for a in asks]
+    assert replies == [erp_reply(a) for a in asks]
+    created = [r for r in replies if isinstance(r, CustomerMasterCreated)]
+    refused = [r for r in replies if isinstance(r, CustomerMasterRejected)]
+    assert len(created) + len(refused) == 400 and 12 <= len(refused) <= 56  # ~8 %
+    assert {r.customer_id for r in created} == {customer_number("A2")}
+    assert re.fullmatch(r"CUST-\d{10}", customer_number("A2"))
+    assert all(timedelta(minutes=30) <= r.occurred_at - ask.occurred_at <= timedelta(hours=6)
+               and r.account_id == "A2" for r in replies)
+    retries = [erp_reply(a.model_copy(update={"attempt": 2})) for a in asks]
+    assert sum(isinstance(r, CustomerMasterRejected) for r in retries) < len(refused)
+
+
+def test_the_stand_in_erp_refuses_every_order_without_a_sold_to_party() -> None:
+    s, _ = accepted()
+    request = one(s.log, SalesOrderRequested).model_copy(update={"customer_id": None})
+    replies = [erp_reply(request.model_copy(update={"event_id": f"r-{n}"})) for n in range(50)]
+    assert all(isinstance(r, SalesOrderRejected) and "Customer master not found" in r.reason
+               for r in replies)
+    assert {"SalesOrderRequested", "CustomerMasterRequested"} == ERP_REQUESTS
+
+
+def test_the_erp_bridge_brings_master_data_answers_into_the_command_log() -> None:
+    from processors.core import CoreProcessor
+    from processors.faust_app import bridge_erp_reply
+
+    s = Scenario().org()
+    prospect_quote(s)
+    reply = erp_reply(one(s.log, CustomerMasterRequested))
+    processor = CoreProcessor()
+    (out,) = bridge_erp_reply(processor, processor.codec.encode(reply), 0, 7)
+    assert (out.topic, out.key) == ("crm.commands", "A2")
+    assert processor.codec.decode(out.value) == reply
