@@ -33,6 +33,7 @@ from domain.cases import (
     SetCasePendingCustomer,
 )
 from domain.messages import utc
+from domain.rules_config import BusinessRules
 from domain.sales_org import DefineTerritory, HireSalesRep
 
 
@@ -285,3 +286,67 @@ def test_the_same_log_folded_twice_gives_identical_events() -> None:
         return w.log
 
     assert story() == story()
+
+
+@pytest.mark.parametrize(("steps", "command", "fields", "reason"), [
+    ((), OpenCase, {"account_id": "A1", "subject": "s", "description": "d"},
+     "case C1 already exists"),
+    ((), AssignCase, {}, "assign a rep or a team"),
+    ((ResolveCase,), AssignCase, {"assigned_to": "M1"},
+     "cannot assign: case CASE-000001 is resolved"),
+    ((ResolveCase,), ResolveCase, {"resolution": "again"},
+     "cannot resolve: case CASE-000001 is resolved"),
+    ((SetCasePendingCustomer,), SetCasePendingCustomer, {},
+     "case CASE-000001 is already pending the customer"),
+    ((ResolveCase,), SetCasePendingCustomer, {},
+     "cannot wait for the customer: case CASE-000001 is resolved"),
+    ((CloseCase,), CloseCase, {}, "case CASE-000001 is already closed"),
+])
+def test_refusals_say_why(steps: tuple, command: type, fields: dict, reason: str) -> None:
+    w = world_with_case()
+    for step in steps:
+        w.send(step, "C1", **({"resolution": "done"} if step is ResolveCase else {}))
+    assert rejection(w.send(command, "C1", **fields)) == reason
+
+
+def test_commands_for_an_unknown_case_are_refused() -> None:
+    assert rejection(world_with_case().send(CloseCase, "C9")) == "case C9 does not exist"
+
+
+def test_a_resolution_by_support_is_not_an_auto_resolution() -> None:
+    w = world_with_case()
+    assert of_type(w.send(ResolveCase, "C1", resolution="done"),
+                   CaseResolved)[0].auto_resolved is False
+
+
+def test_a_case_closed_by_hand_is_not_closed_again_by_its_timer() -> None:
+    w = world_with_case("low")
+    w.send(ResolveCase, "C1", resolution="done")
+    w.later(days=1).send(CloseCase, "C1")
+    assert of_type(w.tick(T0 + timedelta(days=4)), CaseClosed) == []
+
+
+def test_a_closed_case_can_still_be_rated() -> None:
+    w = world_with_case()
+    w.send(ResolveCase, "C1", resolution="done")
+    w.send(CloseCase, "C1")
+    assert of_type(w.send(RateCaseSatisfaction, "C1", satisfaction_rating=3),
+                   CaseSatisfactionRated)
+
+
+def test_comment_ids_are_cmt_ids() -> None:
+    w = world_with_case()
+    comment = of_type(w.send(CommentOnCase, "C1", comment_text="x"), CaseCommented)[0]
+    assert comment.comment_id.startswith("CMT-")
+
+
+def test_a_case_without_category_goes_to_the_other_team_and_unmapped_ones_to_the_default(
+) -> None:
+    rules = BusinessRules.from_mapping({"cases": {
+        "team_by_category": {"other": "General Support"}, "default_team": "Front Desk"}})
+    w = World(rules).account("A1")
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
+    w.send(OpenCase, "C2", account_id="A1", subject="s", description="d",
+           case_category="billing")
+    assert [e.assigned_team for e in of_type(w.log, CaseOpened)] == [
+        "General Support", "Front Desk"]
