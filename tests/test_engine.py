@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ from domain.engine import handle, handle_all
 from domain.interactions import Note, NoteAdded
 from domain.leads import CaptureLead, LeadCaptured, LeadScored
 from domain.messages import Command, Event, utc
-from domain.rules_config import DEFAULT_RULES
+from domain.rules_config import DEFAULT_RULES, BusinessRules
 from domain.state import CrmState
 from domain.system import CommandRejected, TickClock
 
@@ -301,3 +302,18 @@ def test_commit_runs_the_indexers_of_each_event_and_schedules_the_timers(
 def test_a_rejection_keeps_its_reason() -> None:
     refusal = Rejected("quota exceeded")
     assert (refusal.reason, str(refusal)) == ("quota exceeded", "quota exceeded")
+
+
+# -- domain.rules_config: settings from a mapping (crm's rules file) ------------------
+
+
+def test_rule_settings_from_a_mapping_keep_decimals_exact_and_the_rest_default() -> None:
+    rules = BusinessRules.from_mapping({"quotes": {"tax_pct": 12.5, "valid_days": 45}})
+    assert (rules.quotes.tax_pct, rules.quotes.valid_days) == (Decimal("12.5"), 45)
+    assert rules.leads == DEFAULT_RULES.leads
+
+
+def test_an_unknown_rule_setting_is_refused_by_name_and_section() -> None:
+    with pytest.raises(KeyError) as unknown:
+        BusinessRules.from_mapping({"quotes": {"tax_percent": 12}})
+    assert unknown.value.args == ("unknown rule setting 'tax_percent' in QuoteRules",)
