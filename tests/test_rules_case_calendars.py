@@ -119,7 +119,7 @@ def test_a_business_day_can_run_to_midnight() -> None:
 def test_a_calendar_without_business_hours_or_an_unknown_one_is_a_setup_error() -> None:
     closed = BusinessRules.from_mapping({"cases": {
         "calendar_by_priority": {"low": "business"}, "business_weekdays": []}})
-    with pytest.raises(ValueError, match="no business hours"):
+    with pytest.raises(ValueError, match="^the SLA calendar has no business hours$"):
         add_business_time(calendar_for(closed.cases, "low"), ist(3, 9, 9), timedelta(hours=1))
     odd = BusinessRules.from_mapping({"cases": {"calendar_by_priority": {"low": "9to5"}}})
     with pytest.raises(ValueError, match="unknown SLA calendar"):

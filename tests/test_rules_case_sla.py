@@ -9,6 +9,7 @@ import pytest
 from area_c_fixtures import T0, World, of_type
 
 from domain.cases import (
+    AssignCase,
     CaseEscalated,
     CaseMarkedPendingCustomer,
     CaseResolved,
@@ -205,6 +206,16 @@ def test_an_overdue_case_escalates_to_the_assignees_own_manager() -> None:
     w.rep("SE1", "SE", manager_id="M2")
     w.at(T0).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
                   priority="critical")
+    assert of_type(w.tick(at(10, 30)), CaseEscalated)[0].escalated_to == "M2"
+
+
+def test_a_reassigned_case_escalates_to_the_new_assignees_manager() -> None:
+    w = World().account("A1").rep("M1", "Manager").rep("M2", "Manager")
+    w.rep("SE1", "SE", manager_id="M1").rep("SE2", "SE", manager_id="M2")
+    w.at(T0).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
+                  priority="critical")  # round-robin: SE1
+    w.send(AssignCase, "C1", assigned_to="SE2")
+    w.send(AssignCase, "C1", assigned_team="Quality Assurance")  # keeps SE2
     assert of_type(w.tick(at(10, 30)), CaseEscalated)[0].escalated_to == "M2"
 
 
