@@ -2,12 +2,12 @@
 its reactions: a new prospect account gets its profile completed and joins its business
 group, a first order makes it a customer (account manager, service engineer, credit
 limit), master data creates the ERP customer, tasks get done. The daily account-management
-work is in `simulators.upkeep`.
+work is in `simulators.upkeep`, churn in `simulators.churn`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,13 +19,14 @@ from domain.accounts import (
 )
 from domain.activities import CompleteTask
 from simulators.book import AccountFile, ContactFile, normalise
+from simulators.churn import AccountChurn, Signals
 from simulators.installed import account_profile, open_installed_base
 from simulators.kernel import Desk
 from simulators.upkeep import AccountUpkeep
 from simulators.world import pick
 
 
-class AccountDesk(AccountUpkeep, Desk):
+class AccountDesk(AccountUpkeep, AccountChurn, Desk):
     """Keeps the book of accounts and contacts and does the account managers' work."""
 
     NAME = "accounts"
@@ -33,7 +34,18 @@ class AccountDesk(AccountUpkeep, Desk):
                "AccountLinkedToCustomer": "on_linked", "AccountRevenueRecorded": "on_revenue",
                "AccountTeamMemberAdded": "on_team_added",
                "AccountTeamMemberRemoved": "on_team_removed", "ContactCreated": "on_contact",
-               "ContactOptedOut": "on_opted_out", "TaskCreated": "on_task"}
+               "ContactOptedOut": "on_opted_out", "TaskCreated": "on_task",
+               **AccountChurn.CHURN_HANDLES}
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.desks: dict[str, Any] = {}  # the simulation's desks (BusinessSimulation)
+        self.signals: dict[str, Signals] = {}  # account -> what churn reviews look at
+        self.last_order: dict[str, date] = {}  # account -> last order (before the CRM too)
+        self.case_account: dict[str, str] = {}  # open case -> account
+        self.breached_cases: dict[str, None] = {}
+        self.contract_account: dict[str, str] = {}
+        self.live_contracts: dict[str, list[str]] = {}  # account -> contracts in force
 
     def setup(self) -> None:
         """The installed base (existing customers)."""
@@ -63,7 +75,8 @@ class AccountDesk(AccountUpkeep, Desk):
         self.book.accounts[e.aggregate_id].customer_id = e.customer_id
 
     def on_revenue(self, e: Any) -> None:
-        """A first order makes a prospect a customer: onboard it."""
+        """An order: remember when; a first order makes a prospect a customer (onboard)."""
+        self.last_order[e.aggregate_id] = e.last_purchase_date
         account = self.book.accounts.get(e.aggregate_id)
         if account is not None and not account.customer:
             self.book.add_customer(e.aggregate_id)

@@ -24,6 +24,7 @@ from simulators.contracts import ContractDesk
 from simulators.erp import ERP_REQUESTS, erp_reply
 from simulators.kernel import Desk, Kernel, Stats
 from simulators.marketing import MarketingDesk
+from simulators.opening import OpeningDesk
 from simulators.org import OrgDesk
 from simulators.prospects import LeadDesk
 from simulators.sales import SalesDesk
@@ -34,7 +35,7 @@ from simulators.world import World
 Submit = Callable[[Message], list[Event]]
 CYCLE = timedelta(minutes=30)
 DESKS: tuple[type[Desk], ...] = (OrgDesk, AccountDesk, LeadDesk, SalesDesk, ServiceDesk,
-                                 ContractDesk, MarketingDesk)
+                                 ContractDesk, MarketingDesk, OpeningDesk)
 ROUTES: dict[str, tuple[tuple[str, str], ...]] = {}
 for _desk in DESKS:
     for _event, _method in _desk.HANDLES.items():
@@ -54,6 +55,8 @@ class BusinessSimulation:
         self.erp_in_process = erp_in_process
         self.desks: dict[str, Any] = {cls.NAME: cls(self.kernel, self.world, self.book)
                                       for cls in DESKS}
+        for name in ("opening", "accounts"):  # they hand deals to (or close them at) sales
+            self.desks[name].desks = self.desks
         self.stats = Stats()
         self.started = False
         self.next_day = day_start(local_day(start))
@@ -71,7 +74,7 @@ class BusinessSimulation:
         count = self._flush(submit, floor, at)  # anything observe() queued meanwhile
         if not self.started:
             self.started = True
-            for desk in ("org", "accounts"):
+            for desk in ("org", "accounts", "opening"):  # opening: the go-live migration
                 self.desks[desk].setup()
                 count += self._flush(submit, floor, at)
         while self.next_day <= at:  # (after a gap, missed days' activity is skipped)

@@ -123,8 +123,13 @@ class ContractDesk(Desk):
             self.later(self.k.hours(24, 120), "draft_after_sale", account.account_id)
 
     def on_lost(self, e: Any) -> None:
-        """A lost renewal: the contract runs out (or renews itself) without us."""
-        self.renewals.pop(e.aggregate_id, None)
+        """A lost renewal: the contract runs out (or renews itself) without us; the
+        account team hears of it (it weighs in their churn review)."""
+        old_id = self.renewals.pop(e.aggregate_id, None)
+        old = self.contracts.get(old_id or "")
+        if old is not None:
+            self.k.schedule(self.k.now, "accounts", "renewal_lost", old.account_id, old.name,
+                            (e.win_loss_reason or "renewal lost").rstrip(".").lower())
 
     def draft_after_sale(self, account_id: str) -> None:
         """An AMC or service contract starting when the equipment is delivered."""

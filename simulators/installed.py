@@ -1,14 +1,17 @@
 """The installed base on day one: existing customers with contacts, teams and contracts.
 
 The business did not start yesterday: a few hundred plants already buy from it (their
-master-data customer ids are known), some belong to business groups (parent accounts),
-each has two to four contacts and an account team, and most run a maintenance, service,
-subscription or rate contract that was signed before the simulation starts.
+master-data customer ids are known, and so are the day they became customers and what
+they bought before the CRM: customer_since and the opening lifetime value), some belong
+to business groups (parent accounts), each has two to four contacts and an account team,
+and most run a maintenance, service, subscription or rate contract that was signed
+before the simulation starts.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -20,7 +23,7 @@ from simulators.catalog import CONTACT_ROLES, DEPARTMENTS, INDUSTRY_FAMILIES, LE
 from simulators.contracts import contract_terms
 from simulators.org import territory_code
 from simulators.worktime import local_day
-from simulators.world import Company, email, phone, pick
+from simulators.world import Company, deal_value, email, phone, pick
 
 if TYPE_CHECKING:
     from simulators.accounts import AccountDesk
@@ -81,6 +84,22 @@ def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: in
                created_by=creator)
 
 
+def past_trade(rng: random.Random, size: str, today: date) -> tuple[date, Decimal, date]:
+    """(customer since, revenue before the CRM, last order) of an existing customer.
+
+    Customers of 1-12 years, buying about one to three typical deals' worth a year (so
+    lifetime value grows with tenure and size); the last order is recent for most
+    (exponential, mean 120 days), never more than 360 days back: a customer silent for a
+    year would have been marked inactive in the previous system already.
+    """
+    years = rng.uniform(1.0, 12.0)
+    since = today - timedelta(days=int(years * 365.25))
+    yearly = float(deal_value(rng, size)) * rng.uniform(1.0, 3.0)
+    value = Decimal(int(yearly * years) // 1000 * 1000)
+    last = today - timedelta(days=min(360, 1 + int(rng.expovariate(1 / 120))))
+    return since, value, max(last, since)
+
+
 def open_installed_base(desk: AccountDesk) -> None:
     """Accounts, groups, contacts, teams and signed contracts of the existing customers."""
     k, world, book, rng = desk.k, desk.world, desk.book, desk.k.rng
@@ -88,16 +107,20 @@ def open_installed_base(desk: AccountDesk) -> None:
     companies = world.installed[:int(200 + 150 * min(k.scale, 2.0))]
     members: dict[int, list[str]] = {}
     opened: list[tuple[str, Company, dict[str, object], str]] = []
+    first_bought: dict[str, date] = {}
     for n, company in enumerate(companies):
         account_id = k.new_id("ACC")
         profile = account_profile(desk, company)
         tier = tier_for(company.size, rng.random())
         opened.append((account_id, company, profile, tier))
         families = INDUSTRY_FAMILIES.get(company.industry, ("Spares and annual maintenance",))
+        since, value, last_order = past_trade(rng, company.size, today)
+        desk.last_order[account_id] = last_order
+        first_bought[account_id] = since
         k.send(OpenAccount, account_id, account_name=company.name, account_type="customer",
                account_tier=tier, customer_id=f"CUST-{100_000 + n * 13}",
-               created_by="data-migration",
-               description=f"Customer since {today.year - rng.randrange(1, 12)}; buys "
+               created_by="data-migration", customer_since=since, lifetime_value=value,
+               description=f"Customer since {since.year}; buys "
                            f"{', '.join(families[:2]).lower()}.", **profile)
         if company.group >= 0:
             members.setdefault(company.group, []).append(account_id)
@@ -107,6 +130,7 @@ def open_installed_base(desk: AccountDesk) -> None:
         parent = k.new_id("ACC")
         k.send(OpenAccount, parent, account_name=world.groups[group], account_type="customer",
                account_tier="strategic", company_size="enterprise", created_by="data-migration",
+               customer_since=min(first_bought[a] for a in accounts),  # (its plants buy)
                account_owner=book.any_of(rng, "Director"), account_manager=book.any_of(rng, "AM"),
                description="Group holding company; plants buy through their own entities.")
         book.group_parent[group] = parent
@@ -115,7 +139,7 @@ def open_installed_base(desk: AccountDesk) -> None:
     for account_id, company, _, _ in opened:
         add_contacts(desk, account_id, company, rng.randint(2, 4), "data-migration")
     for account_id, _, profile, tier in opened:
-        since = today - timedelta(days=rng.randrange(60, 1500))
+        since = today - timedelta(days=rng.randrange(60, 1500))  # (a team joins later on)
         team = [(profile["account_owner"], "account_owner"),
                 (profile["account_manager"], "account_manager")]
         if tier != "standard":

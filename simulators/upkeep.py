@@ -1,17 +1,18 @@
 """Account managers' daily work on the installed base: check-in calls and e-mails with
 their sentiment, review meetings and site visits, notes, new contacts and role changes,
-credit reviews and profile updates, their own to-dos, the odd lapsed or churned customer,
-and account hand-overs between account managers.
+credit reviews and profile updates, their own to-dos, and account hand-overs between
+account managers. Lapsed and churned customers: `simulators.churn`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.account_teams import AddAccountTeamMember, RemoveAccountTeamMember
-from domain.accounts import ChangeAccountRelationship, UpdateAccount
+from domain.accounts import UpdateAccount
 from domain.activities import CompleteActivity, CreateTask, LogActivity
 from domain.contacts import ChangeContactRole, OptOutContact, UpdateContact
 from domain.interactions import AddNote, RecordInteraction
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 
 # per day at scale 1 (office days only): (method, mean count)
 DAILY = (("interaction", 14), ("review_meeting", 4), ("note", 4), ("new_contact", 2),
-         ("contact_change", 2), ("account_update", 2), ("rep_task", 5), ("relationship", 0.12),
-         ("team_rotation", 0.1))
+         ("contact_change", 2), ("account_update", 2), ("rep_task", 5), ("team_rotation", 0.1))
 TOPICS = ("Monthly check-in", "Spares consumption review", "Upcoming plant shutdown",
           "Capacity expansion plans", "Payment follow-up", "Feedback on last delivery",
           "Quarterly business review", "Operator training request", "Price revision")
@@ -39,10 +39,11 @@ SENTIMENT = (("positive", 35), ("neutral", 50), ("negative", 15))
 class AccountUpkeep:
     """The daily account-management work (mixed into `AccountDesk`)."""
 
-    # provided by Desk: k, world, book, at()
+    # provided by Desk: k, world, book, at(); by AccountChurn: plan_churn()
     k: Kernel
     world: World
     book: Book
+    plan_churn: Callable[[date], None]
 
     def plan_day(self, day_start: datetime) -> None:
         """Schedule the day's account-management actions (office hours)."""
@@ -50,6 +51,8 @@ class AccountUpkeep:
         for method, mean in DAILY:
             for when in office_times(day, self.k.count(mean * self.k.scale), self.k.rng):
                 self.at(when, method)
+        if day.weekday() < 6:
+            self.plan_churn(day)  # simulators.churn
 
     def _customer(self) -> AccountFile | None:
         book = self.book
@@ -170,18 +173,6 @@ class AccountUpkeep:
                     priority=pick(rng, (("high", 20), ("medium", 60), ("low", 20))),
                     due_date=local_day(self.k.now) + timedelta(days=rng.randrange(2, 15)),
                     assigned_to=self._rep(account), created_by=self._rep(account))
-
-    def relationship(self) -> None:
-        """A customer goes quiet (inactive) or, rarely, is lost for good (churned)."""
-        account = self._customer()
-        if account is None or account.tier != "standard":
-            return
-        status = "churned" if self.k.chance(0.25) else "inactive"
-        self.k.send(ChangeAccountRelationship, account.account_id, relationship_status=status,
-                    reason="No orders in 12 months" if status == "inactive"
-                    else "Moved to a competitor after plant relocation")
-        if status == "churned":
-            self.book.drop_customer(account.account_id)
 
     def team_rotation(self) -> None:
         """An account manager hands an account over to a colleague."""

@@ -1,0 +1,268 @@
+"""Churn: why customers leave, and how the business sees it coming.
+
+A customer's relationship sours now and then (a quality problem, late deliveries, a price
+dispute, poor service): it complains (negative calls and e-mails, complaint cases), so the
+core's health score falls and SLA breaches and escalations pile up. Most soured customers
+leave, some recover after corrective action. A lost renewal ends some relationships by
+itself. A customer that has not ordered for a year and has no contract in force lapses.
+
+The business decides from what it knows (never from the hidden fate alone): the account
+managers' weekly review marks an account churned when its fate is to leave *and* the data
+shows it (high churn risk, breaches or escalations, a lost renewal, or months of
+complaints), inactive when its last order is a year old; the reason names what the data
+shows. Rates and sources: docs/simulation.md, "Churn".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from domain.accounts import ChangeAccountRelationship
+from domain.cases import OpenCase
+from domain.interactions import RecordInteraction
+from domain.opportunity_stages import ChangeOpportunityStage
+from simulators.worktime import at_local, local_day
+from simulators.world import pick
+
+if TYPE_CHECKING:
+    from simulators.book import Book
+    from simulators.kernel import Kernel
+    from simulators.world import World
+
+SOURING_PER_YEAR = 0.09  # share of customers whose relationship sours in a year
+LEAVE_P = 0.65  # a soured customer leaves; the others recover
+LOST_RENEWAL_LEAVE_P = 0.3  # a lost renewal ends the relationship by itself
+WINDOW = 90  # days the review looks back
+CAUSES = {
+    "quality": ("quality", "Repeated quality rejections on supplied parts"),
+    "delivery": ("delivery", "Deliveries late against committed dates"),
+    "price": ("billing", "Prices not competitive against a new supplier"),
+    "service": ("technical", "Breakdown support too slow"),
+}
+
+
+@dataclass(slots=True)
+class Signals:
+    """What the account team knows about one customer's relationship."""
+
+    breaches: list[date] = field(default_factory=list)  # cases that breached their SLA
+    escalations: list[date] = field(default_factory=list)
+    complaints: list[date] = field(default_factory=list)  # the soured customer's complaints
+    health: int | None = None
+    risk: str | None = None
+    lost_renewal: tuple[date, str, str] | None = None  # (when, contract, why)
+    renewal_reviewed: bool = True
+    souring: tuple[date, str, bool] | None = None  # (since, cause, leaves)
+    status: str = "active"
+
+
+class AccountChurn:
+    """Souring, recovery and the weekly churn review (mixed into `AccountDesk`)."""
+
+    CHURN_HANDLES = {"AccountHealthScored": "on_health", "CaseOpened": "on_case",
+                     "CaseSlaViolated": "on_breach", "CaseEscalated": "on_escalated",
+                     "CaseClosed": "on_case_closed",
+                     "AccountRelationshipChanged": "on_relationship",
+                     "ContractDrafted": "on_contract", "ContractSigned": "on_contract_live",
+                     "ContractExpired": "on_contract_ended",
+                     "ContractTerminated": "on_contract_ended"}
+    # provided by Desk / AccountDesk
+    k: Kernel
+    world: World
+    book: Book
+    desks: dict[str, Any]
+    signals: dict[str, Signals]
+    last_order: dict[str, date]
+    case_account: dict[str, str]
+    contract_account: dict[str, str]
+    live_contracts: dict[str, list[str]]
+
+    at: Callable[..., None]  # Desk's
+    later: Callable[..., datetime]
+    breached_cases: dict[str, None]
+
+    def _signals(self, account_id: str) -> Signals:
+        return self.signals.setdefault(account_id, Signals())
+
+    # ------------------------------------------------------------------ learning
+    def on_health(self, e: Any) -> None:
+        """The core rescored the account."""
+        s = self._signals(e.aggregate_id)
+        s.health, s.risk = e.health_score, e.churn_risk
+
+    def on_case(self, e: Any) -> None:
+        """Remember whose case it is (breach events name only the case)."""
+        self.case_account[e.aggregate_id] = e.account_id
+
+    def on_breach(self, e: Any) -> None:
+        """An SLA breach: counted once per case."""
+        account_id = self.case_account.get(e.aggregate_id)
+        if account_id is not None and e.aggregate_id not in self.breached_cases:
+            self.breached_cases[e.aggregate_id] = None
+            self._signals(account_id).breaches.append(local_day(e.occurred_at))
+
+    def on_escalated(self, e: Any) -> None:
+        """An escalation to a manager."""
+        account_id = self.case_account.get(e.aggregate_id)
+        if account_id is not None:
+            self._signals(account_id).escalations.append(local_day(e.occurred_at))
+
+    def on_case_closed(self, e: Any) -> None:
+        """A closed case is no longer followed."""
+        self.case_account.pop(e.aggregate_id, None)
+        self.breached_cases.pop(e.aggregate_id, None)
+
+    def on_relationship(self, e: Any) -> None:
+        """Follow the relationship status."""
+        self._signals(e.aggregate_id).status = e.relationship_status
+
+    def on_contract(self, e: Any) -> None:
+        """Remember whose contract it is."""
+        self.contract_account[e.aggregate_id] = e.account_id
+
+    def on_contract_live(self, e: Any) -> None:
+        """A contract in force."""
+        account_id = self.contract_account.get(e.aggregate_id)
+        if account_id is not None:
+            self.live_contracts.setdefault(account_id, []).append(e.aggregate_id)
+
+    def on_contract_ended(self, e: Any) -> None:
+        """A contract no longer in force."""
+        live = self.live_contracts.get(self.contract_account.get(e.aggregate_id, ""), [])
+        if e.aggregate_id in live:
+            live.remove(e.aggregate_id)
+
+    def renewal_lost(self, account_id: str, contract: str, why: str) -> None:
+        """The contracts desk tells: the renewal of a contract was lost."""
+        s = self._signals(account_id)
+        s.lost_renewal, s.renewal_reviewed = (local_day(self.k.now), contract, why), False
+
+    # ------------------------------------------------------------------ souring
+    def plan_churn(self, day: date) -> None:
+        """Office days: some relationships start to sour; Mondays: the churn review."""
+        k, book = self.k, self.book
+        candidates = [a for a in book.customers if book.accounts[a].tier != "strategic"]
+        for _ in range(k.count(len(candidates) * SOURING_PER_YEAR / 300)):
+            account_id = k.rng.choice(candidates)
+            s = self._signals(account_id)
+            if s.souring is None and s.status not in ("churned", "inactive"):
+                s.souring = (day, k.rng.choice(tuple(CAUSES)), k.chance(LEAVE_P))
+                self.at(at_local(day, k.rng.uniform(10, 17)), "complain", account_id)
+        if day.weekday() == 0:
+            self.at(at_local(day, 10), "churn_review")
+
+    def complain(self, account_id: str) -> None:
+        """A soured customer complains (a negative contact, often a complaint case)."""
+        k, rng = self.k, self.k.rng
+        s = self._signals(account_id)
+        account = self.book.accounts.get(account_id)
+        if s.souring is None or account is None or account_id not in self.book.customers:
+            return
+        category, subject = CAUSES[s.souring[1]]
+        s.complaints.append(local_day(k.now))
+        k.send(RecordInteraction, k.new_id("INT"), account_id=account_id,
+               contact_id=account.contacts[0] if account.contacts else None,
+               interaction_type=pick(rng, (("call", 60), ("email", 30), ("meeting", 10))),
+               subject=subject, direction="inbound", sentiment="negative",
+               duration_minutes=rng.choice((10, 15, 30)),
+               performed_by=account.manager or account.owner)
+        if k.chance(0.5):
+            k.send(OpenCase, k.new_id("CASE"), account_id=account_id,
+                   contact_id=account.contacts[0] if account.contacts else None,
+                   subject=subject, description=f"Complaint from {account.name}: {subject}.",
+                   case_type="complaint", case_category=category,
+                   priority=pick(rng, (("high", 50), ("medium", 40), ("critical", 10))),
+                   created_by=account.contacts[0] if account.contacts else "customer-portal")
+        self.later(24 * k.hours(5, 12), "complain", account_id)
+
+    # ------------------------------------------------------------------ the review
+    def churn_review(self) -> None:
+        """The weekly review of every customer: churned, inactive, recovered."""
+        today = local_day(self.k.now)
+        dealing = set(self.book.deal_account.values())
+        for account_id in list(self.book.customers):
+            s = self._signals(account_id)
+            if s.status in ("churned",):
+                continue
+            for dates in (s.breaches, s.escalations, s.complaints):
+                while dates and (today - dates[0]).days > WINDOW:
+                    dates.pop(0)
+            reason = self._leaving(account_id, s, today)
+            if reason is not None:
+                self.churn(account_id, reason)
+            elif s.status != "inactive" and self._lapsed(account_id, today, dealing):
+                last = self.last_order.get(account_id)
+                self.k.send(ChangeAccountRelationship, account_id,
+                            relationship_status="inactive",
+                            reason=f"No orders in 12 months (last order {last:%d %b %Y}); "
+                                   "no contract in force")
+
+    def _lapsed(self, account_id: str, today: date, dealing: set[str]) -> bool:
+        last = self.last_order.get(account_id)
+        return (last is not None and (today - last).days > 365
+                and not self.live_contracts.get(account_id) and account_id not in dealing)
+
+    def _leaving(self, account_id: str, s: Signals, today: date) -> str | None:
+        """Why the customer is leaving now (true of the data), or None."""
+        k = self.k
+        shows = self._evidence(s)
+        if s.lost_renewal is not None and not s.renewal_reviewed:
+            s.renewal_reviewed = True
+            if k.chance(LOST_RENEWAL_LEAVE_P) or (s.souring and s.souring[2]):
+                when, contract, why = s.lost_renewal
+                return (f"Did not renew '{contract}' ({why}, {when:%d %b %Y})"
+                        + (f"; {shows}" if shows else ""))[:480]
+        if s.souring is None:
+            if s.risk == "high" and s.health is not None and k.chance(0.05):
+                return f"Moved to another supplier; {shows}"[:480]
+            return None
+        since, cause, leaves = s.souring
+        age = (today - since).days
+        if not leaves:
+            if age >= 56 and k.chance(0.3):  # corrective action worked
+                s.souring = None
+                self._recovered(account_id)
+            return None
+        if age >= 28 and (s.risk == "high" or s.breaches or s.escalations) or age >= 120:
+            return f"Moved to another supplier after {cause} problems; {shows}"[:480]
+        return None
+
+    def _evidence(self, s: Signals) -> str:
+        """What the data shows about the relationship, in words."""
+        parts = []
+        if s.health is not None:
+            parts.append(f"health {s.health} ({s.risk} churn risk)")
+        if s.complaints:
+            parts.append(f"{len(s.complaints)} complaints since {s.complaints[0]:%d %b}")
+        if s.breaches:
+            parts.append(f"{len(s.breaches)} cases past their SLA in 90 days")
+        if s.escalations:
+            parts.append(f"{len(s.escalations)} escalations")
+        return ", ".join(parts)
+
+    def _recovered(self, account_id: str) -> None:
+        account = self.book.accounts[account_id]
+        self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=account_id,
+                    contact_id=account.contacts[0] if account.contacts else None,
+                    interaction_type="meeting", subject="Corrective action review",
+                    direction="outbound", sentiment="positive", duration_minutes=60,
+                    performed_by=account.manager or account.owner)
+
+    def churn(self, account_id: str, reason: str) -> None:
+        """Mark the customer churned; its open deals are closed lost."""
+        k = self.k
+        k.send(ChangeAccountRelationship, account_id, relationship_status="churned",
+               reason=reason)
+        self._signals(account_id).souring = None
+        self.book.drop_customer(account_id)
+        sales = self.desks.get("sales")
+        for opp_id, owner_account in list(self.book.deal_account.items()):
+            deal = sales.deals.get(opp_id) if sales is not None else None
+            if owner_account == account_id and deal is not None and not deal.accepted:
+                k.send(ChangeOpportunityStage, opp_id, to_stage="closed_lost",
+                       changed_by=deal.owner, change_reason="Customer churned",
+                       win_loss_reason="Customer moved to another supplier")
+                deal.stage = "closed_lost"

@@ -1,0 +1,234 @@
+"""The go-live migration: the business was trading before the CRM's first day.
+
+On the history's first cycle, after the organisation and the installed base, the sales
+and service teams migrate what was open in the previous system (like a company going
+live on Salesforce loads its open opportunities and cases; docs/simulation.md, "Cold
+start"): the open pipeline, in every stage, and the open support cases. Everything is an
+ordinary command, so the core derives stages, probabilities, quotes, SLAs and forecasts
+from them with its usual rules; nothing is written around it.
+
+Which deals are open on day one is not invented by hand: the desk replays the arrivals of
+the last `HISTORY_DAYS` days in its own head (the same fate, cycle and loss-stage draws as
+`simulators.sales`) and keeps the deals that would still be open today, in the stage
+their age puts them in. So the pipeline is in its steady state (young deals early, old
+ones late, the losers that have not yet dropped out) and the wins of the first weeks
+come from it at the rate they will keep. The sales desk then works each migrated deal
+from where it stands, on its original timeline (`created` back-dated in its file).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.accounts import OpenAccount
+from domain.opportunities import OpenOpportunity
+from domain.opportunity_stages import ChangeOpportunityStage
+from simulators.catalog import FAMILIES, INDUSTRY_FAMILIES
+from simulators.installed import account_profile, add_contacts
+from simulators.kernel import Desk
+from simulators.sales import AT, DISCOUNTS, LOSS_STAGES, P_WIN, SOURCE_EDGE
+from simulators.worktime import local_day
+from simulators.world import Company, deal_value, pick
+
+HISTORY_DAYS = 240  # longer than any cycle (140 days) plus its quote and order tail
+# Deals opened per office day (Saturday 0.4) at scale 1 in the steady state, by type:
+# 16 / 3-5 / 0.7 a calendar day, measured over the last 60 days of a 180-day history
+# (seed 7). Renewals are not replayed: the contracts' own renewal alerts open them.
+OPENED_PER_DAY = (("new_business", 20.5), ("existing_customer", 4.0), ("upsell", 0.9))
+SOURCES = (("website", 34), ("social_media", 16), ("cold_call", 14), ("referral", 12),
+           ("trade_show", 12), ("partner", 12))
+OPEN_CASES = 50  # cases open at any moment at scale 1 (42-58 measured on days 120-150)
+MIGRATED = "Migrated from the previous CRM at go-live"
+
+
+@dataclass(slots=True)
+class PastDeal:
+    """A deal of the replayed past that is still open on day one."""
+
+    kind: str
+    source: str
+    created: datetime
+    cycle: float
+    won: bool
+    loss_stage: str | None
+    negotiate: bool
+    discount: float
+    stage: str
+    amount: Decimal
+
+
+def stage_at(age: float, cycle: float, kind: str, negotiate: bool) -> str:
+    """The stage a deal `age` days old stands in (shares of its cycle, like the sales desk)."""
+    share = age / cycle
+    if share < AT["qualification"] * (0.6 if kind == "renewal" else 1.0):
+        return "prospecting"
+    if share < AT["needs_analysis"]:
+        return "qualification"
+    if share < AT["proposal"]:
+        return "needs_analysis"
+    return "negotiation" if negotiate and age > cycle * AT["proposal"] + 14 else "proposal"
+
+
+def still_open(age: float, cycle: float, won: bool, loss_stage: str | None) -> bool:
+    """Whether a deal `age` days old has not closed yet (won at the end of its cycle,
+    lost a little after reaching its loss stage, or weeks after the quote for late losers)."""
+    if won:
+        return age < cycle + 3  # accepted at the end of the cycle, the order days later
+    end = {"qualification": AT["needs_analysis"] * cycle,
+           "needs_analysis": AT["proposal"] * cycle,
+           "proposal": AT["proposal"] * cycle + 21,
+           "negotiation": AT["proposal"] * cycle + 35}.get(loss_stage or "", cycle)
+    return age < end
+
+
+class OpeningDesk(Desk):
+    """Migrates the open pipeline and the open cases on the first cycle."""
+
+    NAME = "opening"
+    HANDLES = {"OpportunityCreated": "on_created"}  # runs after the sales desk's
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.pending: dict[str, PastDeal] = {}  # migrated opportunity -> its past
+        self.queue: list[tuple[PastDeal, str]] = []  # deals to load -> their account
+        self.desks: dict[str, Any] = {}  # the simulation's desks (BusinessSimulation)
+
+    def setup(self) -> None:
+        """Replay the recent past; load the prospects of the deals still open, then (once
+        their accounts are known) the deals and the open cases."""
+        k, rng, book = self.k, self.k.rng, self.book
+        prospects: dict[str, str] = {}
+        for deal in self.replay():
+            if deal.kind != "new_business":
+                if book.customers:
+                    account_id = rng.choices(book.customers, weights=book.customer_weight)[0]
+                    self.queue.append((deal, account_id))
+                continue
+            company = self.world.prospect(rng)
+            key = " ".join(company.name.split()).casefold()
+            if key in book.by_name:  # an existing customer's enquiry: not new business
+                continue
+            if key not in prospects:
+                prospects[key] = self._prospect_account(company)
+            self.queue.append((deal, prospects[key]))
+        k.schedule(k.now, self.NAME, "migrate_deals")
+        for _ in range(k.count(OPEN_CASES * k.scale)):
+            k.schedule(k.now, "service", "open_case")
+
+    def replay(self) -> list[PastDeal]:
+        """The deals opened in the last HISTORY_DAYS days that are still open today."""
+        k = self.k
+        today = local_day(k.now)
+        kept: list[PastDeal] = []
+        for back in range(HISTORY_DAYS, 0, -1):
+            day = today - timedelta(days=back)
+            if day.weekday() == 6:
+                continue
+            weight = 0.4 if day.weekday() == 5 else 1.0
+            for kind, mean in OPENED_PER_DAY:
+                for _ in range(k.count(mean * weight * k.scale)):
+                    deal = self._draw(kind, day)
+                    if deal is not None:
+                        kept.append(deal)
+        return kept
+
+    def _draw(self, kind: str, day: date) -> PastDeal | None:
+        """One past deal with the sales desk's fate draws; None if it has closed."""
+        rng = self.k.rng
+        source = pick(rng, SOURCES) if kind == "new_business" else "account_management"
+        created = datetime.combine(day, datetime.min.time(), self.k.now.tzinfo) + timedelta(
+            hours=rng.uniform(4, 13))  # 09:30-18:30 IST
+        won = rng.random() < P_WIN[kind] + SOURCE_EDGE.get(source, 0)
+        amount = deal_value(rng, None)
+        size = max(1.0, float(amount) / 1_600_000) ** 0.15
+        cycle = min(140.0, max(25.0, 55 * size * math.exp(rng.gauss(0, 0.35))))
+        loss = None if won else pick(rng, LOSS_STAGES)
+        negotiate = loss == "negotiation" or (won and rng.random() < 0.35)
+        age = (self.k.now - created).total_seconds() / 86400
+        if not still_open(age, cycle, won, loss):
+            return None
+        low, high, _ = rng.choices(DISCOUNTS, [w for *_, w in DISCOUNTS])[0]
+        return PastDeal(kind, source, created, cycle, won, loss, negotiate,
+                        rng.uniform(low, high), stage_at(age, cycle, kind, negotiate), amount)
+
+    def migrate_deals(self) -> None:
+        """Load the open deals (their accounts are known by now)."""
+        for deal, account_id in self.queue:
+            self.migrate(deal, account_id)
+        self.queue = []
+
+    def migrate(self, deal: PastDeal, account_id: str) -> None:
+        """Load one open deal as it stood in the previous system."""
+        k, rng = self.k, self.k.rng
+        account = self.book.accounts.get(account_id)
+        if account is None:
+            return
+        family = rng.choice(INDUSTRY_FAMILIES.get(account.industry or "", FAMILIES))
+        owner = (account.owner if deal.kind == "new_business"
+                 else account.manager or account.owner)
+        expected = local_day(deal.created + timedelta(days=deal.cycle * rng.uniform(0.85, 1.2)))
+        close = max(expected, local_day(k.now) + timedelta(days=rng.randrange(5, 20)))
+        opp_id = k.new_id("OPP")
+        self.pending[opp_id] = deal
+        label = "expansion" if deal.kind != "new_business" else "new line"
+        k.send(OpenOpportunity, opp_id, opportunity_name=f"{account.name} - {family} {label}"
+               [:200], account_id=account_id, opportunity_type=deal.kind,
+               product_category=family, amount=deal.amount, lead_source=deal.source,
+               close_date=close, opportunity_owner=owner, created_by="data-migration",
+               customer_requirements=f"{MIGRATED}; opened {local_day(deal.created):%d %b %Y} "
+               "in the previous system.",
+               primary_contact_id=account.contacts[0] if account.contacts else None)
+
+    def _prospect_account(self, company: Company) -> str:
+        """A prospect account (with a contact or two) for a migrated new-business deal."""
+        k, rng = self.k, self.k.rng
+        account_id = k.new_id("ACC")
+        profile = account_profile(self, company)  # type: ignore[arg-type]
+        profile.pop("account_manager")
+        k.send(OpenAccount, account_id, account_name=company.name, account_type="prospect",
+               created_by="data-migration", **profile)
+        add_contacts(self, account_id, company, rng.randint(1, 2),  # type: ignore[arg-type]
+                     "data-migration")
+        return account_id
+
+    def on_created(self, e: Any) -> None:
+        """A migrated deal is known to the sales desk: give it its past and its stage."""
+        past = self.pending.pop(e.aggregate_id, None)
+        sales = self.desks["sales"]
+        deal = sales.deals.get(e.aggregate_id) if past is not None else None
+        if past is None or deal is None:
+            return
+        deal.created, deal.cycle, deal.won = past.created, past.cycle, past.won
+        deal.loss_stage, deal.negotiate, deal.discount = (past.loss_stage, past.negotiate,
+                                                          past.discount)
+        self._drop_pending(e.aggregate_id)  # the step planned from a day-one creation
+        if past.stage != "prospecting":
+            if deal.kind != "renewal":
+                sales._add_products(e.aggregate_id, deal)
+            if self.k.chance(0.5):
+                sales._competitor(e.aggregate_id, deal)
+            for stage in ("proposal", "negotiation") if past.stage == "negotiation" \
+                    else (past.stage,):
+                self.k.send(ChangeOpportunityStage, e.aggregate_id, to_stage=stage,
+                            changed_by=deal.owner, change_reason=f"{MIGRATED} (stage as "
+                            "recorded there)")
+            deal.stage = past.stage
+            deal.revised = past.stage == "negotiation"  # the price talk happened before
+        following = {"prospecting": "qualification", "qualification": "needs_analysis",
+                     "needs_analysis": "proposal"}.get(past.stage)
+        if following is not None:
+            sales._next_step(e.aggregate_id, following)
+
+    def _drop_pending(self, opp_id: str) -> None:
+        """Forget the sales desk's planned advance of a just-created deal."""
+        heap = self.k.heap
+        kept = [a for a in heap if not (a[2] == "sales" and a[3] == "advance"
+                                        and a[4] == (opp_id,))]
+        if len(kept) != len(heap):
+            heap[:] = kept
+            import heapq
+            heapq.heapify(heap)
