@@ -2,7 +2,8 @@
 
 `erp_reply` answers one request the core sent the ERP:
 - CustomerMasterRequested (CRM -> Master Data): CustomerMasterCreated 0.5-6 hours later
-  with the customer number, or CustomerMasterRejected with master data's reason;
+  with the customer number, or CustomerMasterRejected with master data's reason (a data
+  problem of the account, which fails its first attempts, or a timeout);
 - SalesOrderRequested (CRM -> ERP): SalesOrderCreated 1-8 hours later (most of the time)
   or SalesOrderRejected; a request without a customer master id (sold-to party) is always
   refused, as an ERP does.
@@ -32,7 +33,12 @@ from simulators.worktime import IST
 
 ERP_REQUESTS = frozenset({"SalesOrderRequested", "CustomerMasterRequested"})
 REJECT_FIRST, REJECT_RETRY = 0.04, 0.02  # sales orders refused (credit, material, price...)
-MASTER_REJECT_FIRST, MASTER_REJECT_RETRY = 0.08, 0.03  # customer masters refused
+# Customer masters: 8 % of new customers have a data problem (fixed reason per account)
+# that fails the first 1-5 attempts (40/30/15/10/5 %): with 3 retries, 1.2 % exhaust them
+# and wait for a data steward. Any attempt can also time out (2 %).
+DIRTY_ACCOUNTS = 0.08
+DIRTY_ATTEMPTS = ((1, 40), (2, 30), (3, 15), (4, 10), (5, 5))
+MASTER_TIMEOUT = 0.02
 REASONS = ("Credit limit exceeded for the customer; awaiting finance release",
            "Material {material} blocked for sales in plant 1000",
            "Pricing condition missing for material {material}",
@@ -64,14 +70,34 @@ def customer_number(account_id: str) -> str:
     return f"CUST-{number % 10**10:010d}"
 
 
+def data_problem(account_id: str) -> tuple[str, int] | None:
+    """The account's master-data problem (reason template, attempts it fails), if any:
+    a property of the account, so every retry meets it until it is used up."""
+    rng = random.Random(int.from_bytes(
+        hashlib.sha256(f"mdm/{account_id}".encode()).digest()[:8], "big"))
+    if rng.random() >= DIRTY_ACCOUNTS:
+        return None
+    reason, draw = rng.choice(MASTER_REASONS), rng.uniform(0, 100)
+    for attempts, weight in DIRTY_ATTEMPTS:
+        draw -= weight
+        if draw < 0:
+            return reason, attempts
+    return reason, DIRTY_ATTEMPTS[-1][0]
+
+
 def master_data_reply(request: CustomerMasterRequested) -> Command:
     """Master data's answer: the customer created (mostly) or refused, 0.5-6 hours later."""
     rng = _rng(request)
     envelope = _envelope(request, rng, 1800, 6 * 3600)
-    if rng.random() < (MASTER_REJECT_FIRST if request.attempt == 1 else MASTER_REJECT_RETRY):
+    problem = data_problem(request.account_id)
+    timeout = rng.random() < MASTER_TIMEOUT
+    if problem is not None and request.attempt <= problem[1]:
         return CustomerMasterRejected(**envelope, account_id=request.account_id,
-                                      reason=rng.choice(MASTER_REASONS).format(
-                                          name=request.account_name))
+                                      reason=problem[0].format(name=request.account_name))
+    if timeout:
+        return CustomerMasterRejected(**envelope, account_id=request.account_id,
+                                      reason="Master data service unavailable: no response "
+                                             "within 60 s; request not processed")
     return CustomerMasterCreated(**envelope, account_id=request.account_id,
                                  customer_id=customer_number(request.account_id))
 

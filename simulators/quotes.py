@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from domain.account_messages import LinkAccountToCustomer
 from domain.interactions import RecordInteraction
 from domain.opportunity_stages import ChangeOpportunityStage
 from domain.quote_approvals import DecideQuoteApproval
@@ -28,6 +29,7 @@ from domain.quote_status import (
     SendQuote,
 )
 from domain.quotes import QuoteLineInput, ReviseQuote
+from simulators.erp import customer_number
 from simulators.worktime import at_local, fiscal_quarter_end, local_day, next_open
 
 if TYPE_CHECKING:
@@ -61,7 +63,10 @@ class QuoteWork:
                      "QuoteSent": "on_sent", "QuoteAcknowledged": "on_quote_status",
                      "QuoteUnderReview": "on_quote_status", "QuoteDeclined": "on_declined",
                      "QuoteExpired": "on_expired", "QuoteAccepted": "on_accepted",
-                     "QuoteSuperseded": "on_superseded", "SalesOrderRequested": "on_order"}
+                     "QuoteSuperseded": "on_superseded", "SalesOrderRequested": "on_order",
+                     "CustomerMasterRequested": "on_master_request",
+                     "IntegrationCustomerCreated": "on_master_done",
+                     "IntegrationFailed": "on_master_failed"}
     # provided by Desk and SalesDesk: k, book, deals, quotes, later(), at(), close_lost()
     k: Kernel
     book: Book
@@ -194,6 +199,30 @@ class QuoteWork:
         Master data is not the desk's job: the core asks for the customer master when a
         quote is accepted for an account without one (domain/master_data.py)."""
         self.book.erp_logs[e.log_id] = e.account_id
+
+    def on_master_request(self, e: Any) -> None:
+        """Remember which account a customer master request is for (the data steward's)."""
+        self.book.erp_logs[e.log_id] = e.account_id
+
+    def on_master_done(self, e: Any) -> None:
+        """The customer exists: nothing left for the data steward."""
+        self.book.erp_logs.pop(e.aggregate_id, None)
+
+    def on_master_failed(self, e: Any) -> None:
+        """Retries used up on a customer master: a data steward corrects the data, creates
+        the customer in the ERP by hand and links the account, 1-3 working days later (the
+        log row stays 'error'; the held orders go out on the core's next tick)."""
+        account_id = self.book.erp_logs.get(e.aggregate_id)
+        if account_id is not None and e.next_retry_at is None:
+            self.later(self.k.hours(20, 70), "steward_links", e.aggregate_id, account_id)
+
+    def steward_links(self, log_id: str, account_id: str) -> None:
+        """The data steward's manual fix (unless the account got its customer meanwhile)."""
+        self.book.erp_logs.pop(log_id, None)
+        account = self.book.accounts.get(account_id)
+        if account is not None and account.customer_id is None:
+            account.customer_id = customer_number(account_id)
+            self.k.send(LinkAccountToCustomer, account_id, customer_id=account.customer_id)
 
     # ------------------------------------------------------------------ actions
     def decide(self, quote_id: str, level: int) -> None:

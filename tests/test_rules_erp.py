@@ -49,7 +49,7 @@ from domain.sales_org import RepPerformanceUpdated
 from domain.system import TickClock
 from events.topics import topic_for
 from projectors.projection import rows_for
-from simulators.erp import ERP_REQUESTS, customer_number, erp_reply
+from simulators.erp import ERP_REQUESTS, customer_number, data_problem, erp_reply
 
 
 def accepted() -> tuple[Scenario, str]:
@@ -484,18 +484,30 @@ def test_the_stand_in_erp_creates_customer_masters_with_stable_numbers_and_few_r
     s = Scenario().org()
     prospect_quote(s)
     ask = one(s.log, CustomerMasterRequested)
-    asks = [ask.model_copy(update={"event_id": f"ask-{n}"}) for n in range(400)]
+    asks = [ask.model_copy(update={"event_id": f"ask-{n}", "account_id": f"ACC-{n}"})
+            for n in range(1000)]
     replies = [erp_reply(a) for a in asks]
     assert replies == [erp_reply(a) for a in asks]
     created = [r for r in replies if isinstance(r, CustomerMasterCreated)]
     refused = [r for r in replies if isinstance(r, CustomerMasterRejected)]
-    assert len(created) + len(refused) == 400 and 12 <= len(refused) <= 56  # ~8 %
-    assert {r.customer_id for r in created} == {customer_number("A2")}
+    assert len(created) + len(refused) == 1000 and 60 <= len(refused) <= 130  # 8 % + 2 %
+    assert all(r.customer_id == customer_number(r.account_id) for r in created)
+    assert len({r.customer_id for r in created}) == len(created)
     assert re.fullmatch(r"CUST-\d{10}", customer_number("A2"))
     assert all(timedelta(minutes=30) <= r.occurred_at - ask.occurred_at <= timedelta(hours=6)
-               and r.account_id == "A2" for r in replies)
-    retries = [erp_reply(a.model_copy(update={"attempt": 2})) for a in asks]
-    assert sum(isinstance(r, CustomerMasterRejected) for r in retries) < len(refused)
+               for r in replies)
+    # a data problem belongs to the account: every attempt up to its count meets it
+    dirty = [a for a in asks if data_problem(a.account_id) is not None]
+    assert 55 <= len(dirty) <= 110
+    for a in dirty:
+        reason, attempts = data_problem(a.account_id)
+        for attempt in range(1, attempts + 1):
+            reply = erp_reply(a.model_copy(update={"attempt": attempt,
+                                                   "event_id": f"{a.event_id}/{attempt}"}))
+            assert isinstance(reply, CustomerMasterRejected)
+            assert reply.reason == reason.format(name=a.account_name)
+    exhausted = sum(data_problem(a.account_id)[1] >= 4 for a in dirty)
+    assert 0 < exhausted < len(dirty) / 3  # 4 attempts (3 retries) used up: a steward's job
 
 
 def test_the_stand_in_erp_refuses_every_order_without_a_sold_to_party() -> None:
