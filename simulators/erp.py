@@ -114,9 +114,10 @@ def erp_reply(request: SalesOrderRequested | CustomerMasterRequested) -> Command
                                   reason=f"Customer master not found for account "
                                          f"{request.account_id}: sold-to party required")
     if rng.random() < (REJECT_FIRST if request.attempt == 1 else REJECT_RETRY):
-        material = next((ln.material_id for ln in request.lines if ln.material_id), "n/a")
+        material = next((ln.material_id for ln in request.lines if ln.material_id), None)
+        reasons = REASONS if material else tuple(r for r in REASONS if "{" not in r)
         return SalesOrderRejected(**envelope, quotation_id=request.quotation_id,
-                                  reason=rng.choice(REASONS).format(material=material))
+                                  reason=rng.choice(reasons).format(material=material))
     number = int.from_bytes(hashlib.sha256(request.event_id.encode()).digest()[:4], "big")
     return SalesOrderCreated(**envelope, sales_order_id=f"SO-{number % 10**9:09d}",
                              quotation_id=request.quotation_id,

@@ -530,3 +530,14 @@ def test_the_erp_bridge_brings_master_data_answers_into_the_command_log() -> Non
     (out,) = bridge_erp_reply(processor, processor.codec.encode(reply), 0, 7)
     assert (out.topic, out.key) == ("crm.commands", "A2")
     assert processor.codec.decode(out.value) == reply
+
+
+def test_the_stand_in_erp_names_no_material_when_the_order_has_none() -> None:
+    s, _ = accepted()
+    request = one(s.log, SalesOrderRequested)
+    bare = request.model_copy(update={"lines": [ln.model_copy(update={"material_id": None})
+                                                for ln in request.lines]})
+    reasons = {r.reason for n in range(600)
+               if isinstance(r := erp_reply(bare.model_copy(update={"event_id": f"m-{n}"})),
+                             SalesOrderRejected)}
+    assert reasons and not any("Material" in r or "material" in r for r in reasons)
