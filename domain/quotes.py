@@ -25,8 +25,7 @@ from domain.core import Context, Rejected, evolves, handles
 from domain.messages import money
 from domain.opportunities import (
     Opportunity,
-    OpportunityTermsChanged,
-    expected_revenue,
+    change_opportunity_terms,
     link_quote,
     open_deal,
     price_line,
@@ -156,15 +155,14 @@ def draft_quote(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], *,
              parent_quotation_id=parent.quotation_id if parent else None,
              prepared_by=preparer, lines=priced, **approval, **sums)
     ctx.schedule(expires_at(valid_until), EXPIRY_TIMER, quote_id)
+    number = ctx.get("quote", quote_id).quotation_number
     if parent is not None:
-        number = ctx.get("quote", quote_id).quotation_number
         ctx.emit(QuoteSuperseded, parent.quotation_id, superseded_by=quote_id,
                  notes=f"Superseded by {number} (revision {revision})")
     link_quote(ctx, opp.opportunity_id, quote_id)
-    if net != opp.amount:  # the primary quote sets the deal's amount (synced quote)
-        ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=net,
-                 close_date=opp.close_date, expected_revenue=expected_revenue(
-                     net, opp.probability))
+    # The primary quote sets the deal's amount (synced quote); a change is a history row.
+    change_opportunity_terms(ctx, opp.opportunity_id, amount=net, changed_by=preparer,
+                             reason=f"Primary quote {number} (revision {revision})")
     return quote_id
 
 

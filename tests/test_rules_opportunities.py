@@ -257,10 +257,6 @@ def test_a_synced_quote_amount_goes_through_the_terms_rule_with_its_row() -> Non
         Decimal("200000.00"), Decimal("176000.00"), "Primary quote QUO-000001")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain/quotes.py draft_quote emits OpportunityTermsChanged itself, without the history "
-    "fields; it should call opportunities.change_opportunity_terms(ctx, opp_id, amount=net, "
-    "changed_by=preparer, reason=...). When it does, remove this marker."))
 def test_a_revised_quote_that_changes_the_amount_is_a_history_row() -> None:
     s = Scenario().org()
     s.deal(amount="1", close=date(2026, 3, 20))

@@ -464,6 +464,8 @@ def test_the_primary_quote_sets_the_opportunitys_amount_to_its_pre_tax_total() -
     assert (synced.aggregate_id, synced.amount, synced.close_date) == (
         "O1", Decimal("276000.00"), date(2026, 3, 20))
     assert synced.expected_revenue == Decimal("165600.00")  # 60 % at proposal
+    assert (synced.from_amount, synced.changed_by, synced.change_reason) == (
+        Decimal("285000.00"), "R1", "Primary quote QUO-000002 (revision 2)")
     assert s.opp().amount == Decimal("276000.00")
     assert one(events, QuoteCreated).total_amount == Decimal("325680.00")  # GST not in it
 
