@@ -1,0 +1,87 @@
+"""What an opportunity keeps from each change, and the reasons its rules refuse."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from area_b_fixtures import Scenario, one
+
+from domain.core import Context, Rejected
+from domain.opportunities import (
+    AddOpportunityProduct,
+    ChangeOpportunityTerms,
+    NoteOpportunityCompetitor,
+    OpportunityCreated,
+    OpportunityProductAdded,
+    OpportunityTermsChanged,
+    open_opportunity,
+    price_line,
+)
+from domain.system import TickClock
+
+
+def test_the_unit_price_keeps_four_decimals_and_the_line_total_two() -> None:
+    assert price_line(Decimal("1"), Decimal("100.0001"), Decimal("33.33")) == (
+        Decimal("66.6701"), Decimal("66.67"))
+
+
+def test_an_opportunity_keeps_its_number_contact_category_and_ids() -> None:
+    s = Scenario().org()
+    created = one(s.deal(primary_contact_id="K1", product_category="Spindles"),
+                  OpportunityCreated)
+    assert created.history_id.startswith("OSH-")
+    assert (created.budget_confirmed, created.decision_maker_identified) == (False, False)
+    opp = s.opp()
+    assert (opp.opportunity_number, opp.primary_contact_id, opp.product_category) == (
+        "OPP-000001", "K1", "Spindles")
+
+
+def test_a_product_line_is_kept_whole_on_the_opportunity() -> None:
+    s = Scenario().org()
+    s.deal()
+    added = one(s.ok(AddOpportunityProduct, "O1", product_name="CNC spindle",
+                     product_description="5-axis", quantity=Decimal(1),
+                     list_price=Decimal(1000), discount_pct=Decimal(10),
+                     required_date=date(2026, 4, 15)), OpportunityProductAdded)
+    assert added.opp_product_id.startswith("OPL-")
+    (line,) = s.opp().products
+    assert (line.line_number, line.product_description, line.unit_price,
+            line.required_date) == (1, "5-axis", Decimal("900.0000"), date(2026, 4, 15))
+
+
+def test_a_terms_change_history_id_is_a_stage_history_id() -> None:
+    s = Scenario().org()
+    s.deal()
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 5, 1)),
+                  OpportunityTermsChanged)
+    assert changed.history_id.startswith("OSH-")
+
+
+def test_an_amount_may_be_set_to_zero_but_not_below() -> None:
+    s = Scenario().org()
+    s.deal()
+    assert one(s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("0")),
+               OpportunityTermsChanged).amount == Decimal("0.00")
+    assert s.refused(ChangeOpportunityTerms, "O1", amount=Decimal("-1")) == (
+        "opportunity amount must not be negative")
+
+
+def test_each_refusal_says_why() -> None:
+    s = Scenario().org()
+    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
+                  s.rules)
+    with pytest.raises(Rejected, match="^opportunity amount must not be negative$"):
+        open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1",
+                         amount=Decimal("-5"), close_date=date(2026, 4, 1))
+    assert s.refused(ChangeOpportunityTerms, "O9", close_date=date(2026, 4, 1)) == (
+        "unknown opportunity O9")
+    s.deal()
+    assert s.refused(ChangeOpportunityTerms, "O1") == (
+        "nothing to change: give an amount or a close date")
+    assert s.refused(NoteOpportunityCompetitor, "O1", competitor_name="  ") == (
+        "competitor_name is empty")
+    s.stage("O1", "closed_lost")
+    assert s.refused(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 1)) == (
+        "opportunity O1 is closed (closed_lost)")
