@@ -541,3 +541,21 @@ def test_the_stand_in_erp_names_no_material_when_the_order_has_none() -> None:
                if isinstance(r := erp_reply(bare.model_copy(update={"event_id": f"m-{n}"})),
                              SalesOrderRejected)}
     assert reasons and not any("Material" in r or "material" in r for r in reasons)
+
+
+def test_a_simulated_month_books_no_order_for_an_account_without_customer_master() -> None:
+    from simulators.measure import simulate
+
+    run = simulate(30, 0.3, 7)
+    state = run.core.state
+    logs, quotes = state.store("integration"), state.store("quote")
+    ordered = {q.account_id for q in quotes.values() if q.order_id}
+    assert ordered and all(state.get("account", a).customer_id for a in ordered)
+    customer_rows = [log for log in logs.values() if log.document_type == "customer"]
+    assert len(customer_rows) == run.funnel.counts["IntegrationCustomerCreated"] + sum(
+        log.status != "completed" for log in customer_rows) > 0
+    assert {log.status for log in logs.values()} <= {"pending", "completed", "error"}
+    assert run.sim.stats.inputs["CustomerMasterRejected"] > 0  # occasional refusals
+    waiting = [log for log in logs.values() if log.attempt == 0]
+    assert all(state.get("account", quotes[log.document_id].account_id).customer_id is None
+               for log in waiting)  # only orders whose customer master is still missing
