@@ -171,9 +171,9 @@ def test_quotation_rows_lines_and_approvals(engine: sa.Engine) -> None:
     project(engine, area_b_events(s))
     by_id = {r["quotation_id"]: r for r in rows(engine, "quotations")}
     q1, q2, q3 = by_id[q["q1"]], by_id[q["q2"]], by_id[q["q3"]]
-    # superseded quotes keep their status (here draft) until their validity ends
+    # a superseded quote takes no further transition: its expiry timer does nothing
     assert (q1["quotation_status"], q1["requires_approval"], q1["approval_status"]) == (
-        "expired", True, "rejected")
+        "superseded", True, "rejected")
     assert q1["notes"].startswith("Superseded by QUO-000002")
     assert (q1["subtotal"], q1["discount_amount"], q1["tax_amount"], q1["total_amount"]) == (
         Decimal("85000.00"), Decimal("20000.00"), Decimal("11700.00"), Decimal("76700.00"))
