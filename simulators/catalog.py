@@ -1,12 +1,14 @@
 """Reference data of the simulated business: geography, industries, territories, products.
 
 A manufacturer of machines, components and industrial systems selling to Indian plants.
-Prices are list prices in INR per unit of measure; deal sizes come from quantities.
+One price book: a list price in INR per unit of measure for each item (`list_price`,
+revised each 1 April); deal sizes come from quantities, deal terms from line discounts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 # state, weight (share of industrial demand), cities
 STATES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
@@ -101,62 +103,75 @@ TERRITORIES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, 
 
 @dataclass(frozen=True)
 class Product:
-    """A catalogue item with its list-price range (INR per unit) and delivery lead time."""
+    """A price-book item: list price in INR per unit of measure (FY 2025-26) and its
+    delivery lead time. Configurations that cost very different amounts (a 12- or a
+    36-feeder MCC panel) are separate items, as in a real price book."""
 
     material_id: str
     name: str
     family: str
     uom: str
-    price_low: int
-    price_high: int
+    price: int
     lead_days: int
 
 
 def _family(code: str, family: str, uom: str, lead: int,
-            items: tuple[tuple[str, int, int], ...]) -> tuple[Product, ...]:
-    return tuple(Product(f"MAT-{code}-{n:03d}", name, family, uom, low, high, lead)
-                 for n, (name, low, high) in enumerate(items, start=1))
+            items: tuple[tuple[str, int], ...]) -> tuple[Product, ...]:
+    return tuple(Product(f"MAT-{code}-{n:03d}", name, family, uom, price, lead)
+                 for n, (name, price) in enumerate(items, start=1))
 
 
 PRODUCTS: tuple[Product, ...] = (
     *_family("CNC", "CNC machining centres", "nos", 75, (
-        ("Vertical machining centre VMC-650", 1_800_000, 2_600_000),
-        ("Vertical machining centre VMC-850", 2_700_000, 3_900_000),
-        ("Horizontal machining centre HMC-500", 5_500_000, 8_500_000),
-        ("CNC turning centre TC-250", 1_400_000, 2_200_000))),
+        ("Vertical machining centre VMC-650", 2_250_000),
+        ("Vertical machining centre VMC-850", 3_300_000),
+        ("Horizontal machining centre HMC-500", 6_900_000),
+        ("CNC turning centre TC-250", 1_750_000))),
     *_family("CST", "Precision castings", "kg", 30, (
-        ("SG iron housing castings", 180, 320), ("Aluminium pressure die castings", 420, 780),
-        ("Steel investment castings", 650, 1_400))),
+        ("SG iron housing castings", 245), ("Aluminium pressure die castings", 560),
+        ("Steel investment castings", 980))),
     *_family("HYD", "Hydraulic pumps and power packs", "nos", 35, (
-        ("Gear pump GP-40", 18_000, 45_000), ("Hydraulic power pack 15 kW", 250_000, 480_000),
-        ("Hydraulic power pack 55 kW", 700_000, 1_200_000))),
+        ("Gear pump GP-40", 28_500), ("Hydraulic power pack 15 kW", 365_000),
+        ("Hydraulic power pack 55 kW", 940_000))),
     *_family("GBX", "Industrial gearboxes", "nos", 45, (
-        ("Helical gearbox HG-180", 85_000, 240_000), ("Planetary gearbox PG-300", 150_000,
-                                                      900_000),
-        ("Worm reduction gearbox WR-90", 40_000, 120_000))),
+        ("Helical gearbox HG-180", 145_000), ("Planetary gearbox PG-300", 385_000),
+        ("Worm reduction gearbox WR-90", 68_000), ("Planetary gearbox PG-500", 790_000))),
     *_family("PNL", "Electrical control panels", "nos", 40, (
-        ("Motor control centre panel", 300_000, 2_500_000), ("PLC automation panel", 200_000,
-                                                            1_800_000),
-        ("APFC panel 400 kVAr", 250_000, 650_000))),
+        ("Motor control centre panel, 12 feeders", 640_000),
+        ("PLC automation panel, machine", 340_000), ("APFC panel 400 kVAr", 420_000),
+        ("Motor control centre panel, 36 feeders", 1_850_000),
+        ("PLC automation panel, process line", 1_150_000))),
     *_family("FRG", "Forgings", "pcs", 40, (
-        ("Crankshaft forging", 2_200, 9_000), ("Weld-neck flange 8 inch", 1_800, 6_500),
-        ("Connecting rod forging", 900, 2_400))),
+        ("Crankshaft forging", 4_800), ("Weld-neck flange 8 inch", 3_400),
+        ("Connecting rod forging", 1_450))),
     *_family("ROB", "Robotic automation cells", "nos", 90, (
-        ("Robotic MIG welding cell", 3_500_000, 9_000_000), ("Robotic palletising cell",
-                                                           2_800_000, 6_500_000))),
+        ("Robotic MIG welding cell, single robot", 4_300_000),
+        ("Robotic palletising cell", 4_250_000),
+        ("Robotic MIG welding cell, twin robot", 7_600_000))),
     *_family("CNV", "Conveyor systems", "nos", 60, (
-        ("Belt conveyor line 30 m", 600_000, 1_800_000), ("Overhead chain conveyor 100 m",
-                                                         1_500_000, 4_000_000))),
+        ("Belt conveyor line 30 m", 1_050_000), ("Overhead chain conveyor 100 m", 2_600_000))),
     *_family("CMP", "Screw air compressors", "nos", 30, (
-        ("Screw air compressor 37 kW", 400_000, 900_000), ("Screw air compressor 110 kW",
-                                                          1_400_000, 2_800_000))),
-    *_family("SVC", "Spares and annual maintenance", "lot", 15, (
-        ("Annual maintenance contract (machines)", 150_000, 1_200_000),
-        ("Critical spares kit", 15_000, 200_000), ("Retrofit and overhaul service",
-                                                   300_000, 2_500_000))),
+        ("Screw air compressor 37 kW", 620_000), ("Screw air compressor 110 kW", 1_950_000))),
+    *_family("SVC", "Spares and annual maintenance", "nos", 15, (
+        ("Annual maintenance contract, per machine", 95_000),
+        ("Critical spares kit", 65_000), ("Retrofit and overhaul, per machine", 950_000))),
 )
+PRICE_REVISION_PCT = 4  # the price book is revised on 1 April (start of the fiscal year)
+PRICE_BOOK_YEAR = 2025  # PRODUCTS' prices hold from 1 April 2025
+
+
+def list_price(product: Product, day: date) -> int:
+    """The price-book list price on `day`: one price per item, revised by
+    PRICE_REVISION_PCT on 1 April each fiscal year (so within a year every quote of an
+    item carries the same list price; discounts are per line)."""
+    fiscal_year = day.year if day.month >= 4 else day.year - 1
+    factor = (1 + PRICE_REVISION_PCT / 100) ** (fiscal_year - PRICE_BOOK_YEAR)
+    step = 100 if product.price >= 10_000 else 1
+    return max(step, round(product.price * factor / step) * step)
+
+
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(p.family for p in PRODUCTS))
-CHEAPEST: dict[str, int] = {f: min(p.price_low for p in PRODUCTS if p.family == f)
+CHEAPEST: dict[str, int] = {f: min(p.price for p in PRODUCTS if p.family == f)
                             for f in FAMILIES}  # smallest possible order of a family
 # which product families each industry tends to buy
 INDUSTRY_FAMILIES: dict[str, tuple[str, ...]] = {

@@ -13,11 +13,11 @@ import heapq
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.messages import Command, Event, Message
-from simulators.worktime import next_open
+from simulators.worktime import after
 
 if TYPE_CHECKING:
     from simulators.book import Book
@@ -65,8 +65,9 @@ class Kernel:
 
     def later(self, hours: float, desk: str, method: str, *args: Any,
               kind: str = "office") -> datetime:
-        """Run `desk.method(*args)` `hours` from now, moved into `kind`'s working hours."""
-        due = next_open(self.now + timedelta(hours=hours), kind, self.rng).replace(microsecond=0)
+        """Run `desk.method(*args)` `hours` from now, counted in `kind`'s working time
+        (`worktime.after`: a delay from Friday afternoon lands on Monday or Tuesday)."""
+        due = after(self.now, hours, kind).replace(microsecond=0)
         self.schedule(due, desk, method, *args)
         return due
 

@@ -29,8 +29,9 @@ from domain.quote_status import (
     SendQuote,
 )
 from domain.quotes import QuoteLineInput, ReviseQuote
+from simulators.catalog import PRODUCTS
 from simulators.erp import customer_number
-from simulators.worktime import at_local, fiscal_quarter_end, local_day, next_open
+from simulators.worktime import after, at_local, fiscal_quarter_end, last_open, local_day
 
 if TYPE_CHECKING:
     from simulators.book import Book
@@ -41,6 +42,8 @@ ANSWERABLE = ("sent", "acknowledged", "under_review")
 APPROVAL_HOURS = {1: (2, 20), 2: (4, 40), 3: (8, 60)}
 APPROVE_P = {1: 0.93, 2: 0.9, 3: 0.94}
 FALLBACK_ROLE = {2: "Director", 3: "VP"}
+LEAD_DAYS = {p.material_id: p.lead_days for p in PRODUCTS}
+MAX_REVISIONS = 6  # then the rep gives up ("Could not agree commercial terms")
 
 
 @dataclass(slots=True)
@@ -127,25 +130,32 @@ class QuoteWork:
     def _decision(self, deal: Deal, quote: QuoteFile) -> tuple[str, datetime]:
         """What the customer will answer, and when (always within the validity)."""
         rng, now = self.k.rng, self.k.now
-        deadline = datetime.combine(quote.valid_until, time(11, 0), UTC)  # 16:30 IST
+        # the last office hour of the validity (16:30 IST, earlier on a Saturday or holiday)
+        deadline = last_open(datetime.combine(quote.valid_until, time(11, 0), UTC), "office")
         if deadline < now + timedelta(hours=12):  # sent too late to be answered in time
             return "ignore", deadline
         if deal.won and (deal.revised or not deal.negotiate):
             if rng.random() < 0.015:  # a customer who answers too late (refused)
-                return "late_accept", deadline + timedelta(hours=rng.uniform(16, 48))
-            target = max(deal.created + timedelta(days=deal.cycle), now + timedelta(days=2))
+                late = deadline + timedelta(hours=rng.uniform(16, 48))
+                return "late_accept", after(late, 0, "office").replace(microsecond=0)
+            target = max(after(deal.created, 24 * deal.cycle, "office"),
+                         after(now, 48, "office"))
             quarter_end = at_local(fiscal_quarter_end(local_day(now)), 15)
             if now + timedelta(days=3) < quarter_end < target and rng.random() < 0.35:
-                target = quarter_end - timedelta(days=rng.uniform(0, 6))  # quarter-end push
+                target = last_open(quarter_end - timedelta(days=rng.uniform(0, 6)), "office")
+            elif target > deadline + timedelta(days=5):
+                # capex approval takes longer than the quote is valid: it lapses and the
+                # rep sends a fresh revision (a long deal goes through several)
+                return "ignore", deadline
             outcome = "accept"
         elif deal.negotiate and not deal.revised:
-            target, outcome = now + timedelta(days=rng.uniform(3, 10)), "counter"
+            target, outcome = after(now, 24 * rng.uniform(3, 10), "office"), "counter"
         elif deal.loss_stage == "proposal" and rng.random() < 0.4:
             return "ignore", deadline
         else:
-            target, outcome = now + timedelta(days=rng.uniform(3, 18)), "decline"
-        target = min(target, deadline - timedelta(hours=rng.uniform(0, 48)))
-        target = min(next_open(target, "office", rng), deadline)
+            target, outcome = after(now, 24 * rng.uniform(3, 18), "office"), "decline"
+        if target > deadline:
+            target = last_open(deadline - timedelta(hours=rng.uniform(0, 48)), "office")
         return outcome, max(target, now + timedelta(hours=1)).replace(microsecond=0)
 
     def on_quote_status(self, e: Any) -> None:
@@ -306,7 +316,7 @@ class QuoteWork:
         deal = self.deals.get(quote.opportunity_id or "") if quote else None
         if quote is None or deal is None or deal.stage in ("closed_won", "closed_lost"):
             return
-        if deal.revisions >= 4:
+        if deal.revisions >= MAX_REVISIONS:
             self.close_lost(quote.opportunity_id or "", "Could not agree commercial terms")
             return
         deal.revisions += 1
@@ -316,5 +326,7 @@ class QuoteWork:
             discount = min(discount, cap) if cap is not None else min(discount, 30.0)
             fields = {f: getattr(line, f) for f in QuoteLineInput.model_fields}
             fields["discount_pct"] = Decimal(f"{max(0.0, discount):.2f}")
+            if fields.get("delivery_lead_time_days") is None and line.material_id in LEAD_DAYS:
+                fields["delivery_lead_time_days"] = LEAD_DAYS[line.material_id]
             lines.append(QuoteLineInput(**fields))
         self.k.send(ReviseQuote, quote_id, lines=lines, prepared_by=deal.owner)

@@ -2,10 +2,12 @@
 the stages (products, competitors, demos, proposal) and the customer's quote decisions
 (in `simulators.quotes`) play the fate out; the ERP's sales order closes it won.
 
-Win probability by type (new business 26 %, existing customer 42 %, upsell 40 %, renewal
-82 %, nudged by lead source); cycle length log-normal around 55 days (bigger deals take
-longer), 25-140 days; losers fall out at qualification, needs analysis, proposal or
-negotiation. Upsells on the installed base are opened by account managers.
+Win probability by type (new business 25 %, existing customer 38 %, upsell 35 %, renewal
+80 %, nudged by lead source); the cycle grows with the deal (`cycle_days`: about a month
+for ₹2 lakh, two months for ₹16 lakh, four for ₹80 lakh, six to nine above ₹2 crore);
+losers fall out at every stage, prospecting included. Every delay is working time
+(`simulators.worktime.after`). Upsells on the installed base are opened by account
+managers.
 """
 
 from __future__ import annotations
@@ -25,25 +27,57 @@ from domain.opportunities import (
     OpenOpportunity,
 )
 from domain.opportunity_stages import ChangeOpportunityStage
-from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES, PRODUCTS
+from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES, PRODUCTS, list_price
 from simulators.installed import add_contacts
 from simulators.kernel import Desk
 from simulators.quotes import QuoteFile, QuoteWork
-from simulators.worktime import local_day, next_open, office_times
+from simulators.worktime import after, fit, local_day, office_times
 from simulators.world import deal_value, pick
 
 P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
 SOURCE_EDGE = {"referral": 0.06, "partner": 0.04, "cold_call": -0.06, "social_media": -0.03}
+# Where losers fall out (the opening desk still replays LOSS_STAGES, without prospecting).
 LOSS_STAGES = (("qualification", 28), ("needs_analysis", 24), ("proposal", 33),
                ("negotiation", 15))
+FALLOUT = (("prospecting", 14), ("qualification", 24), ("needs_analysis", 21),
+           ("proposal", 27), ("negotiation", 14))
+# Cycle by deal size: median CYCLE_DAYS at CYCLE_AMOUNT (₹8.5 lakh, about $10k), growing
+# with the amount ** CYCLE_POWER (₹85 lakh ≈ $100k: 4.4 months; ₹2.1 crore: 6.4), spread
+# log-normally (σ 0.3), CYCLE_RANGE days; repeat business is quicker (docs/simulation.md).
+CYCLE_DAYS, CYCLE_AMOUNT, CYCLE_POWER, CYCLE_SIGMA = 50.0, 850_000.0, 0.42, 0.3
+CYCLE_RANGE = (20.0, 330.0)
+REPEAT_PACE = {"existing_customer": 0.75, "upsell": 0.75}
+QUOTE_TAIL = 40.0  # days from proposal to the decision, at most (for long cycles)
+AGENDA = {"call": "Scope, budget, decision process and timeline",
+          "demo": "Machine demonstration on the customer's sample parts; cycle-time study",
+          "site_visit": "Plant walk-through: layout, foundations, power and utilities",
+          "presentation": "Solution and commercial offer walk-through with the buying team"}
 DISCOUNTS = ((0, 5, 40), (5, 10, 33), (10, 15, 17), (15, 20, 6), (20, 25, 4))
 NEXT = {"prospecting": "qualification", "qualification": "needs_analysis",
         "needs_analysis": "proposal"}
 AT = {"qualification": 0.08, "needs_analysis": 0.25, "proposal": 0.5}  # share of the cycle
-LOSS_REASONS = {"qualification": ("No budget this financial year", "Requirement dropped"),
+LOSS_REASONS = {"prospecting": ("Budgetary enquiry only; no project",
+                                "No response after the first meeting"),
+                "qualification": ("No budget this financial year", "Requirement dropped"),
                 "needs_analysis": ("Technical fit not adequate", "Lost to competitor on specs"),
                 "proposal": ("Price too high", "No decision from customer"),
                 "negotiation": ("Lost to competitor on price", "Payment terms not agreed")}
+
+
+def cycle_days(rng: Any, amount: float, kind: str = "new_business") -> float:
+    """A deal's cycle in days: longer for bigger deals, shorter for repeat business."""
+    median = CYCLE_DAYS * (max(float(amount), 100_000.0) / CYCLE_AMOUNT) ** CYCLE_POWER
+    days = median * REPEAT_PACE.get(kind, 1.0) * math.exp(rng.gauss(0, CYCLE_SIGMA))
+    return min(CYCLE_RANGE[1], max(CYCLE_RANGE[0], days))
+
+
+def stage_share(stage: str, cycle: float) -> float:
+    """Share of the cycle at which a deal enters `stage`: the proposal comes at half the
+    cycle, or QUOTE_TAIL days before its end in long ones (months of evaluation, then
+    the quote, its revisions and the decision)."""
+    if stage == "proposal":
+        return max(AT["proposal"], 1 - QUOTE_TAIL / cycle)
+    return AT[stage]
 
 
 @dataclass(slots=True)
@@ -116,9 +150,8 @@ class SalesDesk(QuoteWork, Desk):
             cycle = max(10.0, (e.close_date - local_day(e.occurred_at)).days - rng.uniform(3, 15))
             loss = None if won else pick(rng, LOSS_STAGES[2:])
         else:
-            size = max(1.0, float(e.amount) / 1_600_000) ** 0.15
-            cycle = min(140.0, max(25.0, 55 * size * math.exp(rng.gauss(0, 0.35))))
-            loss = None if won else pick(rng, LOSS_STAGES)
+            cycle = cycle_days(rng, float(e.amount), kind)
+            loss = None if won else pick(rng, FALLOUT)
         low, high, _ = rng.choices(DISCOUNTS, [w for *_, w in DISCOUNTS])[0]
         self.deals[e.aggregate_id] = Deal(
             e.account_id, e.opportunity_owner, kind, e.amount, e.occurred_at, e.close_date,
@@ -143,13 +176,14 @@ class SalesDesk(QuoteWork, Desk):
 
     # ------------------------------------------------------------------ the owner's work
     def _next_step(self, opp_id: str, stage: str) -> None:
-        deal = self.deals[opp_id]
-        share = AT[stage] * (0.6 if deal.kind == "renewal" else 1.0)
+        deal, rng = self.deals[opp_id], self.k.rng
+        share = stage_share(stage, deal.cycle) * (0.6 if deal.kind == "renewal" else 1.0)
         if deal.loss_stage == deal.stage:  # falls out a little after reaching its stage
-            share = AT[stage] * self.k.rng.uniform(0.7, 1.3)
-        due = deal.created + timedelta(days=deal.cycle * share * self.k.rng.uniform(0.85, 1.15))
-        self.at(next_open(max(due, self.k.now), "office", self.k.rng).replace(microsecond=0),
-                "advance", opp_id)
+            share = stage_share(stage, deal.cycle) * rng.uniform(0.7, 1.3)
+        due = after(deal.created, 24 * deal.cycle * share * rng.uniform(0.85, 1.15), "office")
+        if due < self.k.now:  # (a migrated deal's overdue step: soon)
+            due = after(self.k.now, rng.uniform(0, 8), "office")
+        self.at(due.replace(microsecond=0), "advance", opp_id)
 
     def advance(self, opp_id: str) -> None:
         """Move the deal one stage on (or close it lost where its fate says)."""
@@ -172,17 +206,32 @@ class SalesDesk(QuoteWork, Desk):
 
     def _activity(self, opp_id: str, deal: Deal, kind: str, subject: str,
                   planned_in_days: float = 0) -> None:
+        """A call or meeting on the deal: held now, or planned `planned_in_days` working
+        days ahead, inside office hours (it ends before the office closes)."""
+        rng = self.k.rng
         activity_id = self.k.new_id("ACT")
-        when = self.k.now + timedelta(days=planned_in_days)
+        minutes = rng.choice((30, 45, 60, 90, 120))
+        when = self.k.now
+        if planned_in_days:
+            when = fit(after(self.k.now, 24 * planned_in_days, "office"), minutes)
+        account = self.book.accounts.get(deal.account_id)
+        contacts = account.contacts[:3] if account else []
         self.k.send(LogActivity, activity_id, activity_type=kind,
-                    related_to_type="opportunity", related_to_id=opp_id,
-                    account_id=deal.account_id, subject=subject, activity_date=when,
-                    duration_minutes=self.k.rng.choice((30, 45, 60, 90, 120)),
+                    related_to_type="opportunity", related_to_id=opp_id, opportunity_id=opp_id,
+                    account_id=deal.account_id, contact_id=contacts[0] if contacts else None,
+                    subject=subject, description=AGENDA.get(kind), activity_date=when,
+                    duration_minutes=minutes,
+                    location=f"{account.name} plant"[:200] if kind == "site_visit" and account
+                    else "Customer's office" if kind in ("demo", "presentation") else None,
+                    attendees=contacts or None,
                     activity_status="planned" if planned_in_days else "completed",
                     assigned_to=deal.owner, created_by=deal.owner,
-                    priority="high" if deal.amount > 5_000_000 else "medium")
+                    priority="high" if deal.amount > 5_000_000 else "medium",
+                    reminder_enabled=bool(planned_in_days),
+                    reminder_datetime=when - timedelta(days=1) if planned_in_days else None)
         if planned_in_days:
-            self.at(when + timedelta(hours=2), "activity_done", activity_id)
+            self.at(after(when + timedelta(minutes=minutes), rng.uniform(0.2, 3), "office"),
+                    "activity_done", activity_id)
 
     def activity_done(self, activity_id: str) -> None:
         """A planned demo or visit took place."""
@@ -200,7 +249,7 @@ class SalesDesk(QuoteWork, Desk):
     def _enter_needs_analysis(self, opp_id: str, deal: Deal) -> None:
         kind = self.k.rng.choice(("demo", "site_visit", "presentation"))
         self._activity(opp_id, deal, kind, f"{kind.replace('_', ' ').title()} for the "
-                       "evaluation team", planned_in_days=self.k.hours(1, 6))
+                       "evaluation team", planned_in_days=self.k.rng.uniform(1, 6))
         account = self.book.accounts.get(deal.account_id)
         company = self.world.company(account.name) if account else None
         if company is not None and self.k.chance(0.3):
@@ -230,7 +279,12 @@ class SalesDesk(QuoteWork, Desk):
                                                            ("behind", 15))))
 
     def _add_products(self, opp_id: str, deal: Deal) -> None:
-        """One to three catalogue lines adding up to about the expected deal value."""
+        """One to three price-book lines adding up to about the expected deal value.
+
+        The list price is the price book's (`catalog.list_price`), the same for every
+        customer; the size comes from quantities and the terms from the line discount:
+        the deal's, a volume slab on bulk items (+1 % from 1,000 units, +2 % from 5,000)
+        and +2 % for key accounts."""
         rng = self.k.rng
         family = deal.category if deal.category in FAMILIES else rng.choice(FAMILIES)
         items = [p for p in PRODUCTS if p.family == family]
@@ -239,24 +293,28 @@ class SalesDesk(QuoteWork, Desk):
             chosen.append(rng.choice([p for p in PRODUCTS if p.family.startswith("Spares")]))
         shares = [rng.uniform(0.5, 1.5) for _ in chosen]
         budget = min(float(deal.amount), 50_000_000.0)
+        today = local_day(self.k.now)
+        account = self.book.accounts.get(deal.account_id)
+        tier = 2.0 if account is not None and account.tier in ("key", "strategic") else 0.0
         for product, share in zip(chosen, shares, strict=True):
             target = budget * share / sum(shares)
-            if product.price_low > 1.5 * target:  # too big for this budget: what fits
-                fitting = [p for p in items if p.price_low <= 1.5 * target] or [
-                    p for p in PRODUCTS if p.price_low <= 1.5 * target]
+            if product.price > 1.5 * target:  # too big for this budget: what fits
+                fitting = [p for p in items if p.price <= 1.5 * target] or [
+                    p for p in PRODUCTS if p.price <= 1.5 * target]
                 product = rng.choice(fitting) if fitting else product
-            price = rng.uniform(product.price_low, min(product.price_high,
-                                                       max(product.price_low, 2 * target)))
+            price = list_price(product, today)
             quantity = max(1, round(target / price))
             if product.uom == "kg":
                 quantity = max(50, round(quantity / 50) * 50)
-            discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1)))
+            slab = 2.0 if quantity >= 5000 else 1.0 if quantity >= 1000 else 0.0
+            discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1) + slab + tier))
             self.k.send(AddOpportunityProduct, opp_id, material_id=product.material_id,
-                        product_name=product.name, quantity=Decimal(quantity),
-                        unit_of_measure=product.uom, list_price=Decimal(round(price)),
-                        discount_pct=Decimal(f"{discount:.2f}"),
-                        required_date=local_day(self.k.now) + timedelta(days=product.lead_days
-                                                                        + 30))
+                        product_name=product.name,
+                        product_description=f"{product.family}; delivery {product.lead_days} "
+                                            "days from order",
+                        quantity=Decimal(quantity), unit_of_measure=product.uom,
+                        list_price=Decimal(price), discount_pct=Decimal(f"{discount:.2f}"),
+                        required_date=today + timedelta(days=product.lead_days + 30))
 
     def close_lost(self, opp_id: str, reason: str | None = None) -> None:
         """The owner closes the deal lost."""

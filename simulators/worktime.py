@@ -2,9 +2,11 @@
 
 People act in their working hours (India Standard Time): the sales office Monday to
 Friday 09:00-19:00 and Saturday 09:30-14:00 (common in Indian manufacturing), the support
-desk 07:00-23:00 every day, web forms at any time. Demand follows the year: a dip around
-Diwali and the year-end holidays, a push before the fiscal year closes (31 March), fresh
-budgets in April, a slower monsoon, trade-show season in January-February.
+desk 07:00-23:00 every day, web forms at any time. Delays are working time (`after`): "in
+two days" from a Friday afternoon is Monday or Tuesday, and nothing piles onto Monday.
+Demand follows the year: a dip around Diwali and the year-end holidays, a push before the
+fiscal year closes (31 March), fresh budgets in April, a slower monsoon, trade-show season
+in January-February.
 """
 
 from __future__ import annotations
@@ -68,24 +70,90 @@ def is_open(at: datetime, kind: str) -> bool:
     return window[0] <= local.time() < window[1]
 
 
-def next_open(at: datetime, kind: str, rng: random.Random) -> datetime:
-    """`at` if actors of `kind` are at work then, else some time in their next working day
-    (earlier hours more likely)."""
+def window(day: date, kind: str) -> tuple[datetime, datetime] | None:
+    """Opening and closing instants (UTC) of `kind`'s working hours on `day`; None when
+    closed (Sundays for the office, holidays)."""
+    hours = WINDOWS[kind].get(day.weekday())
+    if hours is None or (kind == "office" and is_holiday(day)):
+        return None
+    return (datetime.combine(day, hours[0], IST).astimezone(UTC),
+            datetime.combine(day, hours[1], IST).astimezone(UTC))
+
+
+def _weekly_hours(kind: str) -> float:
+    return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
+               for a, b in WINDOWS[kind].values()) / 3600
+
+
+# Working hours per calendar hour: a week of elapsed time is a week of work (office 54.5
+# of 168 hours, support 112 of 168).
+RATE = {kind: _weekly_hours(kind) / 168 for kind in WINDOWS}
+
+
+def after(at: datetime, hours: float, kind: str) -> datetime:
+    """`hours` of elapsed time after `at`, counted on `kind`'s working clock.
+
+    People say "in two days" and mean two working days: the delay is converted into
+    working time (a calendar week is a working week, `RATE`) and laid over the working
+    hours from `at` on (from the next opening when `at` is outside them). So work planned
+    on a Friday afternoon lands on Monday and Tuesday in proportion, not on Sunday, and a
+    weekend's worth of delays does not pile onto Monday morning.
+    """
+    if kind == "any":
+        return at + timedelta(hours=hours)
+    budget = timedelta(hours=max(0.0, hours) * RATE[kind])
+    day = local_day(at) - timedelta(days=1)  # (a support window can start the day before)
+    for _ in range(4000):
+        span = window(day, kind)
+        day += timedelta(days=1)
+        if span is None or span[1] <= at:
+            continue
+        start = max(span[0], at)
+        if budget < span[1] - start:
+            return start + budget
+        budget -= span[1] - start
+    return at + timedelta(hours=hours)
+
+
+def fit(at: datetime, minutes: int, kind: str = "office") -> datetime:
+    """The start of a `minutes`-long meeting planned for about `at`: inside the working
+    hours of its day and ending before they close (else early on the next working day)."""
+    start = after(at, 0, kind)
+    span = window(local_day(start), kind)
+    if span is not None and start + timedelta(minutes=minutes) > span[1]:
+        latest = span[1] - timedelta(minutes=minutes)
+        start = latest if latest >= span[0] else after(span[1], 0, kind)
+    return start
+
+
+def last_open(at: datetime, kind: str) -> datetime:
+    """The latest working instant of `kind` at or before `at` (`at` itself when open)."""
     if kind == "any" or is_open(at, kind):
         return at
-    local = at.astimezone(IST)
-    day = local.date()
+    day = local_day(at)
     for _ in range(14):
-        window = WINDOWS[kind].get(day.weekday())
-        if window is not None and not (kind == "office" and is_holiday(day)):
-            opening = datetime.combine(day, window[0], IST)
-            if local < opening:  # the backlog is worked through the day, mornings first
-                closing = datetime.combine(day, window[1], IST)
-                span = (closing - opening).total_seconds() * 0.9
-                jitter = timedelta(seconds=round(rng.triangular(0, span, 0)))
-                return (opening + jitter).astimezone(UTC)
-        day += timedelta(days=1)
+        span = window(day, kind)
+        if span is not None and span[0] < at:
+            return min(at, span[1] - timedelta(minutes=1))
+        day -= timedelta(days=1)
     return at
+
+
+def next_open(at: datetime, kind: str, rng: random.Random) -> datetime:
+    """`at` if actors of `kind` are at work then, else a time in the working hours after
+    the gap: the gap's instants are laid over the working time that follows it in order
+    (`after` from the gap's start, at `RATE`), so a weekend's backlog is spread over
+    Monday and Tuesday instead of being piled onto Monday morning. (`rng` is unused; kept
+    for the callers' signature.)"""
+    if kind == "any" or is_open(at, kind):
+        return at
+    day = local_day(at)
+    for _ in range(14):  # the closing that began this gap
+        span = window(day, kind)
+        if span is not None and span[1] <= at:
+            return after(span[1], (at - span[1]).total_seconds() / 3600, kind)
+        day -= timedelta(days=1)
+    return after(at, 0, kind)
 
 
 def fiscal_quarter_end(day: date) -> date:
