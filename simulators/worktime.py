@@ -95,13 +95,19 @@ def after(at: datetime, hours: float, kind: str) -> datetime:
 
     People say "in two days" and mean two working days: the delay is converted into
     working time (a calendar week is a working week, `RATE`) and laid over the working
-    hours from `at` on (from the next opening when `at` is outside them). So work planned
+    hours from `at` on (from `next_open(at)` when `at` is outside them). So work planned
     on a Friday afternoon lands on Monday and Tuesday in proportion, not on Sunday, and a
     weekend's worth of delays does not pile onto Monday morning.
     """
     if kind == "any":
         return at + timedelta(hours=hours)
-    budget = timedelta(hours=max(0.0, hours) * RATE[kind])
+    if not is_open(at, kind):
+        at = next_open(at, kind, None)
+    return _advance(at, timedelta(hours=max(0.0, hours) * RATE[kind]), kind)
+
+
+def _advance(at: datetime, budget: timedelta, kind: str) -> datetime:
+    """`budget` of working time after `at` (from the next opening when `at` is closed)."""
     day = local_day(at) - timedelta(days=1)  # (a support window can start the day before)
     for _ in range(4000):
         span = window(day, kind)
@@ -112,7 +118,7 @@ def after(at: datetime, hours: float, kind: str) -> datetime:
         if budget < span[1] - start:
             return start + budget
         budget -= span[1] - start
-    return at + timedelta(hours=hours)
+    return at + budget
 
 
 def fit(at: datetime, minutes: int, kind: str = "office") -> datetime:
@@ -139,21 +145,28 @@ def last_open(at: datetime, kind: str) -> datetime:
     return at
 
 
-def next_open(at: datetime, kind: str, rng: random.Random) -> datetime:
+# Work that fell due while the office was closed is worked off over BACKLOG_SPREAD times
+# the working time the gap is worth (a weekend's over Monday to Thursday, a night's over
+# the next day and a bit), in the order it fell due, between the work of those days: with
+# 3 the weekdays carry equal loads (2 leaves Tuesday and Wednesday 30 % heavier).
+BACKLOG_SPREAD = 3.0
+
+
+def next_open(at: datetime, kind: str, rng: random.Random | None) -> datetime:
     """`at` if actors of `kind` are at work then, else a time in the working hours after
     the gap: the gap's instants are laid over the working time that follows it in order
-    (`after` from the gap's start, at `RATE`), so a weekend's backlog is spread over
-    Monday and Tuesday instead of being piled onto Monday morning. (`rng` is unused; kept
-    for the callers' signature.)"""
+    (BACKLOG_SPREAD), so a weekend's backlog is spread over the next days instead of being
+    piled onto Monday morning. (`rng` is unused, kept for the callers' signature.)"""
     if kind == "any" or is_open(at, kind):
         return at
     day = local_day(at)
     for _ in range(14):  # the closing that began this gap
         span = window(day, kind)
         if span is not None and span[1] <= at:
-            return after(span[1], (at - span[1]).total_seconds() / 3600, kind)
+            backlog = (at - span[1]) * (RATE[kind] * BACKLOG_SPREAD)
+            return _advance(span[1], backlog, kind)
         day -= timedelta(days=1)
-    return after(at, 0, kind)
+    return _advance(at, timedelta(0), kind)
 
 
 def fiscal_quarter_end(day: date) -> date:

@@ -1,0 +1,207 @@
+"""The simulated sales behaviour holds together like a real manufacturer's (issue 14,
+points 5, 8, 9 and 10): office hours and a week without a Monday pile-up, one price book,
+cycles that grow with the deal, losses at every stage, the columns a CRM fills."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from statistics import median
+
+import pytest
+
+from domain.messages import Event, Message, utc
+from processors.core import CoreProcessor
+from simulators.business import CYCLE, BusinessSimulation
+from simulators.catalog import PRICE_REVISION_PCT, PRODUCTS, list_price
+from simulators.kernel import Kernel
+from simulators.sales import FALLOUT, cycle_days, stage_share
+from simulators.worktime import IST, after, fit, is_holiday, is_open, last_open, next_open
+
+START = utc(2025, 9, 1)  # a Monday; Gandhi Jayanti (2 Oct) falls in the window
+OFFICE_TYPES = ("demo", "site_visit", "presentation", "meeting")
+
+
+class History:
+    """A short simulated history folded through the core; the derived events kept."""
+
+    def __init__(self, days: int, scale: float) -> None:
+        self.sim = BusinessSimulation(7, START, scale)
+        self.core = CoreProcessor()
+        self.events: list[Event] = []
+        for n in range(1, days * 48 + 1):
+            self.sim.cycle(START + CYCLE * n, self.submit)
+
+    def submit(self, message: Message) -> list[Event]:
+        out = self.core.process(message)
+        self.events.extend(out)
+        return out
+
+    def of(self, *kinds: str) -> list[Event]:
+        return [e for e in self.events if e.event_type in kinds]
+
+
+@pytest.fixture(scope="module")
+def history() -> History:
+    """45 days at scale 0.3 (a few seconds)."""
+    return History(45, 0.3)
+
+
+def ist(at: datetime) -> datetime:
+    return at.astimezone(IST)
+
+
+# ---------------------------------------------------------------- working time (point 5)
+def test_a_delay_from_friday_afternoon_lands_in_next_weeks_office_hours_not_on_sunday() -> None:
+    friday = datetime(2025, 9, 5, 10, 0, tzinfo=UTC)  # 15:30 IST
+    due = after(friday, 48, "office")
+    assert ist(due).weekday() in (0, 1) and is_open(due, "office")
+    assert after(friday, 0.5, "office") == friday + timedelta(hours=0.5 * 54.5 / 168)
+
+
+def test_delays_spread_evenly_over_the_working_week() -> None:
+    rng = random.Random(3)
+    start = datetime(2025, 6, 2, 3, 30, tzinfo=UTC)  # ten weeks without a holiday
+    origins = [after(start, rng.uniform(0, 24 * 63), "office") for _ in range(20000)]
+    days = Counter(ist(after(o, rng.uniform(24, 72), "office")).weekday() for o in origins)
+    weekdays = [days[d] for d in range(5)]
+    assert days[6] == 0
+    assert max(weekdays) < 1.08 * min(weekdays)  # Monday is an ordinary day
+    assert 0.35 < days[5] / (sum(weekdays) / 5) < 0.55  # Saturday is a half day
+
+
+def test_work_due_on_a_sunday_or_holiday_moves_into_office_hours_after_it() -> None:
+    rng = random.Random(1)
+    sunday = datetime(2025, 9, 7, 6, 0, tzinfo=UTC)
+    holiday = datetime(2025, 10, 2, 6, 0, tzinfo=UTC)  # Gandhi Jayanti
+    for at in (sunday, holiday, datetime(2025, 9, 3, 16, 0, tzinfo=UTC)):  # 21:30 IST
+        moved = next_open(at, "office", rng)
+        assert moved > at and is_open(moved, "office") and not is_holiday(ist(moved).date())
+    assert last_open(sunday, "office") == datetime(2025, 9, 6, 8, 29, tzinfo=UTC)  # Sat 13:59
+
+
+def test_a_planned_meeting_ends_before_the_office_closes() -> None:
+    late = datetime(2025, 9, 3, 13, 0, tzinfo=UTC)  # 18:30 IST
+    start = fit(late, 120)
+    assert ist(start) == datetime(2025, 9, 3, 17, 0, tzinfo=IST)
+
+
+def test_the_kernel_counts_delays_in_working_time() -> None:
+    kernel = Kernel(1, datetime(2025, 9, 5, 12, 0, tzinfo=UTC), 1.0)  # Friday 17:30 IST
+    due = kernel.later(30, "sales", "advance", "OPP-1")
+    assert ist(due).weekday() == 0 and is_open(due, "office")
+
+
+def test_demos_visits_and_meetings_fall_in_office_hours_on_working_days(history: History
+                                                                        ) -> None:
+    meetings = [e for e in history.of("ActivityLogged") if e.activity_type in OFFICE_TYPES
+                and e.related_to_type == "opportunity"]  # (account reviews: upkeep.py's)
+    assert len(meetings) > 150
+    local = [ist(e.activity_date) for e in meetings]
+    assert all(9 <= t.hour < 19 for t in local)
+    assert not [t for t in local if t.weekday() == 6 or is_holiday(t.date())]
+
+
+def test_the_sales_teams_work_is_spread_over_the_week(history: History) -> None:
+    work = history.of("LeadActivityLogged", "OpportunityStageChanged", "QuoteSent")
+    days = Counter(ist(e.occurred_at).weekday() for e in work
+                   if e.occurred_at > START + timedelta(days=7))
+    weekdays = [days[d] for d in range(5)]
+    assert days[0] < 1.2 * sum(weekdays[1:]) / 4  # no Monday pile-up (was ~2x)
+    assert days[6] < 0.01 * sum(weekdays)
+
+
+# ---------------------------------------------------------------- price book (point 8)
+def test_the_price_book_has_one_list_price_per_item_revised_each_april_by_a_few_percent(
+        ) -> None:
+    for product in PRODUCTS:
+        assert list_price(product, date(2025, 6, 1)) == list_price(product, date(2026, 3, 31))
+        ratio = list_price(product, date(2026, 4, 1)) / list_price(product, date(2026, 3, 31))
+        assert abs(ratio - (1 + PRICE_REVISION_PCT / 100)) < 0.01
+    assert list_price(PRODUCTS[0], date(2025, 9, 1)) == 2_250_000
+
+
+def test_every_product_line_carries_the_price_book_list_price(history: History) -> None:
+    book = {p.material_id: p for p in PRODUCTS}
+    lines = history.of("OpportunityProductAdded")
+    assert len(lines) > 200
+    assert all(e.list_price == list_price(book[e.material_id], ist(e.occurred_at).date())
+               for e in lines)
+    quoted = [ln for e in history.of("QuoteCreated") for ln in e.lines if ln.material_id]
+    prices: dict[str, set[Decimal]] = {}
+    for ln in quoted:
+        prices.setdefault(ln.material_id, set()).add(ln.list_price)
+    assert all(len(v) == 1 for v in prices.values())
+
+
+def test_a_deal_won_on_its_first_quote_has_lines_summing_to_the_won_amount(history: History
+                                                                          ) -> None:
+    lines: dict[str, Decimal] = {}
+    for e in history.of("OpportunityProductAdded"):
+        lines[e.aggregate_id] = lines.get(e.aggregate_id, Decimal(0)) + e.line_total
+    first = {e.opportunity_id for e in history.of("QuoteCreated") if e.revision_number == 1}
+    revised = {e.opportunity_id for e in history.of("QuoteCreated") if e.revision_number > 1}
+    won = [e for e in history.of("OpportunityWon")
+           if e.aggregate_id in lines and e.aggregate_id in first - revised]
+    assert len(won) > 20
+    assert all(lines[e.aggregate_id] == e.amount for e in won)
+
+
+@pytest.mark.xfail(strict=True, reason="needs a rule: the synced (primary) quote's lines "
+                   "replace the opportunity's product lines (no command does it today)")
+def test_a_deal_won_on_a_revised_quote_has_lines_summing_to_the_won_amount(history: History
+                                                                          ) -> None:
+    lines: dict[str, Decimal] = {}
+    for e in history.of("OpportunityProductAdded"):
+        lines[e.aggregate_id] = lines.get(e.aggregate_id, Decimal(0)) + e.line_total
+    won = [e for e in history.of("OpportunityWon") if e.aggregate_id in lines]
+    assert all(lines[e.aggregate_id] == e.amount for e in won)
+
+
+def test_revised_quote_lines_carry_the_delivery_lead_time(history: History) -> None:
+    revised = [ln for e in history.of("QuoteCreated") if e.revision_number > 1
+               for ln in e.lines if ln.material_id]
+    assert len(revised) > 10
+    assert all(ln.delivery_lead_time_days in (15, 30, 35, 40, 45, 60, 75, 90) for ln in revised)
+
+
+# ---------------------------------------------------------------- cycles and losses (point 9)
+def test_the_sales_cycle_grows_with_the_deal_size() -> None:
+    rng = random.Random(5)
+
+    def typical(amount: float, kind: str = "new_business") -> float:
+        return median(cycle_days(rng, amount, kind) for _ in range(2000))
+
+    assert 30 < typical(300_000) < 40
+    assert 60 < typical(1_600_000) < 70
+    assert 120 < typical(8_500_000) < 140  # ~$100k: 4-6 months
+    assert 180 < typical(20_000_000) < 200  # ~$250k: 6-9 months
+    assert typical(1_600_000, "existing_customer") < 0.8 * typical(1_600_000)
+    assert max(cycle_days(rng, 50_000_000) for _ in range(500)) == 330.0
+
+
+def test_a_long_deal_gets_its_proposal_forty_days_before_the_decision() -> None:
+    assert stage_share("proposal", 60) == 0.5
+    assert stage_share("proposal", 200) == pytest.approx(0.8)
+    assert stage_share("qualification", 200) == 0.08
+
+
+def test_deals_are_lost_at_every_stage_prospecting_included(history: History) -> None:
+    assert [s for s, _ in FALLOUT] == ["prospecting", "qualification", "needs_analysis",
+                                       "proposal", "negotiation"]
+    lost_from = Counter(e.from_stage for e in history.of("OpportunityStageChanged")
+                        if e.to_stage == "closed_lost")
+    assert lost_from["prospecting"] >= 5
+    assert {"qualification", "needs_analysis"} <= set(lost_from)
+
+
+# ---------------------------------------------------------------- filled columns (point 10)
+def test_planned_meetings_say_where_who_and_what(history: History) -> None:
+    planned = [e for e in history.of("ActivityLogged") if e.related_to_type == "opportunity"
+               and e.activity_status == "planned"]
+    assert len(planned) > 30
+    assert all(e.description and e.location and e.opportunity_id and e.reminder_enabled
+               for e in planned)
+    assert all(e.location.endswith(" plant") for e in planned if e.activity_type == "site_visit")
