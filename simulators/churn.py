@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from simulators.kernel import Kernel
     from simulators.world import World
 
-SOURING_PER_YEAR = 0.09  # share of customers whose relationship sours in a year
+SOURING_PER_YEAR = 0.12  # share of customers whose relationship sours in a year
 LEAVE_P = 0.65  # a soured customer leaves; the others recover
 LOST_RENEWAL_LEAVE_P = 0.3  # a lost renewal ends the relationship by itself
 WINDOW = 90  # days the review looks back

@@ -89,7 +89,7 @@ def past_trade(rng: random.Random, size: str, today: date) -> tuple[date, Decima
 
     Customers of 1-12 years, buying about one to three typical deals' worth a year (so
     lifetime value grows with tenure and size); the last order is recent for most
-    (exponential, mean 120 days), never more than 360 days back (a longer draw is spread
+    (exponential, mean 150 days), never more than 360 days back (a longer draw is spread
     over 2-12 months): a customer silent for a year would have been marked inactive in the
     previous system already.
     """
@@ -97,7 +97,7 @@ def past_trade(rng: random.Random, size: str, today: date) -> tuple[date, Decima
     since = today - timedelta(days=int(years * 365.25))
     yearly = float(deal_value(rng, size)) * rng.uniform(1.0, 3.0)
     value = Decimal(int(yearly * years) // 1000 * 1000)
-    back = 1 + int(rng.expovariate(1 / 120))
+    back = 1 + int(rng.expovariate(1 / 150))
     last = today - timedelta(days=back if back <= 360 else rng.randrange(60, 360))
     return since, value, max(last, since)
 

@@ -14,10 +14,13 @@ their age puts them in. So the pipeline is in its steady state (young deals earl
 ones late, the losers that have not yet dropped out) and the wins of the first weeks
 come from it at the rate they will keep. The sales desk then works each migrated deal
 from where it stands, on its original timeline (`created` back-dated in its file).
+In the first weeks, the leads worked in the previous system still turn into deals (while
+the CRM's own leads mature), so the deals opened per week are level from the start.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,8 +33,8 @@ from domain.opportunity_stages import ChangeOpportunityStage
 from simulators.catalog import FAMILIES, INDUSTRY_FAMILIES
 from simulators.installed import account_profile, add_contacts
 from simulators.kernel import Desk
-from simulators.sales import AT, DISCOUNTS, LOSS_STAGES, P_WIN, SOURCE_EDGE
-from simulators.worktime import local_day
+from simulators.sales import AT, DISCOUNTS, LOSS_STAGES, NEXT, P_WIN, SOURCE_EDGE
+from simulators.worktime import local_day, office_times
 from simulators.world import Company, deal_value, pick
 
 HISTORY_DAYS = 240  # longer than any cycle (140 days) plus its quote and order tail
@@ -43,6 +46,11 @@ SOURCES = (("website", 34), ("social_media", 16), ("cold_call", 14), ("referral"
            ("trade_show", 12), ("partner", 12))
 OPEN_CASES = 50  # cases open at any moment at scale 1 (42-58 measured on days 120-150)
 MIGRATED = "Migrated from the previous CRM at go-live"
+QUOTE_DAYS = 30  # a quote's validity (QuoteRules.valid_days), as the customer sees it
+# Leads worked in the previous system keep turning into deals after go-live, while the
+# CRM's own leads take weeks to mature: share of the steady rate of new deals, by week
+# after go-live (the gap a 180-day history showed: 7, 110, 137, 140 a week, then ~150).
+BACKLOG = (0.95, 0.27, 0.09, 0.07)
 
 
 @dataclass(slots=True)
@@ -73,11 +81,17 @@ def stage_at(age: float, cycle: float, kind: str, negotiate: bool) -> str:
     return "negotiation" if negotiate and age > cycle * AT["proposal"] + 14 else "proposal"
 
 
+def won_by(cycle: float) -> float:
+    """The age at which a winner has accepted: the end of its cycle, or sooner when that
+    lies beyond the validity of the quote sent at proposal (the customer answers in time)."""
+    return min(cycle, AT["proposal"] * cycle + QUOTE_DAYS)
+
+
 def still_open(age: float, cycle: float, won: bool, loss_stage: str | None) -> bool:
-    """Whether a deal `age` days old has not closed yet (won at the end of its cycle,
-    lost a little after reaching its loss stage, or weeks after the quote for late losers)."""
+    """Whether a deal `age` days old has not closed yet (a winner when it accepted, a
+    loser a little after reaching its loss stage, or weeks after the quote)."""
     if won:
-        return age < cycle + 3  # accepted at the end of the cycle, the order days later
+        return age < won_by(cycle)
     end = {"qualification": AT["needs_analysis"] * cycle,
            "needs_analysis": AT["proposal"] * cycle,
            "proposal": AT["proposal"] * cycle + 21,
@@ -152,8 +166,56 @@ class OpeningDesk(Desk):
         if not still_open(age, cycle, won, loss):
             return None
         low, high, _ = rng.choices(DISCOUNTS, [w for *_, w in DISCOUNTS])[0]
+        stage = stage_at(age, cycle, kind, negotiate)
+        if won and stage in ("proposal", "negotiation"):  # its quote is out: it closes in time
+            cycle = won_by(cycle)
         return PastDeal(kind, source, created, cycle, won, loss, negotiate,
-                        rng.uniform(low, high), stage_at(age, cycle, kind, negotiate), amount)
+                        rng.uniform(low, high), stage, amount)
+
+    def plan_day(self, day_start: datetime) -> None:
+        """The first weeks: deals from leads worked in the previous system."""
+        k = self.k
+        week = (day_start - k.start).days // 7
+        if 0 <= week < len(BACKLOG):
+            day = local_day(day_start)
+            for kind, mean in OPENED_PER_DAY[:2]:
+                count = k.count(mean * BACKLOG[week] * k.scale)
+                for when in office_times(day, count, k.rng):
+                    self.at(when, "backlog_account", kind)
+
+    def backlog_account(self, kind: str) -> None:
+        """A lead from the previous system qualifies: its account now, the deal soon."""
+        k, rng, book = self.k, self.k.rng, self.book
+        if kind == "new_business":
+            company = self.world.prospect(rng)
+            key = " ".join(company.name.split()).casefold()
+            account_id = book.by_name.get(key) or self._prospect_account(company)
+        elif book.customers:
+            account_id = rng.choices(book.customers, weights=book.customer_weight)[0]
+        else:
+            return
+        self.later(k.hours(0.2, 1), "backlog_deal", kind, account_id)
+
+    def backlog_deal(self, kind: str, account_id: str) -> None:
+        """The deal of a lead worked in the previous system, opened today."""
+        k, rng = self.k, self.k.rng
+        account = self.book.accounts.get(account_id)
+        if account is None:
+            return
+        if kind == "new_business" and account.customer:
+            kind = "existing_customer"
+        family = rng.choice(INDUSTRY_FAMILIES.get(account.industry or "", FAMILIES))
+        owner = account.owner if kind == "new_business" else account.manager or account.owner
+        company = self.world.company(account.name)
+        k.send(OpenOpportunity, k.new_id("OPP"), opportunity_name=f"{account.name} - "
+               f"{family} {'new line' if kind == 'new_business' else 'expansion'}"[:200],
+               account_id=account_id, opportunity_type=kind, product_category=family,
+               amount=deal_value(rng, company.size if company else None),
+               lead_source=pick(rng, SOURCES) if kind == "new_business" else "referral",
+               close_date=local_day(k.now) + timedelta(days=rng.randrange(40, 120)),
+               opportunity_owner=owner, created_by=owner,
+               customer_requirements="Enquiry worked in the previous CRM before go-live.",
+               primary_contact_id=account.contacts[0] if account.contacts else None)
 
     def migrate_deals(self) -> None:
         """Load the open deals (their accounts are known by now)."""
@@ -205,7 +267,9 @@ class OpeningDesk(Desk):
         deal.created, deal.cycle, deal.won = past.created, past.cycle, past.won
         deal.loss_stage, deal.negotiate, deal.discount = (past.loss_stage, past.negotiate,
                                                           past.discount)
-        self._drop_pending(e.aggregate_id)  # the step planned from a day-one creation
+        # The sales desk planned the first step as if the deal were opened today; it is
+        # replanned from the deal's real age (a `SalesDesk.adopt` hook would be cleaner).
+        self._drop_pending(e.aggregate_id)
         if past.stage != "prospecting":
             if deal.kind != "renewal":
                 sales._add_products(e.aggregate_id, deal)
@@ -218,8 +282,7 @@ class OpeningDesk(Desk):
                             "recorded there)")
             deal.stage = past.stage
             deal.revised = past.stage == "negotiation"  # the price talk happened before
-        following = {"prospecting": "qualification", "qualification": "needs_analysis",
-                     "needs_analysis": "proposal"}.get(past.stage)
+        following = NEXT.get(past.stage)  # (the proposal's quote takes it from there)
         if following is not None:
             sales._next_step(e.aggregate_id, following)
 
@@ -230,5 +293,4 @@ class OpeningDesk(Desk):
                                         and a[4] == (opp_id,))]
         if len(kept) != len(heap):
             heap[:] = kept
-            import heapq
             heapq.heapify(heap)

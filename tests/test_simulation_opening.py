@@ -79,7 +79,7 @@ def test_migrated_deals_were_opened_weeks_or_months_before_and_close_over_months
         day_one: Run) -> None:
     deals = day_one.sim.desks["sales"].deals
     ages = sorted((START - d.created).days for d in deals.values() if d.created < START)
-    assert len(ages) > 120 and ages[len(ages) // 2] >= 14 and ages[-1] >= 90
+    assert len(ages) > 120 and ages[len(ages) // 2] >= 14 and ages[-1] >= 60
     closes = sorted(e.close_date for e in day_one.of("OpportunityCreated")  # type: ignore[attr-defined]
                     if e.created_by == "data-migration")  # type: ignore[attr-defined]
     assert closes[0] > START.date()
@@ -121,17 +121,19 @@ def test_a_period_called_on_the_first_day_sees_the_opening_pipeline(day_one: Run
 
 
 def test_deals_other_than_renewals_are_won_from_the_first_weeks() -> None:
-    run = Run(scale=0.15).run(14 * 48)
+    run = Run(scale=0.3).run(10 * 48)
     kinds = {e.aggregate_id: e.opportunity_type  # type: ignore[attr-defined]
              for e in run.of("OpportunityCreated")}
     won = [e for e in run.of("OpportunityWon") if kinds[e.aggregate_id] != "renewal"]
     total = sum(e.amount for e in won)  # type: ignore[attr-defined]
-    # A cold start wins none of them in two weeks: no deal's cycle is under 25 days.
-    assert len(won) >= 8 and total > Decimal(10_000_000), (len(won), total)
+    # A cold start wins none of them in ten days: no deal's cycle is under 25 days.
+    # (seed 7, scale 1: 24 and 31 such wins in weeks one and two, ~38 a week later on)
+    assert len(won) >= 6 and total > Decimal(20_000_000), (len(won), total)  # 18, ₹7.6 crore
 
 
 @pytest.mark.parametrize(("age", "cycle", "won", "loss", "open_"), [
-    (10, 60, True, None, True), (62, 60, True, None, True), (64, 60, True, None, False),
+    (10, 60, True, None, True), (59, 60, True, None, True), (61, 60, True, None, False),
+    (79, 100, True, None, True), (81, 100, True, None, False),  # (the quote's validity)
     (14, 60, False, "qualification", True), (16, 60, False, "qualification", False),
     (50, 60, False, "proposal", True), (52, 60, False, "proposal", False),
     (64, 60, False, "negotiation", True), (66, 60, False, "negotiation", False)])
