@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(slots=True)
@@ -54,6 +55,24 @@ class ContactFile:
     opted_out: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignTarget:
+    """Whom a running campaign reaches and when its leads can arrive (attribution)."""
+
+    kind: str
+    industry: str | None  # None: every industry
+    size: str | None  # None: every company size
+    states: tuple[str, ...]  # empty: all of India
+    first: date  # first day a lead can come from it (launch)
+    last: date  # last day (end date, plus the follow-up days of a trade show)
+
+    def reaches(self, industry: str, size: str, state: str) -> bool:
+        """Whether a company of this segment and region is in the campaign's audience."""
+        return ((self.industry is None or self.industry == industry)
+                and (self.size is None or self.size == size)
+                and (not self.states or state in self.states))
+
+
 @dataclass
 class Book:
     """Shared knowledge of the desks."""
@@ -70,6 +89,7 @@ class Book:
     deal_account: dict[str, str] = field(default_factory=dict)  # opportunity -> account
     erp_logs: dict[str, str] = field(default_factory=dict)  # integration log -> account
     running: dict[str, str] = field(default_factory=dict)  # running campaign -> its type
+    targets: dict[str, CampaignTarget] = field(default_factory=dict)  # campaign -> audience
     nurturing: dict[str, str] = field(default_factory=dict)  # nurtured lead -> its rep
 
     def role(self, role: str, territory: str | None = None) -> list[str]:

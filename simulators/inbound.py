@@ -2,27 +2,37 @@
 
 Between 80 and 200 a day at scale 1 (a weekday mean of 150, fewer at weekends, seasonal),
 web and social-media forms at any hour, the rest (referrals, trade shows, cold calls,
-partners) in office hours. A lead running into a matching campaign is attributed to it.
+partners) in office hours. Trade-show leads come only from a show: booth scans during it
+(show hours, weekends too) and follow-ups keyed in over the next two weeks, from the
+show's visitors (its region and focus industry). Other leads are credited to a running
+campaign only when they are in its audience (industry, size, region). Who enquires: new
+companies, companies that enquired before, existing customers (`simulators.market`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from domain.leads import CaptureLead
 from simulators.catalog import CHEAPEST, FAMILIES, INDUSTRY_FAMILIES, LEAD_TITLES
-from simulators.worktime import demand_season, local_day, office_times, weekday_factor
-from simulators.world import deal_value, email, phone, pick
+from simulators.market import CUSTOMER_SHARE, KNOWN_CONTACT, REPEAT_SHARE, SAME_PERSON, new_company
+from simulators.marketing import FOLLOW_UP_DAYS as FOLLOW_UP
+from simulators.worktime import at_local, demand_season, local_day, office_times, weekday_factor
+from simulators.world import Company, deal_value, email, phone, pick
 
 if TYPE_CHECKING:
-    from simulators.book import Book
+    from simulators.book import Book, CampaignTarget, ContactFile
     from simulators.kernel import Kernel
     from simulators.world import World
 
-SOURCES = (("website", 34), ("referral", 12), ("trade_show", 12), ("cold_call", 14),
-           ("social_media", 16), ("partner", 12))
+# trade-show leads come from the shows' booths (BOOTH_PER_DAY), never from the daily mix
+SOURCES = (("website", 38), ("referral", 14), ("cold_call", 16), ("social_media", 18),
+           ("partner", 14))
+BOOTH_PER_DAY = 30  # booth scans a show day at scale 1; follow-ups decay after the show
+RESPONSE = 0.25  # web, social and partner leads that answer a running campaign of theirs
+ATTRIBUTED = 0.3  # of the other leads a running campaign reaches, the share credited to it
 WEB_HOURS = (1, 1, 0.5, 0.5, 0.5, 1, 2, 3, 5, 8, 9, 9, 8, 8, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1.5)
 WEB = ("website", "social_media")
 DAILY_LEADS = 150  # mean on a weekday at scale 1 (80-200 a day after weekends/seasons)
@@ -55,12 +65,16 @@ class Inbound:
     world: World
     book: Book
     leads: dict[str, LeadFile]
+    enquirers: list[str]  # prospect companies that have enquired, first enquiry first
+    people: dict[str, list[tuple[str, str]]]  # company name -> people who enquired
 
     def plan_day(self, day_start: datetime) -> None:
-        """Between 80 and 200 enquiries a day (scale 1), web ones around the clock."""
+        """Between 80 and 200 enquiries a day (scale 1), web ones around the clock, booth
+        leads while a show is on and in its follow-up days."""
         day, k = local_day(day_start), self.k
         mean = DAILY_LEADS * weekday_factor(day) * demand_season(day) * k.scale
         n = min(round(200 * k.scale), max(round(80 * k.scale), k.count(mean)))
+        n -= self._plan_booth(day, day_start, n)
         sources = [pick(k.rng, SOURCES) for _ in range(n)]
         offline = [s for s in sources if s not in WEB]
         times = office_times(day, len(offline), k.rng)
@@ -75,22 +89,57 @@ class Inbound:
                 if when > k.start:
                     self.at(when, "capture", source)
 
+    def _plan_booth(self, day: date, day_start: datetime, room: int) -> int:
+        """Booth leads of the shows on (or just after) `day`; returns how many (at most
+        `room`, so the day's total stays in its bounds)."""
+        planned = 0
+        for campaign_id, target in list(self.book.targets.items()):
+            if target.kind != "trade_show":
+                continue
+            if day > target.last:
+                del self.book.targets[campaign_id]
+                continue
+            if day < target.first:
+                continue
+            after = (day - target.last).days + FOLLOW_UP  # days since the show's last day
+            show_day = after <= 0
+            mean = BOOTH_PER_DAY * self.k.scale * (1.0 if show_day else 0.35 * 0.8 ** after)
+            count = min(room - planned, self.k.count(mean))
+            if show_day:  # the stall is staffed 10:00-18:00, weekends included
+                times = sorted(at_local(day, self.k.rng.uniform(10, 18)) for _ in range(count))
+            else:
+                times = office_times(day, count, self.k.rng)
+            for when in times:
+                if when > self.k.start:
+                    self.at(when, "capture", "trade_show", campaign_id)
+            planned += len(times)
+        return planned
+
     def capture(self, source: str, campaign_id: str | None = None,
                 member_id: str | None = None, contact_id: str | None = None) -> str:
         """A new enquiry: company, person, interest and value.
 
         With `contact_id` (a customer contact who answered a campaign) the enquiry is that
-        person's, for their company; some other enquiries come from existing customers.
+        person's, for their company. A trade-show lead is a visitor of its show.
         """
         k, rng, world = self.k, self.k.rng, self.world
         contact = self.book.contacts.get(contact_id or "")
         existing = self.book.accounts.get(contact.account_id) if contact else None
         known = world.company(existing.name) if existing else None
-        customer = known is not None or rng.random() < 0.08
-        company = known or (rng.choice(world.installed) if customer else world.prospect(rng))
-        if campaign_id is None:
-            campaign_id = self._campaign_for(source)
-        first, last = contact.name if contact and known else world.person(rng)
+        target = self.book.targets.get(campaign_id or "") if source == "trade_show" else None
+        if campaign_id is None and contact is None and self.k.chance(RESPONSE):
+            campaign_id = self._campaign_for(source)  # an answer to a running campaign
+            target = self.book.targets.get(campaign_id or "")
+        person: tuple[str, str] | None = None
+        if known is not None and contact is not None:
+            company, customer, person = known, True, contact.name
+        else:
+            company, customer, found = self._enquirer(target)
+            if found is not None:
+                contact, person = found, found.name
+        if campaign_id is None and self.k.chance(ATTRIBUTED):
+            campaign_id = self._campaign_for(source, company)
+        first, last = person or self._person(company)
         if source == "cold_call":
             created_by = self.book.any_of(rng, "SDR")
         else:
@@ -107,7 +156,8 @@ class Inbound:
                source_campaign_id=campaign_id, campaign_member_id=member_id,
                contact_first_name=first, contact_last_name=last,
                contact_title=rng.choice(LEAD_TITLES),
-               email=contact.email if contact and known else email(first, last, company.domain),
+               email=contact.email if contact and contact.email and person == contact.name
+               else email(first, last, company.domain),
                phone=phone(rng), industry=company.industry, company_size=company.size,
                number_of_employees=company.employees, address_line1=street, city=company.city,
                state=company.state, postal_code=postcode, product_interest=family,
@@ -121,10 +171,55 @@ class Inbound:
         self.leads[lead_id] = LeadFile(fit)
         return lead_id
 
-    def _campaign_for(self, source: str) -> str | None:
-        """A running campaign that plausibly produced a lead from this source."""
-        types = {"trade_show": ("trade_show",), "website": ("webinar", "content", "email"),
-                 "social_media": ("social",), "partner": ("partner",)}.get(source, ())
-        running = [c for c, t in self.book.running.items() if t in types]
-        share = 0.85 if source == "trade_show" else 0.3
-        return self.k.rng.choice(running) if running and self.k.chance(share) else None
+    def _enquirer(self, audience: CampaignTarget | None
+                  ) -> tuple[Company, bool, ContactFile | None]:
+        """Who sends this enquiry: (company, is a customer, a contact we hold or None).
+
+        An existing customer (CUSTOMER_SHARE; often a contact we know), else a
+        prospect that enquired before (REPEAT_SHARE), else a company new to us. A campaign's
+        respondents (a show's visitors) are in its audience: industry, size, region.
+        """
+        rng, book = self.k.rng, self.book
+        if book.customers and rng.random() < CUSTOMER_SHARE:
+            account = book.accounts[rng.choice(book.customers)]  # plants enquire alike
+            company = self.world.company(account.name)
+            if company is not None and (audience is None or audience.reaches(
+                    company.industry, company.size, company.state)):
+                known = [book.contacts[c] for c in account.contacts if c in book.contacts
+                         and not book.contacts[c].opted_out]
+                contact = rng.choice(known) if known and rng.random() < KNOWN_CONTACT else None
+                return company, True, contact
+        if self.enquirers and rng.random() < REPEAT_SHARE:
+            company = self.world.company(rng.choice(self.enquirers))
+            if company is not None and (audience is None or audience.reaches(
+                    company.industry, company.size, company.state)):
+                return company, False, None
+        industries = (audience.industry,) if audience and audience.industry else ()
+        company = new_company(self.world, rng, industries,
+                              audience.states if audience else (),
+                              audience.size if audience else None)
+        self.enquirers.append(company.name)
+        return company, False, None
+
+    def _person(self, company: Company) -> tuple[str, str]:
+        """The person enquiring: for a company that enquired before, the same person again
+        (SAME_PERSON) or a colleague."""
+        rng = self.k.rng
+        people = self.people.setdefault(company.name, [])
+        if people and rng.random() < SAME_PERSON:
+            return rng.choice(people)
+        person = self.world.person(rng)
+        people.append(person)
+        return person
+
+    def _campaign_for(self, source: str, company: Company | None = None) -> str | None:
+        """A running campaign that could have produced a lead from this source (and reaches
+        `company`, when given)."""
+        types = {"website": ("webinar", "content", "email"), "social_media": ("social",),
+                 "partner": ("partner",)}.get(source, ())
+        today = local_day(self.k.now)
+        running = [c for c, t in self.book.targets.items() if t.kind in types
+                   and c in self.book.running and t.first <= today <= t.last
+                   and (company is None
+                        or t.reaches(company.industry, company.size, company.state))]
+        return self.k.rng.choice(running) if running else None

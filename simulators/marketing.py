@@ -5,13 +5,17 @@ nurtured leads; each member's response (open, click, reply, bounce, opt-out) is 
 with variant-specific rates (B truly better); the core names a winner only when the
 difference is significant, which these audience sizes rarely allow. Replies
 from customer contacts become leads attributed to the campaign (with the member);
-a nurtured lead that replies is called back. Trade shows produce booth leads.
+a nurtured lead that replies is called back. Each campaign has an audience (industry,
+company size, region: `book.targets`); inbound leads are credited only to a campaign that
+reaches them, while it runs. Trade shows come from the show calendar (`SHOWS`), each
+edition booked once; their booth leads arrive during the show and in the follow-up days
+(`simulators.inbound`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +28,13 @@ from domain.campaigns import (
     PlanCampaign,
     VariantSpec,
 )
-from simulators.catalog import FAMILIES, INDUSTRIES
+from simulators.book import CampaignTarget
+from simulators.catalog import FAMILIES, INDUSTRIES, INDUSTRY_FAMILIES
 from simulators.kernel import Desk
 from simulators.worktime import at_local, local_day, office_times
 from simulators.world import pick
 
-TYPES = (("email", 38), ("webinar", 20), ("trade_show", 10), ("content", 12),
-         ("social", 12), ("partner", 8))
+TYPES = (("email", 42), ("webinar", 22), ("content", 13), ("social", 14), ("partner", 9))
 DAYS = {"email": (14, 30), "webinar": (7, 21), "trade_show": (4, 8), "content": (30, 60),
         "social": (14, 30), "partner": (30, 60)}
 BUDGET = {"email": (50_000, 300_000), "webinar": (100_000, 500_000),
@@ -40,8 +44,32 @@ MEMBERS = {"email": 320, "webinar": 200, "social": 200, "content": 140, "partner
            "trade_show": 0}
 AB_SHARE = {"email": 0.7, "social": 0.5, "webinar": 0.2}
 OPEN_RATE = {"A": 0.24, "B": 0.30, None: 0.26}
-SHOWS = ("IMTEX Bengaluru", "Engimach Gandhinagar", "Automation Expo Mumbai",
-         "India Industrial Fair Chennai", "ELECRAMA Greater Noida", "Manufacturing Expo Pune")
+NORTH = ("Delhi", "Haryana", "Uttar Pradesh", "Punjab", "Rajasthan", "Uttarakhand",
+         "Himachal Pradesh")
+EAST = ("West Bengal", "Odisha", "Jharkhand", "Bihar", "Assam", "Chhattisgarh")
+WEST = ("Maharashtra", "Gujarat", "Goa", "Madhya Pradesh")
+SOUTH = ("Tamil Nadu", "Karnataka", "Telangana", "Andhra Pradesh", "Kerala")
+ZONES = (("North India", NORTH), ("East India", EAST), ("West India", WEST),
+         ("South India", SOUTH))
+# The show calendar: name, month, first day, days, focus industry (None: all), visitors' states.
+# One edition a year; the exhibitor books each edition once.
+SHOWS: tuple[tuple[str, int, int, int, str | None, tuple[str, ...]], ...] = (
+    ("IMTEX Bengaluru", 1, 22, 7, None, SOUTH),
+    ("ELECRAMA Greater Noida", 2, 22, 5, "Energy", NORTH),
+    ("Steel & Metals Expo Kolkata", 3, 12, 3, "Metals", EAST),
+    ("India Industrial Fair Chennai", 7, 24, 4, None, ("Tamil Nadu", "Kerala", "Karnataka",
+                                                       "Andhra Pradesh")),
+    ("Automation Expo Mumbai", 8, 20, 4, None, WEST),
+    ("Auto Components Show Gurugram", 9, 18, 3, "Automotive", NORTH),
+    ("Pharma Machinery Expo Hyderabad", 10, 9, 3, "Pharmaceuticals",
+     ("Telangana", "Andhra Pradesh", "Karnataka", "Maharashtra", "Gujarat")),
+    ("Manufacturing Expo Pune", 11, 20, 4, None, ("Maharashtra", "Goa", "Gujarat")),
+    ("Engimach Gandhinagar", 12, 3, 5, None, ("Gujarat", "Madhya Pradesh", "Rajasthan",
+                                              "Maharashtra")),
+)
+BOOK_AHEAD = (7, 60)  # an edition is booked when it starts within this many days
+FOLLOW_UP_DAYS = 14  # booth leads keep coming (cards keyed in, call-backs) after a show
+BUYERS = {f: tuple(i for i, fams in INDUSTRY_FAMILIES.items() if f in fams) for f in FAMILIES}
 
 
 @dataclass(slots=True)
@@ -56,6 +84,7 @@ class CampaignFile:
     variants: tuple[str, ...] = ()
     status: str = "planned"
     members: dict[str, None] = field(default_factory=dict)  # lead/contact ids sent to
+    target: CampaignTarget | None = None
 
 
 class MarketingDesk(Desk):
@@ -68,23 +97,56 @@ class MarketingDesk(Desk):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.campaigns: dict[str, CampaignFile] = {}
+        self.booked: dict[str, None] = {}  # show editions booked ("IMTEX Bengaluru 2026")
+        self.audiences: dict[str, CampaignTarget] = {}  # planned campaign -> its audience
 
     def plan_day(self, day_start: datetime) -> None:
-        """On working days, a new campaign now and then (two a week at scale 1)."""
-        for when in office_times(local_day(day_start), self.k.count(0.4 * self.k.scale),
-                                 self.k.rng):
+        """On working days, a new campaign now and then (two a week at scale 1); book the
+        show editions coming up."""
+        day = local_day(day_start)
+        times = office_times(day, self.k.count(0.36 * self.k.scale) + 1, self.k.rng)
+        for when in times[1:]:
             self.at(when, "plan")
+        for show, first in upcoming_shows(day):
+            edition = f"{show[0]} {first.year}"
+            if times and edition not in self.booked:
+                self.booked[edition] = None
+                self.at(times[0], "book_show", show, first)
+
+    def book_show(self, show: tuple[str, int, int, int, str | None, tuple[str, ...]],
+                  first: date) -> None:
+        """Book a stall at a show edition (dates, focus industry and visitors' region)."""
+        rng, k = self.k.rng, self.k
+        name, _, _, days, industry, states = show
+        last = first + timedelta(days=days - 1)
+        campaign_id = k.new_id("CMP")
+        self.audiences[campaign_id] = CampaignTarget(
+            "trade_show", industry, None, states, first,
+            last + timedelta(days=FOLLOW_UP_DAYS))
+        budget = rng.randrange(*BUDGET["trade_show"], 5_000)
+        k.send(PlanCampaign, campaign_id, campaign_name=f"{name} {first.year}",
+               campaign_type="trade_show", start_date=first, end_date=last,
+               target_audience=f"Visitors from {', '.join(states)}"[:200],
+               target_industry=industry, target_company_size=None,
+               expected_response_pct=Decimal(rng.randrange(2, 8)), budgeted_cost=Decimal(budget),
+               description=f"Stall at {name} {first.year}; booth scans followed up for "
+               f"{FOLLOW_UP_DAYS} days.", objectives="Booth enquiries from the show's visitors",
+               campaign_owner=self.book.any_of(rng, "Manager"))
 
     def plan(self) -> None:
-        """Plan a campaign starting in one to three weeks."""
+        """Plan a campaign starting in one to three weeks, aimed at a segment."""
         rng, k = self.k.rng, self.k
         kind = pick(rng, TYPES)
-        industry = rng.choice(tuple(INDUSTRIES)[:10])
         family = rng.choice(FAMILIES)
-        name = {"trade_show": f"{rng.choice(SHOWS)} {local_day(k.now).year}",
-                "webinar": f"Webinar: cutting downtime with {family.lower()}",
+        buyers = BUYERS[family] or tuple(INDUSTRIES)[:10]
+        industry: str | None = rng.choices(buyers, [INDUSTRIES[i][0] for i in buyers])[0]
+        size = rng.choice((None, None, "medium", "large")) if kind != "partner" else None
+        zone, states = rng.choice(ZONES) if kind == "partner" else ("India", ())
+        if kind in ("content", "partner"):
+            industry = None  # a buyer's guide or a channel partner reaches every industry
+        name = {"webinar": f"Webinar: cutting downtime with {family.lower()} in {industry}",
                 "content": f"Whitepaper: {family} buyer's guide",
-                "partner": f"Channel partner drive - {family}",
+                "partner": f"Channel partner drive - {family} ({zone})",
                 "social": f"LinkedIn series: {industry} plants",
                 "email": f"{family} offer for {industry}"}[kind]
         low, high = BUDGET[kind]
@@ -97,10 +159,13 @@ class MarketingDesk(Desk):
                                     content_description="Subject leads with a limited offer")]
         start = local_day(k.now) + timedelta(days=rng.randrange(7, 22))
         days = rng.randint(*DAYS[kind])
-        k.send(PlanCampaign, k.new_id("CMP"), campaign_name=name[:200], campaign_type=kind,
+        campaign_id = k.new_id("CMP")
+        self.audiences[campaign_id] = CampaignTarget(kind, industry, size, tuple(states), start,
+                                                     start + timedelta(days=days))
+        k.send(PlanCampaign, campaign_id, campaign_name=name[:200], campaign_type=kind,
                start_date=start, end_date=start + timedelta(days=days),
-               target_audience="Plant heads, maintenance and purchase managers",
-               target_industry=industry, target_company_size=rng.choice(("medium", "large")),
+               target_audience=f"Plant heads, maintenance and purchase managers ({zone})",
+               target_industry=industry, target_company_size=size,
                expected_response_pct=Decimal(rng.randrange(2, 8)), budgeted_cost=Decimal(budget),
                description=f"{name}. Focus: {family.lower()}.", objectives="Generate "
                "qualified enquiries and re-engage the installed base",
@@ -114,8 +179,11 @@ class MarketingDesk(Desk):
         campaign = CampaignFile(e.campaign_type, e.campaign_name, int(e.budgeted_cost or low),
                                 start, (e.end_date - e.start_date).days,
                                 tuple(v.variant_code for v in e.variants))
+        campaign.target = self.audiences.pop(e.aggregate_id, None)
         self.campaigns[e.aggregate_id] = campaign
-        if self.k.chance(0.05):
+        if campaign.kind == "trade_show" and campaign.target is not None:
+            self.book.targets[e.aggregate_id] = campaign.target  # booth leads from day one
+        if campaign.kind != "trade_show" and self.k.chance(0.05):
             self.later(self.k.hours(24, 96), "cancel", e.aggregate_id)
         else:
             self.at(start, "launch", e.aggregate_id)
@@ -125,6 +193,8 @@ class MarketingDesk(Desk):
         campaign = self.campaigns[e.aggregate_id]
         campaign.status = "in_progress"
         self.book.running[e.aggregate_id] = campaign.kind
+        if campaign.target is not None:
+            self.book.targets[e.aggregate_id] = campaign.target
         size = round(MEMBERS[campaign.kind] * self.k.scale * self.k.rng.uniform(0.6, 1.4))
         for batch in range(3 if size else 0):
             self.at(self.k.now + timedelta(days=batch, minutes=30), "send_batch",
@@ -134,17 +204,17 @@ class MarketingDesk(Desk):
         for n, share in enumerate(shares):
             when = self.k.now + timedelta(days=campaign.days * n / len(shares), hours=3)
             self.at(when, "pay", e.aggregate_id, int(total * share / sum(shares)))
-        if campaign.kind == "trade_show":
-            for day in range(1, 4):
-                self.at(self.k.now + timedelta(days=campaign.days + day, hours=2),
-                        "booth_leads", e.aggregate_id)
-        if self.k.chance(0.1):
+        if campaign.kind != "trade_show" and self.k.chance(0.1):  # a show runs its dates
             self.at(self.k.now + timedelta(days=campaign.days * 0.7), "complete",
                     e.aggregate_id)
 
     def on_ended(self, e: Any) -> None:
         """Completed or cancelled."""
         self.book.running.pop(e.aggregate_id, None)
+        if e.event_type == "CampaignCancelled" or e.aggregate_id not in self.book.targets:
+            self.book.targets.pop(e.aggregate_id, None)
+        elif self.book.targets[e.aggregate_id].kind != "trade_show":  # shows: follow-up
+            self.book.targets.pop(e.aggregate_id)
         campaign = self.campaigns.pop(e.aggregate_id, None)
         if campaign is not None:
             campaign.status = "ended"
@@ -229,7 +299,14 @@ class MarketingDesk(Desk):
             self.k.later(self.k.hours(0.5, 24), "leads", "capture", "website", campaign_id,
                          member_id, ref, kind="any")
 
-    def booth_leads(self, campaign_id: str) -> None:
-        """Visitor scans from the stall are uploaded after the show."""
-        for _ in range(self.k.count(12 * self.k.scale)):
-            self.k.later(self.k.hours(0, 8), "leads", "capture", "trade_show", campaign_id)
+
+def upcoming_shows(day: date) -> list[tuple[tuple[str, int, int, int, str | None,
+                                                tuple[str, ...]], date]]:
+    """The show editions starting `BOOK_AHEAD` days from `day` (calendar order)."""
+    found = []
+    for show in SHOWS:
+        for year in (day.year, day.year + 1):
+            first = date(year, show[1], show[2])
+            if BOOK_AHEAD[0] <= (first - day).days <= BOOK_AHEAD[1]:
+                found.append((show, first))
+    return sorted(found, key=lambda item: item[1])

@@ -1,10 +1,12 @@
 """The sales organisation: 20 territories and 60 people, their quotas, leave and reviews.
 
 Hierarchy: a VP; three regional directors; six regional managers, each over three to five
-territories; 24 account executives (one per territory, two in the busiest), 10 SDRs in
-the territories with most inbound leads, 8 key account managers, 8 service engineers.
-Leads go round-robin to the SDRs and AEs of a territory (core rule); an SDR hands a
-qualified lead to an AE of the territory; cases go to the service engineers.
+territories; 24 account executives, 10 SDRs, 8 key account managers, 8 service engineers.
+Headcount and quotas follow demand: each territory's share of enquiries from the market
+(`simulators.market.territory_demand`) sets its new-business quota and how many AEs (one at
+least) and SDRs it gets, so leads per rep and quota per lead are about even. Leads go
+round-robin to the SDRs and AEs of a territory (core rule); an SDR hands a qualified lead
+to an AE of the territory; cases go to the service engineers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from domain.sales_org import ChangeRepStatus, DefineTerritory, HireSalesRep, Set
 from simulators.book import Rep
 from simulators.catalog import TERRITORIES
 from simulators.kernel import Desk
+from simulators.market import territory_demand
 from simulators.worktime import at_local, local_day
 from simulators.world import Company, email, phone
 
@@ -31,9 +34,8 @@ REGIONS = (
 )
 DIRECTORS = (("North & East", "N-NCR", (0, 1)), ("West & Central", "W-MUM", (2, 3)),
              ("South", "S-TN", (4, 5)))
-EXTRA_AES = ("W-MUM", "W-MH", "S-TN", "W-GJ")
-SDR_TERRITORIES = ("N-NCR", "W-MUM", "W-MH", "W-GJ", "S-TN", "S-KA", "S-TG", "IN-AUTO-W",
-                   "IN-AUTO-S", "E-WB")
+AES, SDRS = 24, 10
+NEW_BUSINESS_QUOTA = 520 * 10_000_000  # the AEs' annual quota, split by territory demand
 AM_REGIONS = (0, 1, 2, 3, 4, 5, 5, 2)  # regions of the 8 key account managers
 SE_REGIONS = (0, 1, 2, 3, 4, 5, 2, 4)  # regions of the 8 service engineers
 TITLES = {"VP": "Vice President - Sales & Service", "Director": "Regional Sales Director",
@@ -58,6 +60,25 @@ def territory_code(company: Company) -> str | None:
             if best is None or (-score, code) < best:
                 best = (-score, code)
     return best[1] if best else None
+
+
+def headcount(demand: dict[str, float]) -> tuple[dict[str, int], dict[str, int]]:
+    """AEs and SDRs per territory: one AE each, the rest where demand per head is highest.
+
+    Highest-averages (D'Hondt) allocation: the extra AEs go by demand per AE (they carry
+    the territory's deals), the SDRs by demand per lead-working head (AEs and SDRs share
+    the territory's leads round-robin).
+    """
+    codes = [code for code, *_ in TERRITORIES]
+    aes = dict.fromkeys(codes, 1)
+    for _ in range(AES - len(codes)):
+        best = max(codes, key=lambda c: (demand.get(c, 0) / aes[c], c))
+        aes[best] += 1
+    sdrs = dict.fromkeys(codes, 0)
+    for _ in range(SDRS):
+        best = max(codes, key=lambda c: (demand.get(c, 0) / (aes[c] + sdrs[c]), c))
+        sdrs[best] += 1
+    return aes, sdrs
 
 
 class OrgDesk(Desk):
@@ -92,11 +113,16 @@ class OrgDesk(Desk):
                          title=f"Regional Sales Manager - {name}")
                     for r, (name, home, _) in enumerate(REGIONS)]
         region_of = {code: r for r, (_, _, codes) in enumerate(REGIONS) for code in codes}
+        demand = territory_demand()
+        aes, sdrs = headcount(demand)
         for code, *_ in TERRITORIES:
-            for _ in range(1 + (code in EXTRA_AES)):
-                hire("AE", code, managers[region_of[code]], rng.randrange(16, 27) * CRORE)
-        for code in SDR_TERRITORIES:
-            hire("SDR", code, managers[region_of[code]])
+            quota = NEW_BUSINESS_QUOTA * demand.get(code, 0) / aes[code]
+            for _ in range(aes[code]):  # quotas a little uneven, as set person by person
+                hire("AE", code, managers[region_of[code]],
+                     int(quota * rng.uniform(0.93, 1.07)) // 1_000_000 * 1_000_000)
+        for code, *_ in TERRITORIES:
+            for _ in range(sdrs[code]):
+                hire("SDR", code, managers[region_of[code]])
         for r in AM_REGIONS:
             hire("AM", REGIONS[r][1], managers[r], rng.randrange(15, 26) * CRORE)
         for r in SE_REGIONS:
@@ -104,7 +130,7 @@ class OrgDesk(Desk):
         self._roll_up_quotas(plan)
         for code, name, countries, states, cities, industries, sizes in TERRITORIES:
             quota = sum(p["quota"] for p in plan if p["territory"] == code
-                        and p["role"] in ("AE", "AM"))
+                        and p["role"] == "AE")  # key account managers: the installed base
             k.send(DefineTerritory, tids[code], territory_code=code, territory_name=name,
                    countries=list(countries), states=list(states), cities=list(cities),
                    industries=list(industries), company_size=list(sizes),

@@ -40,6 +40,8 @@ class LeadDesk(Inbound, Desk):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.leads: dict[str, LeadFile] = {}
+        self.enquirers: list[str] = []
+        self.people: dict[str, list[tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ learning
     def on_assigned(self, e: Any) -> None:
