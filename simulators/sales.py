@@ -52,6 +52,10 @@ AGENDA = {"call": "Scope, budget, decision process and timeline",
           "demo": "Machine demonstration on the customer's sample parts; cycle-time study",
           "site_visit": "Plant walk-through: layout, foundations, power and utilities",
           "presentation": "Solution and commercial offer walk-through with the buying team"}
+NEEDS = ("Capacity expansion: a second line needs {f}",
+         "Replacement of ageing equipment with {f}",
+         "New product launch at the plant calls for {f}",
+         "Standardise the plant on our {f} after good experience")
 DISCOUNTS = ((0, 5, 40), (5, 10, 33), (10, 15, 17), (15, 20, 6), (20, 25, 4))
 NEXT = {"prospecting": "qualification", "qualification": "needs_analysis",
         "needs_analysis": "proposal"}
@@ -138,7 +142,11 @@ class SalesDesk(QuoteWork, Desk):
                     amount=deal_value(rng, account.size), lead_source="account_management",
                     close_date=local_day(self.k.now) + timedelta(days=rng.randrange(45, 120)),
                     opportunity_owner=owner, created_by=owner,
-                    primary_contact_id=account.contacts[0] if account.contacts else None)
+                    primary_contact_id=account.contacts[0] if account.contacts else None,
+                    decision_maker_identified=rng.random() < 0.7,
+                    customer_timeline=rng.choice(("This quarter", "Next quarter",
+                                                  "This financial year")),
+                    customer_requirements=rng.choice(NEEDS).format(f=family.lower()))
 
     # ------------------------------------------------------------------ learning
     def on_created(self, e: Any) -> None:
