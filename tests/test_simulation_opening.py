@@ -88,6 +88,19 @@ def test_migrated_deals_were_opened_weeks_or_months_before_and_close_over_months
     assert text.startswith("Migrated from the previous CRM at go-live; opened ")
 
 
+def test_each_migrated_deal_has_one_next_step_planned_from_its_real_age(day_one: Run) -> None:
+    """The sales desk's first step (planned as if the deal opened at go-live) is replaced
+    by one planned from the deal's real opening (else each would move twice)."""
+    sim = day_one.sim
+    steps = Counter(a[4][0] for a in sim.kernel.heap if a[2:4] == ("sales", "advance"))
+    stage = stages(day_one)
+    migrated = [o for o, d in sim.desks["sales"].deals.items() if d.created < START]
+    early = [o for o in migrated if stage[o] in ("prospecting", "qualification",
+                                                 "needs_analysis")]
+    assert early and all(steps[o] == 1 for o in early)
+    assert not any(steps[o] for o in migrated if o not in early)  # the quote drives them
+
+
 def test_deals_migrated_in_proposal_or_negotiation_get_their_quote_from_the_core(
         day_one: Run) -> None:
     late = [o for o, s in stages(day_one).items() if s in ("proposal", "negotiation")]
