@@ -248,12 +248,14 @@ class MarketingDesk(Desk):
                             "Platform licence")))
 
     def send_batch(self, campaign_id: str, size: int) -> None:
-        """Send to customer contacts and nurtured leads not yet in the campaign."""
+        """Send to customer contacts in the campaign's audience and nurtured leads not yet
+        in the campaign."""
         campaign = self.campaigns.get(campaign_id)
         if campaign is None or campaign.status != "in_progress":
             return
-        rng, k = self.k.rng, self.k
-        pool = [("contact", c) for c in self.book.mailable()]
+        rng, k, target = self.k.rng, self.k, campaign.target
+        pool = [("contact", c) for c in self.book.mailable() if target is None
+                or self._reaches(target, self.book.contacts[c].account_id)]
         pool += [("lead", lead) for lead in self.book.nurturing]
         pool = [p for p in pool if p[1] not in campaign.members]
         for kind, ref in rng.sample(pool, min(size, len(pool))):
@@ -264,6 +266,10 @@ class MarketingDesk(Desk):
                    lead_id=ref if kind == "lead" else None,
                    contact_id=ref if kind == "contact" else None, variant_code=variant)
             self._plan_response(member_id, kind, ref, variant, campaign_id)
+
+    def _reaches(self, target: CampaignTarget, account_id: str) -> bool:
+        account = self.book.accounts[account_id]
+        return target.reaches(account.industry or "", account.size or "", account.state or "")
 
     def _plan_response(self, member_id: str, kind: str, ref: str, variant: str | None,
                        campaign_id: str) -> None:
