@@ -18,20 +18,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.activities import CompleteActivity, LogActivity
-from domain.interactions import AddNote
-from domain.opportunities import (
-    AddOpportunityProduct,
-    ChangeOpportunityTerms,
-    NoteOpportunityCompetitor,
-    OpenOpportunity,
-)
+from domain.opportunities import OpenOpportunity
 from domain.opportunity_stages import ChangeOpportunityStage
-from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES, PRODUCTS, list_price
-from simulators.installed import add_contacts
+from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES
+from simulators.deal_work import DealWork
 from simulators.kernel import Desk
 from simulators.quotes import QuoteFile, QuoteWork
-from simulators.worktime import after, fit, local_day, office_times
+from simulators.worktime import after, local_day, office_times
 from simulators.world import deal_value, pick
 
 P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
@@ -48,10 +41,6 @@ CYCLE_DAYS, CYCLE_AMOUNT, CYCLE_POWER, CYCLE_SIGMA = 50.0, 850_000.0, 0.42, 0.3
 CYCLE_RANGE = (20.0, 330.0)
 REPEAT_PACE = {"existing_customer": 0.75, "upsell": 0.75}
 QUOTE_TAIL = 40.0  # days from proposal to the decision, at most (for long cycles)
-AGENDA = {"call": "Scope, budget, decision process and timeline",
-          "demo": "Machine demonstration on the customer's sample parts; cycle-time study",
-          "site_visit": "Plant walk-through: layout, foundations, power and utilities",
-          "presentation": "Solution and commercial offer walk-through with the buying team"}
 NEEDS = ("Capacity expansion: a second line needs {f}",
          "Replacement of ageing equipment with {f}",
          "New product launch at the plant calls for {f}",
@@ -108,7 +97,7 @@ class Deal:
     competitors: int = 0
 
 
-class SalesDesk(QuoteWork, Desk):
+class SalesDesk(DealWork, QuoteWork, Desk):
     """Works every open opportunity; opens upsells on the installed base."""
 
     NAME = "sales"
@@ -211,118 +200,6 @@ class SalesDesk(QuoteWork, Desk):
         if target in NEXT:  # the proposal's quote takes it from there
             following = "proposal" if deal.kind == "renewal" else NEXT[target]
             self._next_step(opp_id, following)
-
-    def _activity(self, opp_id: str, deal: Deal, kind: str, subject: str,
-                  planned_in_days: float = 0) -> None:
-        """A call or meeting on the deal: held now, or planned `planned_in_days` working
-        days ahead, inside office hours (it ends before the office closes)."""
-        rng = self.k.rng
-        activity_id = self.k.new_id("ACT")
-        minutes = rng.choice((30, 45, 60, 90, 120))
-        when = self.k.now
-        if planned_in_days:
-            when = fit(after(self.k.now, 24 * planned_in_days, "office"), minutes)
-        account = self.book.accounts.get(deal.account_id)
-        contacts = account.contacts[:3] if account else []
-        self.k.send(LogActivity, activity_id, activity_type=kind,
-                    related_to_type="opportunity", related_to_id=opp_id, opportunity_id=opp_id,
-                    account_id=deal.account_id, contact_id=contacts[0] if contacts else None,
-                    subject=subject, description=AGENDA.get(kind), activity_date=when,
-                    duration_minutes=minutes,
-                    location=f"{account.name} plant"[:200] if kind == "site_visit" and account
-                    else "Customer's office" if kind in ("demo", "presentation") else None,
-                    attendees=contacts or None,
-                    activity_status="planned" if planned_in_days else "completed",
-                    assigned_to=deal.owner, created_by=deal.owner,
-                    priority="high" if deal.amount > 5_000_000 else "medium",
-                    reminder_enabled=bool(planned_in_days),
-                    reminder_datetime=when - timedelta(days=1) if planned_in_days else None)
-        if planned_in_days:
-            self.at(after(when + timedelta(minutes=minutes), rng.uniform(0.2, 3), "office"),
-                    "activity_done", activity_id)
-
-    def activity_done(self, activity_id: str) -> None:
-        """A planned demo or visit took place."""
-        self.k.send(CompleteActivity, activity_id, outcome=pick(self.k.rng, (
-            ("successful", 60), ("follow_up_needed", 30), ("no_decision", 10))),
-            outcome_notes="Customer team attended; technical queries answered.")
-
-    def _enter_qualification(self, opp_id: str, deal: Deal) -> None:
-        self._activity(opp_id, deal, "call", "Scoping call")
-        if deal.kind != "renewal":
-            self._add_products(opp_id, deal)
-        if self.k.chance(0.5):
-            self._competitor(opp_id, deal)
-
-    def _enter_needs_analysis(self, opp_id: str, deal: Deal) -> None:
-        kind = self.k.rng.choice(("demo", "site_visit", "presentation"))
-        self._activity(opp_id, deal, kind, f"{kind.replace('_', ' ').title()} for the "
-                       "evaluation team", planned_in_days=self.k.rng.uniform(1, 6))
-        account = self.book.accounts.get(deal.account_id)
-        company = self.world.company(account.name) if account else None
-        if company is not None and self.k.chance(0.3):
-            add_contacts(self, deal.account_id, company, 1, deal.owner or "system")
-        if self.k.chance(0.3):
-            self._competitor(opp_id, deal)
-
-    def _enter_proposal(self, opp_id: str, deal: Deal) -> None:
-        expected = local_day(deal.created + timedelta(days=deal.cycle))
-        expected = max(expected, local_day(self.k.now) + timedelta(days=14))
-        if abs((expected - deal.close_date).days) > 10:  # keep the forecast honest
-            self.k.send(ChangeOpportunityTerms, opp_id, close_date=expected,
-                        changed_by=deal.owner)
-            deal.close_date = expected
-        self._activity(opp_id, deal, "presentation", "Proposal walk-through")
-        if self.k.chance(0.3):
-            self.k.send(AddNote, self.k.new_id("NOTE"), related_to_type="opportunity",
-                        related_to_id=opp_id, title="Commercial discussion",
-                        note_text="Customer wants delivery before the next shutdown; GST "
-                                  "and freight to be shown separately.", created_by=deal.owner)
-
-    def _competitor(self, opp_id: str, deal: Deal) -> None:
-        deal.competitors += 1
-        self.k.send(NoteOpportunityCompetitor, opp_id,
-                    competitor_name=self.k.rng.choice(COMPETITORS),
-                    competitive_position=pick(self.k.rng, (("leading", 40), ("competitive", 45),
-                                                           ("behind", 15))))
-
-    def _add_products(self, opp_id: str, deal: Deal) -> None:
-        """One to three price-book lines adding up to about the expected deal value.
-
-        The list price is the price book's (`catalog.list_price`), the same for every
-        customer; the size comes from quantities and the terms from the line discount:
-        the deal's, a volume slab on bulk items (+1 % from 1,000 units, +2 % from 5,000)
-        and +2 % for key accounts."""
-        rng = self.k.rng
-        family = deal.category if deal.category in FAMILIES else rng.choice(FAMILIES)
-        items = [p for p in PRODUCTS if p.family == family]
-        chosen = rng.sample(items, min(len(items), rng.randint(1, 3)))
-        if rng.random() < 0.3:
-            chosen.append(rng.choice([p for p in PRODUCTS if p.family.startswith("Spares")]))
-        shares = [rng.uniform(0.5, 1.5) for _ in chosen]
-        budget = min(float(deal.amount), 50_000_000.0)
-        today = local_day(self.k.now)
-        account = self.book.accounts.get(deal.account_id)
-        tier = 2.0 if account is not None and account.tier in ("key", "strategic") else 0.0
-        for product, share in zip(chosen, shares, strict=True):
-            target = budget * share / sum(shares)
-            if product.price > 1.5 * target:  # too big for this budget: what fits
-                fitting = [p for p in items if p.price <= 1.5 * target] or [
-                    p for p in PRODUCTS if p.price <= 1.5 * target]
-                product = rng.choice(fitting) if fitting else product
-            price = list_price(product, today)
-            quantity = max(1, round(target / price))
-            if product.uom == "kg":
-                quantity = max(50, round(quantity / 50) * 50)
-            slab = 2.0 if quantity >= 5000 else 1.0 if quantity >= 1000 else 0.0
-            discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1) + slab + tier))
-            self.k.send(AddOpportunityProduct, opp_id, material_id=product.material_id,
-                        product_name=product.name,
-                        product_description=f"{product.family}; delivery {product.lead_days} "
-                                            "days from order",
-                        quantity=Decimal(quantity), unit_of_measure=product.uom,
-                        list_price=Decimal(price), discount_pct=Decimal(f"{discount:.2f}"),
-                        required_date=today + timedelta(days=product.lead_days + 30))
 
     def close_lost(self, opp_id: str, reason: str | None = None) -> None:
         """The owner closes the deal lost."""
