@@ -21,7 +21,6 @@ the CRM's own leads mature), so the deals opened per week are level from the sta
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -33,11 +32,21 @@ from domain.opportunity_stages import ChangeOpportunityStage
 from simulators.catalog import FAMILIES, INDUSTRY_FAMILIES
 from simulators.installed import account_profile, add_contacts
 from simulators.kernel import Desk
-from simulators.sales import AT, DISCOUNTS, LOSS_STAGES, NEXT, P_WIN, SOURCE_EDGE
+from simulators.sales import (
+    AT,
+    CYCLE_RANGE,
+    DISCOUNTS,
+    FALLOUT,
+    NEXT,
+    P_WIN,
+    SOURCE_EDGE,
+    cycle_days,
+    stage_share,
+)
 from simulators.worktime import local_day, office_times
 from simulators.world import Company, deal_value, pick
 
-HISTORY_DAYS = 240  # longer than any cycle (140 days) plus its quote and order tail
+HISTORY_DAYS = int(CYCLE_RANGE[1]) + 10  # longer than any deal stays open
 # Deals opened per office day (Saturday 0.4) at scale 1 in the steady state, by type:
 # 16 / 3-5 / 0.7 a calendar day, measured over the last 60 days of a 180-day history
 # (seed 7). Renewals are not replayed: the contracts' own renewal alerts open them.
@@ -46,7 +55,6 @@ SOURCES = (("website", 34), ("social_media", 16), ("cold_call", 14), ("referral"
            ("trade_show", 12), ("partner", 12))
 OPEN_CASES = 50  # cases open at any moment at scale 1 (42-58 measured on days 120-150)
 MIGRATED = "Migrated from the previous CRM at go-live"
-QUOTE_DAYS = 30  # a quote's validity (QuoteRules.valid_days), as the customer sees it
 # Leads worked in the previous system keep turning into deals after go-live, while the
 # CRM's own leads take weeks to mature: share of the steady rate of new deals, by week
 # after go-live (the gap a 180-day history showed: 7, 110, 137, 140 a week, then ~150).
@@ -70,32 +78,29 @@ class PastDeal:
 
 
 def stage_at(age: float, cycle: float, kind: str, negotiate: bool) -> str:
-    """The stage a deal `age` days old stands in (shares of its cycle, like the sales desk)."""
+    """The stage a deal `age` days old stands in (the sales desk's shares of its cycle)."""
     share = age / cycle
     if share < AT["qualification"] * (0.6 if kind == "renewal" else 1.0):
         return "prospecting"
     if share < AT["needs_analysis"]:
         return "qualification"
-    if share < AT["proposal"]:
+    proposal = stage_share("proposal", cycle)
+    if share < proposal:
         return "needs_analysis"
-    return "negotiation" if negotiate and age > cycle * AT["proposal"] + 14 else "proposal"
-
-
-def won_by(cycle: float) -> float:
-    """The age at which a winner has accepted: the end of its cycle, or sooner when that
-    lies beyond the validity of the quote sent at proposal (the customer answers in time)."""
-    return min(cycle, AT["proposal"] * cycle + QUOTE_DAYS)
+    return "negotiation" if negotiate and age > cycle * proposal + 14 else "proposal"
 
 
 def still_open(age: float, cycle: float, won: bool, loss_stage: str | None) -> bool:
-    """Whether a deal `age` days old has not closed yet (a winner when it accepted, a
-    loser a little after reaching its loss stage, or weeks after the quote)."""
+    """Whether a deal `age` days old has not closed yet: a winner accepts at the end of
+    its cycle (re-quoted when a quote lapses first), a loser falls out a little after
+    reaching its loss stage, or weeks after the quote."""
     if won:
-        return age < won_by(cycle)
-    end = {"qualification": AT["needs_analysis"] * cycle,
-           "needs_analysis": AT["proposal"] * cycle,
-           "proposal": AT["proposal"] * cycle + 21,
-           "negotiation": AT["proposal"] * cycle + 35}.get(loss_stage or "", cycle)
+        return age < cycle
+    proposal = stage_share("proposal", cycle) * cycle
+    end = {"prospecting": AT["qualification"] * cycle,
+           "qualification": AT["needs_analysis"] * cycle,
+           "needs_analysis": proposal, "proposal": proposal + 21,
+           "negotiation": proposal + 35}.get(loss_stage or "", cycle)
     return age < end
 
 
@@ -158,17 +163,14 @@ class OpeningDesk(Desk):
             hours=rng.uniform(4, 13))  # 09:30-18:30 IST
         won = rng.random() < P_WIN[kind] + SOURCE_EDGE.get(source, 0)
         amount = deal_value(rng, None)
-        size = max(1.0, float(amount) / 1_600_000) ** 0.15
-        cycle = min(140.0, max(25.0, 55 * size * math.exp(rng.gauss(0, 0.35))))
-        loss = None if won else pick(rng, LOSS_STAGES)
+        cycle = cycle_days(rng, float(amount), kind)
+        loss = None if won else pick(rng, FALLOUT)
         negotiate = loss == "negotiation" or (won and rng.random() < 0.35)
         age = (self.k.now - created).total_seconds() / 86400
         if not still_open(age, cycle, won, loss):
             return None
         low, high, _ = rng.choices(DISCOUNTS, [w for *_, w in DISCOUNTS])[0]
         stage = stage_at(age, cycle, kind, negotiate)
-        if won and stage in ("proposal", "negotiation"):  # its quote is out: it closes in time
-            cycle = won_by(cycle)
         return PastDeal(kind, source, created, cycle, won, loss, negotiate,
                         rng.uniform(low, high), stage, amount)
 

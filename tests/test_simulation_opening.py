@@ -146,7 +146,7 @@ def test_deals_other_than_renewals_are_won_from_the_first_weeks() -> None:
 
 @pytest.mark.parametrize(("age", "cycle", "won", "loss", "open_"), [
     (10, 60, True, None, True), (59, 60, True, None, True), (61, 60, True, None, False),
-    (79, 100, True, None, True), (81, 100, True, None, False),  # (the quote's validity)
+    (4, 60, False, "prospecting", True), (5, 60, False, "prospecting", False),
     (14, 60, False, "qualification", True), (16, 60, False, "qualification", False),
     (50, 60, False, "proposal", True), (52, 60, False, "proposal", False),
     (64, 60, False, "negotiation", True), (66, 60, False, "negotiation", False)])
@@ -161,6 +161,14 @@ def test_the_replay_keeps_the_deals_that_have_not_closed_yet(
 def test_a_replayed_deal_stands_in_the_stage_its_age_gives(age: float, negotiate: bool,
                                                            stage: str) -> None:
     assert stage_at(age, 56, "new_business", negotiate) == stage
+
+
+def test_a_long_deal_is_quoted_in_its_last_forty_days() -> None:
+    assert stage_at(150, 200, "new_business", False) == "needs_analysis"
+    assert stage_at(165, 200, "new_business", False) == "proposal"
+    assert still_open(180, 200, False, "proposal")  # quoted at 160, declined 3 weeks later
+    assert not still_open(182, 200, False, "proposal")
+    assert still_open(199, 200, True, None)
 
 
 # ---------------------------------------------------------------------------- churn
