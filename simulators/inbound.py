@@ -74,7 +74,7 @@ class Inbound:
         day, k = local_day(day_start), self.k
         mean = DAILY_LEADS * weekday_factor(day) * demand_season(day) * k.scale
         n = min(round(200 * k.scale), max(round(80 * k.scale), k.count(mean)))
-        n -= self._plan_booth(day, day_start, n)
+        n -= self._plan_booth(day, n)
         sources = [pick(k.rng, SOURCES) for _ in range(n)]
         offline = [s for s in sources if s not in WEB]
         times = office_times(day, len(offline), k.rng)
@@ -89,7 +89,7 @@ class Inbound:
                 if when > k.start:
                     self.at(when, "capture", source)
 
-    def _plan_booth(self, day: date, day_start: datetime, room: int) -> int:
+    def _plan_booth(self, day: date, room: int) -> int:
         """Booth leads of the shows on (or just after) `day`; returns how many (at most
         `room`, so the day's total stays in its bounds)."""
         planned = 0
