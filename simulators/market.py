@@ -17,7 +17,7 @@ from simulators.world import Company, World, pick, slug
 
 CUSTOMER_SHARE = 0.15  # enquiries from existing customers (B2B norm 10-25 %)
 REPEAT_SHARE = 0.18  # prospect enquiries from a company that has enquired before
-SAME_PERSON = 0.35  # a repeat enquiry from the same person (else a colleague)
+SAME_PERSON = 0.2  # a repeat enquiry from the same person (else a colleague)
 KNOWN_CONTACT = 0.6  # a customer's enquiry from a contact we already hold
 # the installed base's sizes (simulators.world builds customers bigger than prospects)
 INSTALLED_SIZES = (("small", 10), ("medium", 35), ("large", 35), ("enterprise", 20))
