@@ -48,17 +48,17 @@ from simulators.world import Company, deal_value, pick
 
 HISTORY_DAYS = int(CYCLE_RANGE[1]) + 10  # longer than any deal stays open
 # Deals opened per office day (Saturday 0.4) at scale 1 in the steady state, by type:
-# 16 / 3-5 / 0.7 a calendar day, measured over the last 60 days of a 180-day history
-# (seed 7). Renewals are not replayed: the contracts' own renewal alerts open them.
-OPENED_PER_DAY = (("new_business", 20.5), ("existing_customer", 4.0), ("upsell", 0.9))
+# 17 / 5 / 0.6 a calendar day, measured over days 90-150 of a 180-day history (seed 7).
+# Renewals are not replayed: the contracts' own renewal alerts open them.
+OPENED_PER_DAY = (("new_business", 22.0), ("existing_customer", 6.5), ("upsell", 0.8))
 SOURCES = (("website", 34), ("social_media", 16), ("cold_call", 14), ("referral", 12),
            ("trade_show", 12), ("partner", 12))
 OPEN_CASES = 50  # cases open at any moment at scale 1 (42-58 measured on days 120-150)
 MIGRATED = "Migrated from the previous CRM at go-live"
 # Leads worked in the previous system keep turning into deals after go-live, while the
-# CRM's own leads take weeks to mature: share of the steady rate of new deals, by week
-# after go-live (the gap a 180-day history showed: 7, 110, 137, 140 a week, then ~150).
-BACKLOG = (0.95, 0.27, 0.09, 0.07)
+# CRM's own leads take a week or two to mature: share of the steady rate of new deals,
+# by week after go-live (without it a 180-day history opened 7, 110, 137 ... a week).
+BACKLOG = (0.6, 0.1)
 
 
 @dataclass(slots=True)
