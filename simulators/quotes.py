@@ -292,9 +292,14 @@ class QuoteWork:
                 if outcome == "counter" else self.k.rng.choice((
                     "Project deferred to next financial year", "Ordered from another vendor",
                     "Management did not approve the capex")))
+        account = self.book.accounts.get(quote.account_id)
         self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=quote.account_id,
+                    contact_id=account.contacts[0] if account and account.contacts else None,
                     opportunity_id=quote.opportunity_id, interaction_type="email",
                     subject="Response to our quotation", direction="inbound",
+                    description="Purchase order to follow" if outcome == "accept"
+                    else "Asked for a better price" if outcome == "counter"
+                    else "Not going ahead with our offer", duration_minutes=5,
                     sentiment="positive" if outcome == "accept" else "negative",
                     performed_by=deal.owner)
 

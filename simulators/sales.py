@@ -124,15 +124,19 @@ class SalesDesk(DealWork, QuoteWork, Desk):
         account = book.accounts[rng.choices(book.customers, weights=book.customer_weight)[0]]
         family = rng.choice(INDUSTRY_FAMILIES.get(account.industry or "", FAMILIES))
         owner = account.manager or account.owner
+        amount = deal_value(rng, account.size)
+        budget = (Decimal(round(float(amount) * rng.uniform(0.9, 1.25), -4))
+                  if rng.random() < 0.6 else None)  # 60 % have a budget approved
         self.k.send(OpenOpportunity, self.k.new_id("OPP"),
                     opportunity_name=f"{account.name} - {family} expansion"[:200],
                     account_id=account.account_id, opportunity_type=rng.choice(
                         ("upsell", "existing_customer")), product_category=family,
-                    amount=deal_value(rng, account.size), lead_source="account_management",
+                    amount=amount, lead_source="account_management",
                     close_date=local_day(self.k.now) + timedelta(days=rng.randrange(45, 120)),
                     opportunity_owner=owner, created_by=owner,
                     primary_contact_id=account.contacts[0] if account.contacts else None,
                     decision_maker_identified=rng.random() < 0.7,
+                    budget_confirmed=budget is not None, budget_amount=budget,
                     customer_timeline=rng.choice(("This quarter", "Next quarter",
                                                   "This financial year")),
                     customer_requirements=rng.choice(NEEDS).format(f=family.lower()))

@@ -205,3 +205,22 @@ def test_planned_meetings_say_where_who_and_what(history: History) -> None:
     assert all(e.description and e.location and e.opportunity_id and e.reminder_enabled
                for e in planned)
     assert all(e.location.endswith(" plant") for e in planned if e.activity_type == "site_visit")
+
+
+def test_upsells_carry_the_customers_need_timeline_and_budget(history: History) -> None:
+    upsells = [e for e in history.of("OpportunityCreated")
+               if e.lead_source == "account_management" and e.created_by != "data-migration"]
+    assert len(upsells) > 10
+    assert all(e.customer_requirements and e.customer_timeline for e in upsells)
+    budgeted = [e for e in upsells if e.budget_confirmed]
+    assert budgeted and all(Decimal("0.89") * e.amount <= e.budget_amount
+                            <= Decimal("1.26") * e.amount
+                            for e in budgeted)
+
+
+def test_a_customers_answer_to_a_quote_names_the_contact(history: History) -> None:
+    answers = [e for e in history.of("InteractionRecorded")
+               if e.subject == "Response to our quotation"]
+    assert len(answers) > 30
+    assert sum(e.contact_id is not None for e in answers) > 0.9 * len(answers)
+    assert all(e.description for e in answers)
