@@ -24,7 +24,7 @@ from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES
 from simulators.deal_work import DealWork
 from simulators.kernel import Desk
 from simulators.quotes import QuoteFile, QuoteWork
-from simulators.worktime import after, local_day, office_times
+from simulators.worktime import after, local_day, office_share, office_times
 from simulators.world import deal_value, pick
 
 P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
@@ -112,7 +112,8 @@ class SalesDesk(DealWork, QuoteWork, Desk):
 
     def plan_day(self, day_start: datetime) -> None:
         """Account managers open a few upsell opportunities on the installed base."""
-        for when in office_times(local_day(day_start), self.k.count(1.5 * self.k.scale),
+        day = local_day(day_start)
+        for when in office_times(day, self.k.count(1.5 * self.k.scale * office_share(day)),
                                  self.k.rng):
             self.at(when, "open_upsell")
 

@@ -198,6 +198,13 @@ def service_season(day: date) -> float:
     return factor * (1.06 if day.month == 3 else 1.0)
 
 
+def office_share(day: date) -> float:
+    """How much of a full office day `day` is: 1 on weekdays, 0.45 on Saturdays (4.5 of
+    10 hours), 0 on Sundays and holidays; scales a per-office-day volume."""
+    span = window(day, "office")
+    return 0.0 if span is None else (span[1] - span[0]) / timedelta(hours=10)
+
+
 def office_times(day: date, count: int, rng: random.Random) -> list[datetime]:
     """`count` random instants in the office hours of `day` (none when it is closed)."""
     window = _OFFICE.get(day.weekday())

@@ -18,7 +18,16 @@ from simulators.business import CYCLE, BusinessSimulation
 from simulators.catalog import PRICE_REVISION_PCT, PRODUCTS, list_price
 from simulators.kernel import Kernel
 from simulators.sales import FALLOUT, cycle_days, stage_share
-from simulators.worktime import IST, after, fit, is_holiday, is_open, last_open, next_open
+from simulators.worktime import (
+    IST,
+    after,
+    fit,
+    is_holiday,
+    is_open,
+    last_open,
+    next_open,
+    office_share,
+)
 
 START = utc(2025, 9, 1)  # a Monday; Gandhi Jayanti (2 Oct) falls in the window
 OFFICE_TYPES = ("demo", "site_visit", "presentation", "meeting")
@@ -224,3 +233,10 @@ def test_a_customers_answer_to_a_quote_names_the_contact(history: History) -> No
     assert len(answers) > 30
     assert sum(e.contact_id is not None for e in answers) > 0.9 * len(answers)
     assert all(e.description for e in answers)
+
+
+def test_a_saturday_is_a_half_office_day_and_sundays_and_holidays_none() -> None:
+    assert office_share(date(2025, 9, 5)) == 1.0  # Friday
+    assert office_share(date(2025, 9, 6)) == 0.45  # Saturday 09:30-14:00
+    assert office_share(date(2025, 9, 7)) == 0.0
+    assert office_share(date(2025, 10, 2)) == 0.0  # Gandhi Jayanti
