@@ -16,6 +16,7 @@ from domain.health import (
     AccountHealthScored,
     HealthInputs,
     _breach,
+    _next_expiry,
     churn_risk_for,
     score_health,
 )
@@ -279,3 +280,157 @@ def test_a_half_point_after_weighing_rounds_up() -> None:
                           row_status=ACTIVE, tier="key")
     assert score_health(inputs, TODAY, rules)[2] == (  # 3/2 = 1.5 -> 2, 5/2 = 2.5 -> 3
         "base=70 revenue=0 open_cases=-2 sla_breaches=0 negative=-3 positive=0")
+
+
+# -- pinned by mutation testing (issue 21) ---------------------------------------------
+
+
+def test_a_score_equal_to_the_status_cap_is_not_reported_as_capped() -> None:
+    inputs = HealthInputs(open_cases=frozenset({"C1"}), breaches=((TODAY, "C1"),),
+                          row_status="inactive")
+    assert score_health(inputs, TODAY, RULES) == (
+        59, "medium", "base=70 revenue=0 open_cases=-3 sla_breaches=-8 negative=0 positive=0")
+
+
+@pytest.mark.parametrize("inputs", [
+    HealthInputs(breaches=((TODAY, "C1"),)),
+    HealthInputs(sentiments=((TODAY, "negative"),)),
+    HealthInputs(last_purchase=TODAY),
+], ids=["breach", "sentiment", "purchase"])
+def test_the_rescore_of_a_fact_is_due_the_day_after_its_window_ends(inputs: HealthInputs) -> None:
+    assert _next_expiry(inputs, RULES) == TODAY + timedelta(days=91)
+
+
+def test_a_positive_interaction_raises_the_score_and_a_neutral_one_is_not_kept() -> None:
+    w = customer(World())
+    w.send(RecordInteraction, "I1", account_id="A1", interaction_type="call",
+           sentiment="neutral")
+    w.send(RecordInteraction, "I2", account_id="A1", interaction_type="call",
+           sentiment="positive")
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 72, "low", None)]
+    assert w.state.view("health_inputs")["A1"].sentiments == ((T0.date(), "positive"),)
+
+
+def test_facts_on_day_90_count_when_a_new_input_rescores_that_day() -> None:
+    w = customer(World())
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
+    w.tick(T0 + timedelta(hours=8, minutes=30))  # both breaches on 2 March
+    w.send(ResolveCase, "C1", resolution="done")
+    complaints(w, "A1", 1)  # 2 March too
+    assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 57, "medium", None)]
+    w.at(utc(2026, 5, 30, 12)).send(RecordInteraction, "I9", account_id="A1",
+                                    interaction_type="call", sentiment="positive")
+    # 31 May is day 90 of both windows: the breach and the complaint still count.
+    assert scored(w.tick(utc(2026, 5, 31))) == [("A1", 57 + 2, "medium", None)]
+    assert scored(w.tick(utc(2026, 6, 1))) == [("A1", 72, "low", None)]
+    inputs = w.state.view("health_inputs")["A1"]
+    assert (inputs.breaches, inputs.sentiments) == ((), ((date(2026, 5, 30), "positive"),))
+    assert w.state.view("health_due") == {date(2026, 8, 29): {"A1"}}
+
+
+def test_aged_out_facts_are_dropped_and_nothing_stays_due() -> None:
+    w = customer(World())
+    complaints(w, "A1", 1)
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
+    w.tick(T0 + timedelta(hours=8, minutes=30))
+    w.send(ResolveCase, "C1", resolution="done")
+    w.tick(utc(2026, 3, 3))
+    assert w.state.view("health_due") == {date(2026, 6, 1): {"A1"}}
+    assert scored(w.tick(utc(2026, 6, 1))) == [("A1", 70, "low", None)]
+    inputs = w.state.view("health_inputs")["A1"]
+    assert (inputs.breaches, inputs.sentiments) == ((), ())
+    assert w.state.view("health_due") == {}
+
+
+def test_an_account_still_high_risk_stays_at_risk_when_its_score_changes() -> None:
+    w = customer(World())
+    complaints(w, "A1", 7)  # 35: high
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 35, "high", "at_risk")]
+    complaints(w, "A1", 1, first=7)
+    assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 30, "high", None)]
+
+
+def test_recovery_restores_the_status_and_forgets_the_one_it_replaced() -> None:
+    w = customer(World())
+    complaints(w, "A1", 7)
+    w.tick(T0 + timedelta(minutes=30))
+    assert w.state.view("health_inputs")["A1"].status_before == ACTIVE
+    assert scored(w.tick(utc(2026, 6, 1))) == [("A1", 70, "low", "active")]
+    inputs = w.state.view("health_inputs")["A1"]
+    assert (inputs.row_status, inputs.status_before) == ("active", None)
+
+
+def test_a_person_confirming_the_rules_at_risk_caps_the_score_until_they_clear_it() -> None:
+    w = customer(World())
+    complaints(w, "A1", 7)
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 35, "high", "at_risk")]
+    w.later(hours=1).send(ChangeAccountRelationship, "A1", relationship_status="at_risk")
+    # The complaints age out: a person's at_risk holds the score at 39, no status change.
+    assert scored(w.tick(utc(2026, 6, 1))) == [("A1", 39, "high", None)]
+
+
+def test_revenue_writes_active_over_the_rules_at_risk_and_forgets_the_status_replaced() -> None:
+    w = customer(World())
+    complaints(w, "A1", 7)
+    w.tick(T0 + timedelta(minutes=30))
+    w.later(hours=1).revenue("A1", "1000.00", T0.date())
+    inputs = w.state.view("health_inputs")["A1"]
+    assert (inputs.row_status, inputs.status_before) == ("active", None)
+
+
+def test_an_update_without_a_tier_keeps_the_tier_the_counts_are_weighed_by() -> None:
+    w = customer(World(), tier="strategic")
+    for n in range(5):
+        w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d",
+               priority="low")
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 67, "low", None)]
+    w.later(hours=1).send(UpdateAccount, "A1", account_name="Company A1 Ltd")
+    assert scored(w.tick(utc(2026, 3, 3))) == []
+    assert w.state.view("health_inputs")["A1"].tier == "strategic"
+
+
+def test_the_day_marker_is_kept_in_its_own_view() -> None:
+    w = customer(World())
+    w.tick(T0 + timedelta(minutes=30))
+    assert w.state.view("health_day") == {"day": T0.date()}
+
+
+def test_a_tick_before_any_account_exists_does_not_stop_later_scoring() -> None:
+    w = World()
+    assert scored(w.tick(T0)) == []
+    customer(w.later(hours=1))
+    assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 70, "low", None)]
+
+
+def test_accounts_due_and_accounts_dirty_are_rescored_on_the_same_tick() -> None:
+    w = World().account("A1")
+    w.revenue("A1", "100000.00", T0.date())  # the bonus ends on 1 June
+    assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 85, "low", None)]
+    customer(w.at(utc(2026, 5, 31, 12)), "A2")
+    assert scored(w.tick(utc(2026, 6, 1))) == [("A1", 70, "low", None), ("A2", 70, "low", None)]
+
+
+def test_an_older_breach_event_arriving_late_does_not_move_a_cases_breach_day_back() -> None:
+    w = customer(World())
+    w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="low")
+    w.tick(T0 + timedelta(minutes=30))
+    w.tick(utc(2026, 3, 3, 9, 30))  # response breach (24 h) on 3 March
+    w.tick(utc(2026, 3, 7, 9, 30))  # resolution breach (120 h) on 7 March
+    first = of_type(w.log, CaseSlaViolated)[0]
+    _breach(w.state, first.model_copy(update={"event_id": "late"}))
+    assert w.state.view("health_inputs")["A1"].breaches == ((date(2026, 3, 7), "C1"),)
+
+
+def test_a_repeated_breach_on_the_same_day_leaves_the_breaches_and_the_account_untouched() -> None:
+    w = customer(World())
+    for case in ("C1", "C2"):
+        w.send(OpenCase, case, account_id="A1", subject="s", description="d",
+               priority="critical")
+    w.tick(T0 + timedelta(hours=8, minutes=30))
+    w.tick(utc(2026, 3, 3))
+    violated = of_type(w.log, CaseSlaViolated)[0]
+    assert violated.aggregate_id == "C1"
+    _breach(w.state, violated.model_copy(update={"event_id": "again"}))
+    day = date(2026, 3, 2)
+    assert w.state.view("health_inputs")["A1"].breaches == ((day, "C1"), (day, "C2"))
+    assert "A1" not in w.state.view("health_dirty", set)
