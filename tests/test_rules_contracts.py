@@ -4,6 +4,7 @@ lost renewals and churn."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,14 @@ from domain.account_teams import (
 )
 from domain.accounts import ChangeAccountRelationship
 from domain.activities import TaskCreated
-from domain.contract_renewals import ContractExpired, ContractRenewalDue, ContractRenewed
+from domain.contract_renewals import (
+    ContractExpired,
+    ContractRenewalDue,
+    ContractRenewed,
+    activate,
+    end_of_term,
+    renewal_alert,
+)
 from domain.contracts import (
     ContractActivated,
     ContractDrafted,
@@ -289,3 +297,79 @@ def test_an_account_going_inactive_keeps_its_contracts_and_team() -> None:
     w = churn_world()
     events = w.send(ChangeAccountRelationship, "A1", relationship_status="inactive")
     assert of_type(events, ContractTerminated) == of_type(events, AccountTeamMemberRemoved) == []
+
+
+# -- pinned by mutation testing (issue 21) ---------------------------------------------
+
+
+def test_the_renewal_task_and_opportunity_are_fully_described_and_their_ids_stable() -> None:
+    w = world_with_contract(auto_renewal=True)
+    events = w.tick(midnight(ALERT_DAY))
+    due = of_type(events, ContractRenewalDue)[0]
+    # ids derive from the cause (a replay must derive the same ones): pinned literally
+    assert (due.renewal_task_id, due.renewal_opportunity_id) == (
+        "TSK-d589339b-0a38-584f", "OPP-799c3f6f-2d08-59df")
+    assert due.renewal_date == ALERT_DAY
+    task = of_type(events, TaskCreated)[0]
+    assert (task.subject, task.description, task.related_to_type, task.priority) == (
+        "Review contract CTR-000001 for renewal", "Press maintenance ends on 2027-03-31.",
+        "account", "high")
+    opportunity = of_type(events, OpportunityCreated)[0]
+    assert (opportunity.opportunity_name, opportunity.account_id, opportunity.close_date,
+            opportunity.created_by) == ("Renewal CTR-000001: Press maintenance", "A1",
+                                        date(2027, 3, 31), "system")
+    contract = w.state.get("contract", "K1")
+    assert (contract.renewal_alerted, contract.renewal_opportunity_id) == (
+        True, "OPP-799c3f6f-2d08-59df")
+
+
+def test_a_long_contract_name_is_cut_to_200_characters_in_the_renewal_opportunity() -> None:
+    w = world_with_contract(contract_name="N" * 200)
+    opportunity = of_type(w.tick(midnight(ALERT_DAY)), OpportunityCreated)[0]
+    assert opportunity.opportunity_name == ("Renewal CTR-000001: " + "N" * 200)[:200]
+
+
+def test_a_renewal_alert_run_a_second_time_alerts_nothing() -> None:
+    w = world_with_contract(auto_renewal=True)
+    assert of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)
+    w.at(midnight(ALERT_DAY) + timedelta(days=2))
+    assert w.run(lambda ctx: renewal_alert(ctx, "K1")) == []
+
+
+def test_timers_run_before_their_day_do_nothing() -> None:
+    w = world_with_contract(auto_renewal=True)
+    w.at(midnight(START) - timedelta(minutes=1))
+    assert w.run(lambda ctx: activate(ctx, "K1")) == []
+    w.tick(midnight(START))
+    w.at(midnight(ALERT_DAY) - timedelta(minutes=1))
+    assert w.run(lambda ctx: renewal_alert(ctx, "K1")) == []
+    w.at(midnight(END_DAY) - timedelta(minutes=1))  # 23:59 on the last day in force
+    assert w.run(lambda ctx: end_of_term(ctx, "K1")) == []
+    assert w.state.get("contract", "K1").status == "active"
+
+
+def test_the_renewed_contract_copies_the_terms_under_a_stable_id_created_by_the_system() -> None:
+    w = world_with_contract(auto_renewal=True, payment_terms="Net 30",
+                            early_termination_penalty=Decimal("5000.00"))
+    events = w.tick(midnight(END_DAY))
+    renewed = of_type(events, ContractRenewed)[0]
+    assert renewed.renewed_contract_id == "CTR-1f487615-dde6-5fa5"
+    new = of_type(events, ContractDrafted)[0]
+    assert (new.aggregate_id, new.created_by, new.contract_term_months) == (
+        "CTR-1f487615-dde6-5fa5", "system", 12)
+    assert (new.contract_name, new.account_id, new.contract_owner, new.payment_terms,
+            new.early_termination_penalty) == ("Press maintenance", "A1", "AM1", "Net 30",
+                                               Decimal("5000.00"))
+    assert (new.renewal_date, new.renewal_notice_days) == (date(2028, 1, 31), 60)
+    assert w.state.get("contract", "K1").status == "expired"
+    assert w.state.get("contract", new.aggregate_id).status == "active"
+
+
+def test_a_renewal_term_defaults_from_the_rules_when_the_terms_have_none() -> None:
+    w = world_with_contract(auto_renewal=True)
+    k1 = w.state.get("contract", "K1")
+    # A contract drafted before renewal_term_months was filled in (an old event).
+    w.state.store("contract")["K1"] = replace(
+        k1, terms=k1.terms.model_copy(update={"renewal_term_months": None}))
+    new = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
+    assert (new.contract_term_months, new.contract_end_date) == (12, date(2028, 3, 31))
