@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_a_fixtures import World, of_type
+from area_a_fixtures import World, of_type, rejection
 
 from domain.accounts import AccountCreated
+from domain.campaign_members import CampaignMemberOpportunityCreated
+from domain.campaigns import CampaignResultsUpdated
 from domain.contacts import ContactCreated
 from domain.lead_conversion import LeadConverted
 from domain.messages import Event
@@ -104,3 +106,61 @@ def test_a_matched_prospect_account_gets_a_new_business_deal() -> None:
     (done,) = of_type(events, LeadConverted)
     (opp,) = of_type(events, OpportunityCreated)
     assert (done.account_id, opp.opportunity_type) == ("A1", "new_business")
+
+
+def test_converting_into_a_named_account_uses_it_and_an_unknown_one_is_refused() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A7", "Other Name Ltd", account_type="customer")
+    w.qualified_lead("L1")
+    assert rejection(w.convert("L1", account_id="A9")) == "account A9 does not exist"
+    events = w.convert("L1", account_id="A7")
+    (done,) = of_type(events, LeadConverted)
+    (contact,) = of_type(events, ContactCreated)  # nobody with the lead's e-mail there
+    (opp,) = of_type(events, OpportunityCreated)
+    assert (done.account_id, done.account_created, done.converted_by) == ("A7", False, "R1")
+    assert (contact.account_id, contact.is_primary, done.contact_id) == (
+        "A7", False, contact.aggregate_id)
+    assert (opp.account_id, opp.opportunity_type) == ("A7", "existing_customer")
+    assert of_type(events, AccountCreated) == []
+
+
+def test_a_given_opportunity_name_replaces_the_default_and_a_long_default_is_cut() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1")
+    (opp,) = of_type(w.convert("L1", opportunity_name="Pune plant retrofit"),
+                     OpportunityCreated)
+    assert opp.opportunity_name == "Pune plant retrofit"
+    w.qualified_lead("L2", company_name="C" * 150, product_interest="P" * 100)
+    (opp,) = of_type(w.convert("L2"), OpportunityCreated)
+    assert opp.opportunity_name == "C" * 150 + " - " + "P" * 47  # the column holds 200
+
+
+def test_a_converted_campaign_lead_counts_for_the_campaign_and_flags_its_member() -> None:
+    w = World()
+    w.rep("R1")
+    w.campaign("C1")
+    w.lead("L1", lead_source="referral", company_size="enterprise")
+    w.member("M1", "C1", lead="L1")
+    w.qualified_lead("L2", source_campaign_id="C1", campaign_member_id="M1")
+    events = w.convert("L2")
+    (done,) = of_type(events, LeadConverted)
+    (flag,) = of_type(events, CampaignMemberOpportunityCreated)
+    assert (flag.aggregate_id, flag.opportunity_id) == ("M1", done.opportunity_id)
+    results = of_type(events, CampaignResultsUpdated)[-1]  # after the opportunity's
+    assert (results.converted_leads, results.opportunities_created, results.total_leads) == (
+        1, 1, 1)
+    (opp,) = of_type(events, OpportunityCreated)
+    assert (opp.source_campaign_id, opp.source_lead_id) == ("C1", "L2")
+    assert w.state.get("campaign_member", "M1").opportunity_created is True
+
+
+def test_a_lead_without_a_campaign_touches_no_campaign() -> None:
+    w = World()
+    w.rep("R1")
+    w.campaign("C1")
+    w.qualified_lead("L1")
+    events = w.convert("L1")
+    assert of_type(events, CampaignResultsUpdated) == []
+    assert of_type(events, CampaignMemberOpportunityCreated) == []
