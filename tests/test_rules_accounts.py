@@ -10,6 +10,7 @@ from area_a_fixtures import World, of_type, rejection
 
 from domain.account_teams import (
     AccountTeamMemberAdded,
+    AccountTeamMemberRemoved,
     AddAccountTeamMember,
     RemoveAccountTeamMember,
 )
@@ -185,6 +186,33 @@ def test_team_members_are_added_once_per_role_and_removed_by_id() -> None:
     assert rejection(w.send(RemoveAccountTeamMember, "A1",
                             team_member_id=added.team_member_id)) is not None
     w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1", team_role="account_owner")
+
+
+def test_a_team_member_gets_a_stable_id_and_the_access_and_dates_given_or_defaulted() -> None:
+    w = World()
+    w.rep("R1")
+    w.rep("R2")
+    w.account("A1", "Acme")
+    first = of_type(w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1",
+                         team_role="account_owner"), AccountTeamMemberAdded)[0]
+    # ids derive from the cause (a replay derives the same one): pinned literally
+    assert (first.team_member_id, first.access_level, first.start_date) == (
+        "ATM-b507cb73-fa3d-5dd0", "edit", date(2026, 3, 2))
+    second = of_type(w.ok(AddAccountTeamMember, "A1", sales_rep_id="R2",
+                          team_role="account_owner", access_level="read",
+                          start_date=date(2026, 1, 5)), AccountTeamMemberAdded)[0]
+    assert (second.sales_rep_id, second.team_role, second.access_level, second.start_date) == (
+        "R2", "account_owner", "read", date(2026, 1, 5))
+    assert [(m.sales_rep_id, m.team_role) for m in w.state.get("account", "A1").team] == [
+        ("R1", "account_owner"), ("R2", "account_owner")]
+    removed = of_type(w.ok(RemoveAccountTeamMember, "A1", team_member_id=second.team_member_id,
+                           end_date=date(2026, 3, 1)), AccountTeamMemberRemoved)[0]
+    assert (removed.team_member_id, removed.end_date) == (second.team_member_id,
+                                                          date(2026, 3, 1))
+    removed = of_type(w.ok(RemoveAccountTeamMember, "A1", team_member_id=first.team_member_id),
+                      AccountTeamMemberRemoved)[0]
+    assert removed.end_date == date(2026, 3, 2)
+    assert w.state.get("account", "A1").team == ()
 
 
 # ---- revenue -------------------------------------------------------------------------
