@@ -4,9 +4,10 @@ Kept current by @indexes on opportunity events, so the forecast rules read sums,
 deals. Each opportunity contributes to one calendar month of its owner: an open deal by its
 forecast category at its close_date (and amount x probability to `expected`); a won deal
 as `closed` at its actual_close_date; a lost deal nothing. A won deal also counts in
-`fresh`, by the month it was created in: the business won from pipeline generated inside a
-period (the run-rate). Months with won business that changed are marked `dirty` so the tick
-can bring the called rows' actuals up to date.
+`fresh`, by the month it was created in (`Opportunity.created_at`: for a deal migrated from
+a previous system its original creation, never the go-live): the business won from
+pipeline generated inside a period (the run-rate). Months with won business that changed
+are marked `dirty` so the tick can bring the called rows' actuals up to date.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ Periods are calendar months and fiscal quarters of the fiscal calendar
   later changes to the deals never touch the call (the baseline is never re-taken).
   A rep without deals in the period at the call, who closes one later, gets a row whose
   call is 0 (they called nothing). A period whose call day came before the history began,
-  or less than `forecast_warmup_days` after it, gets no row: the deals opened before the
-  history are missing from its pipeline. A period begun before the history (only with a
-  warm-up shorter than a period) has its quota pro-rated to the days the history covers.
+  or less than `forecast_warmup_days` after it (default 0: the history starts mid-stream,
+  its migrated deals keep their original creation dates), gets no row. A period begun
+  before the history has its quota pro-rated to the days the history covers.
 - ACTUALS: on every tick, the called rows of the current periods whose won business changed
   get `ForecastActualsUpdated` (actual revenue, attainment), so they are never stale.
 - WEEKLY SNAPSHOTS: on the first tick of each ISO week (and of each month)

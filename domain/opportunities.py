@@ -133,7 +133,7 @@ class Opportunity:
     probability: int
     forecast_category: str
     stage_entered_at: datetime
-    created_at: datetime
+    created_at: datetime  # the original creation of a migrated deal, else the event's time
     products: tuple[ProductLine, ...] = ()
     competitors: tuple[str, ...] = ()
     quote_id: str | None = None
@@ -169,13 +169,20 @@ def open_opportunity(
     decision_maker_identified: bool = False,
     customer_timeline: str | None = None,
     customer_requirements: str | None = None,
+    original_created_at: datetime | None = None,
 ) -> None:
     """Emit OpportunityCreated (prospecting, probability 10, pipeline) and credit the campaign.
 
-    Raises Rejected when the id is taken or the values break the column rules.
+    `original_created_at` (a deal migrated from a previous system) becomes the deal's
+    creation time, like Salesforce's "Set Audit Fields upon Record Creation"; it may not
+    lie in the future. Raises Rejected when the id is taken or the values break the
+    column rules.
     """
     if ctx.get("opportunity", opportunity_id) is not None:
         raise Rejected(f"opportunity {opportunity_id} already exists")
+    if original_created_at is not None and original_created_at > ctx.now:
+        raise Rejected(f"opportunity {opportunity_id}: original_created_at "
+                       f"{original_created_at:%Y-%m-%d %H:%M} is in the future")
     if opportunity_type not in OpportunityType.__args__:  # type: ignore[attr-defined]
         raise Rejected(f"unknown opportunity_type {opportunity_type!r}")
     if amount < 0:
@@ -192,7 +199,8 @@ def open_opportunity(
             created_by=created_by, budget_confirmed=budget_confirmed,
             budget_amount=None if budget_amount is None else money(budget_amount),
             decision_maker_identified=decision_maker_identified,
-            customer_timeline=customer_timeline, customer_requirements=customer_requirements))
+            customer_timeline=customer_timeline, customer_requirements=customer_requirements,
+            original_created_at=original_created_at))
     except ValidationError as bad:  # callers in other areas pass plain values
         raise Rejected(f"opportunity {opportunity_id}: {bad.errors()[0]['msg']}") from None
     if source_campaign_id:
@@ -324,7 +332,7 @@ def _created(_: Opportunity | None, e: OpportunityCreated) -> Opportunity:
         e.aggregate_id, e.opportunity_number, e.opportunity_name, e.account_id,
         e.opportunity_owner, e.primary_contact_id, e.source_campaign_id, e.product_category,
         e.amount, e.close_date, e.stage, e.probability_pct, e.forecast_category,
-        stage_entered_at=e.occurred_at, created_at=e.occurred_at,
+        stage_entered_at=e.occurred_at, created_at=e.original_created_at or e.occurred_at,
     )
 
 

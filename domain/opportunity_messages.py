@@ -18,6 +18,7 @@ from domain.messages import (
     Percent,
     Quantity,
     Text,
+    Timestamp,
     UnitPrice,
 )
 
@@ -50,6 +51,11 @@ class OpportunityFields(BaseModel):
         default=False, description="BANT authority: we deal with the decision maker")
     customer_timeline: str | None = Opt(100, "BANT timeline: when the buyer means to decide")
     customer_requirements: str | None = Opt(description="BANT need: what the buyer needs")
+    # Salesforce's "Set Audit Fields upon Record Creation": a record migrated from a previous
+    # system keeps its original CreatedDate (domain.opportunities; docs/rules.md).
+    original_created_at: Timestamp | None = Opt(
+        description="When the deal was opened in a previous system (migration); "
+        "None: created now")
 
 
 class OpenOpportunity(Command, OpportunityFields):

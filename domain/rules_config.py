@@ -178,9 +178,10 @@ class FiscalRules:
     monthly_call_offset_days: int = 0
     quarterly_call_offset_days: int = 0
     # No call (no sales_forecasts row) for a period whose call day comes less than this
-    # many days after the history began: the pipeline of deals opened before the history
-    # is missing, so such a call would only measure the warm-up (docs/rules.md).
-    forecast_warmup_days: int = 90
+    # many days after the history began. 0: a history that starts mid-stream (a go-live
+    # migration carrying the open pipeline with its original creation dates) needs no
+    # warm-up; raise it for a CRM that starts with an empty pipeline (docs/rules.md).
+    forecast_warmup_days: int = 0
 
 
 @dataclass(frozen=True)

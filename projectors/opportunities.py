@@ -24,12 +24,17 @@ def _opp(e: Event, **values: object) -> Upsert:
 
 @projects(OpportunityCreated)
 def opportunity_created(e: OpportunityCreated) -> list[Upsert]:
-    """The opportunities row and its first stage-history row (None -> prospecting)."""
+    """The opportunities row and its first stage-history row (None -> prospecting).
+
+    A migrated deal's row shows its original creation (`original_created_at`, Salesforce's
+    audit fields); its stage history starts when the CRM learnt of it (the event's time).
+    """
     fields = e.payload()
     fields.pop("history_id")
+    fields.pop("original_created_at", None)
     return [
         _opp(e, **fields, win_loss_status="pending", is_active=True, is_closed=False,
-             created_at=e.occurred_at),
+             created_at=e.original_created_at or e.occurred_at),
         upsert("opportunity_stage_history", e, {"history_id": e.history_id},
                opportunity_id=e.aggregate_id, from_stage=None, to_stage=e.stage,
                from_amount=None, to_amount=e.amount, from_probability=None,

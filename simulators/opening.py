@@ -13,7 +13,10 @@ the last `HISTORY_DAYS` days in its own head (the same fate, cycle and loss-stag
 their age puts them in. So the pipeline is in its steady state (young deals early, old
 ones late, the losers that have not yet dropped out) and the wins of the first weeks
 come from it at the rate they will keep. The sales desk then works each migrated deal
-from where it stands, on its original timeline (`created` back-dated in its file).
+from where it stands, on its original timeline (`created` back-dated in its file), and
+the core keeps the original opening date (`original_created_at`, Salesforce's "Set Audit
+Fields upon Record Creation"), so the deal's age, `opportunities.created_at` and the
+forecast run-rate see when it was really opened.
 In the first weeks, the leads worked in the previous system still turn into deals (while
 the CRM's own leads mature), so the deals opened per week are level from the start.
 """
@@ -243,6 +246,7 @@ class OpeningDesk(Desk):
                [:200], account_id=account_id, opportunity_type=deal.kind,
                product_category=family, amount=deal.amount, lead_source=deal.source,
                close_date=close, opportunity_owner=owner, created_by="data-migration",
+               original_created_at=deal.created,  # kept, as Salesforce's audit fields do
                customer_requirements=f"{MIGRATED}; opened {local_day(deal.created):%d %b %Y} "
                "in the previous system.",
                primary_contact_id=account.contacts[0] if account.contacts else None)

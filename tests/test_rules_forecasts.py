@@ -102,8 +102,21 @@ def test_by_default_a_period_is_called_on_its_first_business_day() -> None:
     assert call_day(("quarterly", 2027, 2), RULES.fiscal) == date(2026, 8, 17)
 
 
-def test_no_period_is_called_during_the_warm_up_after_the_history_began() -> None:
-    s = pipeline(DEFAULT_RULES)  # warm-up 90 days; the history begins on 2 March
+def test_by_default_there_is_no_warm_up_the_first_period_is_called_on_the_first_tick() -> None:
+    # The simulated history starts mid-stream (its go-live migration carries the open
+    # pipeline with its original creation dates), so nothing needs to warm up.
+    assert DEFAULT_RULES.fiscal.forecast_warmup_days == 0
+    s = pipeline(DEFAULT_RULES)
+    march = calls(s.tick(utc(2026, 3, 2, 12)))  # the history begins on 2 March, call day
+    assert {(rep, kind) for rep, kind in march} == {
+        ("R1", "monthly"), ("R2", "monthly"), (None, "monthly")}  # Q4 began in January
+    r1 = march[("R1", "monthly")]
+    assert (r1.call_date, r1.forecast_call) == (date(2026, 3, 2), R1_CALL)
+
+
+def test_a_configured_warm_up_holds_back_the_calls_made_within_it() -> None:
+    warm_up = BusinessRules.from_mapping({"fiscal": {"forecast_warmup_days": 90}})
+    s = pipeline(warm_up)  # warm-up 90 days; the history begins on 2 March
     s.tick(utc(2026, 3, 2, 12))
     assert of(s.tick(utc(2026, 5, 29)), ForecastCalled) == []  # 88 days in
     june = calls(s.tick(utc(2026, 6, 1)))  # 91 days in: June is called, Q1 (1 April) not
@@ -260,6 +273,24 @@ def test_the_call_adds_the_run_rate_won_last_period_from_deals_created_in_it() -
     s.stage("N1", "closed_won")
     s.stage("F1", "closed_won")
     s.deal("A1", "100000", close=date(2026, 4, 20))  # open, closing in April, 10 %
+    april = calls(s.tick(utc(2026, 4, 15)))[("R1", "monthly")]
+    assert (april.run_rate_amount, april.forecast_call) == (Decimal(60000),
+                                                            Decimal("70000.00"))
+
+
+def test_a_migrated_deal_counts_in_the_run_rate_of_the_period_it_was_really_opened_in() -> None:
+    s = Scenario(at=utc(2026, 3, 2, 9), rules=RULES).org()  # go-live: 2 March
+    s.tick(utc(2026, 3, 2, 9, 30))
+    s.deal("M1", "90000", close=date(2026, 3, 20),  # migrated: opened in January
+           original_created_at=utc(2026, 1, 14, 6), created_by="data-migration")
+    s.stage("M1", "negotiation")
+    s.at(utc(2026, 3, 5, 10))
+    s.deal("N1", "60000", close=date(2026, 3, 29))  # opened and won in March: run-rate
+    s.stage("N1", "negotiation")
+    s.stage("N1", "closed_won")
+    s.stage("M1", "closed_won")  # won in March, but not March's new business
+    s.deal("A1", "100000", close=date(2026, 4, 20))  # open, closing in April, 10 %
+    assert s.opp("M1").created_at == utc(2026, 1, 14, 6)
     april = calls(s.tick(utc(2026, 4, 15)))[("R1", "monthly")]
     assert (april.run_rate_amount, april.forecast_call) == (Decimal(60000),
                                                             Decimal("70000.00"))

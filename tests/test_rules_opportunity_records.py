@@ -6,13 +6,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from area_b_fixtures import Scenario, one
+from area_b_fixtures import START, Scenario, one
 
 from domain.core import Context, Rejected
+from domain.messages import utc
 from domain.opportunities import (
     AddOpportunityProduct,
     ChangeOpportunityTerms,
     NoteOpportunityCompetitor,
+    OpenOpportunity,
     OpportunityCreated,
     OpportunityProductAdded,
     OpportunityTermsChanged,
@@ -20,6 +22,7 @@ from domain.opportunities import (
     price_line,
 )
 from domain.system import TickClock
+from projectors.projection import rows_for
 
 
 def test_the_unit_price_keeps_four_decimals_and_the_line_total_two() -> None:
@@ -85,3 +88,33 @@ def test_each_refusal_says_why() -> None:
     s.stage("O1", "closed_lost")
     assert s.refused(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 1)) == (
         "opportunity O1 is closed (closed_lost)")
+
+
+def test_a_migrated_deal_keeps_its_original_creation_date_as_salesforce_audit_fields_do() -> None:
+    s = Scenario().org()  # go-live: 2 March 2026, 09:00 UTC
+    opened = utc(2025, 12, 10, 6, 30)
+    created = one(s.deal(original_created_at=opened, created_by="data-migration"),
+                  OpportunityCreated)
+    assert created.original_created_at == opened
+    assert (s.opp().created_at, s.opp().stage_entered_at) == (opened, START)
+    rows = {up.table: up.values for up in rows_for([created])}
+    assert rows["opportunities"]["created_at"] == opened
+    assert "original_created_at" not in rows["opportunities"]  # no such column
+    assert rows["opportunity_stage_history"]["changed_at"] == START  # known since go-live
+
+
+def test_a_deal_opened_in_the_crm_is_created_when_it_is_opened() -> None:
+    s = Scenario().org()
+    created = one(s.deal(), OpportunityCreated)
+    assert created.original_created_at is None
+    assert s.opp().created_at == START
+    rows = {up.table: up.values for up in rows_for([created])}
+    assert rows["opportunities"]["created_at"] == START
+
+
+def test_an_original_creation_date_in_the_future_is_refused() -> None:
+    s = Scenario().org()
+    assert s.refused(OpenOpportunity, "O9", opportunity_name="x", account_id="A1",
+                     amount=Decimal(1), close_date=date(2026, 4, 1),
+                     original_created_at=utc(2026, 3, 2, 9, 30)) == (
+        "opportunity O9: original_created_at 2026-03-02 09:30 is in the future")

@@ -4,7 +4,6 @@ reasons the data shows (issue 14, points 1 and 6)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ import pytest
 
 from domain.accounts import ChangeAccountRelationship
 from domain.messages import Event, Message, utc
-from domain.rules_config import DEFAULT_RULES
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 from simulators.churn import SOURING_PER_YEAR, Signals
@@ -49,9 +47,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def day_one() -> Run:
-    """The first cycle of a history at scale 0.2 (forecasts called without a warm-up)."""
-    rules = replace(DEFAULT_RULES, fiscal=replace(DEFAULT_RULES.fiscal, forecast_warmup_days=0))
-    return Run(core=CoreProcessor(rules)).run(1)
+    """The first cycle of a history at scale 0.2 (default rules: forecasts called at once)."""
+    return Run().run(1)
 
 
 def stages(run: Run) -> dict[str, str]:
@@ -86,6 +83,25 @@ def test_migrated_deals_were_opened_weeks_or_months_before_and_close_over_months
     assert (closes[-1] - START.date()).days >= 60
     text = day_one.of("OpportunityCreated")[0].customer_requirements  # type: ignore[attr-defined]
     assert text.startswith("Migrated from the previous CRM at go-live; opened ")
+
+
+def test_migrated_deals_keep_their_original_opening_date_as_audit_fields(day_one: Run) -> None:
+    """Like Salesforce's "Set Audit Fields upon Record Creation": the core keeps when the
+    deal was opened in the previous system (the forecast run-rate depends on it)."""
+    deals = day_one.sim.desks["sales"].deals
+    migrated = [e for e in day_one.of("OpportunityCreated")
+                if e.created_by == "data-migration"]  # type: ignore[attr-defined]
+    assert len(migrated) > 120
+    for e in migrated:
+        opened = e.original_created_at  # type: ignore[attr-defined]
+        assert opened is not None and opened < START <= e.occurred_at
+        assert opened == deals[e.aggregate_id].created
+        assert day_one.core.state.get("opportunity", e.aggregate_id).created_at == opened
+        assert f"opened {(opened + timedelta(hours=5, minutes=30)):%d %b %Y}" in (
+            e.customer_requirements)  # type: ignore[attr-defined]
+    others = [e for e in day_one.of("OpportunityCreated") if e not in migrated]
+    assert others and all(e.original_created_at is None  # type: ignore[attr-defined]
+                          for e in others)
 
 
 def test_each_migrated_deal_has_one_next_step_planned_from_its_real_age(day_one: Run) -> None:
