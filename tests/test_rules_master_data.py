@@ -30,6 +30,7 @@ from domain.erp_messages import (
     IntegrationReleased,
     IntegrationRequested,
     IntegrationRetried,
+    SalesOrderCreated,
     SalesOrderRequested,
 )
 from domain.integration_log import IntegrationLog, customer_log_id_for, log_id_for, payload_json
@@ -184,3 +185,15 @@ def test_held_orders_of_two_accounts_go_out_only_for_the_linked_one() -> None:
     assert of(s.tick(s.now + timedelta(minutes=30)), SalesOrderRequested) == []
     late = master_created(s, "A3", "CUST-3")
     assert [r.customer_id for r in of(late, SalesOrderRequested)] == ["CUST-3"]
+
+
+def test_a_held_quote_the_erp_ordered_meanwhile_is_not_sent_but_the_next_one_is() -> None:
+    s = Scenario().org()
+    first = prospect_quote(s, "O2")
+    second = prospect_quote(s, "O3")
+    s.ok(SalesOrderCreated, "SO-7", sales_order_id="SO-7", quotation_id=first,
+         order_total=Decimal("134520.00"), order_date=s.now.date())  # keyed in at the ERP
+    assert s.quote(first).order_id == "SO-7"
+    events = master_created(s)
+    assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [second]
+    assert [r.aggregate_id for r in of(events, IntegrationReleased)] == [log_id_for(second)]
