@@ -34,6 +34,7 @@ from domain.erp_messages import (
     SalesOrderRequested,
 )
 from domain.integration_log import IntegrationLog, customer_log_id_for, log_id_for, payload_json
+from domain.master_data import _WAITING as WAITING
 from domain.master_data import RETRY_TIMER
 from domain.opportunities import OpenOpportunity
 from domain.system import TickClock
@@ -115,6 +116,7 @@ def test_a_released_order_request_is_attempt_one_with_what_was_sent() -> None:
     assert released.customer_log_id == customer_log_id_for("A2")
     assert s.state.get("integration", log_id_for(quote_id)) == IntegrationLog(
         log_id_for(quote_id), quote_id, "pending", released.integration_data, attempt=1)
+    assert s.state.view(WAITING) == {}  # nothing left for the tick to look at
 
 
 def test_the_completed_customer_row_keeps_the_request_and_adds_the_customer() -> None:
