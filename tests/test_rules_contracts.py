@@ -373,3 +373,11 @@ def test_a_renewal_term_defaults_from_the_rules_when_the_terms_have_none() -> No
         k1, terms=k1.terms.model_copy(update={"renewal_term_months": None}))
     new = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
     assert (new.contract_term_months, new.contract_end_date) == (12, date(2028, 3, 31))
+
+
+def test_an_auto_renewing_contract_without_a_renewal_opportunity_renews() -> None:
+    w = world_with_contract(auto_renewal=True)
+    w.at(midnight(END_DAY))  # the end-of-term rule runs, no renewal alert ever ran
+    events = w.run(lambda ctx: end_of_term(ctx, "K1"))
+    assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == ["K1"]
+    assert of_type(events, ContractExpired) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from area_a_fixtures import World, of_type, rejection
 
 from domain.core import Context
@@ -20,9 +21,11 @@ from domain.sales_org import (
     RepStatusChanged,
     SalesRepHired,
     SetRepQuota,
+    Territory,
     record_rep_deal,
     rep_manager,
     rep_with_role,
+    territory_matches,
 )
 from domain.system import TickClock
 
@@ -177,3 +180,36 @@ def test_a_cycle_in_the_reporting_chain_counts_each_rep_once() -> None:
     w.state.store("sales_rep")["A"] = updated(w.state.get("sales_rep", "A"), manager_id="B")
     deal(w, "B", "100", won=True)
     assert [e.aggregate_id for e in of_type(w.events, RepPerformanceUpdated)] == ["B", "A"]
+
+
+# -- pinned by mutation testing (issue 21) ---------------------------------------------
+
+
+def test_a_territory_match_counts_the_criteria_it_constrains() -> None:
+    north = Territory("T1", "NORTH", (("india",), (), ("pune", "mumbai"), (), ()))
+    assert territory_matches(north, ("India", "MH", "Pune", "auto", "large")) == 2
+    assert territory_matches(north, ("India", None, None, None, None)) is None
+    anywhere = Territory("T0", "ANY", ((), (), (), (), ()))
+    assert territory_matches(anywhere, (None, None, None, None, None)) == 0
+    with pytest.raises(ValueError):  # a lead's values are always all five criteria
+        territory_matches(north, ("India", "MH", "Pune", "auto"))
+
+
+def test_the_new_year_restart_clears_lost_deals_too() -> None:
+    w = World(start=utc(2027, 3, 1))
+    w.rep("R1")
+    deal(w, "R1", "500", won=False)
+    reset = of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30)),
+                    RepPerformanceUpdated)[0]
+    assert (reset.ytd_deals_closed, reset.ytd_deals_lost, reset.win_rate_pct,
+            reset.avg_deal_size, reset.performance_year) == (0, 0, None, None, 2028)
+
+
+def test_a_deal_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the_restart() -> None:
+    w = World(start=utc(2027, 3, 1))
+    w.rep("R1")
+    deal(w, "R1", "500", won=True)
+    early = deal(w, "R1", "800", won=True, at=utc(2027, 4, 1, 0, 10))
+    assert (early.ytd_revenue, early.performance_year) == (Decimal("800.00"), 2028)
+    assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30)),
+                   RepPerformanceUpdated) == []
