@@ -12,12 +12,15 @@ from domain.campaign_ab import ab_winner, critical_z, z_score
 from domain.campaign_members import (
     AddCampaignMember,
     CampaignMemberAdded,
+    CampaignMemberOpportunityCreated,
     CampaignMemberStatusChanged,
     RecordCampaignResponse,
 )
 from domain.campaigns import (
     CampaignCancelled,
     CampaignCompleted,
+    CampaignCostIncurred,
+    CampaignPlanned,
     CampaignResultsUpdated,
     CampaignVariantStatsUpdated,
     CancelCampaign,
@@ -27,6 +30,7 @@ from domain.campaigns import (
     PlanCampaign,
     Variant,
     VariantSpec,
+    count_for_variant,
     record_campaign_outcome,
 )
 from domain.contacts import ContactOptedOut, OptOutContact
@@ -399,3 +403,200 @@ def test_a_cancelled_campaign_takes_nothing_more_and_a_completed_one_cannot_be_c
     assert rejection(w.send(CancelCampaign, "C2")) == (
         "campaign C2 is completed, not planned or in_progress")
     assert rejection(w.send(CancelCampaign, "C9")) == "campaign C9 does not exist"
+
+
+# ---- pinned by the mutation tests (issue 21) ------------------------------------------
+
+
+def test_a_campaign_is_planned_once_with_a_number_and_derived_variant_ids() -> None:
+    w = World()
+    w.campaign("C1", variants=("A", "B"), launch=False)
+    (planned,) = of_type(w.events, CampaignPlanned)
+    assert planned.campaign_code == "CMP-000001"
+    assert [v.variant_code for v in planned.variants] == ["A", "B"]
+    assert all(v.variant_id.startswith("CV-") for v in planned.variants)
+    assert planned.variants[0].variant_id != planned.variants[1].variant_id
+    assert rejection(w.send(PlanCampaign, "C1", campaign_name="X", campaign_type="email",
+                            start_date=date(2026, 3, 1), end_date=date(2026, 3, 1))) == (
+        "campaign C1 already exists")
+    campaign = w.state.get("campaign", "C1")
+    assert (campaign.campaign_type, campaign.status, campaign.end_date) == (
+        "email", "planned", date(2026, 3, 31))
+
+
+def test_a_cost_records_its_amount_the_running_total_and_what_it_was_for() -> None:
+    w = World()
+    w.campaign("C1")
+    w.ok(IncurCampaignCost, "C1", amount=Decimal("1000"), cost_description="Stand")
+    events = w.ok(IncurCampaignCost, "C1", amount=Decimal("250.50"),
+                  cost_description="Brochures")
+    (cost,) = of_type(events, CampaignCostIncurred)
+    assert (cost.amount, cost.actual_cost, cost.cost_description) == (
+        Decimal("250.50"), Decimal("1250.50"), "Brochures")
+    assert w.state.get("campaign", "C1").actual_cost == Decimal("1250.50")
+    assert results(w).actual_cost == Decimal("1250.50")
+
+
+def test_roi_is_capped_at_what_the_column_holds() -> None:
+    w = World()
+    w.campaign("C1")
+    w.ok(IncurCampaignCost, "C1", amount=Decimal("0.01"))
+    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("5000000"))
+    assert results(w).roi_pct == Decimal("999999.99")  # DECIMAL(8,2)
+
+
+def test_the_conversion_rate_is_converted_leads_over_all_leads() -> None:
+    w = World()
+    w.campaign("C1")
+    for _ in range(3):
+        in_core(w, record_campaign_outcome, "C1", lead_created=True)
+    in_core(w, record_campaign_outcome, "C1", lead_created=True, lead_qualified=True,
+            lead_converted=True)
+    in_core(w, record_campaign_outcome, "C1", opportunity_created=True)
+    r = results(w)
+    assert (r.total_leads, r.qualified_leads, r.converted_leads, r.opportunities_created,
+            r.deals_won, r.total_revenue) == (4, 1, 1, 1, 0, Decimal("0"))
+    assert (r.conversion_rate_pct, r.roi_pct, r.cost_per_lead) == (Decimal("25.00"), None,
+                                                                   Decimal("0.00"))
+    campaign = w.state.get("campaign", "C1")
+    assert (campaign.total_leads, campaign.qualified_leads, campaign.converted_leads,
+            campaign.opportunities_created) == (4, 1, 1, 1)
+
+
+def test_an_outcome_for_an_unknown_campaign_changes_nothing() -> None:
+    w = World()
+    in_core(w, record_campaign_outcome, "C9", lead_created=True)
+    assert w.events == []
+
+
+def test_counting_nothing_for_a_variant_emits_nothing() -> None:
+    w = World()
+    w.campaign("C1", variants=("A",))
+    in_core(w, count_for_variant, "C1", "A", opened=0, clicked=0)
+    in_core(w, count_for_variant, "C1", "Z", opened=1)  # no such variant
+    in_core(w, count_for_variant, "C9", "A", opened=1)  # no such campaign
+    assert of_type(w.events, CampaignVariantStatsUpdated) == []
+    in_core(w, count_for_variant, "C1", "A", members_sent=2, opened=1)
+    stats = variant(w, "A")
+    assert (stats.members_sent, stats.opened, stats.open_rate_pct, stats.click_rate_pct) == (
+        2, 1, Decimal("50.00"), Decimal("0.00"))
+    assert w.state.get("campaign", "C1").variant("A").members_sent == 2
+
+
+def test_variant_stats_update_only_their_own_variant() -> None:
+    w = World()
+    w.campaign("C1", variants=("A", "B"))
+    for n, code in enumerate("AAB"):
+        w.lead(f"L{n}")
+        w.member(f"M{n}", "C1", lead=f"L{n}", variant=code)
+    campaign = w.state.get("campaign", "C1")
+    assert [(v.variant_code, v.members_sent) for v in campaign.variants] == [("A", 2), ("B", 1)]
+    assert campaign.variant(None) is None
+
+
+def test_a_member_is_added_once_naming_exactly_its_lead_or_contact() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    w.campaign("C1")
+    w.lead("L1")
+    w.member("M1", "C1", lead="L1")
+    assert add_member(w, "M1", "L1", None) == "campaign member M1 already exists"
+    assert rejection(w.send(AddCampaignMember, "M2", campaign_id="C1", member_type="lead",
+                            lead_id="L1", contact_id="K1")) == (
+        "a lead member names exactly its lead_id")
+    assert rejection(w.send(AddCampaignMember, "M2", campaign_id="C1", member_type="contact",
+                            lead_id="L1")) == "a contact member names exactly its contact_id"
+    w.lead("L2")
+    assert add_member(w, "M2", "L2", "A") == "campaign C1 has no variants"
+    assert rejection(w.send(AddCampaignMember, "M2", campaign_id="C9", member_type="lead",
+                            lead_id="L1")) == "campaign C9 does not exist"
+    (added,) = of_type(w.ok(AddCampaignMember, "M2", campaign_id="C1", member_type="contact",
+                            contact_id="K1"), CampaignMemberAdded)
+    assert (added.member_type, added.contact_id, added.lead_id, added.member_status) == (
+        "contact", "K1", None, "sent")
+    assert w.state.get("campaign_member", "M2").contact_id == "K1"
+
+
+def test_a_contact_opted_out_of_email_may_still_be_invited_to_an_event() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    w.ok(OptOutContact, "K1")
+    w.campaign("C1", campaign_type="trade_show")
+    w.member("M1", "C1", contact="K1")
+    assert w.state.get("campaign_member", "M1").status == "sent"
+
+
+def test_responses_of_unknown_members_are_refused_and_an_opt_out_keeps_the_response() -> None:
+    w = World()
+    w.campaign("C1")
+    w.lead("L1")
+    w.member("M1", "C1", lead="L1")
+    assert rejection(w.send(RecordCampaignResponse, "M9", response="opened")) == (
+        "campaign member M9 does not exist")
+    responded = of_type(w.respond("M1", "responded"), CampaignMemberStatusChanged)[0]
+    assert (responded.member_status, responded.has_responded, responded.response_date) == (
+        "responded", True, w.now)
+    events = w.respond("M1", "opted_out")
+    (out,) = of_type(events, CampaignMemberStatusChanged)
+    assert (out.member_status, out.has_responded, out.response_date) == (
+        "opted_out", True, responded.response_date)
+    assert of_type(events, ContactOptedOut) == []  # a lead member: no contact to opt out
+    assert rejection(w.send(RecordCampaignResponse, "M1", response="opened")) == (
+        "campaign member M1 has opted_out")
+    member = w.state.get("campaign_member", "M1")
+    assert (member.status, member.response_date) == ("opted_out", responded.response_date)
+
+
+def test_an_opt_out_before_any_response_is_not_a_response_and_a_bounce_never_is() -> None:
+    w = World()
+    w.campaign("C1")
+    for n in (1, 2):
+        w.lead(f"L{n}")
+        w.member(f"M{n}", "C1", lead=f"L{n}")
+    w.respond("M1", "clicked")
+    (out,) = of_type(w.respond("M1", "opted_out"), CampaignMemberStatusChanged)
+    assert (out.has_responded, out.response_date) == (False, None)
+    (bounce,) = of_type(w.respond("M2", "bounced"), CampaignMemberStatusChanged)
+    assert (bounce.member_status, bounce.has_responded, bounce.response_date) == (
+        "bounced", False, None)
+
+
+def test_a_lead_must_come_from_a_live_member_of_its_own_campaign_once() -> None:
+    w = World()
+    w.campaign("C1")
+    w.campaign("C2")
+    for n in (1, 2, 3):
+        w.lead(f"P{n}")
+        w.member(f"M{n}", "C1", lead=f"P{n}")
+    w.respond("M2", "bounced")
+    w.respond("M3", "opted_out")
+
+    def capture(lid: str, campaign: str, member: str) -> str | None:
+        return rejection(w.send(CaptureLead, lid, company_name="Firm", lead_source="website",
+                                source_campaign_id=campaign, campaign_member_id=member))
+
+    assert capture("L1", "C2", "M1") == "campaign member M1 is not a member of C2"
+    assert capture("L1", "C1", "M9") == "campaign member M9 is not a member of C1"
+    assert capture("L1", "C1", "M2") == "campaign member M2 has bounced"
+    assert capture("L1", "C1", "M3") == "campaign member M3 has opted_out"
+    assert capture("L1", "C1", "M1") is None
+    assert capture("L2", "C1", "M1") == "campaign member M1 already produced a lead"
+    member = w.state.get("campaign_member", "M1")
+    assert (member.lead_created, member.lead_id, member.status) == (True, "P1", "responded")
+
+
+def test_a_contact_members_lead_is_found_by_the_lead_it_produced() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    w.campaign("C1")
+    w.member("M1", "C1", contact="K1")
+    w.qualified_lead("L1", source_campaign_id="C1", campaign_member_id="M1")
+    assert w.state.get("campaign_member", "M1").lead_id == "L1"
+    events = w.convert("L1")
+    (flag,) = of_type(events, CampaignMemberOpportunityCreated)
+    assert flag.aggregate_id == "M1"
+    assert w.state.get("campaign_member", "M1").opportunity_created is True
