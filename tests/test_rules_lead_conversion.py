@@ -11,6 +11,7 @@ from domain.accounts import AccountCreated
 from domain.campaign_members import CampaignMemberOpportunityCreated
 from domain.campaigns import CampaignResultsUpdated
 from domain.contacts import ContactCreated
+from domain.core import derive_id
 from domain.lead_conversion import LeadConverted
 from domain.messages import Event
 from domain.opportunities import OpportunityCreated
@@ -164,3 +165,18 @@ def test_a_lead_without_a_campaign_touches_no_campaign() -> None:
     events = w.convert("L1")
     assert of_type(events, CampaignResultsUpdated) == []
     assert of_type(events, CampaignMemberOpportunityCreated) == []
+
+
+def test_the_new_records_ids_derive_from_the_command_and_the_lead() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1")
+    events = w.convert("L1")
+    cause = w.log[-1].event_id
+    account, contact, opp = converted(events)
+
+    def expected(prefix: str) -> str:
+        return f"{prefix}-{derive_id(cause, '', prefix, 'L1')[:18]}"
+
+    assert (account.aggregate_id, contact.aggregate_id, opp.aggregate_id) == (
+        expected("ACC"), expected("CON"), expected("OPP"))
