@@ -25,6 +25,7 @@ from domain import (  # noqa: F401
     interactions,
     lead_conversion,
     lead_lifecycle,
+    lead_matching,
     leads,
     master_data,
     opportunities,

@@ -61,7 +61,9 @@ def convert_lead(ctx: Context, cmd: ConvertLead) -> None:
     facts: LeadFields = lead.facts  # type: ignore[assignment]
     owner = lead.assigned_to or cmd.converted_by
 
-    account_id = cmd.account_id or find_account_by_name(ctx.state, lead.company_name)
+    matched = lead.matched_account_id  # duplicate management linked it at capture
+    account_id = (cmd.account_id or (matched if get_account(ctx.state, matched) else None)
+                  or find_account_by_name(ctx.state, lead.company_name))
     created = account_id is None
     if account_id is None:
         account_id = ctx.new_id("ACC", lead.lead_id)

@@ -125,6 +125,8 @@ class Lead:
     first_contact_at: datetime | None = None
     converted: bool = False
     facts: LeadFields | None = None  # the captured facts, for assignment and conversion
+    matched_account_id: str | None = None  # duplicate management (domain.lead_matching)
+    matched_contact_id: str | None = None
 
 
 def score_lead(lead: Lead, rules: LeadRules, now: datetime) -> tuple[int, str, str]:
@@ -174,7 +176,10 @@ def capture_lead(ctx: Context, cmd: CaptureLead) -> None:
     member_id = fields.pop("campaign_member_id")
     ctx.emit(LeadCaptured, cmd.aggregate_id, lead_number=ctx.next_number("LEAD"), **fields)
     rescore(ctx, cmd.aggregate_id)
-    assign_lead(ctx, cmd.aggregate_id)
+    from domain.lead_matching import apply_match  # (it builds on this module)
+
+    if not apply_match(ctx, cmd.aggregate_id, cmd):  # a duplicate is assigned and closed
+        assign_lead(ctx, cmd.aggregate_id)
     if cmd.source_campaign_id:
         attribute_lead(ctx, cmd.source_campaign_id, cmd.aggregate_id, member_id)
 
