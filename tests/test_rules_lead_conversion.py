@@ -180,3 +180,12 @@ def test_the_new_records_ids_derive_from_the_command_and_the_lead() -> None:
 
     assert (account.aggregate_id, contact.aggregate_id, opp.aggregate_id) == (
         expected("ACC"), expected("CON"), expected("OPP"))
+
+
+def test_the_new_account_is_billed_in_the_leads_country() -> None:
+    w = World()
+    w.rep("R1")
+    w.qualified_lead("L1", country="Nepal", city="Kathmandu", state=None)
+    account, _, _ = converted(w.convert("L1"))
+    assert (account.billing_country, account.billing_city, account.billing_state) == (
+        "Nepal", "Kathmandu", None)
