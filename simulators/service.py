@@ -5,7 +5,9 @@ day, critical and high cases around the clock. The engineer usually answers and 
 well inside the SLA the core computed (CaseOpened carries the deadlines); a few per cent
 run late, some cases wait for the customer (who nearly always replies; a silent one is
 auto-resolved by the core). The resolution clock stops while the case waits for the
-customer, so a wait never makes a case late by itself. Customers rate about half the resolved cases.
+customer, so a wait never makes a case late by itself. Breaches follow load: the busier
+the assigned engineer (open cases), the more often and the later the work is late.
+Customers rate about half the resolved cases.
 """
 
 from __future__ import annotations
@@ -47,8 +49,19 @@ TYPES = (("problem", 50), ("question", 25), ("complaint", 15), ("feature_request
 # about 10 % (critical) down to 5 % (low), 6-7 % overall, inside published B2B support
 # norms (5-15 %). Until the SLA clock stopped while pending the customer (issue 13), about
 # 1.2 points of breaches came from customers' waits and silent auto-resolved cases instead.
+# These are the shares at the usual load. Breaches follow load: the share grows with the
+# square of the assigned engineer's open cases over CAPACITY (a busy Monday, a reassigned
+# backlog, a season's peak; `late_share`) and a late case is later the busier the engineer.
 LATE_RESPONSE = {"critical": 0.04, "high": 0.03, "medium": 0.02, "low": 0.015}
 LATE_RESOLUTION = {"critical": 0.06, "high": 0.05, "medium": 0.04, "low": 0.035}
+CAPACITY = 9.0  # open cases an engineer carries at the usual pace (the median; × scale:
+# the team is sized for the volume)
+MAX_LATE = 0.6
+
+
+def late_share(usual: float, load: float) -> float:
+    """The share of cases done late by an engineer at `load` (open cases / CAPACITY)."""
+    return min(MAX_LATE, usual * load ** 2)
 CSAT = {False: (5, 4, 3, 2, 1), True: (1, 2, 3, 4, 5)}
 CSAT_W = {False: (45, 35, 12, 5, 3), True: (15, 20, 30, 25, 10)}
 
@@ -66,6 +79,7 @@ class CaseFile:
     responded: bool = False
     breached: bool = False
     rating: bool = False
+    load: float = 1.0  # the engineer's open cases / CAPACITY when it came in
 
 
 class ServiceDesk(Desk):
@@ -123,14 +137,16 @@ class ServiceDesk(Desk):
     def on_opened(self, e: Any) -> None:
         """Plan the case: first response, perhaps a wait for the customer, resolution."""
         case = CaseFile(e.account_id, e.contact_id, e.priority, e.case_category or "other",
-                        e.assigned_to)
+                        e.assigned_to,
+                        load=self.load(e.assigned_to) / (CAPACITY * self.k.scale))
         self.cases[e.aggregate_id] = case
         rng, now, cid = self.k.rng, self.k.now, e.aggregate_id
         kind = "any" if e.priority in ("critical", "high") else "support"
         respond = self._when(e.response_due_date, e.sla_response_hours,
-                             LATE_RESPONSE[e.priority], kind, now)
+                             LATE_RESPONSE[e.priority], kind, now, case.load)
         resolve = self._when(e.resolution_due_date, e.sla_resolution_hours,
-                             LATE_RESOLUTION[e.priority], kind, respond + timedelta(minutes=30))
+                             LATE_RESOLUTION[e.priority], kind, respond + timedelta(minutes=30),
+                             case.load)
         self.at(respond, "respond", cid)
         span = resolve - respond
         if rng.random() < 0.18 and span > timedelta(hours=2):
@@ -153,13 +169,18 @@ class ServiceDesk(Desk):
                         sentiment="negative" if e.case_type == "complaint"
                         or e.priority == "critical" else "neutral")
 
+    def load(self, engineer: str | None) -> int:
+        """The open cases (not yet resolved) the engineer is working on."""
+        return sum(1 for c in self.cases.values()
+                   if c.assignee == engineer and c.status not in ("resolved", "closed"))
+
     def _when(self, due: datetime, sla_hours: int, late_p: float, kind: str,
-              earliest: datetime) -> datetime:
+              earliest: datetime, load: float = 1.0) -> datetime:
         """When the engineer gets it done: inside the SLA (the on-call engineer covers
-        after hours), or, for a few per cent, late."""
+        after hours), or late, more often and by more the busier the engineer is."""
         rng, now = self.k.rng, self.k.now
-        if rng.random() < late_p:
-            when = due + timedelta(hours=sla_hours * rng.uniform(0.05, 0.8))
+        if rng.random() < late_share(late_p, load):
+            when = due + timedelta(hours=sla_hours * rng.uniform(0.05, 0.8) * max(1.0, load))
             return next_open(when, kind, rng).replace(microsecond=0)
         when = next_open(now + (due - now) * rng.uniform(0.05, 0.85), kind, rng)
         if when >= due - timedelta(minutes=5):

@@ -18,6 +18,7 @@ from simulators.business import CYCLE, BusinessSimulation
 from simulators.catalog import PRICE_REVISION_PCT, PRODUCTS, list_price
 from simulators.kernel import Kernel
 from simulators.sales import FALLOUT, cycle_days, stage_share
+from simulators.service import CAPACITY, MAX_LATE, late_share
 from simulators.worktime import (
     IST,
     after,
@@ -262,3 +263,40 @@ def test_an_opportunity_holds_its_cost_estimate_margin_and_next_step(history: Hi
     rows = _rows(history, "opportunities")
     assert rows and all(r.get("cost_estimate") is not None and r.get("margin_pct") is not None
                         and r.get("next_step") for r in rows)
+
+
+# ---------------------------------------------------------------- SLA breaches follow load
+def test_the_late_share_grows_with_the_square_of_the_engineers_load() -> None:
+    assert late_share(0.04, 1.0) == 0.04
+    assert late_share(0.04, 2.0) == pytest.approx(0.16)
+    assert late_share(0.04, 0.5) == pytest.approx(0.01)
+    assert late_share(0.2, 3.0) == MAX_LATE
+
+
+def engineer_load_at_opening(events: list[Event]) -> dict[str, int]:
+    """Each case's engineer's other open (unresolved) cases when it was opened."""
+    open_by: dict[str, str | None] = {}
+    load: dict[str, int] = {}
+    for e in events:
+        if e.event_type == "CaseOpened":
+            load[e.aggregate_id] = sum(1 for a in open_by.values() if a == e.assigned_to)
+            open_by[e.aggregate_id] = e.assigned_to
+        elif e.event_type == "CaseAssigned" and e.aggregate_id in open_by:
+            open_by[e.aggregate_id] = e.assigned_to
+        elif e.event_type in ("CaseResolved", "CaseClosed"):
+            open_by.pop(e.aggregate_id, None)
+    return load
+
+
+def test_cases_of_busy_engineers_breach_more_often(history: History) -> None:
+    load = engineer_load_at_opening(history.events)
+    breached = {e.aggregate_id for e in history.of("CaseSlaViolated")}
+    usual = CAPACITY * 0.3  # (the history's scale)
+    busy = [c for c, n in load.items() if n > 1.3 * usual]
+    calm = [c for c, n in load.items() if n <= usual]
+    assert len(busy) > 50 and len(calm) > 200
+
+    def share(ids: list[str]) -> float:
+        return sum(c in breached for c in ids) / len(ids)
+
+    assert share(busy) > 2 * share(calm)
