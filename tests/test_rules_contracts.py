@@ -381,3 +381,42 @@ def test_an_auto_renewing_contract_without_a_renewal_opportunity_renews() -> Non
     events = w.run(lambda ctx: end_of_term(ctx, "K1"))
     assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == ["K1"]
     assert of_type(events, ContractExpired) == []
+
+
+def test_a_contract_moves_through_draft_sent_signed_active_and_terminated() -> None:
+    w = World().account("A1")
+    w.send(DraftContract, "K1", contract_name="X", account_id="A1", contract_start_date=START,
+           contract_term_months=12, contract_value=Decimal("10.00"))
+
+    def status() -> str:
+        return str(w.state.get("contract", "K1").status)
+
+    assert status() == "draft"
+    w.send(SendContractForSignature, "K1")
+    assert status() == "sent_for_signature"
+    w.send(SignContract, "K1")
+    assert status() == "signed"
+    w.tick(midnight(START))
+    assert status() == "active"
+    w.send(TerminateContract, "K1")
+    assert status() == "terminated"
+
+
+def test_churn_skips_ended_contracts_wherever_they_are_in_the_list() -> None:
+    w = World(now=utc(2026, 3, 10, 9)).account("A1")
+    for contract_id in ("K1", "K2"):
+        w.send(DraftContract, contract_id, contract_name=contract_id, account_id="A1",
+               contract_start_date=START, contract_term_months=12,
+               contract_value=Decimal("10.00"))
+    w.send(TerminateContract, "K1")  # the first one drafted has ended
+    events = w.send(ChangeAccountRelationship, "A1", relationship_status="churned")
+    assert [e.aggregate_id for e in of_type(events, ContractTerminated)] == ["K2"]
+
+
+def test_a_long_churn_reason_is_cut_to_500_characters_on_the_contract() -> None:
+    w = churn_world()
+    events = w.send(ChangeAccountRelationship, "A1", relationship_status="churned",
+                    reason="x" * 600)
+    reasons = [e.reason for e in of_type(events, ContractTerminated)]
+    assert reasons == [("Account churned: " + "x" * 600)[:500]] * 2
+    assert len(reasons[0]) == 500
