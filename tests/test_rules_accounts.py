@@ -122,9 +122,36 @@ def test_the_hierarchy_refuses_self_parent_cycles_and_unknown_parents() -> None:
 def test_a_churned_customer_becomes_a_former_customer() -> None:
     w = World()
     w.account("A1", "Acme", account_type="customer")
-    changed = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="churned"),
-                      AccountRelationshipChanged)[0]
-    assert (changed.relationship_status, changed.account_type) == ("churned", "former_customer")
+    changed = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="churned",
+                           reason="Moved to a competitor"), AccountRelationshipChanged)[0]
+    assert (changed.relationship_status, changed.account_type, changed.reason) == (
+        "churned", "former_customer", "Moved to a competitor")
+    account = w.state.get("account", "A1")
+    assert (account.relationship_status, account.account_type) == ("churned", "former_customer")
+
+
+def test_a_customer_going_inactive_or_a_prospect_churning_keeps_its_account_type() -> None:
+    w = World()
+    w.account("A1", "Acme", account_type="customer")
+    w.account("A2", "Beta")
+    inactive = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="inactive"),
+                       AccountRelationshipChanged)[0]
+    assert (inactive.account_type, inactive.reason) == ("customer", None)
+    lost = of_type(w.ok(ChangeAccountRelationship, "A2", relationship_status="churned"),
+                   AccountRelationshipChanged)[0]
+    assert lost.account_type == "prospect"
+    assert w.state.get("account", "A1").relationship_status == "inactive"
+
+
+def test_churn_stated_again_does_not_end_what_was_started_after_the_first_churn() -> None:
+    w = World()
+    w.rep("R1")
+    w.account("A1", "Acme", account_type="customer")
+    w.ok(ChangeAccountRelationship, "A1", relationship_status="churned")
+    w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1", team_role="account_manager")  # win-back
+    again = w.ok(ChangeAccountRelationship, "A1", relationship_status="churned")
+    assert of_type(again, AccountTeamMemberRemoved) == []
+    assert len(w.state.get("account", "A1").team) == 1
 
 
 def test_an_account_links_to_one_master_data_customer() -> None:
@@ -252,6 +279,20 @@ def test_the_fiscal_new_year_tick_closes_the_revenue_year() -> None:
                      AccountRevenueYearClosed)[0]
     assert (closed.ytd_revenue, closed.last_year_revenue, closed.revenue_year) == (
         Decimal(0), Decimal("1000.00"), 2028)
+    account = w.state.get("account", "A1")
+    assert (account.ytd_revenue, account.last_year_revenue, account.revenue_year) == (
+        Decimal(0), Decimal("1000.00"), 2028)
+
+
+def test_revenue_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the_close() -> None:
+    w = World(start=utc(2027, 3, 1))
+    w.account("A1", "Acme")
+    revenue(w, "A1", "1000", date(2027, 3, 1))
+    early = revenue(w, "A1", "300", date(2027, 4, 1), at=utc(2027, 4, 1, 0, 10))
+    assert (early.ytd_revenue, early.last_year_revenue, early.revenue_year) == (
+        Decimal("300.00"), Decimal("1000.00"), 2028)
+    assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30)),
+                   AccountRevenueYearClosed) == []
 
 
 def test_revenue_for_an_unknown_account_or_of_zero_is_refused() -> None:
