@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -149,6 +149,7 @@ def test_date_arithmetic_around_29_february_is_well_defined() -> None:
     assert term_end(date(2028, 3, 1), 12) == date(2029, 2, 28)
     assert term_end(date(2027, 3, 1), 12) == date(2028, 2, 29)
     assert notice_date(date(2028, 2, 29), 60) == date(2027, 12, 31)
+    assert midnight(date(2028, 2, 29)) == datetime(2028, 2, 29, 0, 0, tzinfo=UTC)
 
 
 def test_a_contract_ending_on_29_february_alerts_and_renews_on_the_right_days() -> None:
@@ -420,3 +421,23 @@ def test_a_long_churn_reason_is_cut_to_500_characters_on_the_contract() -> None:
     reasons = [e.reason for e in of_type(events, ContractTerminated)]
     assert reasons == [("Account churned: " + "x" * 600)[:500]] * 2
     assert len(reasons[0]) == 500
+
+
+def test_a_contract_signed_on_its_start_date_activates_at_once_without_an_activation_timer(
+) -> None:
+    w = world_with_contract(signed_on=START)
+    assert [e.aggregate_id for e in of_type(w.log, ContractActivated)] == ["K1"]
+    assert sorted(t.kind for t in w.state.timers) == ["contract_end", "contract_renewal_alert"]
+
+
+def test_commands_for_an_unknown_contract_are_refused_by_name() -> None:
+    w = World().account("A1")
+    assert rejection(w.send(SendContractForSignature, "K9")) == "contract K9 does not exist"
+
+
+def test_a_termination_keeps_its_reason() -> None:
+    w = world_with_contract()
+    terminated = of_type(w.send(TerminateContract, "K1", reason="Plant closed"),
+                         ContractTerminated)[0]
+    assert (terminated.reason, terminated.termination_date) == ("Plant closed",
+                                                                date(2026, 3, 20))
