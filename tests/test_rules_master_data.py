@@ -199,3 +199,17 @@ def test_a_held_quote_the_erp_ordered_meanwhile_is_not_sent_but_the_next_one_is(
     events = master_created(s)
     assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [second]
     assert [r.aggregate_id for r in of(events, IntegrationReleased)] == [log_id_for(second)]
+
+
+def test_a_quote_accepted_while_retries_remain_waits_for_the_scheduled_retry() -> None:
+    s = Scenario().org()
+    prospect_quote(s)
+    for refusal in range(1, 4):  # max_retries = 3: each of these schedules a retry
+        failed = one(s.send(CustomerMasterRejected, "A2", account_id="A2", reason="dup"),
+                     IntegrationFailed)
+        assert (failed.retry_count, failed.next_retry_at is not None) == (refusal, True)
+        quote_id = prospect_quote(s, f"O{refusal + 2}")
+        assert of(s.log, CustomerMasterRequested)[-1].attempt == refusal  # not asked again
+        assert s.state.get("integration", log_id_for(quote_id)).attempt == 0  # held
+        s.tick(failed.next_retry_at)
+    assert len(of(s.log, CustomerMasterRequested)) == 4  # the first ask and three retries
