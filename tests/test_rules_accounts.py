@@ -280,6 +280,9 @@ def test_revenue_accumulates_and_makes_the_account_an_active_customer() -> None:
     assert (second.customer_since, second.last_purchase_date) == (
         date(2026, 3, 1), date(2026, 3, 5))
     assert (second.relationship_status, second.account_type) == ("active", "customer")
+    account = w.state.get("account", "A1")
+    assert (account.relationship_status, account.account_type, account.last_year_revenue,
+            account.lifetime_value) == ("active", "customer", Decimal(0), Decimal("1250.50"))
 
 
 def test_ytd_revenue_restarts_per_fiscal_year_of_event_time() -> None:

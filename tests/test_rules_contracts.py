@@ -441,3 +441,21 @@ def test_a_termination_keeps_its_reason() -> None:
                          ContractTerminated)[0]
     assert (terminated.reason, terminated.termination_date) == ("Plant closed",
                                                                 date(2026, 3, 20))
+
+
+def test_a_draft_fills_or_keeps_the_notice_and_may_last_a_single_day() -> None:
+    w = World().account("A1")
+    fields = {"contract_name": "X", "account_id": "A1", "contract_value": Decimal("1.00")}
+    one_day = of_type(w.send(DraftContract, "K1", contract_start_date=START,
+                             contract_end_date=START, renewal_notice_days=0, **fields),
+                      ContractDrafted)[0]
+    assert (one_day.contract_end_date, one_day.renewal_notice_days, one_day.renewal_date) == (
+        START, 0, START)
+    notice = of_type(w.send(DraftContract, "K2", contract_start_date=START,
+                            contract_term_months=12, renewal_notice_days=30, **fields),
+                     ContractDrafted)[0]
+    assert (notice.renewal_notice_days, notice.renewal_date) == (30, date(2027, 3, 1))
+    assert rejection(w.send(DraftContract, "K2", contract_start_date=START,
+                            contract_term_months=1, **fields)) == "contract K2 already exists"
+    assert rejection(w.send(DraftContract, "K3", contract_start_date=START, **fields)) == (
+        "give a contract_end_date or a contract_term_months")

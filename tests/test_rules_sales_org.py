@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from area_a_fixtures import World, of_type, rejection
 
-from domain.core import Context
+from domain.core import Context, Rejected
 from domain.fiscal_calendar import fiscal_quarter, fiscal_year
 from domain.messages import utc
 from domain.records import updated
@@ -213,3 +213,20 @@ def test_a_deal_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the
     assert (early.ytd_revenue, early.performance_year) == (Decimal("800.00"), 2028)
     assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30)),
                    RepPerformanceUpdated) == []
+
+
+def test_the_first_deal_of_a_new_year_starts_from_zero_even_before_the_restart_tick() -> None:
+    w = World(start=utc(2027, 3, 1))
+    w.rep("R1")
+    deal(w, "R1", "500", won=True)
+    deal(w, "R1", "300", won=False)
+    first = deal(w, "R1", "800", won=True, at=utc(2027, 4, 1, 0, 10))
+    assert (first.ytd_revenue, first.ytd_deals_closed, first.ytd_deals_lost,
+            first.performance_year) == (Decimal("800.00"), 1, 0, 2028)
+    lost = deal(w, "R1", "100", won=False, at=utc(2028, 4, 1, 0, 10))
+    assert (lost.ytd_revenue, lost.ytd_deals_closed, lost.ytd_deals_lost) == (Decimal(0), 0, 1)
+
+
+def test_a_deal_for_an_unknown_rep_is_refused_by_name() -> None:
+    with pytest.raises(Rejected, match="^sales rep R9 does not exist$"):
+        deal(World(), "R9", "1", won=True)
