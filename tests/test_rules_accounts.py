@@ -295,6 +295,9 @@ def test_ytd_revenue_restarts_per_fiscal_year_of_event_time() -> None:
     assert (new_year.lifetime_value, new_year.ytd_revenue, new_year.last_year_revenue,
             new_year.revenue_year) == (Decimal("1500.00"), Decimal("300.00"),
                                        Decimal("1200.00"), 2028)
+    again = revenue(w, "A1", "10", date(2027, 5, 1), at=utc(2027, 5, 1))
+    assert (again.ytd_revenue, again.last_year_revenue) == (Decimal("310.00"),
+                                                            Decimal("1200.00"))
     two_later = revenue(w, "A1", "5", date(2029, 5, 1), at=utc(2029, 5, 1))
     assert (two_later.ytd_revenue, two_later.last_year_revenue) == (Decimal("5.00"), Decimal(0))
 
