@@ -22,6 +22,7 @@ from domain.sales_org import (
     SalesRepHired,
     SetRepQuota,
     Territory,
+    best_territory,
     record_rep_deal,
     rep_manager,
     rep_with_role,
@@ -230,3 +231,21 @@ def test_the_first_deal_of_a_new_year_starts_from_zero_even_before_the_restart_t
 def test_a_deal_for_an_unknown_rep_is_refused_by_name() -> None:
     with pytest.raises(Rejected, match="^sales rep R9 does not exist$"):
         deal(World(), "R9", "1", won=True)
+
+
+def test_the_most_specific_territory_wins_ties_go_to_the_lowest_code_and_none_may_match() -> None:
+    w = World()
+    w.territory("T1", "WEST", countries=["India"])
+    w.territory("T2", "PUNE", countries=["India"], cities=["Pune"])
+    w.territory("T3", "APUNE", countries=["India"], cities=["pune"])
+    lead = ("india", None, "PUNE", None, None)
+    assert best_territory(w.state, lead).territory_id == "T3"  # 2 criteria; APUNE < PUNE
+    assert best_territory(w.state, ("India", None, "Nashik", None, None)).territory_id == "T1"
+    assert best_territory(w.state, ("Nepal", None, None, None, None)) is None
+
+
+def test_a_territory_id_in_use_is_refused_whatever_its_code() -> None:
+    w = World()
+    w.territory("T1", "NORTH")
+    assert rejection(w.send(DefineTerritory, "T1", territory_code="SOUTH",
+                            territory_name="South")) == "territory T1 already exists"
