@@ -9,7 +9,7 @@ from area_b_fixtures import Scenario, of, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
-from domain.core import Context
+from domain.core import Context, derive_id
 from domain.opportunity_stages import (
     ChangeOpportunityStage,
     OpportunityLost,
@@ -122,3 +122,11 @@ def test_closing_won_by_hand_from_another_stage_is_refused_with_the_way_to_do_it
     reason = s.refused(ChangeOpportunityStage, "O1", to_stage="closed_won")
     assert reason == ("opportunity O1 can close won only from negotiation or through the "
                       "ERP's sales order")
+
+
+def test_a_stage_history_id_derives_from_the_command_the_deal_and_the_new_stage() -> None:
+    s = Scenario().org()
+    s.deal()
+    change = one(s.stage("O1", "closed_lost"), OpportunityStageChanged)
+    cause = f"b-{s.seq}"  # the ChangeOpportunityStage just sent
+    assert change.history_id == f"OSH-{derive_id(cause, '', 'OSH', 'O1/closed_lost')[:18]}"
