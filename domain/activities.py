@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from domain.contact_touches import touch
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Date, Doc, Event, Opt, Text, Timestamp
 from domain.records import updated
@@ -145,6 +146,7 @@ class Activity:
     account_id: str | None
     assigned_to: str | None
     status: str
+    contacts: tuple[str, ...] = ()  # contact, then attendees: completing it touches them
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,11 @@ def log_activity(ctx: Context, cmd: LogActivity) -> None:
     fields = cmd.payload()
     column = f"{cmd.related_to_type}_id"
     fields[column] = fields[column] or cmd.related_to_id
-    ctx.emit(ActivityLogged, cmd.aggregate_id, activity_number=ctx.next_number("ACT"), **fields)
+    logged = ctx.emit(ActivityLogged, cmd.aggregate_id, activity_number=ctx.next_number("ACT"),
+                      **fields)
+    if cmd.activity_status == "completed":  # logged after the fact: it took place then
+        touch(ctx, _contacts(logged), cmd.activity_date, source_type="activity",
+              source_id=cmd.aggregate_id)
 
 
 @handles(CompleteActivity)
@@ -203,6 +209,7 @@ def complete_activity(ctx: Context, cmd: CompleteActivity) -> None:
     due = cmd.follow_up_date if cmd.follow_up_required else None
     task_id = ctx.new_id("TSK", "follow-up") if due is not None and target else None
     ctx.emit(ActivityCompleted, cmd.aggregate_id, **cmd.payload(), follow_up_task_id=task_id)
+    touch(ctx, activity.contacts, ctx.now, source_type="activity", source_id=cmd.aggregate_id)
     if task_id is not None and due is not None and target:
         create_task(ctx, task_id, subject=f"Follow up: {cmd.aggregate_id}", due_date=due,
                     related_to_type=kind, related_to_id=target, assigned_to=activity.assigned_to)
@@ -234,7 +241,13 @@ def complete_task(ctx: Context, cmd: CompleteTask) -> None:
 @evolves(ActivityLogged)
 def _activity_logged(_: Activity | None, e: ActivityLogged) -> Activity:
     return Activity(e.aggregate_id, e.related_to_type, e.related_to_id, e.account_id,
-                    e.assigned_to, e.activity_status)
+                    e.assigned_to, e.activity_status, _contacts(e))
+
+
+def _contacts(e: ActivityLogged) -> tuple[str, ...]:
+    """The contacts an activity names: its contact, then the attendees (no repeats)."""
+    named = [e.contact_id, *(e.attendees or [])]
+    return tuple(dict.fromkeys(c for c in named if c))
 
 
 @evolves(ActivityCompleted)

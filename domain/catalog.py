@@ -12,6 +12,7 @@ from domain import (  # noqa: F401
     case_lifecycle,
     case_sla,
     cases,
+    contact_touches,
     contacts,
     contract_renewals,
     contracts,

@@ -6,6 +6,7 @@ One primary contact per account: making a contact primary demotes the previous o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -144,6 +145,7 @@ class Contact:
     is_primary: bool = False
     email_opted_out: bool = False
     contact_role: str | None = None
+    last_contact_at: datetime | None = None  # moved by domain/contact_touches.py
 
 
 def get_contact(state: CrmState, contact_id: str | None) -> Contact | None:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from domain.contact_touches import touch
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import Command, Event, Opt, Timestamp
 
@@ -110,6 +111,8 @@ def record_interaction(ctx: Context, cmd: RecordInteraction) -> None:
         fields["account_id"] = getattr(case, "account_id", None)
     fields["interaction_date"] = cmd.interaction_date or ctx.now
     ctx.emit(InteractionRecorded, cmd.aggregate_id, **fields)
+    touch(ctx, [cmd.contact_id], fields["interaction_date"], source_type="interaction",
+          source_id=cmd.aggregate_id)
 
 
 @evolves(NoteAdded)

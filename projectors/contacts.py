@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.contact_touches import ContactTouched
 from domain.contacts import ContactCreated, ContactOptedOut, ContactRoleChanged, ContactUpdated
 from domain.messages import Event
 from projectors.projection import Upsert, projects, upsert
@@ -38,3 +39,9 @@ def role_changed(e: ContactRoleChanged) -> list[Upsert]:
 def opted_out(e: ContactOptedOut) -> list[Upsert]:
     """No more e-mail."""
     return [_contact(e, email_opted_out=True)]
+
+
+@projects(ContactTouched)
+def touched(e: ContactTouched) -> list[Upsert]:
+    """Last contact date (the rule only emits it when the date moves forward)."""
+    return [_contact(e, last_contact_date=e.contacted_at)]
