@@ -26,6 +26,7 @@ from domain.accounts import (
     SetParentAccount,
     UpdateAccount,
     find_account_by_name,
+    normalise_name,
     open_account,
     record_account_revenue,
 )
@@ -125,6 +126,21 @@ def test_an_update_changes_the_given_name_type_and_owner_and_keeps_the_rest() ->
     assert kept() == ("Acme Holdings", "prospect", "R1")
     w.ok(UpdateAccount, "A1", account_type="partner", account_owner="R2")
     assert kept() == ("Acme Holdings", "partner", "R2")
+
+
+def test_names_normalise_to_single_spaced_lower_case() -> None:
+    assert normalise_name("  Acme\tIndustries   PVT ") == "acme industries pvt"
+
+
+def test_the_earliest_numbered_account_wins_a_name_whatever_the_ids() -> None:
+    w = World()
+    w.account("Z9", "Acme")
+    w.account("A1", "ACME")
+    assert find_account_by_name(w.state, "acme") == "Z9"
+    assert w.state.view("accounts_by_name")["acme"] == ["Z9", "A1"]
+    assert w.state.view("account_name_of") == {"Z9": "acme", "A1": "acme"}
+    assert (w.state.get("account", "Z9").relationship_status,
+            w.state.get("account", "A1").relationship_status) == ("prospect", "prospect")
 
 
 # ---- hierarchy, relationship, master data --------------------------------------------
