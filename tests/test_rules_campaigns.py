@@ -34,7 +34,7 @@ from domain.campaigns import (
     record_campaign_outcome,
 )
 from domain.contacts import ContactOptedOut, OptOutContact
-from domain.core import Context
+from domain.core import Context, derive_id
 from domain.leads import CaptureLead
 from domain.messages import utc
 from domain.rules_config import DEFAULT_RULES, BusinessRules
@@ -600,3 +600,16 @@ def test_a_contact_members_lead_is_found_by_the_lead_it_produced() -> None:
     (flag,) = of_type(events, CampaignMemberOpportunityCreated)
     assert flag.aggregate_id == "M1"
     assert w.state.get("campaign_member", "M1").opportunity_created is True
+
+
+def test_the_expected_responses_count_both_variants_responses() -> None:
+    # 1 + 9 of 200 responded: 5 expected per variant, and 1 % vs 9 % is significant
+    assert best(("A", 100, 1), ("B", 100, 9)) == "B"
+
+
+def test_an_attributed_members_id_derives_from_the_capture_and_the_lead() -> None:
+    w = World()
+    w.campaign("C1")
+    (added,) = of_type(w.lead("L1", source_campaign_id="C1"), CampaignMemberAdded)
+    cause = w.log[-1].event_id
+    assert added.aggregate_id == f"CM-{derive_id(cause, '', 'CM', 'L1')[:18]}"
