@@ -145,6 +145,7 @@ def test_a_contact_opting_out_of_a_campaign_is_opted_out_of_email() -> None:
     w.member("M1", "C1", contact="K1")
     events = w.respond("M1", "opted_out")
     assert of_type(events, ContactOptedOut)[0].aggregate_id == "K1"
+    assert of_type(events, ContactOptedOut)[0].reason == "opted out of campaign C1"
     refused = w.send(AddCampaignMember, "M2", campaign_id="C1", member_type="contact",
                      contact_id="K2")
     assert rejection(refused) == "contact K2 opted out of e-mail"
@@ -613,3 +614,25 @@ def test_an_attributed_members_id_derives_from_the_capture_and_the_lead() -> Non
     (added,) = of_type(w.lead("L1", source_campaign_id="C1"), CampaignMemberAdded)
     cause = w.log[-1].event_id
     assert added.aggregate_id == f"CM-{derive_id(cause, '', 'CM', 'L1')[:18]}"
+
+
+def test_an_open_then_a_click_counts_the_open_once() -> None:
+    w = World()
+    w.campaign("C1", variants=("A",))
+    w.lead("L1")
+    w.member("M1", "C1", lead="L1", variant="A")
+    w.respond("M1", "opened")
+    w.respond("M1", "clicked")
+    stats = variant(w, "A")
+    assert (stats.members_sent, stats.opened, stats.clicked, stats.responded) == (1, 1, 1, 0)
+
+
+def test_deals_won_and_revenue_add_up_over_several_wins() -> None:
+    w = World()
+    w.campaign("C1")
+    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("1000"))
+    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("2500.50"))
+    r = results(w)
+    assert (r.deals_won, r.total_revenue) == (2, Decimal("3500.50"))
+    campaign = w.state.get("campaign", "C1")
+    assert (campaign.deals_won, campaign.total_revenue) == (2, Decimal("3500.50"))
