@@ -636,3 +636,17 @@ def test_deals_won_and_revenue_add_up_over_several_wins() -> None:
     assert (r.deals_won, r.total_revenue) == (2, Decimal("3500.50"))
     campaign = w.state.get("campaign", "C1")
     assert (campaign.deals_won, campaign.total_revenue) == (2, Decimal("3500.50"))
+
+
+def test_a_lower_rate_never_leads_whatever_its_code() -> None:
+    assert best(("B", 100, 10), ("A", 100, 0)) == "B"
+
+
+def test_a_contact_is_a_member_of_a_campaign_once() -> None:
+    w = World()
+    w.account("A1", "Acme")
+    w.contact("K1", "A1")
+    w.campaign("C1")
+    w.member("M1", "C1", contact="K1")
+    assert rejection(w.send(AddCampaignMember, "M2", campaign_id="C1", member_type="contact",
+                            contact_id="K1")) == "contact K1 is already a member of C1"
