@@ -650,3 +650,9 @@ def test_a_contact_is_a_member_of_a_campaign_once() -> None:
     w.member("M1", "C1", contact="K1")
     assert rejection(w.send(AddCampaignMember, "M2", campaign_id="C1", member_type="contact",
                             contact_id="K1")) == "contact K1 is already a member of C1"
+
+
+def test_a_one_day_campaign_may_start_and_end_on_the_same_day() -> None:
+    w = World()
+    w.campaign("C1", start_date=date(2026, 3, 5), end_date=date(2026, 3, 5))
+    assert w.state.get("campaign", "C1").status == "in_progress"
