@@ -1,6 +1,6 @@
 """The simulated sales behaviour holds together like a real manufacturer's (issue 14,
-points 5, 8, 9 and 10): office hours and a week without a Monday pile-up, one price book,
-cycles that grow with the deal, losses at every stage, the columns a CRM fills."""
+points 5, 9 and 10): office hours and a week without a Monday pile-up, cycles that grow
+with the deal, losses at every stage, the columns a CRM fills."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from decimal import Decimal
 from statistics import median
 
 import pytest
+from simulated_history import START, History
 
-from domain.messages import Event, Message, utc
-from processors.core import CoreProcessor
-from simulators.business import CYCLE, BusinessSimulation
-from simulators.catalog import PRICE_REVISION_PCT, PRODUCTS, list_price
+from domain.messages import Event
 from simulators.kernel import Kernel
 from simulators.sales import FALLOUT, cycle_days, stage_share
 from simulators.service import CAPACITY, MAX_LATE, late_share
@@ -30,34 +28,13 @@ from simulators.worktime import (
     office_share,
 )
 
-START = utc(2025, 9, 1)  # a Monday; Gandhi Jayanti (2 Oct) falls in the window
 OFFICE_TYPES = ("demo", "site_visit", "presentation", "meeting")
-
-
-class History:
-    """A short simulated history folded through the core; the derived events kept."""
-
-    def __init__(self, days: int, scale: float) -> None:
-        self.sim = BusinessSimulation(7, START, scale)
-        self.core = CoreProcessor()
-        self.events: list[Event] = []
-        for n in range(1, days * 48 + 1):
-            self.sim.cycle(START + CYCLE * n, self.submit)
-
-    def submit(self, message: Message) -> list[Event]:
-        out = self.core.process(message)
-        self.events.extend(out)
-        return out
-
-    def of(self, *kinds: str) -> list[Event]:
-        return [e for e in self.events if e.event_type in kinds]
 
 
 @pytest.fixture(scope="module")
 def history() -> History:
     """45 days at scale 0.3 (a few seconds)."""
     return History(45, 0.3)
-
 
 def ist(at: datetime) -> datetime:
     return at.astimezone(IST)
@@ -121,60 +98,6 @@ def test_the_sales_teams_work_is_spread_over_the_week(history: History) -> None:
     weekdays = [days[d] for d in range(5)]
     assert days[0] < 1.2 * sum(weekdays[1:]) / 4  # no Monday pile-up (was ~2x)
     assert days[6] < 0.01 * sum(weekdays)
-
-
-# ---------------------------------------------------------------- price book (point 8)
-def test_the_price_book_has_one_list_price_per_item_revised_each_april_by_a_few_percent(
-        ) -> None:
-    for product in PRODUCTS:
-        assert list_price(product, date(2025, 6, 1)) == list_price(product, date(2026, 3, 31))
-        ratio = list_price(product, date(2026, 4, 1)) / list_price(product, date(2026, 3, 31))
-        assert abs(ratio - (1 + PRICE_REVISION_PCT / 100)) < 0.01
-    assert list_price(PRODUCTS[0], date(2025, 9, 1)) == 2_250_000
-
-
-def test_every_product_line_carries_the_price_book_list_price(history: History) -> None:
-    book = {p.material_id: p for p in PRODUCTS}
-    lines = history.of("OpportunityProductAdded")
-    assert len(lines) > 200
-    assert all(e.list_price == list_price(book[e.material_id], ist(e.occurred_at).date())
-               for e in lines)
-    quoted = [ln for e in history.of("QuoteCreated") for ln in e.lines if ln.material_id]
-    prices: dict[str, set[Decimal]] = {}
-    for ln in quoted:
-        prices.setdefault(ln.material_id, set()).add(ln.list_price)
-    assert all(len(v) == 1 for v in prices.values())
-
-
-def test_a_deal_won_on_its_first_quote_has_lines_summing_to_the_won_amount(history: History
-                                                                          ) -> None:
-    lines: dict[str, Decimal] = {}
-    for e in history.of("OpportunityProductAdded"):
-        lines[e.aggregate_id] = lines.get(e.aggregate_id, Decimal(0)) + e.line_total
-    first = {e.opportunity_id for e in history.of("QuoteCreated") if e.revision_number == 1}
-    revised = {e.opportunity_id for e in history.of("QuoteCreated") if e.revision_number > 1}
-    won = [e for e in history.of("OpportunityWon")
-           if e.aggregate_id in lines and e.aggregate_id in first - revised]
-    assert len(won) > 20
-    assert all(lines[e.aggregate_id] == e.amount for e in won)
-
-
-@pytest.mark.xfail(strict=True, reason="needs a rule: the synced (primary) quote's lines "
-                   "replace the opportunity's product lines (no command does it today)")
-def test_a_deal_won_on_a_revised_quote_has_lines_summing_to_the_won_amount(history: History
-                                                                          ) -> None:
-    lines: dict[str, Decimal] = {}
-    for e in history.of("OpportunityProductAdded"):
-        lines[e.aggregate_id] = lines.get(e.aggregate_id, Decimal(0)) + e.line_total
-    won = [e for e in history.of("OpportunityWon") if e.aggregate_id in lines]
-    assert all(lines[e.aggregate_id] == e.amount for e in won)
-
-
-def test_revised_quote_lines_carry_the_delivery_lead_time(history: History) -> None:
-    revised = [ln for e in history.of("QuoteCreated") if e.revision_number > 1
-               for ln in e.lines if ln.material_id]
-    assert len(revised) > 10
-    assert all(ln.delivery_lead_time_days in (15, 30, 35, 40, 45, 60, 75, 90) for ln in revised)
 
 
 # ---------------------------------------------------------------- cycles and losses (point 9)
@@ -243,24 +166,10 @@ def test_a_saturday_is_a_half_office_day_and_sundays_and_holidays_none() -> None
     assert office_share(date(2025, 10, 2)) == 0.0  # Gandhi Jayanti
 
 
-def _rows(history: History, table: str) -> list[dict[str, object]]:
-    from projectors.projection import merge, rows_for
-
-    return [u.values for u in merge(rows_for(history.events)).get(table, [])]
-
-
-@pytest.mark.xfail(strict=True, reason="needs rules/fields: no command sets a quote's terms "
-                   "(the core drafts quotes; payment terms could come from the account)")
-def test_a_quotation_states_its_payment_delivery_and_warranty_terms(history: History) -> None:
-    rows = _rows(history, "quotations")
-    assert rows and all(r.get("payment_terms") and r.get("delivery_terms")
-                        and r.get("warranty_terms") for r in rows)
-
-
 @pytest.mark.xfail(strict=True, reason="needs fields: OpenOpportunity/ChangeOpportunityTerms "
                    "carry no cost estimate, margin or next step")
 def test_an_opportunity_holds_its_cost_estimate_margin_and_next_step(history: History) -> None:
-    rows = _rows(history, "opportunities")
+    rows = history.rows("opportunities")
     assert rows and all(r.get("cost_estimate") is not None and r.get("margin_pct") is not None
                         and r.get("next_step") for r in rows)
 
