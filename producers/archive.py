@@ -5,11 +5,19 @@ archive is the durable copy of the log. `Archiver.catch_up()` appends what is ne
 partition (the file's record count is its next offset); `restore()` produces the records
 back into an empty broker partition by partition, in order, so every record gets its
 original offset again and the projectors' stored positions stay valid.
+
+A torn file (a partial block at its end: a process killed mid-append) is repaired before
+anything is appended to it (`repair_archive`, producers/archive_tail.py): its complete
+blocks are kept, the rest is moved beside it, and the archiver then appends again from
+the running broker what the cut lost. Reading never fails on a torn tail: it stops at the
+last complete block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +27,10 @@ import fastavro
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from events.topics import TOPICS
+from producers.archive_tail import TornTail, repair, scan
 from producers.offsets import partition_ends
+
+log = logging.getLogger(__name__)
 
 RECORD = fastavro.parse_schema({
     "type": "record", "name": "ArchivedRecord", "namespace": "genims.crm.archive",
@@ -37,13 +48,40 @@ def _path(root: Path, topic: str, partition: int) -> Path:
     return root / topic / f"{partition:04d}.avro"
 
 
+@contextlib.contextmanager
+def archive_lock(root: Path) -> Iterator[None]:
+    """One writer (or repairer) at a time: two appending to one file would corrupt it."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def read_partition(root: Path, topic: str, partition: int) -> Iterator[dict[str, Any]]:
-    """The archived records of one partition, in offset order."""
+    """The archived records of one partition, in offset order (complete blocks only)."""
     path = _path(root, topic, partition)
     if not path.exists():
         return
+    blocks = scan(path).blocks
     with path.open("rb") as fh:
-        yield from fastavro.reader(fh)
+        for block in fastavro.block_reader(fh):
+            if blocks == 0:
+                return  # a torn tail follows: stop before fastavro trips on it
+            blocks -= 1
+            yield from block
+
+
+def repair_archive(root: Path) -> list[TornTail]:
+    """Cut the torn tail off every archive file that has one; the caller holds
+    `archive_lock`. Each repair is logged as a warning naming the file and the bytes cut."""
+    repairs = []
+    for spec in TOPICS:
+        for partition in range(spec.partitions):
+            path = _path(root, spec.name, partition)
+            if path.exists() and (tail := repair(path)) is not None:
+                log.warning("%s", tail.describe())
+                repairs.append(tail)
+    return repairs
 
 
 def archived_counts(root: Path, known: dict[Path, tuple[int, int]] | None = None,
@@ -63,10 +101,11 @@ def archived_counts(root: Path, known: dict[Path, tuple[int, int]] | None = None
                 continue
             size = path.stat().st_size
             seen = known.get(path)
-            if seen is None or seen[0] != size:
-                with path.open("rb") as fh:
-                    seen = known[path] = (size, sum(
-                        block.num_records for block in fastavro.block_reader(fh)))
+            if seen is None or seen[0] != size:  # block headers only: nothing decompressed
+                found = scan(path)
+                seen = (size, found.records)
+                if not found.torn:  # a torn file is looked at again (after its repair)
+                    known[path] = seen
             counts[(spec.name, partition)] = seen[1]
     return counts
 
@@ -76,6 +115,8 @@ class Archiver:
 
     def __init__(self, root: Path, bootstrap: str, extra: dict[str, Any] | None = None):
         self.root = root
+        self.repairs: list[TornTail] = []  # torn tails cut before appending (see catch_up)
+        self._repaired = False
         self._known: dict[Path, tuple[int, int]] = {}  # archive file -> (size, records)
         self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "crm-archiver",
                                    "enable.auto.commit": False, **(extra or {})})
@@ -85,12 +126,25 @@ class Archiver:
         self._consumer.close()
 
     def catch_up(self) -> int:
-        """Archive everything up to the current end of each partition; returns records added."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        # One writer at a time: two archivers appending to one file would corrupt it.
-        with (self.root / ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            return self._catch_up()
+        """Archive everything up to the current end of each partition; returns records added.
+
+        Torn files are repaired first (`self.repairs` lists them): appending after a partial
+        block would bury it mid-file. What a cut lost is appended again from the broker.
+        """
+        with archive_lock(self.root):
+            if self._repaired:  # later passes append to files known whole
+                return self._catch_up()
+            repairs = repair_archive(self.root)
+            self._repaired = True
+            added = self._catch_up()
+            for tail in repairs:
+                now = self._known.get(tail.path, (0, tail.records_kept))[1]
+                log.warning("archive file %s: %s", tail.path, (
+                    f"{now - tail.records_kept:,} records archived again from the broker, "
+                    f"{now:,} in the file now") if now > tail.records_kept else
+                    "the broker does not hold the records cut: they are not in the log")
+            self.repairs.extend(repairs)
+            return added
 
     def _catch_up(self) -> int:
         counts = archived_counts(self.root, self._known)
@@ -138,11 +192,16 @@ class Archiver:
         mode = "a+b" if path.exists() else "wb"
         before = self._known.get(path, (0, 0))[1] if path.exists() else 0
         with path.open(mode) as fh:
-            # snappy: 42 % less CPU than deflate level 1, files 30 % larger. Appending
-            # keeps a file's own codec, so archives written with deflate stay as they are.
-            fastavro.writer(fh, RECORD, records, codec="snappy")
-            fh.flush()
-            os.fsync(fh.fileno())
+            size = fh.seek(0, os.SEEK_END)
+            try:
+                # snappy: 42 % less CPU than deflate level 1, files 30 % larger. Appending
+                # keeps a file's own codec, so archives written with deflate stay as they are.
+                fastavro.writer(fh, RECORD, records, codec="snappy")
+                fh.flush()
+                os.fsync(fh.fileno())
+            except BaseException:  # a failed append leaves no partial block behind
+                fh.truncate(size)
+                raise
         self._known[path] = (path.stat().st_size, before + len(records))
 
 
