@@ -15,6 +15,7 @@ from rich.table import Table
 
 from crm import localstack
 from crm.config import load_settings
+from crm.kafka.cli import app as kafka_app
 
 app = typer.Typer(
     help="GenIMS CRM core: event-sourced CRM on Kafka with PostgreSQL read tables.\n\n"
@@ -236,6 +237,7 @@ def simulate(
 dlq_app = typer.Typer(help="Dead letters: list them; re-drive them after a fix.",
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(kafka_app, name="kafka")
 
 
 @dlq_app.command("list")
