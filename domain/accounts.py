@@ -41,6 +41,7 @@ from domain.contracts import terminate_for_churn
 from domain.core import Context, Rejected, evolves, handles, indexes, on_timer
 from domain.fiscal_calendar import fiscal_year, next_fiscal_year_start
 from domain.messages import money
+from domain.opportunity_stages import close_for_churn
 from domain.records import updated
 from domain.state import CrmState
 
@@ -208,14 +209,17 @@ def change_relationship(ctx: Context, cmd: ChangeAccountRelationship) -> None:
 
 
 def _churn(ctx: Context, account: Account, reason: str | None) -> None:
-    """A lost customer: its contracts end today and its account team stands down.
+    """A lost customer: its open deals close lost, its contracts end today and its
+    account team stands down.
 
     Contracts are terminated at churn (penalty per their terms) rather than left to run
     to term: the customer has gone, and an analyst must not see a churned account with
-    contracts in force. The team rows stay, inactive, ended on the day of churn.
+    contracts in force, or with a renewal still in the pipeline that could sign a new
+    one. The team rows stay, inactive, ended on the day of churn.
     """
     from domain.account_teams import AccountTeamMemberRemoved  # imports this module
 
+    close_for_churn(ctx, account.account_id, reason)
     terminate_for_churn(ctx, account.account_id, reason)
     for member in account.team:
         ctx.emit(AccountTeamMemberRemoved, account.account_id,

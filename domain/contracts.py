@@ -197,11 +197,17 @@ def _contract(ctx: Context, contract_id: str) -> Contract:
 
 @handles(DraftContract)
 def draft_contract(ctx: Context, cmd: DraftContract) -> None:
-    """Draft a contract for an existing account."""
+    """Draft a contract for an existing account that has not churned."""
     if ctx.get("contract", cmd.aggregate_id) is not None:
         raise Rejected(f"contract {cmd.aggregate_id} already exists")
     if ctx.state.versions.get(("account", cmd.account_id), 0) == 0:
         raise Rejected(f"account {cmd.account_id} does not exist")
+    account = ctx.get("account", cmd.account_id)
+    if account is not None and account.relationship_status == "churned":
+        # A win-back sets the relationship back to active first; until then nothing
+        # new is signed with a customer who has left.
+        raise Rejected(f"account {cmd.account_id} has churned: reactivate the relationship "
+                       "before drafting a contract")
     draft(ctx, cmd.aggregate_id, cmd.payload())
 
 

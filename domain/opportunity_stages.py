@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from domain.core import Context, Rejected, evolves, handles
+from domain.core import Context, Rejected, evolves, handles, indexes
 from domain.messages import Command, Date, Doc, Event, Money, Opt, Text
 from domain.opportunities import (
     OPEN_STAGES,
     ForecastCategory,
     Opportunity,
+    OpportunityCreated,
     Stage,
     expected_revenue,
     open_deal,
@@ -24,6 +25,9 @@ from domain.opportunities import (
     stage_probability,
 )
 from domain.records import updated
+from domain.state import CrmState
+
+_BY_ACCOUNT = "opportunities_by_account"  # account -> its opportunities, in creation order
 
 
 def stage_move_refusal(current: str, target: str) -> str | None:
@@ -133,6 +137,37 @@ def close_won(ctx: Context, opportunity_id: str, *, amount: Decimal | None = Non
     _credit(ctx, opp, final, won=True, on=on or ctx.now.date())
 
 
+def close_lost(ctx: Context, opp: Opportunity, *, reason: str | None, changed_by: str | None,
+               win_loss_reason: str | None, competitor: str | None = None,
+               notes: str | None = None) -> None:
+    """Close an open opportunity lost and count the loss on the owner's record."""
+    move_stage(ctx, opp, "closed_lost", reason=reason, changed_by=changed_by)
+    ctx.emit(OpportunityLost, opp.opportunity_id, actual_close_date=ctx.now.date(),
+             closed_by=changed_by, win_loss_reason=win_loss_reason,
+             lost_to_competitor=competitor, win_loss_notes=notes)
+    _credit(ctx, opp, opp.amount, won=False, on=ctx.now.date())
+
+
+def account_opportunities(state: CrmState, account_id: str) -> list[Opportunity]:
+    """The account's opportunities, in the order they were created."""
+    return [state.get("opportunity", i) for i in state.view(_BY_ACCOUNT).get(account_id, ())]
+
+
+def close_for_churn(ctx: Context, account_id: str, reason: str | None) -> None:
+    """The account churned: its open opportunities (renewals included) are closed lost.
+
+    A deal whose quote the customer has accepted stays open: the order is with the ERP,
+    and the ERP's answer closes it.
+    """
+    for opp in account_opportunities(ctx.state, account_id):
+        quote = ctx.get("quote", opp.quote_id) if opp.quote_id else None
+        if opp.is_closed or (quote is not None and quote.status == "accepted"):
+            continue
+        close_lost(ctx, opp, reason=_short(f"Account churned: {reason}" if reason
+                                           else "Account churned"),
+                   changed_by=None, win_loss_reason="Account churned", notes=reason)
+
+
 def _credit(ctx: Context, opp: Opportunity, amount: Decimal, *, won: bool, on: date) -> None:
     # Area A owns the rep, campaign and account rows; they emit the absolute figures. A
     # won deal is the account's revenue whether the ERP or a rep closed it, exactly once.
@@ -159,14 +194,13 @@ def change_stage(ctx: Context, cmd: ChangeOpportunityStage) -> None:
         close_won(ctx, opp.opportunity_id, closed_by=cmd.changed_by,
                   reason=cmd.win_loss_reason or cmd.change_reason, notes=cmd.win_loss_notes)
         return
-    move_stage(ctx, opp, cmd.to_stage, reason=cmd.change_reason, changed_by=cmd.changed_by)
     if cmd.to_stage == "closed_lost":
-        ctx.emit(OpportunityLost, opp.opportunity_id, actual_close_date=ctx.now.date(),
-                 closed_by=cmd.changed_by,
-                 win_loss_reason=cmd.win_loss_reason or _short(cmd.change_reason),
-                 lost_to_competitor=cmd.lost_to_competitor, win_loss_notes=cmd.win_loss_notes)
-        _credit(ctx, opp, opp.amount, won=False, on=ctx.now.date())
-    elif cmd.to_stage == "proposal":
+        close_lost(ctx, opp, reason=cmd.change_reason, changed_by=cmd.changed_by,
+                   win_loss_reason=cmd.win_loss_reason or _short(cmd.change_reason),
+                   competitor=cmd.lost_to_competitor, notes=cmd.win_loss_notes)
+        return
+    move_stage(ctx, opp, cmd.to_stage, reason=cmd.change_reason, changed_by=cmd.changed_by)
+    if cmd.to_stage == "proposal":
         from domain import quotes  # quotes import this module; late import avoids a cycle
 
         quotes.generate_quote(ctx, opp.opportunity_id, prepared_by=cmd.changed_by)
@@ -174,6 +208,13 @@ def change_stage(ctx: Context, cmd: ChangeOpportunityStage) -> None:
 
 def _short(text: str | None) -> str | None:
     return None if text is None else text[:200]
+
+
+@indexes(OpportunityCreated)
+def _index_by_account(state: CrmState, e: OpportunityCreated) -> None:
+    ids: list[str] = state.view(_BY_ACCOUNT).setdefault(e.account_id, [])
+    if e.aggregate_id not in ids:
+        ids.append(e.aggregate_id)
 
 
 @evolves(OpportunityStageChanged)

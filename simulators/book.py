@@ -36,6 +36,7 @@ class AccountFile:
     owner: str | None
     tier: str = "standard"
     customer: bool = False
+    churned: bool = False
     customer_id: str | None = None
     manager: str | None = None
     parent: str | None = None
@@ -123,6 +124,8 @@ class Book:
             n = self.customers.index(account_id)
             del self.customers[n], self.customer_weight[n]
             self.accounts[account_id].customer = False
+        if account_id in self.accounts:
+            self.accounts[account_id].churned = True
 
     def mailable(self) -> list[str]:
         """Contacts of customers that have not opted out, in creation order."""

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from domain.accounts import ChangeAccountRelationship
 from domain.cases import OpenCase
 from domain.interactions import RecordInteraction
-from domain.opportunity_stages import ChangeOpportunityStage
 from simulators.worktime import at_local, local_day
 from simulators.world import pick
 
@@ -73,7 +72,6 @@ class AccountChurn:
     k: Kernel
     world: World
     book: Book
-    desks: dict[str, Any]
     signals: dict[str, Signals]
     last_order: dict[str, date]
     case_account: dict[str, str]
@@ -252,17 +250,8 @@ class AccountChurn:
                     performed_by=account.manager or account.owner)
 
     def churn(self, account_id: str, reason: str) -> None:
-        """Mark the customer churned; its open deals are closed lost."""
-        k = self.k
-        k.send(ChangeAccountRelationship, account_id, relationship_status="churned",
-               reason=reason)
+        """Mark the customer churned (the core closes its open deals lost)."""
+        self.k.send(ChangeAccountRelationship, account_id, relationship_status="churned",
+                    reason=reason)
         self._signals(account_id).souring = None
         self.book.drop_customer(account_id)
-        sales = self.desks.get("sales")
-        for opp_id, owner_account in list(self.book.deal_account.items()):
-            deal = sales.deals.get(opp_id) if sales is not None else None
-            if owner_account == account_id and deal is not None and not deal.accepted:
-                k.send(ChangeOpportunityStage, opp_id, to_stage="closed_lost",
-                       changed_by=deal.owner, change_reason="Customer churned",
-                       win_loss_reason="Customer moved to another supplier")
-                deal.stage = "closed_lost"

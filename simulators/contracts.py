@@ -154,6 +154,9 @@ class ContractDesk(Desk):
 
     def _draft(self, account_id: str, start: date, owner: str | None, parent: str | None,
                terms: dict[str, Any]) -> None:
+        account = self.book.accounts.get(account_id)
+        if account is not None and account.churned:
+            return  # the customer left before the paperwork: nothing to sign
         contract_id = self.k.new_id("CTR")
         self.k.send(DraftContract, contract_id, account_id=account_id, contract_start_date=start,
                     contract_owner=owner, parent_contract_id=parent, created_by=owner, **terms)
