@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import logging
 import os
 from collections.abc import Iterator
@@ -63,11 +64,10 @@ def read_partition(root: Path, topic: str, partition: int) -> Iterator[dict[str,
     if not path.exists():
         return
     blocks = scan(path).blocks
-    with path.open("rb") as fh:
-        for block in fastavro.block_reader(fh):
-            if blocks == 0:
-                return  # a torn tail follows: stop before fastavro trips on it
-            blocks -= 1
+    if not blocks:
+        return
+    with path.open("rb") as fh:  # never ask fastavro for the block after the last whole one
+        for block in itertools.islice(fastavro.block_reader(fh), blocks):
             yield from block
 
 

@@ -40,8 +40,9 @@ class Scan:
 
     @property
     def torn(self) -> bool:
-        """True when bytes follow the last complete block (or the header is incomplete)."""
-        return self.good_end < self.size
+        """True when bytes follow the last complete block, or the header is incomplete
+        (an empty file included: appending to it would fail)."""
+        return self.good_end < self.size or self.good_end == 0
 
 
 @dataclass(frozen=True)
