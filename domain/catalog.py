@@ -34,6 +34,8 @@ from domain import (  # noqa: F401
     quote_approvals,
     quote_messages,
     quote_status,
+    quote_sync,
+    quote_terms,
     quotes,
     sales_org,
     system,

@@ -1,7 +1,8 @@
-"""Quote messages: lines, approval steps, the quote's creation, revision and conversion.
+"""Quote messages: lines, approval steps, the quote's creation, revision and conversion,
+and the synced quote's lines carried into the opportunity's products.
 
-The rules that emit them live in `domain.quotes` (which re-exports them) and
-`domain.quote_approvals`.
+The rules that emit them live in `domain.quotes` (which re-exports them),
+`domain.quote_approvals` and `domain.quote_sync`.
 """
 
 from __future__ import annotations
@@ -95,15 +96,23 @@ class QuoteCreated(Event):
     approval_carried_over: bool = Field(
         default=False, description="Thresholds crossed, but nothing above what was already "
         "approved: the quote is approved without new steps")
+    # The commercial terms the quotation states (domain.quote_terms); None in quotes
+    # drafted before the rule existed.
+    payment_terms: str | None = Opt(50, "NET30, NET60, advance or milestone")
+    delivery_terms: str | None = Opt(100, "Incoterms 2020 rule and place")
+    warranty_terms: str | None = Opt(description="Warranty period and what it covers")
 
 
 class ReviseQuote(Command):
-    """Replace a quote by a new revision (same lines unless new ones are given)."""
+    """Replace a quote by a new revision (same lines and terms unless new ones are given)."""
 
     AGGREGATE = "quote"
 
     lines: list[QuoteLineInput] | None = None
     prepared_by: str | None = Opt(50)
+    payment_terms: str | None = Opt(50, "New payment terms (None: the parent's)")
+    delivery_terms: str | None = Opt(100, "New delivery terms (None: the parent's)")
+    warranty_terms: str | None = Opt(description="New warranty terms (None: the parent's)")
 
 
 class QuoteSuperseded(Event):
@@ -122,3 +131,35 @@ class QuoteConverted(Event):
 
     converted_date: Date
     converted_to_order_id: str = Text(50)
+
+
+class SyncedProductLine(BaseModel):
+    """An opportunity product line as the synced quote's line sets it."""
+
+    opp_product_id: str = Text(50, "Kept for a line number the deal already had")
+    line_number: int = Doc("1, 2, ... (the quote's line number)", ge=1)
+    quote_line_id: str = Text(50, "Quotation line it mirrors")
+    material_id: str | None = Opt(50)
+    product_name: str = Text(200)
+    product_description: str | None = Opt()
+    quantity: Quantity = Doc("Quantity", gt=0)
+    unit_of_measure: str | None = Opt(20)
+    list_price: UnitPrice = Doc("List price per unit, INR", ge=0)
+    discount_pct: Percent = Field(default=Decimal("0"), ge=0, le=100)
+    unit_price: UnitPrice = Doc("After discount")
+    line_total: Money = Doc("quantity * unit_price")
+    required_date: Date | None = None
+
+
+class OpportunityProductsSynced(Event):
+    """The opportunity's product lines are now exactly its synced (primary) quote's lines
+    (Salesforce's quote sync); the amount follows in OpportunityTermsChanged."""
+
+    AGGREGATE = "opportunity"
+
+    quotation_id: str = Text(50, "The synced quote")
+    lines: list[SyncedProductLine] = Doc("Every product line of the deal now, in order")
+    added_opp_product_ids: list[str] = Field(
+        default_factory=list, description="Lines the deal did not have before")
+    removed_opp_product_ids: list[str] = Field(
+        default_factory=list, description="Lines the synced quote no longer has")

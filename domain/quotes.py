@@ -8,8 +8,10 @@ valid_until_date itself (any time of the day) is accepted.
 Revisions: a revision supersedes its parent (status `superseded`, no further transition:
 commands are refused, its expiry timer does nothing). An opportunity therefore has exactly
 one non-superseded quote, its primary quote (Salesforce's synced quote): it is the
-opportunity's converted_to_quote_id and its pre-tax total (subtotal - discount) is the
-opportunity's amount.
+opportunity's converted_to_quote_id, its lines are the opportunity's product lines
+(`domain.quote_sync`) and its pre-tax total (subtotal - discount), their sum, is the
+opportunity's amount. The payment, delivery and warranty terms it states come from
+`domain.quote_terms` (a revision keeps its parent's unless given new ones).
 The messages are in `domain.quote_messages` (re-exported here). Sending, the customer's
 answers and expiry live in `domain.quote_status`; the approval workflow in
 `domain.quote_approvals`; the ERP hand-off in `domain.erp`.
@@ -41,6 +43,8 @@ from domain.quote_messages import (  # noqa: F401  (re-exported: other modules i
     QuoteSuperseded,
     ReviseQuote,
 )
+from domain.quote_sync import sync_products
+from domain.quote_terms import default_terms
 from domain.records import updated
 from domain.rules_config import QuoteRules
 
@@ -80,6 +84,9 @@ class Quote:
     approved_net_amount: Decimal | None = None
     approved_by: str | None = None
     approved_at: datetime | None = None
+    payment_terms: str | None = None
+    delivery_terms: str | None = None
+    warranty_terms: str | None = None
 
     @property
     def net_amount(self) -> Decimal:
@@ -131,10 +138,20 @@ def lines_from(opp: Opportunity) -> list[QuoteLineInput]:
                            discount_pct=p.discount_pct) for p in opp.products]
 
 
+def quote_terms(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], net: Decimal,
+                parent: Quote | None, given: dict[str, str | None]) -> dict[str, str | None]:
+    """The terms a new quote states: those given, else the parent's, else the defaults."""
+    defaults = default_terms(ctx, opp.account_id, lines, net)
+    return {name: given.get(name) or (getattr(parent, name) if parent else None)
+            or defaults[name] for name in defaults}
+
+
 def draft_quote(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], *,
-                prepared_by: str | None, parent: Quote | None = None) -> str:
-    """Emit QuoteCreated (with approval steps), schedule its expiry, make it the primary
-    quote (superseding `parent`, syncing the opportunity's amount); returns its id."""
+                prepared_by: str | None, parent: Quote | None = None,
+                terms: dict[str, str | None] | None = None) -> str:
+    """Emit QuoteCreated (with approval steps and terms), schedule its expiry, make it the
+    primary quote (superseding `parent`, syncing the opportunity's product lines and
+    amount); returns its id."""
     from domain import quote_approvals
 
     quote_id = ctx.new_id("QUO", opp.opportunity_id)
@@ -153,14 +170,17 @@ def draft_quote(ctx: Context, opp: Opportunity, lines: list[QuoteLineInput], *,
              contact_id=opp.primary_contact_id, quotation_date=ctx.now.date(),
              valid_until_date=valid_until, revision_number=revision,
              parent_quotation_id=parent.quotation_id if parent else None,
-             prepared_by=preparer, lines=priced, **approval, **sums)
+             prepared_by=preparer, lines=priced, **approval, **sums,
+             **quote_terms(ctx, opp, lines, net, parent, terms or {}))
     ctx.schedule(expires_at(valid_until), EXPIRY_TIMER, quote_id)
     number = ctx.get("quote", quote_id).quotation_number
     if parent is not None:
         ctx.emit(QuoteSuperseded, parent.quotation_id, superseded_by=quote_id,
                  notes=f"Superseded by {number} (revision {revision})")
     link_quote(ctx, opp.opportunity_id, quote_id)
-    # The primary quote sets the deal's amount (synced quote); a change is a history row.
+    # The primary quote is the synced quote: its lines become the deal's product lines,
+    # and their sum the deal's amount (a change is a history row).
+    sync_products(ctx, opp, quote_id, priced)
     change_opportunity_terms(ctx, opp.opportunity_id, amount=net, changed_by=preparer,
                              reason=f"Primary quote {number} (revision {revision})")
     return quote_id
@@ -218,7 +238,10 @@ def revise_quote(ctx: Context, cmd: ReviseQuote) -> None:
         for ln in old.lines]
     if not lines:
         raise Rejected("a quotation needs at least one line")
-    draft_quote(ctx, opp, lines, prepared_by=cmd.prepared_by, parent=old)
+    draft_quote(ctx, opp, lines, prepared_by=cmd.prepared_by, parent=old,
+                terms={"payment_terms": cmd.payment_terms,
+                       "delivery_terms": cmd.delivery_terms,
+                       "warranty_terms": cmd.warranty_terms})
 
 
 @evolves(QuoteCreated)
@@ -233,7 +256,8 @@ def _created(_: Quote | None, e: QuoteCreated) -> Quote:
                  tuple((s.approval_level, "pending", s.approval_id) for s in e.approvals),
                  approval_status=status, discount_pct=e.discount_pct,
                  approved_discount_pct=disc, approved_net_amount=net, approved_by=e.approved_by,
-                 approved_at=e.approved_at)
+                 approved_at=e.approved_at, payment_terms=e.payment_terms,
+                 delivery_terms=e.delivery_terms, warranty_terms=e.warranty_terms)
 
 
 @evolves(QuoteSuperseded)

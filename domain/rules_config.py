@@ -70,6 +70,18 @@ class QuoteRules:
     tax_pct: Decimal = Decimal("18")
     # A revision needs a level again only if its value rose above what was approved.
     smart_approvals: bool = True
+    # Terms a drafted quote states (domain.quote_terms). Capital equipment at or above
+    # this pre-tax value is sold on milestone payments, whoever the customer is.
+    milestone_payment_amount: Decimal = Decimal("10000000")
+    dispatch_plant: str = "Chakan (Pune) works"
+    # Warranty by material group (material id prefix): months, and whether we install
+    # the item (warranty from commissioning, delivered to site) or supply it (warranty
+    # from supply, handed over at the plant). Other materials: 12 months from supply.
+    warranty_by_material: tuple[tuple[str, int, bool], ...] = (
+        ("MAT-CNC", 18, True), ("MAT-ROB", 24, True), ("MAT-CNV", 12, True),
+        ("MAT-PNL", 12, True), ("MAT-CMP", 24, True), ("MAT-HYD", 12, False),
+        ("MAT-GBX", 18, False), ("MAT-CST", 12, False), ("MAT-FRG", 12, False),
+        ("MAT-SVC", 6, False))
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""quotations, quotation_lines and quotation_approvals rows (all written by quote events)."""
+"""quotations, quotation_lines and quotation_approvals rows (all written by quote events),
+and the opportunity_products rows the synced quote's lines set (OpportunityProductsSynced,
+an opportunity event)."""
 
 from __future__ import annotations
 
 from domain.messages import Event
 from domain.quote_approvals import QuoteApprovalDecided
+from domain.quote_messages import OpportunityProductsSynced
 from domain.quote_status import (
     QuoteAccepted,
     QuoteAcknowledged,
@@ -90,3 +93,23 @@ def converted(e: QuoteConverted) -> list[Upsert]:
     """Converted into the ERP's sales order."""
     return [_quote(e, converted=True, converted_date=e.converted_date,
                    converted_to_order_id=e.converted_to_order_id)]
+
+
+@projects(OpportunityProductsSynced)
+def products_synced(e: OpportunityProductsSynced) -> list[Upsert]:
+    """Each line's opportunity_products row, rewritten in place (same opp_product_id for
+    a line number the deal had); created_at only on the rows the sync adds.
+
+    The rows of `removed_opp_product_ids` stay: the batch writer only upserts (no
+    deletes), and the simulation never shortens a quote (docs/rules.md, Quotes).
+    """
+    added = set(e.added_opp_product_ids)
+    return [upsert("opportunity_products", e, {"opp_product_id": ln.opp_product_id},
+                   opportunity_id=e.aggregate_id, line_number=ln.line_number,
+                   material_id=ln.material_id, product_name=ln.product_name,
+                   product_description=ln.product_description, quantity=ln.quantity,
+                   unit_of_measure=ln.unit_of_measure, list_price=ln.list_price,
+                   discount_pct=ln.discount_pct, unit_price=ln.unit_price,
+                   line_total=ln.line_total, required_date=ln.required_date,
+                   **({"created_at": e.occurred_at} if ln.opp_product_id in added else {}))
+            for ln in e.lines]

@@ -54,15 +54,23 @@ def test_a_deal_won_on_its_first_quote_has_lines_summing_to_the_won_amount(histo
     assert all(lines[e.aggregate_id] == e.amount for e in won)
 
 
-@pytest.mark.xfail(strict=True, reason="needs a rule: the synced (primary) quote's lines "
-                   "replace the opportunity's product lines (no command does it today)")
 def test_a_deal_won_on_a_revised_quote_has_lines_summing_to_the_won_amount(history: History
                                                                           ) -> None:
-    lines: dict[str, Decimal] = {}
-    for e in history.of("OpportunityProductAdded"):
-        lines[e.aggregate_id] = lines.get(e.aggregate_id, Decimal(0)) + e.line_total
-    won = [e for e in history.of("OpportunityWon") if e.aggregate_id in lines]
-    assert all(lines[e.aggregate_id] == e.amount for e in won)
+    lines: dict[str, dict[str, Decimal]] = {}  # opportunity -> opp_product_id -> line total
+    for e in history.of("OpportunityProductAdded", "OpportunityProductsSynced"):
+        if e.event_type == "OpportunityProductAdded":
+            lines.setdefault(e.aggregate_id, {})[e.opp_product_id] = e.line_total
+        else:  # the synced quote's lines replace the deal's
+            lines[e.aggregate_id] = {ln.opp_product_id: ln.line_total for ln in e.lines}
+    revised = {e.opportunity_id for e in history.of("QuoteCreated") if e.revision_number > 1}
+    won = history.of("OpportunityWon")
+    assert len([e for e in won if e.aggregate_id in revised]) > 5
+    assert all(sum(lines[e.aggregate_id].values()) == e.amount for e in won)
+    rows: dict[str, Decimal] = {}  # and the read table holds the same lines
+    for row in history.rows("opportunity_products"):
+        rows[str(row["opportunity_id"])] = rows.get(str(row["opportunity_id"]), Decimal(0)) \
+            + Decimal(str(row["line_total"]))
+    assert all(rows[e.aggregate_id] == e.amount for e in won)
 
 
 def test_revised_quote_lines_carry_the_delivery_lead_time(history: History) -> None:
@@ -73,10 +81,12 @@ def test_revised_quote_lines_carry_the_delivery_lead_time(history: History) -> N
 
 
 
-@pytest.mark.xfail(strict=True, reason="needs rules/fields: no command sets a quote's terms "
-                   "(the core drafts quotes; payment terms could come from the account)")
 def test_a_quotation_states_its_payment_delivery_and_warranty_terms(history: History) -> None:
     rows = history.rows("quotations")
     assert rows and all(r.get("payment_terms") and r.get("delivery_terms")
                         and r.get("warranty_terms") for r in rows)
-
+    assert {r["payment_terms"] for r in rows} == {"NET30", "NET60", "advance", "milestone"}
+    incoterms = {str(r["delivery_terms"]).split()[0] for r in rows}
+    assert incoterms == {"DAP", "FCA"}
+    months = {str(r["warranty_terms"]).split()[0] for r in rows}
+    assert {"12", "18", "24"} <= months

@@ -1,0 +1,89 @@
+"""The payment, delivery and warranty terms a drafted quotation states (domain.quote_terms)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from area_b_fixtures import Scenario, one
+
+from domain.accounts import UpdateAccount
+from domain.opportunities import AddOpportunityProduct
+from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from projectors.quotes import quote_created
+
+SUPPLY_12 = "12 months from date of supply against defects in material and workmanship"
+FCA = "FCA Chakan (Pune) works, Incoterms 2020; freight and insurance to buyer's account"
+
+
+def quoted(*lines: tuple[str, str, str], terms: str | None = "NET60",
+           city: str | None = "Nashik") -> tuple[Scenario, QuoteCreated]:
+    """A deal for account A1 (with these credit terms and city) quoted at proposal."""
+    s = Scenario().org()
+    if terms or city:
+        s.ok(UpdateAccount, "A1", payment_terms=terms, shipping_city=city)
+    s.deal()
+    for material, qty, price in lines:
+        s.ok(AddOpportunityProduct, "O1", product_name=material, material_id=material,
+             quantity=Decimal(qty), list_price=Decimal(price))
+    quote_id = s.to_proposal()
+    return s, one([e for e in s.log if e.aggregate_id == quote_id], QuoteCreated)
+
+
+def test_a_component_quote_states_the_accounts_credit_terms_fca_plant_and_supply_warranty(
+        ) -> None:
+    _, quote = quoted(("MAT-FRG-001", "100", "4800"))
+    assert (quote.payment_terms, quote.delivery_terms, quote.warranty_terms) == (
+        "NET60", FCA, SUPPLY_12)
+    (header, *_) = quote_created(quote)
+    assert (header.values["payment_terms"], header.values["delivery_terms"],
+            header.values["warranty_terms"]) == ("NET60", FCA, SUPPLY_12)
+
+
+def test_an_account_without_credit_terms_pays_in_advance() -> None:
+    _, quote = quoted(("MAT-GBX-001", "2", "145000"), terms=None, city=None)
+    assert quote.payment_terms == "advance"
+    assert quote.warranty_terms == (
+        "18 months from date of supply against defects in material and workmanship")
+
+
+def test_an_account_on_cash_on_delivery_is_quoted_advance_payment() -> None:
+    _, quote = quoted(("MAT-GBX-001", "2", "145000"), terms="COD")
+    assert quote.payment_terms == "advance"
+
+
+def test_an_installed_machine_is_delivered_at_the_customers_site_with_its_warranty() -> None:
+    _, quote = quoted(("MAT-CNC-001", "1", "2250000"))
+    assert quote.payment_terms == "NET60"  # 22.5 lakh: below the milestone threshold
+    assert quote.delivery_terms == (
+        "DAP Nashik, Incoterms 2020; installation and commissioning by us")
+    assert quote.warranty_terms == ("18 months from commissioning or 24 months from dispatch, "
+                                    "whichever is earlier; wear parts and consumables excluded")
+
+
+def test_an_order_of_one_crore_or_more_is_quoted_on_milestone_payments() -> None:
+    _, below = quoted(("MAT-CNC-001", "1", "9999999.99"))
+    _, at = quoted(("MAT-CNC-001", "1", "10000000"))
+    assert (below.payment_terms, at.payment_terms) == ("NET60", "milestone")
+
+
+def test_lines_with_different_warranties_state_each() -> None:
+    _, quote = quoted(("MAT-CST-001", "500", "245"), ("MAT-CST-002", "500", "560"),
+                      ("MAT-SVC-002", "1", "65000"))
+    assert quote.warranty_terms == (
+        f"Lines 1, 2: {SUPPLY_12}; line 3: 6 months from date of supply against defects in "
+        "material and workmanship")
+
+
+def test_a_revision_keeps_its_parents_terms_unless_new_ones_are_agreed() -> None:
+    s, first = quoted(("MAT-FRG-001", "100", "4800"))
+    s.ok(UpdateAccount, "A1", payment_terms="NET30")  # later credit review: not re-quoted
+    same = one(s.ok(ReviseQuote, first.aggregate_id), QuoteCreated)
+    assert (same.payment_terms, same.delivery_terms, same.warranty_terms) == (
+        "NET60", FCA, SUPPLY_12)
+    agreed = one(s.ok(ReviseQuote, same.aggregate_id, payment_terms="advance",
+                      warranty_terms="24 months from date of supply",
+                      lines=[QuoteLineInput(material_id="MAT-FRG-001", product_name="F",
+                                            quantity=Decimal(90), list_price=Decimal(4800))]),
+                 QuoteCreated)
+    assert (agreed.payment_terms, agreed.delivery_terms, agreed.warranty_terms) == (
+        "advance", FCA, "24 months from date of supply")
