@@ -63,7 +63,8 @@ def request_sales_order(ctx: Context, quotation_id: str) -> None:
 
 @handles(SalesOrderCreated)
 def sales_order_created(ctx: Context, cmd: SalesOrderCreated) -> None:
-    """Convert the quote, close the opportunity won (revenue credits), complete the log.
+    """Convert the quote, close the opportunity won (revenue credits, with the win reason
+    its owner recorded), complete the log.
 
     The ERP may say it twice: the same order again changes nothing; another order for an
     already converted quote is refused.
@@ -80,9 +81,12 @@ def sales_order_created(ctx: Context, cmd: SalesOrderCreated) -> None:
              converted_to_order_id=cmd.sales_order_id)
     opp = ctx.get("opportunity", quote.opportunity_id or "")
     if opp is not None and not opp.is_closed:
+        # the reason the owner recorded (RecordWinReason) is the deal's win reason; the
+        # order itself is converted_to_order_id. Without one, the order is the reason.
         close_won(ctx, opp.opportunity_id, amount=quote.net_amount,
                   order_id=cmd.sales_order_id, on=cmd.order_date,
-                  reason=f"Sales order {cmd.sales_order_id} created")
+                  reason=opp.win_reason or f"Sales order {cmd.sales_order_id} created",
+                  notes=opp.win_notes)
     log: IntegrationLog | None = ctx.get("integration", log_id_for(quote.quotation_id))
     if log is not None:
         data = {**json.loads(log.data), "sales_order_id": cmd.sales_order_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from domain.core import Context, Rejected, evolves, handles
 from domain.messages import money
 from domain.opportunity_messages import (  # noqa: F401  (re-exported: other areas import them here)
+    WIN_REASONS,
     AddOpportunityProduct,
     ChangeOpportunityTerms,
     CompetitivePosition,
@@ -35,7 +36,9 @@ from domain.opportunity_messages import (  # noqa: F401  (re-exported: other are
     OpportunityQuoted,
     OpportunityTermsChanged,
     OpportunityType,
+    OpportunityWinReasonRecorded,
     ProductLineFields,
+    RecordWinReason,
     Stage,
 )
 from domain.records import updated
@@ -139,6 +142,11 @@ class Opportunity:
     quote_id: str | None = None
     actual_close_date: date | None = None
     order_id: str | None = None
+    cost_estimate: Decimal | None = None
+    next_step: str | None = None
+    next_step_date: date | None = None
+    win_reason: str | None = None  # recorded by the owner; the close carries it
+    win_notes: str | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -170,6 +178,9 @@ def open_opportunity(
     customer_timeline: str | None = None,
     customer_requirements: str | None = None,
     original_created_at: datetime | None = None,
+    cost_estimate: Decimal | None = None,
+    next_step: str | None = None,
+    next_step_date: date | None = None,
 ) -> None:
     """Emit OpportunityCreated (prospecting, probability 10, pipeline) and credit the campaign.
 
@@ -187,6 +198,8 @@ def open_opportunity(
         raise Rejected(f"unknown opportunity_type {opportunity_type!r}")
     if amount < 0:
         raise Rejected("opportunity amount must not be negative")
+    if cost_estimate is not None and cost_estimate < 0:
+        raise Rejected("opportunity cost_estimate must not be negative")
     rules = ctx.rules.opportunities
     probability = stage_probability("prospecting", rules)
     try:
@@ -200,7 +213,9 @@ def open_opportunity(
             budget_amount=None if budget_amount is None else money(budget_amount),
             decision_maker_identified=decision_maker_identified,
             customer_timeline=customer_timeline, customer_requirements=customer_requirements,
-            original_created_at=original_created_at))
+            original_created_at=original_created_at,
+            cost_estimate=None if cost_estimate is None else money(cost_estimate),
+            next_step=next_step, next_step_date=next_step_date))
     except ValidationError as bad:  # callers in other areas pass plain values
         raise Rejected(f"opportunity {opportunity_id}: {bad.errors()[0]['msg']}") from None
     if source_campaign_id:
@@ -218,7 +233,23 @@ def _emit_created(ctx: Context, opportunity_id: str, probability: int,
         probability_pct=probability, forecast_category=forecast_category_for(probability, rules),
         expected_revenue=expected_revenue(fields["amount"], probability),
         history_id=ctx.new_id("OSH", opportunity_id),
+        margin_pct=margin_pct(fields["amount"], fields.get("cost_estimate")),
     )
+
+
+MARGIN_LIMIT = Decimal("999.99")  # opportunities.margin_pct is dec(5,2)
+
+
+def margin_pct(amount: Decimal, cost_estimate: Decimal | None) -> Decimal | None:
+    """(amount - cost) / amount * 100 to 2 decimals (half up), held to the column's range.
+
+    None without a cost estimate or with a zero amount (no margin to speak of). A cost far
+    above a small amount would overflow dec(5,2), so the value is capped at -999.99.
+    """
+    if cost_estimate is None or amount <= 0:
+        return None
+    pct = ((amount - cost_estimate) * 100 / amount).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return max(-MARGIN_LIMIT, min(MARGIN_LIMIT, pct))
 
 
 def open_deal(ctx: Context, opportunity_id: str) -> Opportunity:
@@ -257,21 +288,32 @@ def history_of_change(ctx: Context, opp: Opportunity, amount: Decimal, close_dat
 
 def change_opportunity_terms(ctx: Context, opportunity_id: str, *,
                              amount: Decimal | None = None, close_date: date | None = None,
-                             changed_by: str | None = None, reason: str | None = None) -> None:
-    """Set an open deal's amount and/or close date, with its stage-history row.
+                             changed_by: str | None = None, reason: str | None = None,
+                             cost_estimate: Decimal | None = None,
+                             next_step: str | None = None,
+                             next_step_date: date | None = None) -> None:
+    """Set an open deal's amount, close date, cost estimate and/or next step.
 
     The one way to emit OpportunityTermsChanged (also for a synced primary quote's amount):
-    a change that changes nothing emits nothing.
+    an amount or close-date change writes a stage-history row; the margin is recomputed
+    from the amount and cost estimate now. A change that changes nothing emits nothing.
     """
     opp = open_deal(ctx, opportunity_id)
     new_amount = opp.amount if amount is None else money(amount)
     new_close = close_date or opp.close_date
+    new_cost = opp.cost_estimate if cost_estimate is None else money(cost_estimate)
+    new_step = opp.next_step if next_step is None else next_step
+    new_step_date = opp.next_step_date if next_step_date is None else next_step_date
     history = history_of_change(ctx, opp, new_amount, new_close, changed_by=changed_by,
                                 reason=reason)
-    if history:
+    extras_changed = (new_cost, new_step, new_step_date) != (
+        opp.cost_estimate, opp.next_step, opp.next_step_date)
+    if history or extras_changed:
         ctx.emit(OpportunityTermsChanged, opp.opportunity_id, amount=new_amount,
                  close_date=new_close,
-                 expected_revenue=expected_revenue(new_amount, opp.probability), **history)
+                 expected_revenue=expected_revenue(new_amount, opp.probability), **history,
+                 cost_estimate=new_cost, margin_pct=margin_pct(new_amount, new_cost),
+                 next_step=new_step, next_step_date=new_step_date)
 
 
 @handles(OpenOpportunity)
@@ -292,7 +334,8 @@ def add_product(ctx: Context, cmd: AddOpportunityProduct) -> None:
     ctx.emit(OpportunityProductAdded, opp.opportunity_id, **cmd.payload(),
              opp_product_id=ctx.new_id("OPL", f"{opp.opportunity_id}/{line_number}"),
              line_number=line_number, unit_price=unit, line_total=total, amount=amount,
-             expected_revenue=expected_revenue(amount, opp.probability), **history)
+             expected_revenue=expected_revenue(amount, opp.probability),
+             margin_pct=margin_pct(amount, opp.cost_estimate), **history)
 
 
 @handles(ChangeOpportunityTerms)
@@ -300,15 +343,19 @@ def change_terms(ctx: Context, cmd: ChangeOpportunityTerms) -> None:
     """New amount and/or close date (a history row); with product lines the amount is
     theirs to set. Values equal to the current ones change nothing."""
     opp = open_deal(ctx, cmd.aggregate_id)
-    if cmd.amount is None and cmd.close_date is None:
-        raise Rejected("nothing to change: give an amount or a close date")
+    if (cmd.amount, cmd.close_date, cmd.cost_estimate, cmd.next_step,
+            cmd.next_step_date) == (None,) * 5:
+        raise Rejected("nothing to change: give an amount, close date, cost or next step")
     if cmd.amount is not None and opp.products:
         raise Rejected(f"opportunity {opp.opportunity_id} amount follows its product lines")
     if cmd.amount is not None and cmd.amount < 0:
         raise Rejected("opportunity amount must not be negative")
+    if cmd.cost_estimate is not None and cmd.cost_estimate < 0:
+        raise Rejected("opportunity cost_estimate must not be negative")
     change_opportunity_terms(ctx, opp.opportunity_id, amount=cmd.amount,
                              close_date=cmd.close_date, changed_by=cmd.changed_by,
-                             reason=cmd.change_reason)
+                             reason=cmd.change_reason, cost_estimate=cmd.cost_estimate,
+                             next_step=cmd.next_step, next_step_date=cmd.next_step_date)
 
 
 @handles(NoteOpportunityCompetitor)
@@ -324,6 +371,23 @@ def note_competitor(ctx: Context, cmd: NoteOpportunityCompetitor) -> None:
              competitive_position=cmd.competitive_position)
 
 
+@handles(RecordWinReason)
+def record_win_reason(ctx: Context, cmd: RecordWinReason) -> None:
+    """The owner records why the customer chose us, from the win-reason picklist.
+
+    A restricted picklist, as Salesforce's Win/Loss Reason: other values are refused. Only
+    an open deal takes it (a closed deal's reason is history); the same reason and notes
+    again change nothing. The close (the ERP's order) carries the recorded reason.
+    """
+    opp = open_deal(ctx, cmd.aggregate_id)
+    if cmd.win_loss_reason not in WIN_REASONS:
+        raise Rejected(f"win_loss_reason {cmd.win_loss_reason!r} is not one of "
+                       f"{', '.join(WIN_REASONS)}")
+    if (opp.win_reason, opp.win_notes) == (cmd.win_loss_reason, cmd.win_loss_notes):
+        return
+    ctx.emit(OpportunityWinReasonRecorded, opp.opportunity_id, **cmd.payload())
+
+
 # ---------------------------------------------------------------------------- evolve
 
 @evolves(OpportunityCreated)
@@ -333,6 +397,7 @@ def _created(_: Opportunity | None, e: OpportunityCreated) -> Opportunity:
         e.opportunity_owner, e.primary_contact_id, e.source_campaign_id, e.product_category,
         e.amount, e.close_date, e.stage, e.probability_pct, e.forecast_category,
         stage_entered_at=e.occurred_at, created_at=e.original_created_at or e.occurred_at,
+        cost_estimate=e.cost_estimate, next_step=e.next_step, next_step_date=e.next_step_date,
     )
 
 
@@ -346,7 +411,18 @@ def _product_added(opp: Opportunity, e: OpportunityProductAdded) -> Opportunity:
 
 @evolves(OpportunityTermsChanged)
 def _terms_changed(opp: Opportunity, e: OpportunityTermsChanged) -> Opportunity:
-    return updated(opp, amount=e.amount, close_date=e.close_date)
+    # events from before these fields existed carry None: keep what the deal had
+    return updated(opp, amount=e.amount, close_date=e.close_date,
+                   cost_estimate=e.cost_estimate if e.cost_estimate is not None
+                   else opp.cost_estimate,
+                   next_step=e.next_step if e.next_step is not None else opp.next_step,
+                   next_step_date=e.next_step_date if e.next_step_date is not None
+                   else opp.next_step_date)
+
+
+@evolves(OpportunityWinReasonRecorded)
+def _win_reason(opp: Opportunity, e: OpportunityWinReasonRecorded) -> Opportunity:
+    return updated(opp, win_reason=e.win_loss_reason, win_notes=e.win_loss_notes)
 
 
 @evolves(OpportunityCompetitorNoted)

@@ -56,6 +56,11 @@ class OpportunityFields(BaseModel):
     original_created_at: Timestamp | None = Opt(
         description="When the deal was opened in a previous system (migration); "
         "None: created now")
+    # What a rep keeps on a real deal (issue 14 point 10): the cost to deliver it and the
+    # next agreed action. All optional: older events and callers carry none.
+    cost_estimate: Money | None = Opt(description="Estimated cost to deliver the deal, INR")
+    next_step: str | None = Opt(200, "Next agreed action, e.g. 'Send revised drawing'")
+    next_step_date: Date | None = Field(default=None, description="When the next step is due")
 
 
 class OpenOpportunity(Command, OpportunityFields):
@@ -75,6 +80,8 @@ class OpportunityCreated(Event, OpportunityFields):
     forecast_category: ForecastCategory
     expected_revenue: Money = Doc("amount * probability / 100")
     history_id: str = Text(50, "Id of the first opportunity_stage_history row")
+    margin_pct: Percent | None = Opt(
+        description="(amount - cost_estimate) / amount * 100; None without a cost or amount")
 
 
 class HistoryFields(BaseModel):
@@ -123,6 +130,8 @@ class OpportunityProductAdded(Event, ProductLineFields, HistoryFields):
     line_total: Money = Doc("quantity * unit_price")
     amount: Money = Doc("New deal amount")
     expected_revenue: Money = Doc("New weighted amount")
+    margin_pct: Percent | None = Opt(
+        description="Margin on the new amount, when the deal has a cost estimate")
 
 
 class ChangeOpportunityTerms(Command):
@@ -134,16 +143,52 @@ class ChangeOpportunityTerms(Command):
     close_date: Date | None = None
     changed_by: str | None = Opt(50)
     change_reason: str | None = Opt(description="Why (default: what changed, by how much)")
+    cost_estimate: Money | None = Opt(description="New cost estimate, INR")
+    next_step: str | None = Opt(200, "New next step")
+    next_step_date: Date | None = Field(default=None, description="When the next step is due")
 
 
 class OpportunityTermsChanged(Event, HistoryFields):
-    """Amount and close date now (absolute values), and the history row of the change."""
+    """Amount and close date now (absolute values), and the history row of the change.
+
+    Cost estimate, margin and next step are the values now (None: never set)."""
 
     AGGREGATE = "opportunity"
 
     amount: Money
     close_date: Date
     expected_revenue: Money
+    cost_estimate: Money | None = Opt(description="Cost estimate now, INR")
+    margin_pct: Percent | None = Opt(
+        description="(amount - cost_estimate) / amount * 100, 2 decimals")
+    next_step: str | None = Opt(200, "Next step now")
+    next_step_date: Date | None = Field(default=None, description="When the next step is due")
+
+
+# The win-reason picklist a rep chooses from when the customer commits (Salesforce's
+# "Win/Loss Reason", restricted picklist; docs/simulation.md gives the shares).
+WIN_REASONS: tuple[str, ...] = ("Price", "Product fit", "Relationship", "Delivery lead time",
+                                "Service and support", "Incumbent supplier", "Quality")
+
+
+class RecordWinReason(Command):
+    """The owner records why the customer chose us (before the order closes the deal)."""
+
+    AGGREGATE = "opportunity"
+
+    win_loss_reason: str = Text(200, "One of the win-reason picklist values (WIN_REASONS)")
+    win_loss_notes: str | None = Opt(description="What decided it, in the rep's words")
+    recorded_by: str | None = Opt(50)
+
+
+class OpportunityWinReasonRecorded(Event):
+    """Why the deal is being won, as the owner recorded it; the close carries it."""
+
+    AGGREGATE = "opportunity"
+
+    win_loss_reason: str = Text(200, "A WIN_REASONS value")
+    win_loss_notes: str | None = Opt()
+    recorded_by: str | None = Opt(50)
 
 
 class NoteOpportunityCompetitor(Command):

@@ -74,7 +74,8 @@ def product_added(e: OpportunityProductAdded) -> list[Upsert]:
                unit_of_measure=e.unit_of_measure, list_price=e.list_price,
                discount_pct=e.discount_pct, unit_price=e.unit_price, line_total=e.line_total,
                required_date=e.required_date, created_at=e.occurred_at),
-        _opp(e, amount=e.amount, expected_revenue=e.expected_revenue),
+        _opp(e, amount=e.amount, expected_revenue=e.expected_revenue,
+             **({} if e.margin_pct is None else {"margin_pct": e.margin_pct})),
         *change_history(e, e.amount, e.from_close_date),
     ]
 
@@ -82,9 +83,13 @@ def product_added(e: OpportunityProductAdded) -> list[Upsert]:
 @projects(OpportunityTermsChanged)
 def terms_changed(e: OpportunityTermsChanged) -> list[Upsert]:
     """New amount, close date and weighted amount, and the history row of the change."""
-    return [_opp(e, amount=e.amount, close_date=e.close_date,
-                 expected_revenue=e.expected_revenue),
-            *change_history(e, e.amount, e.close_date)]
+    values: dict[str, object] = dict(amount=e.amount, close_date=e.close_date,
+                                     expected_revenue=e.expected_revenue)
+    # None: an event from before these fields existed, or never set; keep the row's value
+    for name in ("cost_estimate", "margin_pct", "next_step", "next_step_date"):
+        if getattr(e, name) is not None:
+            values[name] = getattr(e, name)
+    return [_opp(e, **values), *change_history(e, e.amount, e.close_date)]
 
 
 @projects(OpportunityCompetitorNoted)

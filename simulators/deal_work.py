@@ -14,6 +14,7 @@ from domain.opportunities import (
     AddOpportunityProduct,
     ChangeOpportunityTerms,
     NoteOpportunityCompetitor,
+    price_line,
 )
 from simulators.catalog import COMPETITORS, FAMILIES, PRODUCTS, list_price
 from simulators.installed import add_contacts
@@ -40,6 +41,7 @@ class DealWork:
     world: World
     book: Book
     at: Any
+    _estimate_cost: Any  # DealRecords'
 
     def _activity(self, opp_id: str, deal: Deal, kind: str, subject: str,
                   planned_in_days: float = 0) -> None:
@@ -110,18 +112,18 @@ class DealWork:
 
     def _competitor(self, opp_id: str, deal: Deal) -> None:
         deal.competitors += 1
-        self.k.send(NoteOpportunityCompetitor, opp_id,
-                    competitor_name=self.k.rng.choice(COMPETITORS),
+        deal.rival = self.k.rng.choice(COMPETITORS)  # (the latest named, for the win note)
+        self.k.send(NoteOpportunityCompetitor, opp_id, competitor_name=deal.rival,
                     competitive_position=pick(self.k.rng, (("leading", 40), ("competitive", 45),
                                                            ("behind", 15))))
 
-    def _add_products(self, opp_id: str, deal: Deal) -> None:
+    def _add_products(self, opp_id: str, deal: Deal) -> Decimal:
         """One to three price-book lines adding up to about the expected deal value.
 
         The list price is the price book's (`catalog.list_price`), the same for every
         customer; the size comes from quantities and the terms from the line discount:
         the deal's, a volume slab on bulk items (+1 % from 1,000 units, +2 % from 5,000)
-        and +2 % for key accounts."""
+        and +2 % for key accounts. Returns the deal's new amount (the lines' total)."""
         rng = self.k.rng
         family = deal.category if deal.category in FAMILIES else rng.choice(FAMILIES)
         items = [p for p in PRODUCTS if p.family == family]
@@ -133,6 +135,7 @@ class DealWork:
         today = local_day(self.k.now)
         account = self.book.accounts.get(deal.account_id)
         tier = 2.0 if account is not None and account.tier in ("key", "strategic") else 0.0
+        amount = Decimal(0)
         for product, share in zip(chosen, shares, strict=True):
             target = budget * share / sum(shares)
             if product.price > 1.5 * target:  # too big for this budget: what fits
@@ -145,6 +148,8 @@ class DealWork:
                 quantity = max(50, round(quantity / 50) * 50)
             slab = 2.0 if quantity >= 5000 else 1.0 if quantity >= 1000 else 0.0
             discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1) + slab + tier))
+            amount += price_line(Decimal(quantity), Decimal(price),
+                                 Decimal(f"{discount:.2f}"))[1]
             self.k.send(AddOpportunityProduct, opp_id, material_id=product.material_id,
                         product_name=product.name,
                         product_description=f"{product.family}; delivery {product.lead_days} "
@@ -152,3 +157,5 @@ class DealWork:
                         quantity=Decimal(quantity), unit_of_measure=product.uom,
                         list_price=Decimal(price), discount_pct=Decimal(f"{discount:.2f}"),
                         required_date=today + timedelta(days=product.lead_days + 30))
+        self._estimate_cost(opp_id, deal, amount, family)  # the scope is known: cost again
+        return amount

@@ -46,7 +46,7 @@ from simulators.sales import (
     cycle_days,
     stage_share,
 )
-from simulators.worktime import local_day, office_times
+from simulators.worktime import after, local_day, office_times
 from simulators.world import Company, deal_value, pick
 
 HISTORY_DAYS = int(CYCLE_RANGE[1]) + 10  # longer than any deal stays open
@@ -291,6 +291,9 @@ class OpeningDesk(Desk):
         following = NEXT.get(past.stage)  # (the proposal's quote takes it from there)
         if following is not None:
             sales._next_step(e.aggregate_id, following)
+        elif past.stage == "proposal":  # the quote's follow-up is the next step
+            sales._plan_next_step(e.aggregate_id, deal, "follow_up",
+                                  local_day(after(self.k.now, 24 * 7, "office")))
 
     def _drop_pending(self, opp_id: str) -> None:
         """Forget the sales desk's planned advance of a just-created deal."""

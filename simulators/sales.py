@@ -21,6 +21,7 @@ from typing import Any
 from domain.opportunities import OpenOpportunity
 from domain.opportunity_stages import ChangeOpportunityStage
 from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES
+from simulators.deal_records import DealRecords
 from simulators.deal_work import DealWork
 from simulators.kernel import Desk
 from simulators.quotes import QuoteFile, QuoteWork
@@ -95,9 +96,10 @@ class Deal:
     revisions: int = 0
     accepted: bool = False
     competitors: int = 0
+    rival: str | None = None  # the competitor named last
 
 
-class SalesDesk(DealWork, QuoteWork, Desk):
+class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
     """Works every open opportunity; opens upsells on the installed base."""
 
     NAME = "sales"
@@ -109,6 +111,7 @@ class SalesDesk(DealWork, QuoteWork, Desk):
         super().__init__(*args)
         self.deals: dict[str, Deal] = {}
         self.quotes: dict[str, QuoteFile] = {}
+        self.aside = 0  # commands of the record keeping (DealRecords._send_aside)
 
     def plan_day(self, day_start: datetime) -> None:
         """Account managers open a few upsell opportunities on the installed base."""
@@ -160,6 +163,8 @@ class SalesDesk(DealWork, QuoteWork, Desk):
             e.product_category, won, loss, cycle,
             loss == "negotiation" or (won and rng.random() < 0.35), rng.uniform(low, high))
         self.book.deal_account[e.aggregate_id] = e.account_id
+        if e.cost_estimate is None:  # the rep's budgetary costing (refined with the lines)
+            self._estimate_cost(e.aggregate_id, self.deals[e.aggregate_id], e.amount)
         self._next_step(e.aggregate_id, "qualification")
 
     def on_stage(self, e: Any) -> None:
@@ -167,6 +172,16 @@ class SalesDesk(DealWork, QuoteWork, Desk):
         deal = self.deals.get(e.aggregate_id)
         if deal is not None:
             deal.stage = e.to_stage
+            if e.to_stage == "negotiation":
+                self._negotiating(e.aggregate_id, deal)
+
+    def on_accepted(self, e: Any) -> None:
+        """The customer accepted the quote: the quote work's bookkeeping, then the owner
+        records the win reason (before the ERP's order closes the deal)."""
+        QuoteWork.on_accepted(self, e)
+        quote = self.quotes.get(e.aggregate_id)
+        if quote is not None and quote.opportunity_id:
+            self._customer_accepted(quote.opportunity_id)
 
     def on_closed(self, e: Any) -> None:
         """Won or lost: the owner lets the deal go."""
@@ -186,6 +201,7 @@ class SalesDesk(DealWork, QuoteWork, Desk):
         if due < self.k.now:  # (a migrated deal's overdue step: soon)
             due = after(self.k.now, rng.uniform(0, 8), "office")
         self.at(due.replace(microsecond=0), "advance", opp_id)
+        self._plan_next_step(opp_id, deal, stage, local_day(due))
 
     def advance(self, opp_id: str) -> None:
         """Move the deal one stage on (or close it lost where its fate says)."""
@@ -205,6 +221,9 @@ class SalesDesk(DealWork, QuoteWork, Desk):
         if target in NEXT:  # the proposal's quote takes it from there
             following = "proposal" if deal.kind == "renewal" else NEXT[target]
             self._next_step(opp_id, following)
+        else:
+            self._plan_next_step(opp_id, deal, "follow_up",
+                                 local_day(after(self.k.now, 24 * 7, "office")))
 
     def close_lost(self, opp_id: str, reason: str | None = None) -> None:
         """The owner closes the deal lost."""

@@ -82,7 +82,7 @@ def test_each_refusal_says_why() -> None:
         "unknown opportunity O9")
     s.deal()
     assert s.refused(ChangeOpportunityTerms, "O1") == (
-        "nothing to change: give an amount or a close date")
+        "nothing to change: give an amount, close date, cost or next step")
     assert s.refused(NoteOpportunityCompetitor, "O1", competitor_name="  ") == (
         "competitor_name is empty")
     s.stage("O1", "closed_lost")
