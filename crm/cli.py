@@ -234,6 +234,27 @@ def simulate(
     console.print(f"[green]submitted[/] {n:,} inputs")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8080,
+) -> None:
+    """The HTTP API: commands in, read tables and reports out (docs/api.md).
+
+    API keys come from CRM_API_KEYS=key:role[,key:role...] (roles writer and analyst).
+    """
+    from crm.api.app import keys_from_environment
+    from crm.api.app import serve as run_server
+    from crm.bootstrap import bootstrap
+
+    try:
+        keys = keys_from_environment()
+    except ValueError as exc:
+        err.print(f"[red]cannot serve:[/] {exc}")
+        raise typer.Exit(2) from None
+    run_server(bootstrap(), keys, host, port)
+
+
 dlq_app = typer.Typer(help="Dead letters: list them; re-drive them after a fix.",
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")

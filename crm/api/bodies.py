@@ -1,0 +1,92 @@
+"""Request bodies: each command's own fields, taken from the domain's pydantic model.
+
+A body is the command without the envelope the server fills in (command id, type,
+version, producer, causation): the same field types, lengths, enumerations and bounds the
+core validates, so the OpenAPI contract and the rules can never disagree. Model-level
+checks (e.g. integers that fit the read model) run when the command itself is built.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from domain.leads import CaptureLead
+from domain.messages import ENVELOPE_FIELDS, Command, Timestamp, message_types
+
+# Inputs that are not for outside callers: the clock is the scheduler's alone.
+INTERNAL_COMMANDS = frozenset({"TickClock"})
+# Envelope fields a caller may set; the rest the server fills in.
+CALLER_ENVELOPE = ("aggregate_id", "correlation_id", "occurred_at")
+# Short aggregate-id prefixes for ids the server makes up (leads as the simulator does).
+ID_PREFIX = {"lead": "LD", "account": "ACC", "contact": "CON", "opportunity": "OPP",
+             "quote": "QT", "case": "CASE", "contract": "CTR", "campaign": "CMP",
+             "activity": "ACT", "task": "TSK", "note": "NOTE", "interaction": "INT"}
+# The web form's required fields (CaptureLead itself requires only two of them).
+FORM_REQUIRED = ("company_name", "contact_first_name", "contact_last_name", "email",
+                 "country", "lead_source")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aggregate_id: str | None = Field(
+        default=None, min_length=1, max_length=50,
+        description="The aggregate addressed; omitted: a new id is made from the command id")
+    correlation_id: str | None = Field(default=None, max_length=64,
+                                       description="Root of the causal chain, if any")
+    occurred_at: Timestamp | None = Field(
+        default=None, description="Business time, timezone-aware; omitted: now (UTC)")
+
+
+def command_types() -> dict[str, type[Command]]:
+    """The commands callers may post, by name."""
+    return {name: cls for name, cls in message_types().items()
+            if issubclass(cls, Command) and name not in INTERNAL_COMMANDS}
+
+
+@cache
+def body_model(cls: type[Command]) -> type[BaseModel]:
+    """The request body of a command: its payload fields plus the caller's envelope."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in cls.model_fields.items()
+        if name not in ENVELOPE_FIELDS
+    }
+    return create_model(f"{cls.__name__}Body", __base__=_Body, __doc__=cls.__doc__,
+                        **fields)
+
+
+@cache
+def lead_form_model() -> type[BaseModel]:
+    """The web form: CaptureLead's body with name, e-mail, country and source required."""
+    base = body_model(CaptureLead)
+    lengths = {"company_name": 200, "contact_first_name": 100, "contact_last_name": 100,
+               "country": 50}
+    overrides: dict[str, Any] = {
+        name: (str, Field(min_length=1, max_length=length)) for name, length in lengths.items()
+    }
+    overrides["email"] = (str, Field(max_length=100, pattern=EMAIL_PATTERN))
+    overrides["lead_source"] = (CaptureLead.model_fields["lead_source"].annotation, Field())
+    return create_model("LeadForm", __base__=base,
+                        __doc__="A web-form lead: CaptureLead with the contact required.",
+                        **overrides)
+
+
+def new_aggregate_id(cls: type[Command], command_id: str) -> str:
+    """An id for an aggregate the caller did not name, derived from the command id."""
+    prefix = ID_PREFIX.get(cls.AGGREGATE, cls.AGGREGATE.upper())
+    return f"{prefix}-{command_id.replace('-', '')[:18]}"
+
+
+def command_from(cls: type[Command], body: BaseModel, command_id: str,
+                 now: datetime) -> Command:
+    """Build the command (raises pydantic's ValidationError on model-level checks)."""
+    data = body.model_dump(exclude_none=False)
+    occurred_at = data.pop("occurred_at", None) or now
+    aggregate_id = data.pop("aggregate_id", None) or new_aggregate_id(cls, command_id)
+    return cls.model_validate({**data, "event_id": command_id, "aggregate_id": aggregate_id,
+                               "occurred_at": occurred_at, "producer": "api"})

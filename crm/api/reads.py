@@ -1,0 +1,172 @@
+"""Routes that read: one record, filtered pages of records, and the seven seed reports.
+
+Every query runs in a READ ONLY transaction on the read tables (never `crm_meta`), and
+with the analysts' role (`crm_analyst`, SELECT on the read tables only) when the server's
+database user may take it. Values keep their exactness: decimals as strings, dates and
+timestamps as ISO 8601.
+
+This module does not use postponed annotations: the list routes are built by a factory.
+"""
+
+import inspect
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Table, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from crm.api.auth import Principal, require
+from projectors.db import ANALYST_ROLE
+from projectors.seed_queries import SEED_QUERIES
+from projectors.tables import TABLES
+
+router = APIRouter(prefix="/v1")
+Reader = Annotated[Principal, Depends(require())]
+# resource -> (table, filterable columns: the ones a UI lists by)
+RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "leads": ("leads", ("lead_status", "lead_source", "lead_grade", "assigned_to",
+                        "country", "converted", "is_active")),
+    "accounts": ("accounts", ("account_type", "account_tier", "relationship_status",
+                              "account_owner", "churn_risk", "is_active")),
+    "contacts": ("contacts", ("account_id", "contact_status", "contact_role", "is_primary")),
+    "opportunities": ("opportunities", ("account_id", "stage", "opportunity_owner",
+                                        "forecast_category", "win_loss_status", "is_closed")),
+    "quotations": ("quotations", ("opportunity_id", "account_id", "quotation_status",
+                                  "approval_status")),
+    "cases": ("cases", ("account_id", "case_status", "priority", "assigned_to",
+                        "sla_violated")),
+    "contracts": ("contracts", ("account_id", "contract_status", "contract_type",
+                                "contract_owner")),
+}
+MAX_PAGE = 500
+ReportName = StrEnum("ReportName", {name: name for name in SEED_QUERIES})  # type: ignore[misc]
+
+
+class Page(BaseModel):
+    """A page of records in key order; pass `next_after` as `after` for the next one."""
+
+    items: list[dict[str, Any]]
+    next_after: str | None = Field(description="Key of the last item, when more may follow")
+
+
+class Report(BaseModel):
+    """A seed report's result, columns in the query's order."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def plain(value: Any) -> Any:
+    """A JSON value that loses nothing: decimals as strings, dates as ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _record(row: Any, columns: Sequence[str]) -> dict[str, Any]:
+    return {c: plain(row._mapping[c]) for c in columns}
+
+
+def read(engine: Engine, use_role: bool, statement: Any,
+         params: dict[str, Any] | None = None) -> tuple[list[str], list[Any]]:
+    """Run one query read-only (as the analysts' role when allowed): (columns, rows)."""
+    with engine.connect() as conn:
+        _read_only(conn, use_role)
+        result = conn.execute(statement, params or {})
+        columns, rows = list(result.keys()), result.fetchall()
+        conn.rollback()
+    return columns, rows
+
+
+def _read_only(conn: Connection, use_role: bool) -> None:
+    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+    if use_role:
+        conn.exec_driver_sql(f'SET LOCAL ROLE "{ANALYST_ROLE}"')
+
+
+def can_use_analyst_role(engine: Engine) -> bool:
+    """Whether the server's database user may SET ROLE to the analysts' role."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'SET LOCAL ROLE "{ANALYST_ROLE}"')
+            conn.rollback()
+        return True
+    except Exception:  # no such role, or not a member: read as the server's own user
+        return False
+
+
+def _db(request: Request) -> tuple[Engine, bool]:
+    return request.app.state.engine, request.app.state.analyst_role
+
+
+def _resource_routes(resource: str, table: Table, filters: tuple[str, ...]) -> None:
+    (key,) = [c.name for c in table.primary_key]
+    columns = [c.name for c in table.columns if c.info.get("contract", True)]
+
+    def get_one(request: Request, principal: Reader,
+                record_id: Annotated[str, Path(max_length=50)]) -> dict[str, Any]:
+        engine, role = _db(request)
+        names, rows = read(engine, role, select(*(table.c[c] for c in columns))
+                           .where(table.c[key] == record_id))
+        if not rows:
+            raise HTTPException(404, f"no {resource[:-1]} {record_id!r}")
+        return _record(rows[0], names)
+
+    def list_page(request: Request, principal: Reader, **query: Any) -> Page:
+        engine, role = _db(request)
+        statement = select(*(table.c[c] for c in columns)).order_by(table.c[key])
+        for name in filters:
+            if query.get(name) is not None:
+                statement = statement.where(table.c[name] == query[name])
+        if query["after"] is not None:
+            statement = statement.where(table.c[key] > query["after"])
+        names, rows = read(engine, role, statement.limit(query["limit"]))
+        items = [_record(r, names) for r in rows]
+        last = items[-1][key] if len(items) == query["limit"] else None
+        return Page(items=items, next_after=last)
+
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Request),
+              inspect.Parameter("principal", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                annotation=Reader)]
+    for name in filters:
+        python_type = table.c[name].type.python_type
+        params.append(inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[python_type | None, Query(
+                max_length=table.c[name].type.length if python_type is str else None)]))
+    params.append(inspect.Parameter("after", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                    annotation=Annotated[str | None, Query(
+                                        max_length=50, description=f"Only {key} after this")]))
+    params.append(inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=50,
+                                    annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)]))
+    list_page.__signature__ = inspect.Signature(params, return_annotation=Page)  # type: ignore[attr-defined]
+    list_page.__doc__ = f"{resource.capitalize()} in {key} order, filtered by equality."
+    get_one.__doc__ = f"One of the {resource} by {key}."
+    router.add_api_route(f"/{resource}", list_page, methods=["GET"], response_model=Page,
+                         tags=["records"], operation_id=f"list_{resource}",
+                         summary=f"List {resource}")
+    router.add_api_route(f"/{resource}/{{record_id}}", get_one, methods=["GET"],
+                         tags=["records"], operation_id=f"get_{resource}",
+                         summary=f"One of the {resource}",
+                         responses={404: {"description": "No such record"}})
+
+
+for _resource, (_table, _filters) in RESOURCES.items():
+    _resource_routes(_resource, TABLES[_table], _filters)
+
+
+@router.get("/reports/{name}", response_model=Report, tags=["reports"])
+def report(request: Request, principal: Reader, name: ReportName) -> Report:
+    """One of the seven seed queries, run exactly as written."""
+    engine, role = _db(request)
+    columns, rows = read(engine, role, text(SEED_QUERIES[name.value]))
+    return Report(name=name.value, columns=columns, rows=[[plain(v) for v in r] for r in rows])

@@ -1,0 +1,208 @@
+"""The HTTP API (`crm serve`) on a stack of its own: a fresh database and broker, the live
+core and projector workers, and uvicorn on a free port, for the whole module.
+
+Idempotency, auth, 422s with field-level reasons, read-your-writes, and the OpenAPI
+contract fuzzed by schemathesis against the running server.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, settings
+from support import create_database, drop_database, temp_home
+
+from crm import localstack
+from crm.api.app import create_app
+from crm.api.auth import KeyRing
+from crm.bootstrap import Services
+from crm.config import load_settings
+from crm.localstack import StackInfo
+from crm.processes import workers
+
+pytestmark = pytest.mark.integration
+WRITER, ANALYST = "w-secret-1", "a-secret-2"
+FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",
+        "contact_last_name": "Iyer", "email": "asha@shakti.example", "country": "India",
+        "lead_source": "website"}
+
+
+@dataclass
+class Api:
+    """The running server and a client per role."""
+
+    base: str
+    writer: httpx.Client
+    analyst: httpx.Client
+    anonymous: httpx.Client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def api(stack: StackInfo) -> Iterator[Api]:
+    """The server on its own database and broker, with the core and projector running."""
+    url = create_database(stack.database_url)
+    with temp_home("crm-api-") as home, pytest.MonkeyPatch.context() as env:
+        env.setenv("CRM_HOME", str(home))
+        env.setenv("CRM_DATABASE_URL", url)
+        env.delenv("CRM_KAFKA_BOOTSTRAP", raising=False)
+        settings_ = load_settings()
+        services = Services(settings_, localstack.up(settings_))
+        try:
+            services.init()
+            with workers(settings_, ("core", "projector")):
+                yield from _serving(services)
+        finally:
+            services.engine.dispose()
+            localstack.down(settings_)
+            drop_database(url)
+
+
+def _serving(services: Services) -> Iterator[Api]:
+    app = create_app(services, KeyRing({WRITER: "writer", ANALYST: "analyst"}))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+
+    def client(key: str | None) -> httpx.Client:
+        return httpx.Client(base_url=base, timeout=40,
+                            headers={"X-API-Key": key} if key else {})
+
+    try:
+        yield Api(base, client(WRITER), client(ANALYST), client(None))
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def _status(api: Api, command_id: str, within: float = 45) -> dict[str, Any]:
+    """The command's status once rejected or applied-and-visible (the core may still be
+    starting: wait in steps)."""
+    deadline = time.monotonic() + within
+    while True:
+        body = api.writer.get(f"/v1/commands/{command_id}", params={"wait": 10}).json()
+        if body["status"] == "rejected" or body["visible"] or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
+
+
+def test_a_posted_lead_is_applied_and_can_be_read_back_once_visible(api: Api) -> None:
+    posted = api.writer.post("/v1/leads", json=FORM)
+    assert posted.status_code == 202, posted.text
+    accepted = posted.json()
+    assert accepted["status_url"] == f"/v1/commands/{accepted['command_id']}"
+    assert posted.headers["Location"] == accepted["status_url"]
+    status = _status(api, accepted["command_id"])
+    assert (status["status"], status["visible"], status["command_type"]) == \
+        ("applied", True, "CaptureLead")
+    assert len(status["event_ids"]) >= 2  # LeadCaptured, LeadScored
+    lead = api.analyst.get(f"/v1/leads/{accepted['aggregate_id']}")
+    assert lead.status_code == 200
+    assert (lead.json()["company_name"], lead.json()["email"], lead.json()["created_by"],
+            lead.json()["lead_status"]) == ("Shakti Forgings", "asha@shakti.example",
+                                            "web-form", "new")
+    listed = api.analyst.get("/v1/leads", params={"lead_source": "website", "limit": 500})
+    assert accepted["aggregate_id"] in [r["lead_id"] for r in listed.json()["items"]]
+
+
+def test_a_command_the_rules_refuse_is_reported_rejected_with_the_reason(api: Api) -> None:
+    posted = api.writer.post("/v1/commands/AssignLead",
+                             json={"aggregate_id": "LD-NOT-THERE", "sales_rep_id": "R1"})
+    assert posted.status_code == 202, posted.text
+    status = _status(api, posted.json()["command_id"])
+    assert status["status"] == "rejected"
+    assert status["reason"] and status["event_ids"] == []
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_command_and_sends_nothing_new(
+    api: Api,
+) -> None:
+    headers = {"Idempotency-Key": "form-4711"}
+    first = api.writer.post("/v1/leads", json=FORM, headers=headers)
+    again = api.writer.post("/v1/leads", json=FORM, headers=headers)
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    other = api.writer.post("/v1/leads", json={**FORM, "company_name": "Other"},
+                            headers=headers)
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    fresh = api.writer.post("/v1/leads", json=FORM)
+    assert fresh.json()["command_id"] != first.json()["command_id"]
+
+
+def test_keys_decide_who_may_write_and_read(api: Api) -> None:
+    assert api.anonymous.get("/v1/leads").status_code == 401
+    wrong = httpx.get(f"{api.base}/v1/leads", headers={"X-API-Key": "guess"})
+    assert wrong.status_code == 401
+    assert WRITER not in wrong.text and "guess" not in wrong.text
+    assert api.analyst.post("/v1/leads", json=FORM).status_code == 403
+    assert api.analyst.post("/v1/commands/CaptureLead", json=FORM).status_code == 403
+    assert api.analyst.get("/v1/reports/pipeline").status_code == 200
+    assert api.anonymous.get("/openapi.json").status_code == 200
+    assert api.anonymous.get("/docs").status_code == 200
+
+
+def test_bad_input_gets_422_with_the_field_and_the_reason(api: Api) -> None:
+    too_long = api.writer.post("/v1/leads", json={**FORM, "company_name": "x" * 201})
+    bad_enum = api.writer.post("/v1/leads", json={**FORM, "lead_source": "billboard"})
+    bad_money = api.writer.post("/v1/commands/CaptureLead", json={
+        "company_name": "A", "lead_source": "website",
+        "estimated_deal_value": "12345678901234567.00"})
+    missing = api.writer.post("/v1/leads", json={"company_name": "A"})
+    too_big = api.writer.post("/v1/commands/CaptureLead", json={
+        "company_name": "A", "lead_source": "website", "number_of_employees": 2**31})
+    assert [r.status_code for r in (too_long, bad_enum, bad_money, missing, too_big)] == \
+        [422] * 5
+    assert too_long.json()["detail"][0]["loc"] == ["body", "company_name"]
+    assert bad_enum.json()["detail"][0]["loc"] == ["body", "lead_source"]
+    assert bad_money.json()["detail"][0]["loc"][:2] == ["body", "estimated_deal_value"]
+    assert {tuple(e["loc"]) for e in missing.json()["detail"]} >= {
+        ("body", "email"), ("body", "contact_first_name"), ("body", "lead_source")}
+    assert "number_of_employees" in too_big.json()["detail"][0]["msg"]
+
+
+def test_every_seed_report_runs(api: Api) -> None:
+    for name in ("lead-funnel", "pipeline", "rep-performance", "account-health",
+                 "forecast-accuracy", "campaign-roi", "case-sla"):
+        report = api.analyst.get(f"/v1/reports/{name}")
+        assert report.status_code == 200, (name, report.text)
+        assert report.json()["columns"]
+    assert api.analyst.get("/v1/reports/nope").status_code == 422
+
+
+contract = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(scope="module")
+def api_schema(api: Api) -> Any:
+    """The server's own OpenAPI document, loaded from the running server."""
+    return schemathesis.openapi.from_url(f"{api.base}/openapi.json")
+
+
+@contract.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_api_honours_its_openapi_contract(case: Any) -> None:
+    case.call_and_validate(headers={"X-API-Key": WRITER})
