@@ -6,7 +6,9 @@ stored there. A crash anywhere loses nothing and applies nothing twice.
 
 Messages that do not decode become dead letters: they are published to
 `crm.dead-letter` and flushed *before* the batch's transaction commits, so a crash can
-only repeat a dead letter, never lose one, and the projector keeps going.
+only repeat a dead letter, never lose one, and the projector keeps going. So do events
+that decode but carry a value the read model refuses (projectors/refusals.py): the one
+that fails the batch is found, set aside the same way, and the rest of the batch written.
 
 PostgreSQL going away (restart, failover, network) is waited out: the batch's
 transaction is rolled back and retried with backoff on a new connection; past
@@ -34,6 +36,7 @@ from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
 from producers.dead_letters import DeadLetterPublisher
 from producers.offsets import log_ends
+from projectors.refusals import first_refused, refusal_reason, refused_by_the_read_model
 from projectors.writer import apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
@@ -195,6 +198,7 @@ class Projector:
         if not msgs:
             return 0
         events: list[Event] = []
+        sources: list[Any] = []  # the message of each event, for a dead letter
         letters: list[DeadLetter] = []
         offsets: dict[tuple[str, int], int] = {}
         for msg in msgs:
@@ -203,11 +207,15 @@ class Projector:
                 continue
             offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
             try:
-                events.append(self.codec.decode(msg.value()))  # type: ignore[arg-type]
+                event = self.codec.decode(msg.value())  # type: ignore[arg-type]
             except DecodeError as exc:
-                letters.append(DeadLetter(msg.value() or b"", str(exc), msg.topic(),
-                                          msg.partition(), msg.offset(), msg.key()))
-        rows = self._write_with_retry(events, offsets, letters)
+                letters.append(_letter(msg, str(exc)))
+                continue
+            events.append(event)
+            sources.append(msg)
+        decoded = len(letters)
+        rows = self._write_with_retry(events, offsets, letters, sources)
+        applied = len(events) - (len(letters) - decoded)  # less those the read model refused
         self.positions.update(offsets)
         for letter in letters:
             log.warning("dead letter from %s[%d]@%d: %s", letter.source_topic,
@@ -215,10 +223,10 @@ class Projector:
             self.stats.dead_letters.append(letter)
             if self._on_dead_letter is not None:
                 self._on_dead_letter(letter)
-        self.stats.events += len(events)
+        self.stats.events += applied
         self.stats.rows += rows
         self.stats.batches += 1
-        return len(events)
+        return applied
 
     def _write(self, events: list[Event], offsets: dict[tuple[str, int], int]) -> int:
         """The batch's rows and its next offsets, committed together.
@@ -255,14 +263,16 @@ class Projector:
         return rows
 
     def _write_with_retry(self, events: list[Event], offsets: dict[tuple[str, int], int],
-                          letters: list[DeadLetter]) -> int:
+                          letters: list[DeadLetter], sources: list[Any] | None = None) -> int:
         """Dead letters flushed, then `_write` retried with backoff while PostgreSQL is
         unreachable.
 
         A retry repeats the whole transaction (rows are version-guarded, offsets absolute),
-        so a commit whose acknowledgement was lost is harmless. On giving up (or any other
-        error) the consumer is re-sought to the last committed positions first, so the
-        batch is read again rather than skipped.
+        so a commit whose acknowledgement was lost is harmless. An event the read model
+        refuses (with `sources`, the messages of `events`) is set aside as a dead letter,
+        added to `letters`, and the rest written. On giving up (or any other error) the
+        consumer is re-sought to the last committed positions first, so the batch is read
+        again rather than skipped.
         """
         if letters:  # durable on Kafka before the offsets past them commit
             self.dead_letters.publish_all(letters)
@@ -273,6 +283,17 @@ class Projector:
             try:
                 return self._write(events, offsets)
             except Exception as exc:
+                found = (first_refused(events, self._trial)
+                         if sources is not None and refused_by_the_read_model(exc) else None)
+                if found is not None and sources is not None:
+                    index, error = found
+                    letter = _letter(sources[index], refusal_reason(events[index], error))
+                    self.dead_letters.publish(letter)  # durable before the offsets past it
+                    self.dead_letters.flush()
+                    letters.append(letter)
+                    events = events[:index] + events[index + 1:]
+                    sources = sources[:index] + sources[index + 1:]
+                    continue
                 waited = time.monotonic() - started
                 if (not is_transient_db_error(exc) or waited + delay > self.db_retry_timeout
                         or self._should_stop()):
@@ -283,6 +304,22 @@ class Projector:
                             len(events), delay)
                 time.sleep(delay)
                 delay = min(delay * 2, _BACKOFF[1])
+
+    def _trial(self, events: Sequence[Event]) -> BaseException | None:
+        """Apply `events` in a transaction that is always rolled back; the error, if any."""
+        raw = self.engine.raw_connection()
+        try:
+            for part in in_runs(events):
+                apply_events(raw.driver_connection, part)
+            return None
+        except Exception as exc:
+            return exc
+        finally:
+            try:
+                raw.rollback()
+            except Exception:  # a dead connection must not go back to the pool
+                raw.invalidate()
+            raw.close()
 
     def rewind(self) -> None:
         """Seek every assigned partition back to its last committed position."""
@@ -358,6 +395,12 @@ class Projector:
                 raise TimeoutError(f"projector did not reach the end of the log in {timeout}s")
             if self._poll_tolerant(timeout=0.2) and progress is not None:
                 progress(self.stats.events)
+
+
+def _letter(msg: Any, reason: str) -> DeadLetter:
+    """A consumed message as a dead letter: its bytes, key, origin and the reason."""
+    return DeadLetter(msg.value() or b"", reason, msg.topic(), msg.partition(), msg.offset(),
+                      msg.key())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,170 @@
+"""Events from a foreign producer that the read model refuses (issue 17 point 2).
+
+A record produced straight onto an event topic, not through our core, can be valid Avro
+of a known event and still carry a value PostgreSQL will not store. The projector used
+to stop on that batch for good; now the refused event is set aside on the dead-letter
+topic with the reason and its original bytes, the rest of the batch and everything after
+it is projected, and `crm dlq redrive` replays it once a fix is deployed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from faults_support import own_kafka_fixture  # noqa: F401  (the own_kafka fixture)
+from sqlalchemy import BigInteger
+
+from crm.dlq import list_dead_letters, redrive
+from domain.leads import LeadAssigned, LeadCaptured
+from domain.messages import Event, utc
+from events.codec import AvroCodec
+from events.topics import DEAD_LETTER
+from producers.kafka import MessageProducer
+from projectors import writer
+from projectors.db import make_engine, migrate
+from projectors.refusals import first_refused, refused_by_the_read_model
+from projectors.runner import Projector
+from projectors.tables import PROJECTED_TABLES
+
+CODEC = AvroCodec()
+LEADS = "crm.leads"
+
+
+def captured(n: int, **fields: object) -> LeadCaptured:
+    return LeadCaptured(**{**dict(
+        event_id=f"fv-{n}", aggregate_id=f"FV-{n}", aggregate_version=1,
+        occurred_at=utc(2026, 4, 3, 9, n % 60), company_name=f"Foreign {n}", lead_source="website",
+        lead_number=f"LEAD-FV-{n}"), **fields})
+
+
+def assigned(n: int) -> LeadAssigned:
+    return LeadAssigned(event_id=f"fv-assign-{n}", aggregate_id=f"FV-{n}",
+                        aggregate_version=2, occurred_at=utc(2026, 4, 3, 10, n % 60),
+                        assigned_to="REP-7", assignment_reason="by hand")
+
+
+# Valid Avro of a known event, each with a value the read model cannot hold.
+REFUSED = {
+    "FV-90": (captured(90, number_of_employees=3_000_000_000), "NumericValueOutOfRange",
+              "out of range for type integer"),
+    "FV-91": (captured(91, company_name="Nul\x00Ltd"), "CharacterNotInRepertoire", "0x00"),
+    "FV-92": (captured(92, lead_number="LEAD-FV-1"), "UniqueViolation",
+              "leads_lead_number_key"),
+}
+
+
+@pytest.fixture
+def read_model(fresh_db_url: str) -> Iterator[sa.Engine]:
+    migrate(fresh_db_url)
+    engine = make_engine(fresh_db_url)
+    yield engine
+    engine.dispose()
+
+
+def leads(engine: sa.Engine) -> dict[str, tuple[str, int | None, str | None, int]]:
+    with engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(sa.text(
+            "SELECT lead_id, company_name, number_of_employees, assigned_to, "
+            "aggregate_version FROM leads ORDER BY lead_id"))}
+
+
+def catch_up(engine: sa.Engine, bootstrap: str) -> Projector:
+    projector = Projector(engine, bootstrap, batch_size=4)
+    projector.catch_up(timeout=90)
+    projector.close()
+    return projector
+
+
+def _clear_writer_caches() -> None:
+    for cached in (writer._column_types, writer._formats, writer._positions,
+                   writer._stage_name, writer._required):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def model_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """`monkeypatch` for the model, with the writer's caches dropped after the test."""
+    yield monkeypatch
+    _clear_writer_caches()  # before monkeypatch restores the column: refilled lazily
+
+
+def widen_employees(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fix, as a deployment would bring it: a migration makes the column `bigint`
+    and the model says so (the writer's cached column types are dropped)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE leads ALTER COLUMN number_of_employees TYPE bigint"))
+    monkeypatch.setattr(PROJECTED_TABLES["leads"].c.number_of_employees, "type", BigInteger())
+    _clear_writer_caches()
+
+
+@pytest.mark.faults
+@pytest.mark.integration
+def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
+        own_kafka: str, read_model: sa.Engine, model_restored: pytest.MonkeyPatch) -> None:
+    sent: dict[str, bytes] = {}
+    with MessageProducer(own_kafka) as producer:
+        for n in range(1, 9):  # good and refused interleaved, batches of 4
+            producer.send(captured(n))
+            if n in (2, 4, 6):
+                bad = REFUSED[f"FV-{89 + n // 2}"][0]
+                sent[bad.aggregate_id] = CODEC.encode(bad)
+                producer.send(bad)
+        producer.send(assigned(90))  # a later event of a refused lead: projected, no row
+        producer.send(assigned(3))
+    projector = catch_up(read_model, own_kafka)
+    rows = leads(read_model)
+    assert sorted(rows) == [f"FV-{n}" for n in range(1, 9)], "every good lead, no refused one"
+    assert rows["FV-3"] == ("Foreign 3", None, "REP-7", 2)
+    assert projector.stats.events == 8 + 2, "events applied; the refused are not counted"
+    assert rows["FV-1"][3] == 1 and len(projector.stats.dead_letters) == 3
+
+    letters = {e.letter.key.decode(): e for e in list_dead_letters(own_kafka)
+               if e.letter.key is not None}
+    assert sorted(letters) == ["FV-90", "FV-91", "FV-92"]
+    for key, (_, error_type, words) in REFUSED.items():
+        letter = letters[key].letter
+        assert letter.original == sent[key], "the original bytes, unchanged"
+        assert letter.source_topic == LEADS and letter.source_offset >= 0
+        assert letter.reason.startswith(f"the read model refused LeadCaptured of lead {key} v1 "
+                                        f"({error_type}): ")
+        assert words in letter.reason
+
+    # before the fix a re-drive is refused again (a new dead letter, nothing else changes)
+    widen = letters["FV-90"].ref
+    redrive(own_kafka, refs=[letters["FV-91"].ref])
+    catch_up(read_model, own_kafka)
+    assert len(list_dead_letters(own_kafka)) == 4 and leads(read_model) == rows
+
+    # the fix: a wider column; the re-driven original bytes now land
+    widen_employees(read_model, model_restored)
+    report = redrive(own_kafka, refs=[widen])
+    assert [e.ref for e in report.redriven] == [widen]
+    again = catch_up(read_model, own_kafka)
+    assert again.stats.events == 1 and again.stats.dead_letters == []
+    assert leads(read_model)["FV-90"] == ("Foreign 90", 3_000_000_000, None, 1)
+    assert len(list_dead_letters(own_kafka, topic=DEAD_LETTER)) == 4
+
+
+def test_the_refused_event_is_the_one_whose_addition_fails_the_batch() -> None:
+    import psycopg2
+
+    class Refused(psycopg2.DataError):
+        pass
+
+    events: list[Event] = [captured(n) for n in range(1, 40)]
+    tried: list[int] = []
+
+    def trial(prefix: object) -> BaseException | None:
+        size = len(prefix)  # type: ignore[arg-type]
+        tried.append(size)
+        return Refused("out of range") if size > 23 else None
+
+    found = first_refused(events, trial)
+    assert found is not None and found[0] == 23 and isinstance(found[1], Refused)
+    assert len(tried) <= 1 + 6, "a bisection of 39 events: the batch, then 6 prefixes"
+    assert first_refused(events, lambda prefix: None) is None
+    assert first_refused(events, lambda prefix: RuntimeError("bug")) is None
+    assert refused_by_the_read_model(psycopg2.IntegrityError())
+    assert not refused_by_the_read_model(psycopg2.OperationalError())
