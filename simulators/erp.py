@@ -7,6 +7,10 @@
 - SalesOrderRequested (CRM -> ERP): SalesOrderCreated 1-8 hours later (most of the time)
   or SalesOrderRejected; a request without a customer master id (sold-to party) is always
   refused, as an ERP does.
+Replies come in the ERP back office's hours (Mon-Fri 08:00-20:00 IST, Saturday 08:00-14:00,
+closed on Sundays and holidays; `reply_time`): the delay is counted from when the request
+is picked up and ends the same working day. The CRM side (requests, retries after a
+refusal) runs at any hour; the answers wait for the back office.
 Everything, the outcome, the numbers and the reply time, follows from the request's
 event_id through a hash-seeded Random (the customer number from the account id), so the
 in-process simulation and the live ERP worker give the same reply, byte for byte, and a
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.erp import (
@@ -29,8 +33,11 @@ from domain.erp import (
     SalesOrderRequested,
 )
 from domain.messages import Command, Event
-from simulators.worktime import IST
+from simulators.worktime import IST, local_day, next_open, window
 
+# The back office works a closed spell's queue off in about the working time the spell is
+# worth (FIFO), not spread over the week like the sales office's backlog (BACKLOG_SPREAD).
+PICKUP_SPREAD = 1.0
 ERP_REQUESTS = frozenset({"SalesOrderRequested", "CustomerMasterRequested"})
 REJECT_FIRST, REJECT_RETRY = 0.04, 0.02  # sales orders refused (credit, material, price...)
 # Customer masters: 8 % of new customers have a data problem (fixed reason per account)
@@ -56,8 +63,30 @@ def _rng(request: Event) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+def reply_time(at: datetime, rng: random.Random, low_s: int, high_s: int) -> datetime:
+    """When the ERP back office answers a request sent at `at`: `low_s`-`high_s` seconds
+    after it is picked up, before closing on the day it is picked up (worktime's "erp"
+    hours). Requests that arrive while the back office is closed are picked up in arrival
+    order over the working time the closed spell is worth (`PICKUP_SPREAD`: a weekend's
+    queue on Monday and Tuesday morning, a night's in the first hours of the next day);
+    one that arrives too late to be answered the same day waits for the next opening.
+    So orders and customer masters, and the wins and links they cause, fall inside the
+    back office's hours, and Monday carries only the weekend's queue."""
+    start = next_open(at, "erp", None, PICKUP_SPREAD).replace(microsecond=0)
+    for _ in range(30):
+        span = window(local_day(start), "erp")
+        if span is not None:
+            room = int((span[1] - start).total_seconds()) - 1  # answered before closing
+            if room >= low_s:
+                return start + timedelta(seconds=rng.randrange(low_s, min(high_s, room) + 1))
+            start = next_open(span[1], "erp", None, 0.0)  # first thing the next morning
+        else:
+            start = next_open(start, "erp", None, 0.0)
+    return at + timedelta(seconds=rng.randrange(low_s, high_s + 1))
+
+
 def _envelope(request: Event, rng: random.Random, low_s: int, high_s: int) -> dict[str, Any]:
-    when = request.occurred_at + timedelta(seconds=rng.randrange(low_s, high_s + 1))
+    when = reply_time(request.occurred_at, rng, low_s, high_s)
     return dict(event_id=f"erp-{request.event_id}"[:64], aggregate_id=request.aggregate_id,
                 occurred_at=when, causation_id=request.event_id,
                 correlation_id=request.correlation_id, producer="erp")

@@ -19,6 +19,7 @@ from domain.account_teams import AddAccountTeamMember
 from domain.accounts import OpenAccount, SetParentAccount
 from domain.contacts import CreateContact
 from domain.contracts import DraftContract, SendContractForSignature, SignContract, add_months
+from domain.lead_matching import normalise_email
 from simulators.catalog import CONTACT_ROLES, DEPARTMENTS, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.contracts import contract_terms
 from simulators.org import territory_code
@@ -28,6 +29,7 @@ from simulators.world import Company, deal_value, email, phone, pick
 if TYPE_CHECKING:
     from simulators.accounts import AccountDesk
 
+PERSON_TRIES = 5  # draws of a person not yet a contact of the account
 AUTHORITY = {"decision_maker": "final_decision", "influencer": "recommends",
              "champion": "recommends", "gatekeeper": "approves", "user": "uses"}
 
@@ -64,17 +66,39 @@ def account_profile(desk: AccountDesk, company: Company) -> dict[str, object]:
         communication_frequency=pick(rng, (("weekly", 20), ("monthly", 55), ("quarterly", 25))))
 
 
+def known_emails(desk: AccountDesk, account_id: str) -> list[str]:
+    """The normalised e-mail addresses of the account's contacts the business knows."""
+    account = desk.book.accounts.get(account_id)
+    contacts = desk.book.contacts
+    return [address for c in (account.contacts if account else ())
+            if c in contacts and (address := normalise_email(contacts[c].email))]
+
+
 def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: int,
                  creator: str) -> None:
-    """`count` contacts at the account, the first one primary."""
+    """Up to `count` new people at the account, the first one primary.
+
+    Nobody is entered twice: a drawn person whose e-mail is already one of the account's
+    contacts (the matching rule of `domain.lead_matching`: same e-mail, trimmed and
+    case-insensitive) is the same person, so another is drawn (a few tries, then fewer
+    contacts), as a rep checks the account's contact list before adding someone.
+    """
     rng, k = desk.k.rng, desk.k
+    taken = known_emails(desk, account_id)
     for n in range(count):
-        first, last = desk.world.person(rng)
+        for _ in range(PERSON_TRIES):
+            first, last = desk.world.person(rng)
+            address = email(first, last, company.domain)
+            if normalise_email(address) not in taken:
+                break
+        else:
+            continue
+        taken.append(normalise_email(address) or "")
         role = "decision_maker" if n == 0 else pick(rng, CONTACT_ROLES)
         k.send(CreateContact, k.new_id("CON"), account_id=account_id, first_name=first,
                last_name=last, salutation=pick(rng, (("Mr.", 62), ("Ms.", 30), ("Dr.", 8))),
                job_title=rng.choice(LEAD_TITLES), department=rng.choice(DEPARTMENTS),
-               email=email(first, last, company.domain), phone=phone(rng), mobile=phone(rng),
+               email=address, phone=phone(rng), mobile=phone(rng),
                mailing_city=company.city, mailing_state=company.state, mailing_country="India",
                contact_role=role, decision_authority=AUTHORITY[role], is_primary=n == 0,
                relationship_strength=pick(rng, (("strong", 30), ("moderate", 50),

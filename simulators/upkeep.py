@@ -19,7 +19,7 @@ from domain.interactions import AddNote, RecordInteraction
 from simulators.book import AccountFile
 from simulators.catalog import CONTACT_ROLES, LEAD_TITLES
 from simulators.installed import AUTHORITY, add_contacts
-from simulators.worktime import local_day, office_times
+from simulators.worktime import after, fit, local_day, office_share, office_times
 from simulators.world import phone, pick
 
 if TYPE_CHECKING:
@@ -48,8 +48,9 @@ class AccountUpkeep:
     def plan_day(self, day_start: datetime) -> None:
         """Schedule the day's account-management actions (office hours)."""
         day = local_day(day_start)
+        share = office_share(day)  # Saturdays are half days, Sundays and holidays closed
         for method, mean in DAILY:
-            for when in office_times(day, self.k.count(mean * self.k.scale), self.k.rng):
+            for when in office_times(day, self.k.count(mean * self.k.scale * share), self.k.rng):
                 self.at(when, method)
         if day.weekday() < 6:
             self.plan_churn(day)  # simulators.churn
@@ -60,6 +61,10 @@ class AccountUpkeep:
             return None
         account_id = self.k.rng.choices(book.customers, weights=book.customer_weight)[0]
         return book.accounts[account_id]
+
+    def _working_day(self, days: int) -> date:
+        """The office day "in `days` days" (working time): never a Sunday or holiday."""
+        return local_day(after(self.k.now, 24 * days, "office"))
 
     def _rep(self, account: AccountFile) -> str | None:
         return account.manager or account.owner
@@ -82,18 +87,20 @@ class AccountUpkeep:
         account, rng = self._customer(), self.k.rng
         if account is None:
             return
-        when = self.k.now + timedelta(days=rng.randrange(1, 10))
+        days, minutes = rng.randrange(1, 10), rng.choice((45, 60, 90, 120))
+        # "in a few days" means working days, and the meeting fits inside office hours
+        when = fit(after(self.k.now, 24 * days, "office"), minutes)
         activity_id = self.k.new_id("ACT")
         kind = pick(rng, (("meeting", 50), ("site_visit", 30), ("presentation", 20)))
         self.k.send(LogActivity, activity_id, activity_type=kind, related_to_type="account",
                     related_to_id=account.account_id, account_id=account.account_id,
                     subject=f"{rng.choice(TOPICS)} - {account.name}"[:200], activity_date=when,
-                    duration_minutes=rng.choice((45, 60, 90, 120)),
+                    duration_minutes=minutes,
                     location=f"{account.name} plant" if kind == "site_visit" else None,
                     assigned_to=self._rep(account), created_by=self._rep(account),
                     attendees=account.contacts[:2] or None, reminder_enabled=True,
                     reminder_datetime=when - timedelta(days=1))
-        self.at(when + timedelta(hours=2), "complete_meeting", activity_id)
+        self.at(when + timedelta(minutes=minutes), "complete_meeting", activity_id)
 
     def complete_meeting(self, activity_id: str) -> None:
         """The meeting happened; some need a follow-up (the core opens a task)."""
@@ -106,8 +113,7 @@ class AccountUpkeep:
                                               "Asked for a revised spares price list.",
                                               "Expansion project budget approved for Q3.")),
                     follow_up_required=follow,
-                    follow_up_date=local_day(self.k.now) + timedelta(days=rng.randrange(5, 15))
-                    if follow else None)
+                    follow_up_date=self._working_day(rng.randrange(5, 15)) if follow else None)
 
     def note(self) -> None:
         """A note on a customer account."""
@@ -171,7 +177,7 @@ class AccountUpkeep:
                     related_to_type="account",
                     related_to_id=account.account_id, task_type=kind,
                     priority=pick(rng, (("high", 20), ("medium", 60), ("low", 20))),
-                    due_date=local_day(self.k.now) + timedelta(days=rng.randrange(2, 15)),
+                    due_date=self._working_day(rng.randrange(2, 15)),
                     assigned_to=self._rep(account), created_by=self._rep(account))
 
     def team_rotation(self) -> None:

@@ -28,7 +28,12 @@ FIXED_HOLIDAYS = ((1, 26), (8, 15), (10, 2), (12, 25))  # Republic, Independence
 # Working windows per kind of actor: weekday -> (open, close) in IST; None = closed.
 _OFFICE = {d: (time(9, 0), time(19, 0)) for d in range(5)} | {5: (time(9, 30), time(14, 0))}
 _SUPPORT = {d: (time(7, 0), time(23, 0)) for d in range(7)}
-WINDOWS: dict[str, dict[int, tuple[time, time]]] = {"office": _OFFICE, "support": _SUPPORT}
+# The ERP back office (order desk, master-data stewards): two shifts on weekdays, a
+# half day on Saturday; it answers the CRM's requests in these hours (simulators.erp).
+_ERP = {d: (time(8, 0), time(20, 0)) for d in range(5)} | {5: (time(8, 0), time(14, 0))}
+WINDOWS: dict[str, dict[int, tuple[time, time]]] = {"office": _OFFICE, "support": _SUPPORT,
+                                                    "erp": _ERP}
+HOLIDAYS_OFF = ("office", "erp")  # the support desk is staffed on holidays
 
 
 def diwali(year: int) -> date:
@@ -65,16 +70,16 @@ def is_open(at: datetime, kind: str) -> bool:
         return True
     local = at.astimezone(IST)
     window = WINDOWS[kind].get(local.weekday())
-    if window is None or (kind == "office" and is_holiday(local.date())):
+    if window is None or (kind in HOLIDAYS_OFF and is_holiday(local.date())):
         return False
     return window[0] <= local.time() < window[1]
 
 
 def window(day: date, kind: str) -> tuple[datetime, datetime] | None:
     """Opening and closing instants (UTC) of `kind`'s working hours on `day`; None when
-    closed (Sundays for the office, holidays)."""
+    closed (Sundays for the office and the ERP back office, holidays)."""
     hours = WINDOWS[kind].get(day.weekday())
-    if hours is None or (kind == "office" and is_holiday(day)):
+    if hours is None or (kind in HOLIDAYS_OFF and is_holiday(day)):
         return None
     return (datetime.combine(day, hours[0], IST).astimezone(UTC),
             datetime.combine(day, hours[1], IST).astimezone(UTC))
@@ -152,18 +157,20 @@ def last_open(at: datetime, kind: str) -> datetime:
 BACKLOG_SPREAD = 3.0
 
 
-def next_open(at: datetime, kind: str, rng: random.Random | None) -> datetime:
+def next_open(at: datetime, kind: str, rng: random.Random | None,
+              spread: float = BACKLOG_SPREAD) -> datetime:
     """`at` if actors of `kind` are at work then, else a time in the working hours after
     the gap: the gap's instants are laid over the working time that follows it in order
-    (BACKLOG_SPREAD), so a weekend's backlog is spread over the next days instead of being
-    piled onto Monday morning. (`rng` is unused, kept for the callers' signature.)"""
+    (`spread` times the working time the gap is worth, BACKLOG_SPREAD by default), so a
+    weekend's backlog is spread over the next days instead of being piled onto Monday
+    morning. (`rng` is unused, kept for the callers' signature.)"""
     if kind == "any" or is_open(at, kind):
         return at
     day = local_day(at)
     for _ in range(14):  # the closing that began this gap
         span = window(day, kind)
         if span is not None and span[1] <= at:
-            backlog = (at - span[1]) * (RATE[kind] * BACKLOG_SPREAD)
+            backlog = (at - span[1]) * (RATE[kind] * spread)
             return _advance(span[1], backlog, kind)
         day -= timedelta(days=1)
     return _advance(at, timedelta(0), kind)
