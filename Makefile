@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint bench clean install mutation
+.PHONY: demo test test-fast test-kafka lint bench clean install mutation
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not integration and not faults"
+
+# The Apache Kafka tests alone: a 3-broker cluster assembled from Maven Central (Java 17+;
+# docs/kafka.md). `make test` runs them too.
+test-kafka: $(STAMP)
+	$(BIN)/pytest -q -m kafka
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

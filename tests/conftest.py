@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from kafka_support import apache_kafka  # noqa: F401  (the session's Apache Kafka cluster)
 from support import create_database, drop_database, temp_home
 
 from crm import localstack
@@ -19,7 +20,7 @@ from crm.localstack import StackInfo
 # whatever its module says (test_faults_*.py mark each test by what it needs, so that the
 # server-free ones run in `make test-fast`).
 SERVER_FIXTURES = frozenset({"stack", "fresh_db_url", "kafka_bootstrap", "fresh_kafka",
-                             "own_kafka"})
+                             "own_kafka", "apache_kafka"})
 
 
 def pytest_report_header(config: pytest.Config) -> str:

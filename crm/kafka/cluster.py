@@ -236,7 +236,7 @@ def _create(settings: Settings, java: str, jars: list[Path], brokers: int, versi
     formats = []
     for node in nodes:
         _write_properties(cluster, node)
-        args = [*_jvm(cluster, java, jars, "256m"), "kafka.tools.StorageTool", "format",
+        args = [*_jvm(cluster, java, jars, "256m", tool=True), "kafka.tools.StorageTool", "format",
                 "-t", cluster.cluster_id, "-c", str(_properties(cluster, node)),
                 "--ignore-formatted"]
         formats.append((node, subprocess.Popen(args, stdout=subprocess.PIPE,
@@ -269,9 +269,10 @@ def _reassign_ports(cluster: Cluster) -> None:
         _write_properties(cluster, node)
 
 
-def _jvm(cluster: Cluster, java: str, jars: list[Path], heap: str) -> list[str]:
+def _jvm(cluster: Cluster, java: str, jars: list[Path], heap: str,
+         tool: bool = False) -> list[str]:
     return jvm_args(java, os.pathsep.join(str(j) for j in jars), heap,
-                    cluster.root / "log4j2.properties")
+                    cluster.root / "log4j2.properties", tool)
 
 
 def _properties(cluster: Cluster, node: Node) -> Path:

@@ -1,0 +1,85 @@
+"""The Apache Kafka cluster of the `kafka`-marked tests (docs/kafka.md), and helpers.
+
+One 3-broker cluster (`crm kafka up`'s code) per test session, in a CRM_HOME of its own;
+the tests drive it through the real CLI (`python -m crm.cli kafka ...`) as a user would.
+Skipped, with the reason, only where no Java 17+ is installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import temp_home
+
+from crm.config import Settings, load_settings
+from crm.kafka import assemble, cluster
+
+BROKERS = 3
+
+
+@dataclasses.dataclass
+class ApacheKafka:
+    """The session's cluster: where it lives and how to talk to it."""
+
+    settings: Settings
+    bootstrap: str
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def crm(self, *args: str, env: dict[str, str] | None = None,
+            timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+        """Run `crm ARGS` with this cluster's CRM_HOME (or `env` on top); must exit 0."""
+        full = {**os.environ, "CRM_HOME": str(self.home), **(env or {})}
+        done = subprocess.run([sys.executable, "-m", "crm.cli", *args], env=full, text=True,
+                              capture_output=True, timeout=timeout)
+        assert done.returncode == 0, f"crm {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+        return done
+
+    def status(self) -> dict[str, Any]:
+        """`crm kafka status --json`."""
+        return dict(json.loads(self.crm("kafka", "status", "--json").stdout))
+
+    def admin(self) -> Any:
+        from confluent_kafka.admin import AdminClient
+
+        return AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 0})
+
+    def partitions(self, topic: str) -> dict[int, Any]:
+        """The topic's partitions' metadata (leader, replicas, isrs) as the cluster sees it."""
+        return dict(self.admin().list_topics(topic, timeout=10).topics[topic].partitions)
+
+
+@pytest.fixture(scope="session")
+def apache_kafka() -> Iterator[ApacheKafka]:
+    """A 3-broker Apache Kafka cluster (KRaft, combined nodes) for the whole session."""
+    if not assemble.java_available():
+        pytest.skip("the Apache Kafka tests need Java 17+ (and Maven once, to fetch the "
+                    "jars): apt-get install openjdk-17-jre-headless maven")
+    with temp_home("crm-apache-kafka-") as home:
+        settings = dataclasses.replace(load_settings(), home=home, kafka_bootstrap=None)
+        try:
+            found = cluster.up(settings, brokers=BROKERS)
+            yield ApacheKafka(settings, found.bootstrap)
+        finally:  # kill -9: a controlled shutdown of the data about to be wiped is wasted time
+            for node in (cluster.load(settings) or cluster.Cluster(home, "", "", "")).nodes:
+                cluster.stop_broker(settings, node.id)
+            cluster.down(settings, wipe=True)
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    """Poll `predicate` every 0.5 s; fail the test naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        time.sleep(0.5)

@@ -1,0 +1,156 @@
+"""`crm kafka`: a real 3-broker Apache Kafka cluster, failover, and the CRM on it.
+
+Marked `kafka` (`make test-kafka` runs these alone); they run wherever Java 17+ is
+installed, and skip with the reason where it is not. docs/kafka.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import NewTopic
+from kafka_support import BROKERS, ApacheKafka, wait_for
+from support import create_database, drop_database, temp_home
+
+from crm.localstack import StackInfo
+from events.topics import COMMANDS, TOPICS
+
+pytestmark = [pytest.mark.kafka, pytest.mark.integration]
+
+
+def create_replicated_topic(kafka: ApacheKafka, partitions: int = 3) -> str:
+    """A new topic replicated on all three brokers, each partition's ISR complete."""
+    name = f"drill-{uuid.uuid4().hex[:8]}"
+    admin = kafka.admin()  # kept: a collected client fails its futures
+    futures = admin.create_topics([NewTopic(
+        name, num_partitions=partitions, replication_factor=BROKERS,
+        config={"min.insync.replicas": "2"})])
+    futures[name].result(30)
+    wait_for(lambda: _full_isr(kafka, name), 30, f"{name}'s ISRs to hold all brokers")
+    return name
+
+
+def _full_isr(kafka: ApacheKafka, topic: str) -> bool:
+    try:
+        parts = kafka.partitions(topic)
+    except KeyError:  # not in the metadata yet
+        return False
+    return bool(parts) and all(sorted(p.isrs) == [1, 2, 3] for p in parts.values())
+
+
+def produce_all(bootstrap: str, topic: str, values: list[str]) -> list[str]:
+    """Produce with acks=all and idempotence; returns the delivery errors (none expected)."""
+    errors: list[str] = []
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all",
+                         "enable.idempotence": True, "log_level": 0,
+                         "message.timeout.ms": 60000})
+    for value in values:
+        producer.produce(topic, key=value, value=value,
+                         on_delivery=lambda e, _m: errors.append(str(e)) if e else None)
+    left = producer.flush(90)
+    return errors + ([f"{left} messages still undelivered"] if left else [])
+
+
+def read_all(bootstrap: str, topic: str, expected: int) -> list[str]:
+    """Every value on `topic` from the beginning (stops once `expected` are read, or 60 s)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"g-{uuid.uuid4().hex}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         "isolation.level": "read_committed", "log_level": 0})
+    consumer.subscribe([topic])
+    values: list[str] = []
+    try:
+        wait_for(lambda: _poll_into(consumer, values) >= expected, 60, f"{expected} records")
+    finally:
+        consumer.close()
+    return values
+
+
+def _poll_into(consumer: Consumer, values: list[str]) -> int:
+    for message in consumer.consume(500, timeout=1.0):
+        if message.error() is None:
+            values.append(message.value().decode())
+    return len(values)
+
+
+def test_the_cluster_runs_three_brokers_and_replicates_a_topic_on_all_three(
+    apache_kafka: ApacheKafka,
+) -> None:
+    status = apache_kafka.status()
+
+    assert status["bootstrap"] == apache_kafka.bootstrap
+    assert [b["id"] for b in status["brokers"]] == [1, 2, 3]
+    assert all(b["alive"] and b["pid"] for b in status["brokers"])
+    ports = [b["port"] for b in status["brokers"]]
+    assert apache_kafka.bootstrap == ",".join(f"127.0.0.1:{p}" for p in ports)
+    assert sorted(apache_kafka.admin().list_topics(timeout=10).brokers) == [1, 2, 3]
+    assert all((apache_kafka.home / "kafka" / "logs" / f"node-{i}.log").stat().st_size
+               for i in (1, 2, 3)), "each broker logs to CRM_HOME/kafka/logs"
+
+    topic = create_replicated_topic(apache_kafka)
+
+    parts = apache_kafka.partitions(topic)
+    assert sorted(parts) == [0, 1, 2]
+    assert all(sorted(p.replicas) == [1, 2, 3] for p in parts.values())
+
+
+def test_a_killed_leader_leaves_acks_all_writes_working_and_rejoins_the_isr_when_started(
+    apache_kafka: ApacheKafka,
+) -> None:
+    topic = create_replicated_topic(apache_kafka)
+    victim = apache_kafka.partitions(topic)[0].leader
+    assert produce_all(apache_kafka.bootstrap, topic, [f"before-{i}" for i in range(100)]) == []
+
+    apache_kafka.crm("kafka", "stop", "--broker", str(victim))
+
+    down = {b["id"]: b for b in apache_kafka.status()["brokers"]}
+    assert down[victim]["alive"] is False and down[victim]["pid"] is None
+    assert all(b["alive"] for i, b in down.items() if i != victim)
+    # acks=all with min.insync.replicas=2: the two survivors acknowledge every write
+    assert produce_all(apache_kafka.bootstrap, topic, [f"during-{i}" for i in range(200)]) == []
+    assert apache_kafka.partitions(topic)[0].leader != victim, "partition 0 has a new leader"
+    wait_for(lambda: all(victim not in p.isrs and len(p.isrs) == 2
+                         for p in apache_kafka.partitions(topic).values()),
+             30, f"broker {victim} to leave the ISRs")
+
+    apache_kafka.crm("kafka", "start", "--broker", str(victim))
+
+    assert {b["id"]: b["alive"] for b in apache_kafka.status()["brokers"]} == {
+        1: True, 2: True, 3: True}
+    wait_for(lambda: _full_isr(apache_kafka, topic), 90, f"broker {victim} to rejoin the ISRs")
+    values = read_all(apache_kafka.bootstrap, topic, 300)
+    assert sorted(values) == sorted([f"before-{i}" for i in range(100)]
+                                    + [f"during-{i}" for i in range(200)]), \
+        "no write lost and none duplicated"
+
+
+@pytest.fixture
+def two_databases(stack: StackInfo) -> Iterator[tuple[str, str]]:
+    """Two new, empty databases on the session's PostgreSQL (dropped afterwards)."""
+    urls = (create_database(stack.database_url), create_database(stack.database_url))
+    yield urls
+    for url in urls:
+        drop_database(url)
+
+
+def test_a_backfill_on_apache_kafka_gives_the_read_tables_of_the_same_backfill_on_tansu(
+    apache_kafka: ApacheKafka, fresh_kafka: str, two_databases: tuple[str, str],
+) -> None:
+    backfill = ("backfill", "--days", "2", "--end-date", "2026-03-02", "--seed", "7",
+                "--scale", "0.2")
+    digests = {}
+    for broker, bootstrap, db in (("apache", apache_kafka.bootstrap, two_databases[0]),
+                                  ("tansu", fresh_kafka, two_databases[1])):
+        with temp_home(f"crm-backfill-{broker}-") as home:
+            env = {"CRM_HOME": str(home), "CRM_KAFKA_BOOTSTRAP": bootstrap,
+                   "CRM_DATABASE_URL": db}
+            apache_kafka.crm(*backfill, env=env)
+            digests[broker] = apache_kafka.crm("checksum", env=env).stdout.split()[-1]
+
+    assert digests["apache"] == digests["tansu"]
+    assert len(digests["apache"]) == 64
+    assert all(len(p.replicas) == 3 for name in (COMMANDS, TOPICS[1].name)
+               for p in apache_kafka.partitions(name).values()), \
+        "the CRM's topics are replicated on all three brokers (the broker default)"
