@@ -88,6 +88,8 @@ WIN_WEIGHTS: dict[str, dict[str, int]] = {
 PRICE_EDGE, SERVICE_EDGE = 35, 20
 WIN_NOTES = {
     "Price": "Won against {rival} on price: {discount:.0f} % off list{after}.",
+    "Price/open": "Best price of the offers received: {discount:.0f} % off list{after}.",
+    "Price/list": "Our list price was below the other offers.",
     "Product fit": "Our {family} met the specification best; the evaluation convinced the "
                    "plant team.",
     "Relationship": "Long relationship with the plant and purchase heads; they trust our "
@@ -190,7 +192,11 @@ def win_reason(deal: Deal, rng: random.Random) -> tuple[str, str]:
     reason = rng.choices(names, [weights[n] for n in names])[0]
     revised = (f" after {deal.revisions} revision{'s' if deal.revisions > 1 else ''}"
                if deal.revisions else "")
-    notes = WIN_NOTES[reason].format(
-        rival=deal.rival or "the other bidders", discount=deal.discount, after=revised,
+    note = reason
+    if reason == "Price":  # against whom, and at what discount
+        note = ("Price/list" if round(deal.discount) < 1 and not deal.revisions
+                else "Price" if deal.rival else "Price/open")
+    notes = WIN_NOTES[note].format(
+        rival=deal.rival, discount=deal.discount, after=revised,
         family=(deal.category or "equipment").lower())
     return reason, notes

@@ -50,6 +50,10 @@ def test_the_reps_note_names_the_rival_and_the_discount() -> None:
     d.revisions = 2
     notes = {win_reason(d, random.Random(i)) for i in range(200)}
     assert ("Price", "Won against Orion Gears on price: 12 % off list after 2 revisions.") in notes
+    assert ("Price", "Best price of the offers received: 7 % off list.") in {
+        win_reason(deal(discount=7.2), random.Random(i)) for i in range(200)}
+    assert ("Price", "Our list price was below the other offers.") in {
+        win_reason(deal(discount=0.3), random.Random(i)) for i in range(200)}
 
 
 def sales_desk() -> tuple[BusinessSimulation, object]:
