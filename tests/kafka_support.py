@@ -24,6 +24,8 @@ from crm.config import Settings, load_settings
 from crm.kafka import assemble, cluster
 
 BROKERS = 3
+# The release under test: CRM_KAFKA_VERSION (as for `crm kafka up`), else the default.
+VERSION = os.environ.get("CRM_KAFKA_VERSION", "").strip() or assemble.DEFAULT_VERSION
 
 
 @dataclasses.dataclass
@@ -62,14 +64,16 @@ class ApacheKafka:
 
 @pytest.fixture(scope="session")
 def apache_kafka() -> Iterator[ApacheKafka]:
-    """A 3-broker Apache Kafka cluster (KRaft, combined nodes) for the whole session."""
+    """A 3-broker Apache Kafka cluster (KRaft, combined nodes) for the whole session.
+
+    Brought up once; a test that stops a broker starts it again before it ends."""
     if not assemble.java_available():
         pytest.skip("the Apache Kafka tests need Java 17+ (and Maven once, to fetch the "
                     "jars): apt-get install openjdk-17-jre-headless maven")
     with temp_home("crm-apache-kafka-") as home:
         settings = dataclasses.replace(load_settings(), home=home, kafka_bootstrap=None)
         try:
-            found = cluster.up(settings, brokers=BROKERS)
+            found = cluster.up(settings, brokers=BROKERS, version=VERSION)
             yield ApacheKafka(settings, found.bootstrap)
         finally:  # kill -9: a controlled shutdown of the data about to be wiped is wasted time
             for node in (cluster.load(settings) or cluster.Cluster(home, "", "", "")).nodes:

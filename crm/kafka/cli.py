@@ -37,6 +37,7 @@ def up(
         help="Nodes, each a KRaft controller and a broker; replication factor min(3, N), "
              "min.insync.replicas min(2, N)")] = 3,
     version: Annotated[str, typer.Option(
+        envvar="CRM_KAFKA_VERSION",
         help=f"Apache Kafka 4.x.y release (tested: {', '.join(assemble.TESTED_VERSIONS)})"
     )] = assemble.DEFAULT_VERSION,
     heap: Annotated[str, typer.Option(help="Maximum JVM heap per node (-Xmx)")] = DEFAULT_HEAP,
