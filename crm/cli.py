@@ -66,9 +66,14 @@ def down() -> None:
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False):
     """Show what runs and where (never prints secrets)."""
-    info = localstack.status(load_settings())
+    from crm.durability import archive_lag
+
+    settings = load_settings()
+    info = localstack.status(settings)
+    lag = archive_lag(settings, info) if info is not None else None
     if as_json:
-        print(json.dumps(info.to_dict() if info else {"running": False}))
+        shown = info.to_dict() if info else {"running": False}
+        print(json.dumps({**shown, "archive": vars(lag)} if lag else shown))
         return
     if info is None:
         console.print("not running (start it with `crm up`)")
@@ -78,6 +83,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     table.add_row("postgresql", shown["database_url"], str(info.embedded_postgres),
                   str(info.pg_pid))
     table.add_row("kafka", info.kafka_bootstrap, str(info.embedded_kafka), str(info.broker_pid))
+    if lag is not None:  # local mode: what a crash of the broker would lose
+        table.add_row("archive", f"{settings.archive_dir}: {lag.describe()}", "", "")
     console.print(table)
 
 

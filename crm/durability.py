@@ -9,20 +9,30 @@ else (producers/archive_tail.py): its complete blocks are kept, the cut bytes ar
 beside it as `NNNN.avro.torn-<time>`, and each cut is logged as a warning. A broker that
 still holds the log then gives the cut records back to the archive; an empty one cannot,
 and `load` says that those records are lost and what to do about the read tables.
+
+`crm run --role projector` archives continuously in local mode (`ContinuousArchive`,
+every `ARCHIVE_INTERVAL` seconds), so a crashed broker loses at most that much of the
+log; `archive_lag` (shown by `crm status`) says how far the archive is behind the broker.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass
 
 from crm.config import Settings
 from crm.localstack import StackInfo
 from events.admin import ensure_topics
-from events.topics import COMMANDS
+from events.topics import COMMANDS, TOPICS
 from producers.archive import Archiver, archive_lock, archived_counts, repair_archive, restore
 from producers.offsets import log_ends
 
 log = logging.getLogger(__name__)
+# Each archive pass reads every partition's end (a scan of the partition on Tansu), as the
+# backfill's archiver does every 5 s (crm/followers.py): at most this much of the log is
+# lost when the embedded broker crashes.
+ARCHIVE_INTERVAL = 5.0
 
 
 def save(settings: Settings, stack: StackInfo) -> int:
@@ -62,3 +72,72 @@ def load(settings: Settings, stack: StackInfo) -> int:
             "the restored log; the read tables may still show what they projected from "
             "them: `crm rebuild` projects the restored log afresh", len(repairs))
     return restored
+
+
+@dataclass(frozen=True)
+class ArchiveLag:
+    """How far the archive is behind the embedded broker."""
+
+    on_broker: int  # records the broker holds, every partition
+    archived: int  # records in the archive
+    behind: int  # records on the broker not archived yet
+    partitions_behind: int
+
+    def describe(self) -> str:
+        """`N records behind the broker (M partitions)` or `up to date`."""
+        if not self.behind:
+            return f"up to date ({self.archived:,} records)"
+        return (f"{self.behind:,} records behind the broker "
+                f"({self.partitions_behind} partitions; {self.archived:,} archived)")
+
+
+def archive_lag(settings: Settings, stack: StackInfo) -> ArchiveLag | None:
+    """The archive's lag behind the embedded broker; None when the broker is not ours."""
+    if not stack.embedded_kafka:
+        return None
+    ends = log_ends(stack.kafka_bootstrap, [(s.name, p) for s in TOPICS
+                                            for p in range(s.partitions)])
+    counts = archived_counts(settings.archive_dir) if settings.archive_dir.exists() else {}
+    gaps = [end - counts.get(tp, 0) for tp, end in ends.items() if end > counts.get(tp, 0)]
+    return ArchiveLag(sum(ends.values()), sum(counts.values()), sum(gaps), len(gaps))
+
+
+class ContinuousArchive:
+    """Archive the embedded broker's log every `interval` seconds, in a thread of its own.
+
+    The archive lock serialises it with `crm down` and a backfill's archiver. A failed
+    pass (the broker restarting) is logged and tried again at the next tick.
+    """
+
+    def __init__(self, settings: Settings, stack: StackInfo,
+                 interval: float = ARCHIVE_INTERVAL) -> None:
+        """Nothing runs before `start()`."""
+        self.settings, self.stack, self.interval = settings, stack, interval
+        self.added = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="archive", daemon=True)
+
+    def start(self) -> None:
+        """Start archiving in the background."""
+        self._thread.start()
+
+    def stop(self) -> int:
+        """Stop after a last pass; returns the records archived in all."""
+        self._stop.set()
+        self._thread.join()
+        return self.added
+
+    def _loop(self) -> None:
+        archiver = Archiver(self.settings.archive_dir, self.stack.kafka_bootstrap)
+        try:
+            while True:
+                stopping = self._stop.wait(self.interval)
+                try:
+                    self.added += archiver.catch_up()
+                except Exception as exc:  # keep following: the next pass may succeed
+                    log.warning("archive: pass failed (%s); retrying in %.0fs", exc,
+                                self.interval)
+                if stopping:
+                    return
+        finally:
+            archiver.close()

@@ -58,7 +58,17 @@ def run_projector() -> None:
                           extra=services.kafka_extra)
     log.warning("projector: started, group %s, %d topics", projector.group,
                 len(projector.topics))
-    projector.run(should_stop)
+    archive = None
+    if services.stack.embedded_kafka:  # local mode: the archive is the durable copy
+        from crm.durability import ContinuousArchive
+
+        archive = ContinuousArchive(services.settings, services.stack)
+        archive.start()
+    try:
+        projector.run(should_stop)
+    finally:
+        if archive is not None:
+            log.warning("projector: %d records archived", archive.stop())
     log.warning("projector: %d events, %d rows", projector.stats.events, projector.stats.rows)
 
 
