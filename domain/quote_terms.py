@@ -4,8 +4,9 @@ The core drafts quotes itself (at proposal, and on each revision), so the terms 
 from defaults, as a quote template and the account's credit terms set them in a CPQ:
 - payment: `milestone` for a pre-tax value at or above `milestone_payment_amount`
   (capital equipment: advance with the order, the balance against dispatch and
-  commissioning); otherwise the account's credit terms (NET30 / NET60); an account
-  without credit terms (a new customer) or on COD pays in `advance`;
+  commissioning); otherwise, for a customer (an account with an ERP customer master,
+  where credit terms are granted), the account's credit terms (NET30 / NET60); a
+  prospect's first order, an account without credit terms or on COD pays in `advance`;
 - delivery (Incoterms 2020): DAP at the customer's city, with installation and
   commissioning, when a line is an item we install; otherwise FCA at our plant;
 - warranty: by material group (`warranty_by_material`), from commissioning for installed
@@ -82,6 +83,9 @@ def default_terms(ctx: Context, account_id: str, lines: Sequence[QuoteLineInput]
     """payment_terms, delivery_terms and warranty_terms of a newly drafted quote."""
     rules = ctx.rules.quotes
     account_terms, city = ctx.state.view(ACCOUNT_TERMS).get(account_id, (None, None))
+    account = ctx.get("account", account_id)
+    if account is None or account.customer_id is None:  # no credit granted before a customer
+        account_terms = None
     return {"payment_terms": payment_terms(account_terms, net_amount, rules),
             "delivery_terms": delivery_terms(lines, city, rules),
             "warranty_terms": warranty_terms(lines, rules)}

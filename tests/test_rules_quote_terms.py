@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from area_b_fixtures import Scenario, one
 
-from domain.accounts import UpdateAccount
-from domain.opportunities import AddOpportunityProduct
+from domain.account_messages import LinkAccountToCustomer
+from domain.accounts import OpenAccount, UpdateAccount
+from domain.opportunities import AddOpportunityProduct, OpenOpportunity
 from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
 from projectors.quotes import quote_created
 
@@ -44,6 +46,21 @@ def test_an_account_without_credit_terms_pays_in_advance() -> None:
     assert quote.payment_terms == "advance"
     assert quote.warranty_terms == (
         "18 months from date of supply against defects in material and workmanship")
+
+
+def test_a_prospect_pays_in_advance_until_it_is_a_customer_with_credit_terms() -> None:
+    s = Scenario().org()
+    s.ok(OpenAccount, "A2", account_name="New Buyer", payment_terms="NET30")  # no customer
+
+    def quote_for(opp_id: str) -> str | None:
+        s.ok(OpenOpportunity, opp_id, opportunity_name=f"Deal {opp_id}", account_id="A2",
+             amount=Decimal("200000"), close_date=date(2026, 3, 20), opportunity_owner="R1")
+        return s.quote(s.to_proposal(opp_id)).payment_terms
+
+    first = quote_for("O2")
+    s.ok(LinkAccountToCustomer, "A2", customer_id="CUST-A2")
+    second = quote_for("O3")
+    assert (first, second) == ("advance", "NET30")
 
 
 def test_an_account_on_cash_on_delivery_is_quoted_advance_payment() -> None:
