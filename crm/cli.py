@@ -293,10 +293,12 @@ def dlq_redrive(
     """Re-publish dead letters' original bytes to their source topic (after a fix)."""
     from crm.bootstrap import bootstrap
     from crm.dlq import print_redrive, redrive
+    from projectors.refusals import read_model_check
 
     s = bootstrap()
     print_redrive(console, redrive(s.bootstrap, s.kafka_extra, codec=s.codec, refs=ref,
-                                   source_topic=source, force=force, dry_run=dry_run))
+                                   source_topic=source, force=force, dry_run=dry_run,
+                                   check=read_model_check(s.engine)))
 
 
 @app.command()

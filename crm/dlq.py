@@ -8,16 +8,18 @@ Re-driving publishes a letter's original bytes, unchanged, back to its source to
 partition, with a `dlq.redriven-from` header naming the dead letter. The dead letter
 itself stays where it is (the topic is the record of what went wrong). By default only
 letters that now decode are re-driven (the fix was a new schema, an upcaster, a codec
-change); the rest are reported as still broken. Re-driving the same letter twice is
-harmless: inputs are deduplicated by event id in the core, and projected events by
-aggregate version, so a second copy changes nothing.
+change); the rest are reported as still broken. A letter the projector set aside because
+the read model refused it (projectors/refusals.py) decodes already: with a `check` (the
+CLI passes one on the database) it is re-driven only once the read model would take it.
+Re-driving the same letter twice is harmless: inputs are deduplicated by event id in the
+core, and projected events by aggregate version, so a second copy changes nothing.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +28,7 @@ from confluent_kafka import Consumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
+from domain.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER, TOPICS
@@ -34,6 +37,7 @@ from producers.offsets import partition_ends
 from producers.partitioner import partition_for
 
 REDRIVEN_FROM = "dlq.redriven-from"
+REFUSED_BY_READ_MODEL = "the read model refused "  # projectors.refusals.REFUSAL
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,14 @@ def list_dead_letters(bootstrap: str, extra: dict[str, Any] | None = None,
 def redrive(bootstrap: str, extra: dict[str, Any] | None = None,
             codec: AvroCodec | None = None, refs: Collection[str] | None = None,
             source_topic: str | None = None, force: bool = False,
-            dry_run: bool = False, topic: str = DEAD_LETTER) -> RedriveReport:
+            dry_run: bool = False, topic: str = DEAD_LETTER,
+            check: Callable[[Event], str | None] | None = None) -> RedriveReport:
     """Re-publish dead letters to their source topics; returns what was (or would be) sent.
 
     `refs` picks letters by `partition@offset` (as listed); `source_topic` by origin;
     neither: every letter. Without `force`, a letter that still does not decode with
-    `codec` is left alone and reported with today's reason.
+    `codec`, or that the read model refused and `check` says it still would, is left
+    alone and reported with today's reason.
     """
     codec = codec or AvroCodec()
     entries = list_dead_letters(bootstrap, extra, limit=None, source_topic=source_topic,
@@ -133,7 +139,7 @@ def redrive(bootstrap: str, extra: dict[str, Any] | None = None,
         entries = [e for e in entries if e.ref in wanted]
     report = RedriveReport(dry_run=dry_run)
     for entry in entries:
-        problem = _still_broken(codec, entry.letter)
+        problem = _still_broken(codec, entry.letter, check)
         if problem is not None and not force:
             report.still_broken.append((entry, problem))
         else:
@@ -150,13 +156,17 @@ def redrive(bootstrap: str, extra: dict[str, Any] | None = None,
     return report
 
 
-def _still_broken(codec: AvroCodec, letter: DeadLetter) -> str | None:
+def _still_broken(codec: AvroCodec, letter: DeadLetter,
+                  check: Callable[[Event], str | None] | None = None) -> str | None:
     if letter.source_topic not in {spec.name for spec in TOPICS}:
         return f"source topic {letter.source_topic!r} is not in the topic map"
     try:
-        codec.decode(letter.original)
+        message = codec.decode(letter.original)
     except DecodeError as exc:
         return exc.reason
+    if check is not None and isinstance(message, Event) and \
+            letter.reason.startswith(REFUSED_BY_READ_MODEL):
+        return check(message)
     return None
 
 

@@ -19,8 +19,12 @@ from collections.abc import Callable, Sequence
 
 import psycopg2
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
 
 from domain.messages import Event
+
+REFUSAL = "the read model refused "
+"""How the reason of a dead letter set aside by the projector begins."""
 
 
 def refused_by_the_read_model(exc: BaseException) -> bool:
@@ -59,6 +63,30 @@ def refusal_reason(event: Event, error: BaseException) -> str:
     """The dead letter's reason: which event, and PostgreSQL's own words."""
     orig = getattr(error, "orig", None) or error
     text = " ".join(str(orig).split())
-    return (f"the read model refused {event.event_type} of {event.aggregate_type} "
+    return (f"{REFUSAL}{event.event_type} of {event.aggregate_type} "
             f"{event.aggregate_id} v{event.aggregate_version} "
             f"({type(orig).__name__}): {text}")[:1000]
+
+
+def read_model_check(engine: Engine) -> Callable[[Event], str | None]:
+    """For `crm dlq redrive`: would the read model take this event now? The reason if not.
+
+    The event is applied in a transaction that is rolled back (the version guard applies:
+    an event older than its row passes, as it would when re-driven).
+    """
+    from projectors.writer import apply_events
+
+    def check(event: Event) -> str | None:
+        raw = engine.raw_connection()
+        try:
+            apply_events(raw.driver_connection, [event])
+        except Exception as exc:
+            if not refused_by_the_read_model(exc):
+                raise
+            return refusal_reason(event, exc)
+        finally:
+            raw.rollback()
+            raw.close()
+        return None
+
+    return check

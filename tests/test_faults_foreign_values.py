@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from faults_support import own_kafka_fixture  # noqa: F401  (the own_kafka fixture)
 from sqlalchemy import BigInteger
 
-from crm.dlq import list_dead_letters, redrive
+from crm.dlq import DlqEntry, list_dead_letters, redrive
 from domain.leads import LeadAssigned, LeadCaptured
 from domain.messages import Event, utc
 from events.codec import AvroCodec
@@ -24,7 +24,7 @@ from events.topics import DEAD_LETTER
 from producers.kafka import MessageProducer
 from projectors import writer
 from projectors.db import make_engine, migrate
-from projectors.refusals import first_refused, refused_by_the_read_model
+from projectors.refusals import first_refused, read_model_check, refused_by_the_read_model
 from projectors.runner import Projector
 from projectors.tables import PROJECTED_TABLES
 
@@ -134,20 +134,30 @@ def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
                                         f"({error_type}): ")
         assert words in letter.reason
 
-    # before the fix a re-drive is refused again (a new dead letter, nothing else changes)
-    widen = letters["FV-90"].ref
-    redrive(own_kafka, refs=[letters["FV-91"].ref])
+    # before the fix `crm dlq redrive` (which checks on the database) sends nothing
+    report = redrive(own_kafka, check=read_model_check(read_model))
+    assert report.redriven == []
+    assert sorted(_key(e) for e, _ in report.still_broken) == ["FV-90", "FV-91", "FV-92"]
+    assert all(reason.startswith("the read model refused LeadCaptured")
+               for _, reason in report.still_broken)
+    # forced, it is refused again: one more dead letter, nothing else changes
+    redrive(own_kafka, refs=[letters["FV-91"].ref], force=True)
     catch_up(read_model, own_kafka)
     assert len(list_dead_letters(own_kafka)) == 4 and leads(read_model) == rows
 
-    # the fix: a wider column; the re-driven original bytes now land
+    # the fix: a wider column; now the re-drive sends FV-90's original bytes, and they land
     widen_employees(read_model, model_restored)
-    report = redrive(own_kafka, refs=[widen])
-    assert [e.ref for e in report.redriven] == [widen]
+    report = redrive(own_kafka, check=read_model_check(read_model))
+    assert [e.ref for e in report.redriven] == [letters["FV-90"].ref]
+    assert sorted(_key(e) for e, _ in report.still_broken) == ["FV-91", "FV-91", "FV-92"]
     again = catch_up(read_model, own_kafka)
     assert again.stats.events == 1 and again.stats.dead_letters == []
     assert leads(read_model)["FV-90"] == ("Foreign 90", 3_000_000_000, None, 1)
     assert len(list_dead_letters(own_kafka, topic=DEAD_LETTER)) == 4
+
+
+def _key(entry: DlqEntry) -> str:
+    return (entry.letter.key or b"").decode()
 
 
 def test_the_refused_event_is_the_one_whose_addition_fails_the_batch() -> None:
