@@ -54,6 +54,7 @@ def create_app(services: Services, keys: KeyRing) -> FastAPI:
         app.state.engine = engine
         app.state.analyst_role = reads.can_use_analyst_role(engine)
         app.state.projected = projected_offsets(engine)
+        app.openapi()  # built once here (82 operations): /openapi.json then answers at once
         try:
             yield
         finally:

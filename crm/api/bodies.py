@@ -8,14 +8,17 @@ checks (e.g. integers that fit the read model) run when the command itself is bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from domain.leads import CaptureLead
-from domain.messages import ENVELOPE_FIELDS, Command, Timestamp, message_types
+from domain.messages import ENVELOPE_FIELDS, Command, DecimalSpec, Timestamp, message_types
 
 # Inputs that are not for outside callers: the clock is the scheduler's alone.
 INTERNAL_COMMANDS = frozenset({"TickClock"})
@@ -52,10 +55,16 @@ def command_types() -> dict[str, type[Command]]:
 @cache
 def body_model(cls: type[Command]) -> type[BaseModel]:
     """The request body of a command: its payload fields plus the caller's envelope."""
-    fields: dict[str, Any] = {
-        name: (info.annotation, info) for name, info in cls.model_fields.items()
-        if name not in ENVELOPE_FIELDS
-    }
+    fields: dict[str, Any] = {}
+    for name, info in cls.model_fields.items():
+        if name in ENVELOPE_FIELDS:
+            continue
+        spec = _decimal_spec(info)
+        annotation: Any = info.annotation
+        if spec is not None:  # say in the schema what DecimalSpec will check
+            info = FieldInfo.merge_field_infos(info, json_schema_extra=_decimal_schema(spec))
+            annotation = Annotated[annotation, BeforeValidator(_within(spec))]
+        fields[name] = (annotation, info)
     return create_model(f"{cls.__name__}Body", __base__=_Body, __doc__=cls.__doc__,
                         **fields)
 
@@ -74,6 +83,52 @@ def lead_form_model() -> type[BaseModel]:
     return create_model("LeadForm", __base__=base,
                         __doc__="A web-form lead: CaptureLead with the contact required.",
                         **overrides)
+
+
+def _decimal_spec(info: FieldInfo) -> DecimalSpec | None:
+    """The DecimalSpec of a field, also inside an Optional[Annotated[...]]."""
+    found = [m for m in info.metadata if isinstance(m, DecimalSpec)]
+    for arg in get_args(info.annotation):
+        found += [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, DecimalSpec)]
+    return found[0] if found else None
+
+
+def _within(spec: DecimalSpec) -> Callable[[Any], Any]:
+    """Refuse a number too large for DECIMAL(p,s) before DecimalSpec sees it (beyond 28
+    digits its quantize raises decimal.InvalidOperation, not a validation error)."""
+    limit = Decimal(10) ** (spec.precision - spec.scale)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return value
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return value  # not a number: pydantic says so
+        if number.is_finite() and abs(number) >= limit:
+            raise ValueError(f"{value} exceeds DECIMAL({spec.precision},{spec.scale})")
+        return value
+
+    return check
+
+
+def _decimal_schema(spec: DecimalSpec) -> Callable[[dict[str, Any]], None]:
+    """Adds DECIMAL(p,s)'s limits to the number and string forms of a decimal field."""
+    whole = spec.precision - spec.scale
+    pattern = rf"^-?\d{{1,{whole}}}(\.\d{{1,{spec.scale}}})?$" if spec.scale else \
+        rf"^-?\d{{1,{whole}}}$"
+    limit = float(10**whole - 1)
+
+    def extra(schema: dict[str, Any]) -> None:
+        for alternative in schema.get("anyOf", []):
+            if alternative.get("type") == "string":
+                alternative["pattern"] = pattern
+            elif alternative.get("type") == "number":
+                alternative.setdefault("maximum", limit)
+                alternative.setdefault("minimum", -limit)
+            extra(alternative)
+
+    return extra
 
 
 def new_aggregate_id(cls: type[Command], command_id: str) -> str:

@@ -24,6 +24,10 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200,
     description="Retry-safe: the same key (per API key) always names the same command")]
 MAX_WAIT = 30.0
+POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The Idempotency-Key was used for a different request"},
+    503: {"description": "The broker did not acknowledge; retry with the same key"},
+}
 
 
 class AcceptedOut(BaseModel):
@@ -59,9 +63,8 @@ def _accept(request: Request, response: Response, cls: type[Command], body: Base
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
     except KeyReused as exc:
-        raise RequestValidationError([{"type": "idempotency_key_reused", "msg": str(exc),
-                                       "loc": ("header", "Idempotency-Key"),
-                                       "input": key}]) from None
+        raise HTTPException(409, [{"type": "idempotency_key_reused", "msg": str(exc),
+                                   "loc": ["header", "Idempotency-Key"]}]) from None
     except NotSent as exc:
         raise HTTPException(503, f"the broker did not acknowledge the command: {exc}; "
                                  "retry with the same Idempotency-Key") from None
@@ -84,7 +87,8 @@ def _command_route(cls: type[Command]) -> None:
     post_command.__doc__ = cls.__doc__
     router.add_api_route(f"/commands/{cls.__name__}", post_command, methods=["POST"],
                          status_code=202, response_model=AcceptedOut, tags=["commands"],
-                         summary=cls.__name__, operation_id=f"post_{cls.__name__}")
+                         summary=cls.__name__, operation_id=f"post_{cls.__name__}",
+                         responses=POST_RESPONSES)
 
 
 for _cls in command_types().values():
@@ -94,7 +98,7 @@ LeadForm = lead_form_model()
 
 
 @router.post("/leads", status_code=202, response_model=AcceptedOut, tags=["commands"],
-             summary="Capture a lead from a web form")
+             summary="Capture a lead from a web form", responses=POST_RESPONSES)
 def post_lead(request: Request, response: Response, body: LeadForm,  # type: ignore[valid-type]
               principal: Annotated[Principal, Depends(require(WRITER))],
               idempotency_key: IdempotencyKey = None) -> AcceptedOut:
