@@ -3,6 +3,8 @@ simulation tests (no servers: the business simulation and the rules, in one proc
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.messages import Event, Message, utc
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
@@ -13,12 +15,12 @@ START = utc(2025, 9, 1)  # a Monday; Gandhi Jayanti (2 Oct) falls in the window
 class History:
     """A short simulated history folded through the core; the derived events kept."""
 
-    def __init__(self, days: int, scale: float) -> None:
-        self.sim = BusinessSimulation(7, START, scale)
+    def __init__(self, days: int, scale: float, seed: int = 7, start: datetime = START) -> None:
+        self.sim = BusinessSimulation(seed, start, scale)
         self.core = CoreProcessor()
         self.events: list[Event] = []
         for n in range(1, days * 48 + 1):
-            self.sim.cycle(START + CYCLE * n, self.submit)
+            self.sim.cycle(start + CYCLE * n, self.submit)
 
     def submit(self, message: Message) -> list[Event]:
         out = self.core.process(message)

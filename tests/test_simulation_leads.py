@@ -9,10 +9,9 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from simulated_history import History
 
-from domain.messages import Event, Message, utc
-from processors.core import CoreProcessor
-from simulators.business import CYCLE, BusinessSimulation
+from domain.messages import utc
 from simulators.market import territory_demand
 from simulators.marketing import FOLLOW_UP_DAYS, SHOWS, upcoming_shows
 from simulators.org import AES, SDRS, headcount
@@ -21,28 +20,9 @@ START = utc(2025, 7, 10)  # India Industrial Fair Chennai (24-27 Jul) is booked 
 DAYS = 36  # the show, its two weeks of follow-ups, the next show booked
 
 
-class History:
-    """A short history folded through the core; the derived events kept."""
-
-    def __init__(self) -> None:
-        self.sim = BusinessSimulation(3, START, 0.2)
-        self.core = CoreProcessor()
-        self.events: list[Event] = []
-        for n in range(1, DAYS * 48 + 1):
-            self.sim.cycle(START + CYCLE * n, self.submit)
-
-    def submit(self, message: Message) -> list[Event]:
-        events = self.core.process(message)
-        self.events.extend(events)
-        return events
-
-    def of(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e.event_type == kind]
-
-
 @pytest.fixture(scope="module")
 def history() -> History:
-    return History()
+    return History(DAYS, 0.2, seed=3, start=START)
 
 
 def test_trade_show_leads_arrive_during_the_show_and_its_follow_up_days(
