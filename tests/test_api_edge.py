@@ -1,0 +1,122 @@
+"""The HTTP API's edge without servers: keys and roles, request bodies taken from the
+domain's models, and refusals that happen before anything is sent.
+
+The app is used without its lifespan (no database, no broker): every request here is
+answered by authentication or validation, before a command could be claimed or sent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from crm.api.app import create_app
+from crm.api.auth import KeyRing, parse_keys
+from crm.api.bodies import body_model, command_from, command_types, lead_form_model
+from crm.api.gateway import request_hash
+from domain.leads import AssignLead, CaptureLead
+
+# starlette's TestClient warns that it will move to httpx2; nothing to do here
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with")
+WRITER, ANALYST = "w-key-123", "a-key-456"
+FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",
+        "contact_last_name": "Iyer", "email": "asha@shakti.example", "country": "India",
+        "lead_source": "website"}
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    app = create_app(None, KeyRing({WRITER: "writer", ANALYST: "analyst"}))  # type: ignore[arg-type]
+    return TestClient(app)
+
+
+def test_keys_are_parsed_as_key_role_pairs_and_a_bad_entry_is_named_by_position_only() -> None:
+    assert parse_keys(" k1:writer, k:2:analyst ,") == {"k1": "writer", "k:2": "analyst"}
+    with pytest.raises(ValueError, match="entry 2") as refused:
+        parse_keys("k1:writer,secret-key:admin")
+    assert "secret-key" not in str(refused.value)
+
+
+def test_a_key_ring_knows_the_role_and_shows_only_a_fingerprint() -> None:
+    ring = KeyRing({WRITER: "writer"})
+    principal = ring.lookup(WRITER)
+    assert principal is not None and principal.role == "writer"
+    assert len(principal.fingerprint) == 8 and WRITER not in repr(principal)
+    assert ring.lookup("w-key-12") is None and WRITER not in repr(ring)
+
+
+def test_every_command_but_the_clock_can_be_posted() -> None:
+    names = command_types()
+    assert "TickClock" not in names
+    assert {"CaptureLead", "AssignLead", "ChangeOpportunityStage", "OpenCase"} <= set(names)
+
+
+def test_a_body_is_the_command_without_the_envelope_the_server_fills_in() -> None:
+    fields = set(body_model(CaptureLead).model_fields)
+    assert {"aggregate_id", "occurred_at", "correlation_id", "company_name"} <= fields
+    assert not fields & {"event_id", "event_type", "aggregate_version", "producer",
+                         "schema_version", "causation_id", "aggregate_type"}
+
+
+def test_a_command_without_an_aggregate_id_gets_one_derived_from_its_id() -> None:
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    body = body_model(CaptureLead).model_validate({"company_name": "A",
+                                                   "lead_source": "website"})
+    command = command_from(CaptureLead, body, "0f1e2d3c-aaaa-5bbb-8ccc-0123456789ab", now)
+    assert (command.aggregate_id, command.event_id, command.occurred_at, command.producer) \
+        == ("LD-0f1e2d3caaaa5bbb8c", "0f1e2d3c-aaaa-5bbb-8ccc-0123456789ab", now, "api")
+    named = body_model(AssignLead).model_validate({"aggregate_id": "LD-7",
+                                                   "sales_rep_id": "R1"})
+    assert command_from(AssignLead, named, "c1", now).aggregate_id == "LD-7"
+
+
+def test_the_web_form_requires_the_contact_and_a_plausible_email() -> None:
+    form = lead_form_model()
+    assert set(form.model_json_schema()["required"]) == set(FORM)
+    with pytest.raises(ValueError, match="email"):
+        form.model_validate({**FORM, "email": "not-an-address"})
+
+
+def test_a_retry_hashes_alike_and_a_changed_body_does_not() -> None:
+    model = body_model(CaptureLead)
+    one = model.model_validate({"company_name": "A", "lead_source": "website"})
+    same = model.model_validate({"lead_source": "website", "company_name": "A"})
+    other = model.model_validate({"company_name": "B", "lead_source": "website"})
+    assert request_hash("CaptureLead", one) == request_hash("CaptureLead", same)
+    assert request_hash("CaptureLead", one) != request_hash("CaptureLead", other)
+
+
+def test_no_key_is_401_and_an_analyst_may_not_post(client: TestClient) -> None:
+    assert client.get("/v1/leads").status_code == 401
+    assert client.get("/v1/leads", headers={"X-API-Key": "nope"}).status_code == 401
+    refused = client.post("/v1/leads", json=FORM, headers={"X-API-Key": ANALYST})
+    assert refused.status_code == 403 and ANALYST not in refused.text
+
+
+def test_bad_fields_are_422_with_their_location(client: TestClient) -> None:
+    headers = {"X-API-Key": WRITER}
+    too_long = client.post("/v1/leads", json={**FORM, "company_name": "x" * 201},
+                           headers=headers)
+    huge = client.post("/v1/commands/CaptureLead", headers=headers, json={
+        "company_name": "A", "lead_source": "website", "estimated_deal_value": "1e40"})
+    unknown = client.post("/v1/commands/CaptureLead", headers=headers,
+                          json={**FORM, "colour": "red"})
+    assert [r.status_code for r in (too_long, huge, unknown)] == [422, 422, 422]
+    assert too_long.json()["detail"][0]["loc"] == ["body", "company_name"]
+    assert huge.json()["detail"][0]["loc"] == ["body", "estimated_deal_value"]
+    assert "exceeds DECIMAL(15,2)" in huge.json()["detail"][0]["msg"]
+    assert unknown.json()["detail"][0]["loc"] == ["body", "colour"]
+
+
+def test_the_contract_lists_every_command_the_records_and_the_reports(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert len([p for p in paths if p.startswith("/v1/commands/")]) == len(command_types()) + 1
+    assert {"/v1/leads", "/v1/leads/{record_id}", "/v1/contracts", "/v1/reports/{name}",
+            "/v1/commands/{command_id}"} <= set(paths)
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    price = schema["AddOpportunityProductBody"]["properties"]["list_price"]["anyOf"]
+    assert {"pattern": r"^-?\d{1,8}(\.\d{1,4})?$", "type": "string"} in price
