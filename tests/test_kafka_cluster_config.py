@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crm.cli import app
-from crm.kafka import assemble
+from crm.kafka import assemble, cluster
 from crm.kafka.nodes import Node, server_properties
 
 
@@ -128,3 +128,11 @@ def test_status_without_a_cluster_says_so_and_exits_1(tmp_path: Path) -> None:
     assert json.loads(as_json.output) == {"bootstrap": None, "brokers": []}
     assert stopped.exit_code == 2
     assert "no Kafka cluster" in stopped.output
+
+
+def test_cluster_ids_are_22_characters_and_never_start_with_a_dash() -> None:
+    # one in 64 random ids starts with "-", which the storage tool takes for an option
+    ids = [cluster.cluster_id() for _ in range(2000)]
+
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
+    assert len(set(ids)) == 2000

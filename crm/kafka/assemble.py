@@ -21,7 +21,7 @@ from pathlib import Path
 
 DEFAULT_VERSION = "4.1.1"
 # Versions whose cluster the tests brought up and failed over (docs/kafka.md).
-TESTED_VERSIONS = ("4.1.1", "4.0.0")
+TESTED_VERSIONS = ("4.1.1", "4.0.0", "4.4.0")
 MIN_JAVA = 17
 MAVEN_TIMEOUT = 600.0
 RECIPE = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "pom.xml"

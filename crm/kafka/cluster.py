@@ -232,7 +232,7 @@ def _create(settings: Settings, java: str, jars: list[Path], brokers: int, versi
     (root / "log4j2.properties").write_text(LOG4J2)
     ports = free_ports(2 * brokers)
     nodes = [Node(i + 1, ports[2 * i], ports[2 * i + 1]) for i in range(brokers)]
-    cluster = Cluster(root, version, _cluster_id(), heap, nodes)
+    cluster = Cluster(root, version, cluster_id(), heap, nodes)
     formats = []
     for node in nodes:
         _write_properties(cluster, node)
@@ -285,9 +285,16 @@ def _write_properties(cluster: Cluster, node: Node) -> None:
     path.write_text(server_properties(node, cluster.nodes, path.parent / "data"))
 
 
-def _cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
+
+    Never one starting with "-" (as Kafka's own Uuid.randomUuid): the storage tool would
+    read it as an option and refuse to format.
+    """
+    while True:
+        found = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not found.startswith("-"):
+            return found
 
 
 @contextlib.contextmanager
