@@ -116,7 +116,7 @@ class DealRecords:
 
     def _send_aside(self, cls: type[Command], aggregate_id: str, **fields: Any) -> None:
         """Queue a command with an event id of its own series (not the kernel's counter)."""
-        self.aside += 1
+        self.aside = getattr(self, "aside", 0) + 1  # (a desk pickled before it: from 0)
         self.k.outbox.append(cls(event_id=f"sim-{self.k.ns}-rec-{self.aside:09d}",
                                  aggregate_id=aggregate_id, occurred_at=self.k.now,
                                  producer="simulator", **fields))
@@ -195,8 +195,8 @@ def win_reason(deal: Deal, rng: random.Random) -> tuple[str, str]:
     note = reason
     if reason == "Price":  # against whom, and at what discount
         note = ("Price/list" if round(deal.discount) < 1 and not deal.revisions
-                else "Price" if deal.rival else "Price/open")
+                else "Price" if getattr(deal, "rival", None) else "Price/open")
     notes = WIN_NOTES[note].format(
-        rival=deal.rival, discount=deal.discount, after=revised,
+        rival=getattr(deal, "rival", None), discount=deal.discount, after=revised,
         family=(deal.category or "equipment").lower())
     return reason, notes
