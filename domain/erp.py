@@ -81,12 +81,11 @@ def sales_order_created(ctx: Context, cmd: SalesOrderCreated) -> None:
              converted_to_order_id=cmd.sales_order_id)
     opp = ctx.get("opportunity", quote.opportunity_id or "")
     if opp is not None and not opp.is_closed:
-        # the reason the owner recorded (RecordWinReason) is the deal's win reason; the
-        # order itself is converted_to_order_id. Without one, the order is the reason.
+        # The order moved the stage; the win reason is the one the owner recorded
+        # (close_won), the order itself converted_to_order_id.
         close_won(ctx, opp.opportunity_id, amount=quote.net_amount,
                   order_id=cmd.sales_order_id, on=cmd.order_date,
-                  reason=opp.win_reason or f"Sales order {cmd.sales_order_id} created",
-                  notes=opp.win_notes)
+                  reason=f"Sales order {cmd.sales_order_id} created")
     log: IntegrationLog | None = ctx.get("integration", log_id_for(quote.quotation_id))
     if log is not None:
         data = {**json.loads(log.data), "sales_order_id": cmd.sales_order_id,

@@ -127,13 +127,18 @@ def close_won(ctx: Context, opportunity_id: str, *, amount: Decimal | None = Non
               order_id: str | None = None, closed_by: str | None = None,
               reason: str | None = None, notes: str | None = None,
               on: date | None = None) -> None:
-    """Close an open opportunity won and credit the owner's and the campaign's revenue."""
+    """Close an open opportunity won and credit the owner's and the campaign's revenue.
+
+    `reason` is what moved the stage (the stage-history row); the win reason is the one
+    the owner recorded (RecordWinReason), else `reason`; likewise the notes.
+    """
     opp = open_deal(ctx, opportunity_id)
     final = opp.amount if amount is None else amount
     move_stage(ctx, opp, "closed_won", reason=reason, changed_by=closed_by, amount=final)
     ctx.emit(OpportunityWon, opportunity_id, amount=final,
              actual_close_date=on or ctx.now.date(), closed_by=closed_by,
-             converted_to_order_id=order_id, win_loss_reason=reason, win_loss_notes=notes)
+             converted_to_order_id=order_id, win_loss_reason=opp.win_reason or reason,
+             win_loss_notes=notes or opp.win_notes)
     _credit(ctx, opp, final, won=True, on=on or ctx.now.date())
 
 

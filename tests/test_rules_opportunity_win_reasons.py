@@ -56,8 +56,8 @@ def test_the_erps_order_closes_the_deal_with_the_recorded_reason_not_the_order()
     assert (row.values["win_loss_reason"], row.values["win_loss_notes"],
             row.values["win_loss_status"]) == ("Delivery lead time",
                                                "Delivery before the shutdown", "won")
-    # (close_won gives the stage-history row the same reason: docs/rules.md)
-    assert one(events, OpportunityStageChanged).change_reason == "Delivery lead time"
+    # the stage-history row says what moved the stage: the order
+    assert one(events, OpportunityStageChanged).change_reason == "Sales order SO-1 created"
 
 
 def test_a_later_reason_replaces_the_earlier_and_the_same_again_changes_nothing() -> None:
@@ -83,3 +83,19 @@ def test_a_closed_deal_takes_no_win_reason() -> None:
     assert "closed" in s.refused(RecordWinReason, "O1", win_loss_reason="Price")
     assert "unknown opportunity O9" in s.refused(RecordWinReason, "O9",
                                                  win_loss_reason="Price")
+
+
+def test_a_reps_own_close_carries_the_recorded_reason_and_keeps_the_move_reason() -> None:
+    s, _ = accepted()
+    s.ok(RecordWinReason, "O1", win_loss_reason="Relationship", win_loss_notes="Ten years")
+    s.stage("O1", "negotiation")
+    events = s.stage("O1", "closed_won", change_reason="PO received by e-mail")
+    won = one(events, OpportunityWon)
+    assert (won.win_loss_reason, won.win_loss_notes) == ("Relationship", "Ten years")
+    assert one(events, OpportunityStageChanged).change_reason == "PO received by e-mail"
+
+
+def test_a_deal_without_a_recorded_reason_is_won_for_the_reason_of_its_close() -> None:
+    s, quote_id = accepted()
+    won = one(order(s, quote_id), OpportunityWon)
+    assert (won.win_loss_reason, won.win_loss_notes) == ("Sales order SO-1 created", None)
