@@ -6,7 +6,7 @@ from __future__ import annotations
 from area_c_fixtures import T0, World, of_type
 
 from domain.activities import CompleteActivity, LogActivity
-from domain.contact_touches import ContactTouched
+from domain.contact_touches import ContactTouched, touch
 from domain.contacts import CreateContact, get_contact
 from domain.interactions import RecordInteraction
 from domain.messages import utc
@@ -84,3 +84,15 @@ def test_the_contacts_row_gets_the_last_contact_date() -> None:
     [row] = rows_for(touched)
     assert (row.table, row.key, row.values["last_contact_date"]) == (
         "contacts", (("contact_id", "K1"),), utc(2026, 3, 1, 15, 30))
+
+
+def test_touch_skips_blank_unknown_and_already_later_contacts_and_touches_the_rest() -> None:
+    w = acme("K1", "K2", "K3")
+    call(w, "I1", "K2", utc(2026, 3, 5, 9, 0))  # K2 was last contacted after `at`
+    at = utc(2026, 3, 2, 10, 0)
+    out = w.run(lambda ctx: touch(ctx, [None, "", "K404", "K2", "K1", "K1", "K3"], at,
+                                  source_type="case_comment", source_id="CASE-1"))
+    assert [(t.aggregate_id, t.contacted_at, t.source_type, t.source_id)
+            for t in of_type(out, ContactTouched)] == [
+        ("K1", at, "case_comment", "CASE-1"), ("K3", at, "case_comment", "CASE-1")]
+    assert get_contact(w.state, "K2").last_contact_at == utc(2026, 3, 5, 9, 0)

@@ -9,6 +9,7 @@ from area_b_fixtures import Scenario, of
 
 from domain.fiscal_calendar import call_day, period_bounds, periods_of
 from domain.forecasts import (
+    Forecast,
     ForecastActualsUpdated,
     ForecastCalled,
     ForecastSnapshotTaken,
@@ -246,6 +247,7 @@ def test_forecast_accuracy_is_100_minus_the_relative_miss_floored_at_zero() -> N
     assert accuracy(Decimal(120), Decimal(100)) == Decimal("80.00")
     assert accuracy(Decimal(300), Decimal(100)) == Decimal("0.00")
     assert accuracy(Decimal(5), Decimal(0)) is None
+    assert accuracy(Decimal("0.60"), Decimal("0.50")) == Decimal("80.00")  # any call above 0
 
 
 def test_actuals_are_brought_up_to_date_on_the_tick_after_a_win_not_weekly() -> None:
@@ -294,3 +296,28 @@ def test_a_migrated_deal_counts_in_the_run_rate_of_the_period_it_was_really_open
     april = calls(s.tick(utc(2026, 4, 15)))[("R1", "monthly")]
     assert (april.run_rate_amount, april.forecast_call) == (Decimal(60000),
                                                             Decimal("70000.00"))
+
+
+def test_a_quarter_uses_the_quarterly_quota_and_a_month_the_annual_one_when_both_are_set() -> None:
+    both = (Decimal(1200), Decimal(500))  # annual 1200, quarterly 500 (not 1200 / 4)
+    assert quota_for(("quarterly", 2026, 1), both) == Decimal(500)
+    assert quota_for(("monthly", 2026, 1), both) == Decimal("100.00")  # 1200 / 12
+    assert quota_for(("monthly", 2026, 1), None) is None
+    assert quota_for(("quarterly", 2026, 1), (None, None)) is None
+
+
+def test_a_called_row_carries_the_reps_territory_and_a_month_only_when_it_is_monthly() -> None:
+    s, march = called_march()
+    assert {rep: (e.territory_id, e.forecast_month, e.forecast_quarter)
+            for (rep, _), e in march.items()} == {
+        "R1": ("T1", 3, 4), "R2": ("T1", 3, 4), None: (None, 3, 4)}
+    assert s.state.get("forecast", forecast_id(MARCH, "R1")) == Forecast(
+        "FC-M2026-03-R1", R1_CALL, date(2026, 3, 16))  # the frozen call and its day
+    s.tick(utc(2026, 4, 1))
+    q1 = calls(s.tick(utc(2026, 5, 18)))  # Q1 (April-June) is called on 18 May
+    r1 = q1[("R1", "quarterly")]
+    assert (r1.territory_id, r1.forecast_year, r1.forecast_quarter, r1.forecast_month,
+            r1.quota_amount, r1.call_date) == ("T1", 2027, 1, None, Decimal(300000),
+                                               date(2026, 5, 18))
+    assert (q1[(None, "quarterly")].territory_id, q1[(None, "quarterly")].forecast_month) == (
+        None, None)

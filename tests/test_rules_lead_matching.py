@@ -95,3 +95,27 @@ def test_email_addresses_compare_trimmed_and_case_insensitively() -> None:
     assert normalise_email("  A.B@X.Example ") == "a.b@x.example"
     assert normalise_email("   ") is None
     assert normalise_email(None) is None
+
+
+def test_a_lead_matched_to_a_contact_keeps_the_contact_and_its_account_on_its_record() -> None:
+    w = two_reps()
+    w.account("A1", "Kaveri Forgings Ltd")
+    w.contact("C1", "A1", email="ravi@kaveri.example")
+    w.lead("L1", company_name="Kaveri Forge", email="ravi@kaveri.example")
+    lead = w.state.get("lead", "L1")
+    assert (lead.matched_account_id, lead.matched_contact_id) == ("A1", "C1")
+
+
+def test_a_contact_moving_to_a_new_email_leaves_the_others_with_the_old_one_matchable() -> None:
+    w = two_reps()
+    w.account("A1", "Kaveri Forgings Ltd")
+    w.account("A2", "Godavari Castings Ltd")
+    w.contact("C1", "A1", email="buyer@shared.example")
+    w.contact("C2", "A2", email="buyer@shared.example")
+    w.ok(UpdateContact, "C1", email="ravi@kaveri.example")
+    facts = CaptureLead(event_id="x", aggregate_id="L9", occurred_at=w.now,
+                        company_name="Other Co", lead_source="website",
+                        email="buyer@shared.example")
+    found = match_lead(w.state, facts)
+    assert found is not None
+    assert (found.rule, found.contact_id, found.account_id) == ("contact", "C2", "A2")
