@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import fastavro
+import fastavro.read
 
 MAGIC = b"Obj\x01"
 SYNC_SIZE = 16
@@ -80,8 +81,24 @@ def _varint(fh: BinaryIO) -> int | None:
     return None
 
 
-def _header_end(fh: BinaryIO) -> tuple[int, bytes] | None:
-    """(offset after the header, sync marker), or None if the header is incomplete."""
+def _header_end(fh: BinaryIO, size: int | None = None) -> tuple[int, bytes] | None:
+    """(offset after the header, sync marker), or None if the header is incomplete or
+    unusable (no schema fastavro can read, an unknown codec)."""
+    found = _header_layout(fh, size)
+    if found is None:
+        return None
+    fh.seek(0)
+    try:
+        header = fastavro.reader(io.BytesIO(fh.read(found[0])))
+        usable = header.codec in fastavro.read.BLOCK_READERS
+    except Exception:  # whatever fastavro makes of scribbled metadata
+        usable = False
+    fh.seek(found[0])
+    return found if usable else None
+
+
+def _header_layout(fh: BinaryIO, size: int | None) -> tuple[int, bytes] | None:
+    """Where the header ends by its structure alone (magic, metadata map, sync marker)."""
     if fh.read(4) != MAGIC:
         return None
     while True:  # the metadata map: blocks of entries, a zero count ends it
@@ -96,7 +113,9 @@ def _header_end(fh: BinaryIO) -> tuple[int, bytes] | None:
                 return None
         for _ in range(2 * count):  # key, value: each a length-prefixed string
             length = _varint(fh)
-            if length is None or length < 0 or len(fh.read(length)) != length:
+            if length is None or length < 0 or (size is not None and length > size):
+                return None  # never ask read() for more than the file could hold
+            if len(fh.read(length)) != length:
                 return None
     sync = fh.read(SYNC_SIZE)
     return (fh.tell(), sync) if len(sync) == SYNC_SIZE else None
@@ -108,7 +127,7 @@ def scan(path: Path) -> Scan:
     ends: list[tuple[int, int]] = []  # (end offset, records so far) after each block
     torn_records = None
     with path.open("rb") as fh:
-        header = _header_end(fh)
+        header = _header_end(fh, size)
         if header is None:
             return Scan(size, 0, 0, 0, None)
         position, sync = header

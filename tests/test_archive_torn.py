@@ -10,9 +10,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import fastavro
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from producers import archive
 from producers.archive import RECORD, Archiver, archived_counts, read_partition, repair_archive
@@ -186,3 +189,46 @@ def test_an_append_that_fails_midway_leaves_no_partial_block(
     assert path.stat().st_size == ends[0]
     assert not scan(path).torn
     assert list(read_partition(tmp_path, TOPIC, 0)) == written
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=10_000), garbage=st.binary(max_size=64),
+       scribble=st.tuples(st.integers(min_value=0, max_value=400), st.binary(max_size=12)))
+def test_any_torn_tail_or_scribbled_header_is_repaired_to_whole_blocks(
+        tmp_path_factory: pytest.TempPathFactory, cut: int, garbage: bytes,
+        scribble: tuple[int, bytes]) -> None:
+    """Property: whatever follows a cut (garbage included), whatever is scribbled over
+    the header's magic or sync marker, repair never fails, and what stays reads back as
+    whole blocks of the original records, which appending then continues."""
+    root = tmp_path_factory.mktemp("prop")
+    path, ends, written = write_archive(root, [7, 5, 9])
+    original = path.read_bytes()
+    data = bytearray(original[:min(cut, len(original))] + garbage)
+    at, junk = scribble  # over the header's magic or its sync marker (its structure)
+    start = at % 4 if at % 2 else header_size(path) - 16 + at % 16
+    data[start:start + len(junk)] = junk[:header_size(path) - start]
+    path.write_bytes(bytes(data))
+    with mock.patch.object(os, "fsync", lambda fd: None):  # durability is not the point
+        repair(path, NOW)
+    kept = list(read_partition(root, TOPIC, 0))
+    assert kept in [written[:n] for n in (0, 7, 12, 21)]
+    if path.exists():
+        assert scan(path).records == len(kept) and not scan(path).torn
+        with path.open("a+b") as fh:
+            fastavro.writer(fh, RECORD, records(len(kept), 2), codec="snappy")
+        assert [r["offset"] for r in read_partition(root, TOPIC, 0)] == \
+            list(range(len(kept) + 2))
+
+
+def test_a_header_claiming_a_huge_or_unreadable_metadata_is_moved_aside_whole(
+        tmp_path: Path) -> None:
+    path, _, _ = write_archive(tmp_path, [5])
+    original = path.read_bytes()
+    huge = b"Obj\x01" + b"\x02" + b"\xfe\xff\xff\xff\xff\xff\xff\xff\x7f"  # a 2**62-byte key
+    for damaged in (huge + original[14:], original.replace(b"avro.schema", b"avro.schemb")):
+        path.write_bytes(damaged)
+        tail = repair(path, NOW)  # no attempt to read 2**62 bytes, no fastavro error
+        assert tail is not None and not path.exists() and tail.records_kept == 0
+        assert tail.torn_copy is not None and tail.torn_copy.read_bytes() == damaged
+        tail.torn_copy.unlink()
