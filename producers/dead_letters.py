@@ -105,8 +105,11 @@ def read_dead_letters(bootstrap: str, limit: int = 100, extra: dict[str, Any] | 
         consumer.assign(assignment)
         found: list[tuple[int, int, int, DeadLetter]] = []
         done: set[int] = set()
+        expected = sum(ends[tp.partition] - tp.offset for tp in assignment)
         while len(done) < len(ends):
-            batch = consumer.consume(1000, timeout=timeout)
+            # consume() waits for the count asked for (or the whole timeout): ask for what
+            # is left, no more, or every listing takes `timeout` seconds
+            batch = consumer.consume(max(1, min(expected - len(found), 1000)), timeout=timeout)
             if not batch:
                 break
             for msg in batch:
