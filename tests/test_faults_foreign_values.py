@@ -13,17 +13,24 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from faults_support import own_kafka_fixture  # noqa: F401  (the own_kafka fixture)
+from faults_support import (
+    Record,
+    digest_of,
+    own_kafka_fixture,  # noqa: F401  (the own_kafka fixture)
+    project_records,
+    scratch_database,
+)
 from sqlalchemy import BigInteger
 
 from crm.dlq import DlqEntry, list_dead_letters, redrive
+from crm.localstack import StackInfo
 from domain.leads import LeadAssigned, LeadCaptured
 from domain.messages import Event, utc
 from events.codec import AvroCodec
 from events.topics import DEAD_LETTER
 from producers.kafka import MessageProducer
 from projectors import writer
-from projectors.db import make_engine, migrate
+from projectors.db import make_engine, migrate, table_digest
 from projectors.refusals import first_refused, read_model_check, refused_by_the_read_model
 from projectors.runner import Projector
 from projectors.tables import PROJECTED_TABLES
@@ -105,7 +112,8 @@ def widen_employees(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.faults
 @pytest.mark.integration
 def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
-        own_kafka: str, read_model: sa.Engine, model_restored: pytest.MonkeyPatch) -> None:
+        stack: StackInfo, own_kafka: str, read_model: sa.Engine,
+        model_restored: pytest.MonkeyPatch) -> None:
     sent: dict[str, bytes] = {}
     with MessageProducer(own_kafka) as producer:
         for n in range(1, 9):  # good and refused interleaved, batches of 4
@@ -117,6 +125,12 @@ def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
         producer.send(assigned(90))  # a later event of a refused lead: projected, no row
         producer.send(assigned(3))
     projector = catch_up(read_model, own_kafka)
+    with scratch_database(stack.database_url, "fv") as url:  # a clean run of the good ones
+        engine = make_engine(url)
+        project_records(engine, [Record(LEADS, e.aggregate_id, CODEC.encode(e)) for e in
+                                 [*map(captured, range(1, 9)), assigned(90), assigned(3)]])
+        engine.dispose()
+        assert table_digest(read_model) == digest_of(url), "the 25 tables as a clean run"
     rows = leads(read_model)
     assert sorted(rows) == [f"FV-{n}" for n in range(1, 9)], "every good lead, no refused one"
     assert rows["FV-3"] == ("Foreign 3", None, "REP-7", 2)
