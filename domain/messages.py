@@ -26,6 +26,10 @@ class DecimalSpec:
     def __call__(self, value: Decimal) -> Decimal:
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite number")
+        # Checked before quantize: quantizing a huge value (1e30) raises InvalidOperation,
+        # which pydantic would not report as a validation error.
+        if value and value.adjusted() >= self.precision - self.scale:
+            raise ValueError(f"{value} exceeds DECIMAL({self.precision},{self.scale})")
         quantized = value.quantize(Decimal(1).scaleb(-self.scale))
         if quantized != value:
             raise ValueError(f"{value} has more than {self.scale} decimal places")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import fastavro
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from domain.messages import Message, Money, Percent, Timestamp, message_types
 from events.avro import SCHEMA_DIR, all_schemas, schema_for, schema_json, write_schema_files
@@ -166,3 +166,15 @@ def test_writing_schema_files_deletes_stale_ones_but_never_released(tmp_path: Pa
     assert not (tmp_path / "Gone.avsc").exists()
     assert (tmp_path / "released" / "Gone.v1.avsc").exists()
     assert {p.stem for p in written} == set(message_types())
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e30", "1E+13", "10000000000000.00"])
+def test_a_money_value_beyond_its_precision_is_a_validation_error_however_large(
+        value: str) -> None:
+    with pytest.raises(ValidationError, match=r"exceeds DECIMAL\(15,2\)"):
+        Line(sku="X", price=Decimal(value))
+
+
+def test_the_largest_money_value_and_zero_in_any_exponent_are_valid() -> None:
+    assert Line(sku="X", price=Decimal("9999999999999.99")).price == Decimal("9999999999999.99")
+    assert Line(sku="X", price=Decimal("0E+40")).price == Decimal("0.00")
