@@ -76,7 +76,9 @@ def known_emails(desk: AccountDesk, account_id: str) -> list[str]:
 
 def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: int,
                  creator: str) -> None:
-    """Up to `count` new people at the account, the first one primary.
+    """Up to `count` new people at the account; at an account without contacts the first
+    is its primary contact and decision maker (someone who joins later keeps to their
+    role and leaves the primary contact as it is).
 
     Nobody is entered twice: a drawn person whose e-mail is already one of the account's
     contacts (the matching rule of `domain.lead_matching`: same e-mail, trimmed and
@@ -85,6 +87,8 @@ def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: in
     """
     rng, k = desk.k.rng, desk.k
     taken = known_emails(desk, account_id)
+    account = desk.book.accounts.get(account_id)
+    fresh = account is None or not account.contacts
     for n in range(count):
         for _ in range(PERSON_TRIES):
             first, last = desk.world.person(rng)
@@ -94,13 +98,14 @@ def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: in
         else:
             continue
         taken.append(normalise_email(address) or "")
-        role = "decision_maker" if n == 0 else pick(rng, CONTACT_ROLES)
+        first_one = fresh and n == 0
+        role = "decision_maker" if first_one else pick(rng, CONTACT_ROLES)
         k.send(CreateContact, k.new_id("CON"), account_id=account_id, first_name=first,
                last_name=last, salutation=pick(rng, (("Mr.", 62), ("Ms.", 30), ("Dr.", 8))),
                job_title=rng.choice(LEAD_TITLES), department=rng.choice(DEPARTMENTS),
                email=address, phone=phone(rng), mobile=phone(rng),
                mailing_city=company.city, mailing_state=company.state, mailing_country="India",
-               contact_role=role, decision_authority=AUTHORITY[role], is_primary=n == 0,
+               contact_role=role, decision_authority=AUTHORITY[role], is_primary=first_one,
                relationship_strength=pick(rng, (("strong", 30), ("moderate", 50),
                                                 ("weak", 20))),
                preferred_contact_method=pick(rng, (("email", 55), ("phone", 35),

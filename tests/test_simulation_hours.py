@@ -181,6 +181,16 @@ def test_a_new_contact_is_never_a_person_the_account_already_holds() -> None:
     add_contacts(desk, "A1", ACME, 2, "AM1")  # type: ignore[arg-type]
     assert [f["email"] for f in desk.sent] == ["vikram.shah@acmeforge.in",
                                               "meera.iyer@acmeforge.in"]
+    assert not any(f["is_primary"] for f in desk.sent)  # the account has its primary
+
+
+def test_the_first_contact_of_a_new_account_is_its_primary_decision_maker() -> None:
+    desk = ContactDesk([("Vikram", "Shah"), ("Meera", "Iyer")])
+    desk.book.accounts["A1"].contacts.clear()
+    add_contacts(desk, "A1", ACME, 2, "AM1")  # type: ignore[arg-type]
+    assert [(f["is_primary"], f["contact_role"]) for f in desk.sent][0] == (
+        True, "decision_maker")
+    assert desk.sent[1]["is_primary"] is False
 
 
 def test_no_contact_is_added_when_only_existing_people_are_drawn() -> None:
@@ -216,3 +226,5 @@ def test_a_simulated_month_holds_no_person_twice_at_an_account(history: History)
     people = Counter((e.account_id, e.email.casefold()) for e in history.of("ContactCreated")
                      if e.email)
     assert len(people) > 300 and max(people.values()) == 1
+    # people who join an account later leave its primary contact as it is
+    assert [e.aggregate_id for e in history.of("ContactUpdated") if e.is_primary is False] == []
