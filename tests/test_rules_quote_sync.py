@@ -3,12 +3,17 @@ their sum its amount (Salesforce's quote sync; domain.quote_sync)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from area_b_fixtures import Scenario, of, one
 
 from domain.erp_messages import SalesOrderCreated
-from domain.opportunities import OpportunityTermsChanged
+from domain.opportunities import (
+    AddOpportunityProduct,
+    OpportunityProductAdded,
+    OpportunityTermsChanged,
+)
 from domain.opportunity_stages import OpportunityWon
 from domain.quote_messages import OpportunityProductsSynced
 from domain.quote_status import AcceptQuote, DeclineQuote, SendQuote
@@ -135,3 +140,31 @@ def test_a_deal_requoted_at_proposal_is_quoted_from_the_synced_lines() -> None:
     assert [(ln.quantity, ln.line_total) for ln in requote.lines] == [
         (Decimal(4), Decimal("400000.00"))]
     assert lines_of(s) == [("CNC spindle", Decimal(4), Decimal(0), Decimal("400000.00"))]
+
+
+def test_a_synced_line_keeps_its_required_date_while_the_material_is_the_same() -> None:
+    s = Scenario().org()
+    s.deal()
+    for material in ("MAT-1", "MAT-2"):
+        s.ok(AddOpportunityProduct, "O1", product_name=material, material_id=material,
+             quantity=Decimal(1), list_price=Decimal(1000), required_date=date(2026, 5, 4))
+    quote_id = s.to_proposal()
+    s.ok(ReviseQuote, quote_id, lines=[line("MAT-1", "2", "1000"),
+                                       line("MAT-3", "1", "1000", material="MAT-3")])
+    assert [(p.material_id, p.required_date) for p in s.opp().products] == [
+        ("MAT-1", date(2026, 5, 4)), ("MAT-3", None)]
+
+
+def test_a_product_added_after_a_sync_keeps_its_row_through_the_next_sync() -> None:
+    s, quote_id = two_line_quote()
+    ids = [ln.opp_product_id for ln in one(s.ok(ReviseQuote, quote_id, lines=[
+        line("CNC spindle", "2", "100000", "5"), line("CNC spindle", "1", "50000", "5")]),
+        OpportunityProductsSynced).lines]
+    added = one(s.product("O1", "1", "20000"), OpportunityProductAdded).opp_product_id
+    synced = one(s.ok(ReviseQuote, s.opp().quote_id, lines=[
+        line("CNC spindle", "2", "100000", "6"), line("CNC spindle", "1", "50000", "6"),
+        line("CNC spindle", "1", "20000", "6")]), OpportunityProductsSynced)
+    assert [ln.opp_product_id for ln in synced.lines] == [*ids, added]
+    assert (synced.added_opp_product_ids, synced.removed_opp_product_ids) == ([], [])
+    assert sorted(product_rows(s)) == sorted([*ids, added])
+    assert s.opp().amount == Decimal("253800.00")
