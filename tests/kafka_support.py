@@ -87,3 +87,33 @@ def wait_for(predicate: Any, timeout: float, what: str) -> None:
     while not predicate():
         assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
         time.sleep(0.5)
+
+
+def recreate_crm_topics(kafka: ApacheKafka, timeout: float = 60.0) -> None:
+    """Delete the CRM's topics on the cluster and create them empty (for tests that read
+    whole topics, as `fresh_kafka` gives a Tansu of their own)."""
+    from confluent_kafka import KafkaException
+
+    from events.admin import ensure_topics
+    from events.topics import TOPICS
+
+    admin = kafka.admin()
+    names = [t.name for t in TOPICS]
+    present = [n for n in names if n in admin.list_topics(timeout=10).topics]
+    if present:
+        for future in admin.delete_topics(present, operation_timeout=30).values():
+            future.result(timeout)
+        wait_for(lambda: not set(present) & set(admin.list_topics(timeout=10).topics),
+                 timeout, "the deleted topics to leave the metadata")
+    deadline = time.monotonic() + timeout
+    while True:  # a deleted topic's name is taken until every broker has let it go
+        try:
+            ensure_topics(kafka.bootstrap)
+            break
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+    wait_for(lambda: all(len(p.isrs) == BROKERS for name in names
+                         for p in kafka.partitions(name).values()),
+             timeout, "the new topics' ISRs")

@@ -6,19 +6,28 @@ installed, and skip with the reason where it is not. docs/kafka.md.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic
-from kafka_support import BROKERS, ApacheKafka, wait_for
+from kafka_support import BROKERS, ApacheKafka, recreate_crm_topics, wait_for
 from support import create_database, drop_database, temp_home
+from test_runtimes_agree import read_topics, recorded_log
 
 from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.topics import COMMANDS, TOPICS
 from producers.dead_letters import DeadLetter, DeadLetterPublisher, read_dead_letters
+from producers.kafka import MessageProducer
+from producers.offsets import log_ends
+from producers.partitioner import partition_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -140,6 +149,7 @@ def two_databases(stack: StackInfo) -> Iterator[tuple[str, str]]:
 def test_a_backfill_on_apache_kafka_and_its_rebuild_give_the_read_tables_of_tansus_backfill(
     apache_kafka: ApacheKafka, fresh_kafka: str, two_databases: tuple[str, str],
 ) -> None:
+    recreate_crm_topics(apache_kafka)
     backfill = ("backfill", "--days", "2", "--end-date", "2026-03-02", "--seed", "7",
                 "--scale", "0.2")
     digests = {}
@@ -176,3 +186,34 @@ def test_dead_letters_published_to_apache_kafka_are_read_back_newest_last(
 
     assert read_dead_letters(apache_kafka.bootstrap, limit=3) == letters
     assert read_dead_letters(apache_kafka.bootstrap, limit=1) == letters[-1:]
+
+
+def test_the_faust_core_worker_on_apache_kafka_derives_the_in_process_folds_bytes(
+    apache_kafka: ApacheKafka, stack: StackInfo,
+) -> None:
+    recreate_crm_topics(apache_kafka)
+    inputs, core, derived = recorded_log("business", 3, 0.2)
+    expected: dict[tuple[str, int], list[bytes]] = defaultdict(list)
+    for out in map(core.encode, derived):
+        expected[(out.topic, partition_for(out.topic, out.key))].append(out.value)
+    with MessageProducer(apache_kafka.bootstrap) as producer:
+        producer.send_all(inputs)
+
+    with temp_home() as home:
+        env = {**os.environ, "CRM_HOME": str(home), "CRM_KAFKA_BOOTSTRAP": apache_kafka.bootstrap,
+               "CRM_DATABASE_URL": stack.database_url}
+        log = home / "core.log"
+        worker = subprocess.Popen([sys.executable, "-m", "crm.cli", "run", "--role", "core"],
+                                  env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: sum(log_ends(apache_kafka.bootstrap, list(expected)).values())
+                     >= len(derived), 300, f"the worker's {len(derived)} events")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+
+    actual = read_topics(apache_kafka.bootstrap)
+    assert set(actual) == set(expected)
+    for tp in expected:
+        assert actual[tp] == expected[tp], f"{tp} differs"
+    assert len(derived) > len(inputs) > 3 * 48
