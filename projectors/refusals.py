@@ -6,16 +6,17 @@ character in text, a number that is already another row's unique key. The batch 
 it fails with a data error (SQLSTATE class 22) or an integrity error (class 23) however
 often it is retried; before this, the projector stopped on it for good.
 
-`first_refused` finds the culprit by bisection over the batch's prefixes, each tried in a
-transaction that is rolled back: the shortest failing prefix ends with it. The runner
-then dead-letters that event (reason and original bytes), drops it from the batch and
-writes the rest with the offsets of the whole batch. Errors of other kinds (a lost
-connection, a bug in our SQL) are not refusals: the batch stays unwritten, as before.
+`apply_setting_aside` writes the batch again in one transaction, halving it under
+savepoints down to the refused events; the runner dead-letters those (reason and
+original bytes) and commits the rest with the offsets of the whole batch. Errors of other
+kinds (a lost connection, a bug in our SQL) are not refusals: the batch stays unwritten,
+as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg2
 from sqlalchemy import exc as sa_exc
@@ -34,29 +35,53 @@ def refused_by_the_read_model(exc: BaseException) -> bool:
     return isinstance(exc, psycopg2.DataError | psycopg2.IntegrityError)
 
 
-def first_refused(events: Sequence[Event],
-                  trial: Callable[[Sequence[Event]], BaseException | None],
-                  ) -> tuple[int, BaseException] | None:
-    """(index, error) of the event whose addition makes the batch fail; None if it passes.
+def apply_setting_aside(conn: Any, events: Sequence[Event],
+                        apply: Callable[[Sequence[Event]], int],
+                        ) -> tuple[int, list[tuple[int, BaseException]]]:
+    """Apply `events` in order in the caller's transaction, leaving out each one the read
+    model refuses; returns (rows, [(index, error) of each refused event]).
 
-    `trial(prefix)` applies a prefix in a transaction it rolls back and returns the error
-    (None when it applied). A prefix failing for another reason than a refusal ends the
-    search with None: then nothing may be set aside. About log2(len(events)) trials.
+    Halves are applied under a savepoint; a refused half is rolled back to it and halved
+    again, down to the event. Applying consecutive parts in turn equals applying the
+    whole (each part's fold is exact, `in_runs`), so the result is the batch without the
+    refused events. One refused event costs about two applications of the batch.
+    Errors other than refusals are raised (the caller rolls the transaction back).
     """
-    error = trial(events)
-    if error is None or not refused_by_the_read_model(error):
-        return None
-    low, high = 0, len(events)  # events[:low] applies, events[:high] is refused
-    while high - low > 1:
+    refused: list[tuple[int, BaseException]] = []
+    rows = 0
+
+    def run(statement: str) -> None:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+
+    def attempt(low: int, high: int) -> None:
+        nonlocal rows
+        run("SAVEPOINT crm_refusal")
+        try:
+            added = apply(events[low:high])
+        except Exception as exc:
+            run("ROLLBACK TO SAVEPOINT crm_refusal")
+            run("RELEASE SAVEPOINT crm_refusal")
+            if not refused_by_the_read_model(exc):
+                raise
+            if high - low == 1:
+                refused.append((low, exc))
+            else:
+                split(low, high)
+            return
+        run("RELEASE SAVEPOINT crm_refusal")
+        rows += added
+
+    def split(low: int, high: int) -> None:
         middle = (low + high) // 2
-        found = trial(events[:middle])
-        if found is None:
-            low = middle
-        elif refused_by_the_read_model(found):
-            high, error = middle, found
-        else:
-            return None
-    return high - 1, error
+        attempt(low, middle)
+        attempt(middle, high)
+
+    if len(events) > 1:  # the whole batch is known to fail: start with its halves
+        split(0, len(events))
+    elif events:
+        attempt(0, 1)
+    return rows, refused
 
 
 def refusal_reason(event: Event, error: BaseException) -> str:

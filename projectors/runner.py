@@ -36,8 +36,8 @@ from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
 from producers.dead_letters import DeadLetterPublisher
 from producers.offsets import log_ends
-from projectors.refusals import first_refused, refusal_reason, refused_by_the_read_model
-from projectors.writer import apply_events, load_offsets, save_offsets
+from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
+from projectors.writer import apply_again, apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
 GROUP = "crm-projector"
@@ -281,19 +281,13 @@ class Projector:
         delay = _BACKOFF[0]
         while True:
             try:
-                return self._write(events, offsets)
+                try:
+                    return self._write(events, offsets)
+                except Exception as exc:
+                    if sources is None or not refused_by_the_read_model(exc):
+                        raise
+                    return self._write_setting_aside(events, offsets, sources, letters)
             except Exception as exc:
-                found = (first_refused(events, self._trial)
-                         if sources is not None and refused_by_the_read_model(exc) else None)
-                if found is not None and sources is not None:
-                    index, error = found
-                    letter = _letter(sources[index], refusal_reason(events[index], error))
-                    self.dead_letters.publish(letter)  # durable before the offsets past it
-                    self.dead_letters.flush()
-                    letters.append(letter)
-                    events = events[:index] + events[index + 1:]
-                    sources = sources[:index] + sources[index + 1:]
-                    continue
                 waited = time.monotonic() - started
                 if (not is_transient_db_error(exc) or waited + delay > self.db_retry_timeout
                         or self._should_stop()):
@@ -305,21 +299,35 @@ class Projector:
                 time.sleep(delay)
                 delay = min(delay * 2, _BACKOFF[1])
 
-    def _trial(self, events: Sequence[Event]) -> BaseException | None:
-        """Apply `events` in a transaction that is always rolled back; the error, if any."""
+    def _write_setting_aside(self, events: list[Event], offsets: dict[tuple[str, int], int],
+                             sources: list[Any], letters: list[DeadLetter]) -> int:
+        """The batch without the events the read model refuses, and its offsets, in one
+        transaction; the refused ones become dead letters (added to `letters`), flushed
+        to Kafka before the offsets past them commit."""
         raw = self.engine.raw_connection()
+        conn = raw.driver_connection
         try:
-            for part in in_runs(events):
-                apply_events(raw.driver_connection, part)
-            return None
+            if self._take_lock:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
+            rows, refused = apply_setting_aside(
+                conn, events, lambda part: sum(apply_again(conn, run) for run in in_runs(part)))
+            new = [_letter(sources[i], refusal_reason(events[i], exc)) for i, exc in refused]
+            if new:
+                self.dead_letters.publish_all(new)
+                self.dead_letters.flush()
+            save_offsets(conn, self.group, offsets)
+            raw.commit()
         except Exception as exc:
-            return exc
-        finally:
-            try:
-                raw.rollback()
-            except Exception:  # a dead connection must not go back to the pool
+            if is_transient_db_error(exc):
                 raw.invalidate()
+            else:
+                raw.rollback()
+            raise
+        finally:
             raw.close()
+        letters.extend(new)
+        return rows
 
     def rewind(self) -> None:
         """Seek every assigned partition back to its last committed position."""

@@ -88,6 +88,21 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
     return written
 
 
+def apply_again(conn: PgConnection, events: Iterable[Event]) -> int:
+    """`apply_events` once more in the same transaction (the projector's refusal path).
+
+    Staged rows are only emptied at commit (ON COMMIT DELETE ROWS): a second call in one
+    transaction would apply the first call's rows once more. This empties them first.
+    """
+    with conn.cursor() as cur:
+        cur.execute("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
+                    "AND relkind = 'r' AND relname LIKE '\\_stage\\_%'")
+        names = [name for (name,) in cur.fetchall()]
+        if names:
+            cur.execute("TRUNCATE " + ", ".join(f"pg_temp.{_q(n)}" for n in names))
+    return apply_events(conn, events)
+
+
 _EXTENSION_SCHEMAS = tuple(sorted({str(t.schema) for t in EXTENSION_TABLES.values()}))
 
 

@@ -9,7 +9,7 @@ it is projected, and `crm dlq redrive` replays it once a fix is deployed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from events.topics import DEAD_LETTER
 from producers.kafka import MessageProducer
 from projectors import writer
 from projectors.db import make_engine, migrate, table_digest
-from projectors.refusals import first_refused, read_model_check, refused_by_the_read_model
+from projectors.refusals import apply_setting_aside, read_model_check, refused_by_the_read_model
 from projectors.runner import Projector
 from projectors.tables import PROJECTED_TABLES
 
@@ -80,8 +80,8 @@ def leads(engine: sa.Engine) -> dict[str, tuple[str, int | None, str | None, int
             "aggregate_version FROM leads ORDER BY lead_id"))}
 
 
-def catch_up(engine: sa.Engine, bootstrap: str) -> Projector:
-    projector = Projector(engine, bootstrap, batch_size=4)
+def catch_up(engine: sa.Engine, bootstrap: str, batch_size: int = 4) -> Projector:
+    projector = Projector(engine, bootstrap, batch_size=batch_size)
     projector.catch_up(timeout=90)
     projector.close()
     return projector
@@ -116,7 +116,7 @@ def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
         model_restored: pytest.MonkeyPatch) -> None:
     sent: dict[str, bytes] = {}
     with MessageProducer(own_kafka) as producer:
-        for n in range(1, 9):  # good and refused interleaved, batches of 4
+        for n in range(1, 9):  # good and refused interleaved
             producer.send(captured(n))
             if n in AFTER:
                 bad = REFUSED[AFTER[n]][0]
@@ -124,7 +124,7 @@ def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
                 producer.send(bad)
         producer.send(assigned(90))  # a later event of a refused lead: projected, no row
         producer.send(assigned(3))
-    projector = catch_up(read_model, own_kafka)
+    projector = catch_up(read_model, own_kafka, batch_size=1000)  # one batch, or a few
     with scratch_database(stack.database_url, "fv") as url:  # a clean run of the good ones
         engine = make_engine(url)
         project_records(engine, [Record(LEADS, e.aggregate_id, CODEC.encode(e)) for e in
@@ -174,24 +174,56 @@ def _key(entry: DlqEntry) -> str:
     return (entry.letter.key or b"").decode()
 
 
-def test_the_refused_event_is_the_one_whose_addition_fails_the_batch() -> None:
+class _Savepoints:
+    """A connection stand-in that records the savepoint statements it is given."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def cursor(self) -> _Savepoints:
+        return self
+
+    def __enter__(self) -> _Savepoints:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute(self, statement: str) -> None:
+        self.statements.append(statement)
+
+
+def test_every_refused_event_and_only_those_are_left_out_in_order() -> None:
     import psycopg2
 
-    class Refused(psycopg2.DataError):
-        pass
-
     events: list[Event] = [captured(n) for n in range(1, 40)]
-    tried: list[int] = []
+    bad = {"FV-7", "FV-8", "FV-31"}
+    applied: list[str] = []
 
-    def trial(prefix: object) -> BaseException | None:
-        size = len(prefix)  # type: ignore[arg-type]
-        tried.append(size)
-        return Refused("out of range") if size > 23 else None
+    def apply(part: Sequence[Event]) -> int:
+        if bad & {e.aggregate_id for e in part}:
+            raise psycopg2.errors.NumericValueOutOfRange("out of range")
+        applied.extend(e.aggregate_id for e in part)
+        return len(part)
 
-    found = first_refused(events, trial)
-    assert found is not None and found[0] == 23 and isinstance(found[1], Refused)
-    assert len(tried) <= 1 + 6, "a bisection of 39 events: the batch, then 6 prefixes"
-    assert first_refused(events, lambda prefix: None) is None
-    assert first_refused(events, lambda prefix: RuntimeError("bug")) is None
+    conn = _Savepoints()
+    rows, refused = apply_setting_aside(conn, events, apply)
+    assert [i for i, _ in refused] == [6, 7, 30]
+    assert all(isinstance(exc, psycopg2.DataError) for _, exc in refused)
+    assert applied == [f"FV-{n}" for n in range(1, 40) if f"FV-{n}" not in bad], "in order"
+    assert rows == 36
+    assert conn.statements.count("SAVEPOINT crm_refusal") == \
+        conn.statements.count("RELEASE SAVEPOINT crm_refusal")
+    assert conn.statements.count("SAVEPOINT crm_refusal") < 40, "halving, not one by one"
+
+
+def test_an_error_that_is_not_a_refusal_sets_nothing_aside() -> None:
+    import psycopg2
+
+    def apply(part: Sequence[Event]) -> int:
+        raise psycopg2.errors.UndefinedColumn("a bug in our SQL")
+
+    with pytest.raises(psycopg2.ProgrammingError):
+        apply_setting_aside(_Savepoints(), [captured(1), captured(2)], apply)
     assert refused_by_the_read_model(psycopg2.IntegrityError())
     assert not refused_by_the_read_model(psycopg2.OperationalError())
