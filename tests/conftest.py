@@ -35,11 +35,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark `integration` every test that uses a server fixture but lacks the marker, so
-    `-m "not integration"` never starts a server."""
+    `-m "not integration"` never starts a server. The `kafka` tests run last: their
+    cluster (three JVMs, ~10 % of a core idle) then runs beside no other test."""
     for item in items:
         needs = SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         if needs and item.get_closest_marker("integration") is None:
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("kafka") is not None)  # stable
 
 
 @pytest.fixture(scope="session")
