@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from crm.cli import app
 from crm.kafka import assemble, cluster
-from crm.kafka.nodes import Node, server_properties
+from crm.kafka.nodes import COMPOSE_SETTINGS, Node, server_properties
 
 
 def fake_java(tmp_path: Path, version_line: str) -> Path:
@@ -136,3 +136,20 @@ def test_cluster_ids_are_22_characters_and_never_start_with_a_dash() -> None:
 
     assert all(len(i) == 22 and not i.startswith("-") for i in ids)
     assert len(set(ids)) == 2000
+
+
+def test_the_compose_file_runs_the_tested_version_with_the_tested_settings(
+    tmp_path: Path,
+) -> None:
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((Path(__file__).resolve().parents[1] / "infra"
+                              / "docker-compose.kafka.yml").read_text())
+    kafka = compose["services"]["kafka"]
+    env = {k: str(v) for k, v in kafka["environment"].items()}
+    node = Node(1, 9092, 9093)
+    ours = props(server_properties(node, [node], tmp_path))
+
+    assert kafka["image"] == f"apache/kafka:{assemble.DEFAULT_VERSION}"
+    for key in COMPOSE_SETTINGS:
+        name = "KAFKA_" + key.upper().replace(".", "_")
+        assert env.get(name) == ours[key], f"{name} differs from `crm kafka up --brokers 1`"

@@ -58,6 +58,18 @@ class Node:
         return process_alive(self.pid, self.created)
 
 
+# The settings infra/docker-compose.kafka.yml must share with these clusters (a test
+# compares them for one node): what the data's safety and the CRM's behaviour depend on;
+# listeners, paths and thread counts are the deployment's own.
+COMPOSE_SETTINGS = (
+    "num.partitions", "default.replication.factor", "min.insync.replicas",
+    "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr", "share.coordinator.state.topic.replication.factor",
+    "share.coordinator.state.topic.min.isr", "log.retention.ms",
+    "group.initial.rebalance.delay.ms", "unclean.leader.election.enable",
+)
+
+
 def server_properties(node: Node, nodes: list[Node], data_dir: Path) -> str:
     """The node's server.properties (KRaft combined mode, loopback only)."""
     n = len(nodes)
