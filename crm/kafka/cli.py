@@ -40,7 +40,9 @@ def up(
         envvar="CRM_KAFKA_VERSION",
         help=f"Apache Kafka 4.x.y release (tested: {', '.join(assemble.TESTED_VERSIONS)})"
     )] = assemble.DEFAULT_VERSION,
-    heap: Annotated[str, typer.Option(help="Maximum JVM heap per node (-Xmx)")] = DEFAULT_HEAP,
+    heap: Annotated[str, typer.Option(
+        help="Maximum JVM heap per node (-Xmx), fixed when the cluster is created")
+    ] = DEFAULT_HEAP,
 ) -> None:
     """Assemble (first time only), format and start the cluster; print its bootstrap servers.
 
