@@ -10,39 +10,29 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
-from crm.api import commands, reads, store
+from crm.api import commands, dashboard, reads, store
+from crm.api.access import is_loopback
 from crm.api.auth import KeyRing, parse_keys
 from crm.api.gateway import Gateway
 from crm.api.tracker import Tracker
 from crm.bootstrap import Services
-from projectors.runner import GROUP as PROJECTOR_GROUP
+from crm.live import LiveFigures, projected_offsets
 
 log = logging.getLogger(__name__)
 KEYS_VARIABLE = "CRM_API_KEYS"
 
 
-def projected_offsets(engine: Engine) -> Callable[[], dict[str, int]]:
-    """A function returning the projector's committed next offset per "topic/partition"."""
-    query = text("SELECT topic, partition, next_offset FROM crm_meta.projector_offsets "
-                 "WHERE consumer_group = :group")
+def create_app(services: Services, keys: KeyRing, local_dashboard: bool = False) -> FastAPI:
+    """The application on a running stack (its tables migrated, topics created).
 
-    def read() -> dict[str, int]:
-        with engine.connect() as conn:
-            rows = conn.execute(query, {"group": PROJECTOR_GROUP}).all()
-        return {f"{topic}/{partition}": offset for topic, partition, offset in rows}
-
-    return read
-
-
-def create_app(services: Services, keys: KeyRing) -> FastAPI:
-    """The application on a running stack (its tables migrated, topics created)."""
+    `local_dashboard`: the dashboard's reads answer local requests without a key
+    (crm/api/access.py); `serve` sets it when bound to a loopback address.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,11 +44,13 @@ def create_app(services: Services, keys: KeyRing) -> FastAPI:
         app.state.engine = engine
         app.state.analyst_role = reads.can_use_analyst_role(engine)
         app.state.projected = projected_offsets(engine)
+        app.state.live = LiveFigures(services.bootstrap, engine, services.kafka_extra)
         app.openapi()  # built once here (82 operations): /openapi.json then answers at once
         try:
             yield
         finally:
             app.state.gateway.close()
+            app.state.live.close()
             tracker.stop()
 
     app = FastAPI(
@@ -71,8 +63,10 @@ def create_app(services: Services, keys: KeyRing) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.keys = keys
+    app.state.local_dashboard = local_dashboard
     app.include_router(commands.router)
     app.include_router(reads.router)
+    dashboard.mount(app)  # the page at / and GET /v1/status
     return app
 
 
@@ -85,9 +79,14 @@ def keys_from_environment() -> KeyRing:
     return KeyRing(keys)
 
 
-def serve(services: Services, keys: KeyRing, host: str, port: int) -> None:
-    """Run the API until SIGINT/SIGTERM (uvicorn's access log shows paths, never keys)."""
+def serve(services: Services, keys: KeyRing, host: str, port: int,
+          local_dashboard: bool = True) -> None:
+    """Run the API until SIGINT/SIGTERM (uvicorn's access log shows paths, never keys).
+
+    The dashboard opens without a key only when bound to loopback and `local_dashboard`.
+    """
     import uvicorn
 
     services.init()
-    uvicorn.run(create_app(services, keys), host=host, port=port, log_level="info")
+    app = create_app(services, keys, local_dashboard=local_dashboard and is_loopback(host))
+    uvicorn.run(app, host=host, port=port, log_level="info")

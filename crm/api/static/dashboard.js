@@ -1,0 +1,129 @@
+// The dashboard: fetch the seven reports and the live figures from the API, draw them.
+// A key (if the server wants one) is kept in sessionStorage and sent as X-API-Key.
+"use strict";
+
+(() => {
+  const { REPORTS, cell, label } = window.crmReports;
+  const { count } = window.crmFormat;
+  const STATUS_EVERY_MS = 5000;
+  const REPORTS_EVERY_MS = 60000;
+  const KEY = "crm-api-key";
+  const charts = {};  // report name -> Chart (window.crmDashboard.charts, for tests)
+  const $ = (id) => document.getElementById(id);
+
+  Chart.defaults.animation = false;  // figures, not a show: draw at once
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+
+  class Unauthorised extends Error {}
+
+  async function get(path) {
+    const key = sessionStorage.getItem(KEY);
+    const response = await fetch(path, { headers: key ? { "X-API-Key": key } : {} });
+    if (response.status === 401) throw new Unauthorised(path);
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    return response.json();
+  }
+
+  function showError(error) {
+    if (error instanceof Unauthorised) {
+      $("key-form").hidden = false;
+      document.body.dataset.state = "needs-key";
+      return;
+    }
+    $("error").textContent = `Could not load: ${error.message}`;
+    $("error").hidden = false;
+    document.body.dataset.state = "error";
+  }
+
+  function card(spec) {
+    let section = document.getElementById(`report-${spec.name}`);
+    if (section) return section;
+    section = document.createElement("section");
+    section.className = "card";
+    section.id = `report-${spec.name}`;
+    section.innerHTML = `<h2></h2><div class="chart"><canvas></canvas></div>
+      <p class="empty" hidden>No rows yet.</p>
+      <div class="table"><table><thead></thead><tbody></tbody></table></div>`;
+    section.querySelector("h2").textContent = spec.title;
+    section.querySelector("canvas").setAttribute("aria-label", spec.title);
+    $("reports").append(section);
+    return section;
+  }
+
+  function table(section, columns, rows) {
+    const head = document.createElement("tr");
+    for (const c of columns) {
+      const th = document.createElement("th");
+      th.textContent = label(c);
+      head.append(th);
+    }
+    section.querySelector("thead").replaceChildren(head);
+    section.querySelector("tbody").replaceChildren(...rows.map((row) => {
+      const tr = document.createElement("tr");
+      for (const c of columns) {
+        const td = document.createElement("td");
+        td.textContent = cell(c, row[c]);
+        if (typeof row[c] !== "string" || /^-?\d/.test(row[c])) td.className = "n";
+        tr.append(td);
+      }
+      return tr;
+    }));
+  }
+
+  function draw(spec, report) {
+    const section = card(spec);
+    const rows = report.rows.map((r) => Object.fromEntries(report.columns.map((c, i) => [c, r[i]])));
+    section.querySelector(".empty").hidden = rows.length > 0;
+    table(section, report.columns, rows);
+    const config = spec.chart(rows);
+    charts[spec.name]?.destroy();
+    charts[spec.name] = new Chart(section.querySelector("canvas"), config);
+  }
+
+  async function loadReports() {
+    const reports = await Promise.all(REPORTS.map((s) => get(`/v1/reports/${s.name}`)));
+    REPORTS.forEach((spec, i) => draw(spec, reports[i]));
+    $("as-of").textContent = `reports as of ${new Date().toLocaleString("en-IN")}`;
+  }
+
+  async function loadStatus() {
+    const s = await get("/v1/status");
+    $("events_per_s").textContent = s.events_per_s === null ? "measuring…"
+      : s.events_per_s.toLocaleString("en-IN", { maximumFractionDigits: 1 });
+    for (const name of ["events", "core_lag", "projector_lag", "dead_letters"]) {
+      $(name).textContent = count(s[name]);
+    }
+    $("dead_letters").classList.toggle("alarm", s.dead_letters > 0);
+    $("projector_lag").classList.toggle("warn", s.projector_lag > 0);
+  }
+
+  async function load() {
+    $("error").hidden = true;
+    try {
+      await Promise.all([loadReports(), loadStatus()]);
+      $("key-form").hidden = true;
+      document.body.dataset.state = "ready";
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  const quietly = (f) => () => {
+    if (document.visibilityState === "visible" && document.body.dataset.state === "ready") {
+      f().catch(showError);
+    }
+  };
+
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(KEY, $("key").value.trim());
+    $("key").value = "";
+    load();
+  });
+  $("refresh").addEventListener("click", load);
+  setInterval(quietly(loadStatus), STATUS_EVERY_MS);
+  setInterval(quietly(loadReports), REPORTS_EVERY_MS);
+  window.crmDashboard = { charts, load };
+  load();
+})();

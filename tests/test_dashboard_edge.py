@@ -1,0 +1,112 @@
+"""The dashboard's edge without servers: the page and its files are served (Chart.js
+from the package, no CDN), and who may read its figures without a key.
+
+The app runs without its lifespan; `/v1/status` reads a stand-in for the live figures.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from crm.api.access import host_name, is_loopback
+from crm.api.app import create_app
+from crm.api.auth import KeyRing
+from crm.api.dashboard import STATIC
+from crm.live import Figures
+
+with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+ANALYST, WRITER = "a-key-456", "w-key-123"
+FIGURES = Figures(at=1.0, events=12, events_per_s=2.5, commands=7, core_lag=1,
+                  projector_lag=3, dead_letters=0)
+LOCAL_PEER, REMOTE_PEER = ("127.0.0.1", 50000), ("192.0.2.7", 50000)
+
+
+class StandInFigures:
+    def read(self) -> Figures:
+        return FIGURES
+
+
+def _client(local_dashboard: bool, peer: tuple[str, int], base: str) -> TestClient:
+    app = create_app(None, KeyRing({ANALYST: "analyst", WRITER: "writer"}),  # type: ignore[arg-type]
+                     local_dashboard=local_dashboard)
+    app.state.live = StandInFigures()
+    return TestClient(app, client=peer, base_url=base)
+
+
+@pytest.fixture
+def local() -> Iterator[TestClient]:
+    yield _client(True, LOCAL_PEER, "http://127.0.0.1:8080")
+
+
+def test_the_page_loads_only_files_the_server_ships(local: TestClient) -> None:
+    page = local.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "/static/chart.umd.min.js" in sources
+    for source in sources:
+        assert source.startswith("/"), f"{source} is not served by the CRM itself"
+        assert local.get(source).status_code == 200, source
+    chart = local.get("/static/chart.umd.min.js").text
+    assert chart.startswith("/*!\n * Chart.js v4.6.1")
+    assert (STATIC / "chart.js.LICENSE.md").read_text().startswith("The MIT License")
+
+
+def test_a_local_request_reads_the_figures_without_a_key_on_a_loopback_server(
+    local: TestClient,
+) -> None:
+    status = local.get("/v1/status")
+    assert status.status_code == 200
+    assert status.json() == {"at": 1.0, "events": 12, "events_per_s": 2.5, "commands": 7,
+                             "core_lag": 1, "projector_lag": 3, "dead_letters": 0}
+
+
+def test_records_lists_and_commands_still_need_a_key_locally(local: TestClient) -> None:
+    assert local.get("/v1/leads").status_code == 401
+    assert local.get("/v1/leads/LD-1").status_code == 401
+    assert local.get("/v1/commands/c1").status_code == 401
+    assert local.post("/v1/leads", json={}).status_code == 401
+
+
+def test_a_wrong_key_is_refused_even_locally(local: TestClient) -> None:
+    assert local.get("/v1/status", headers={"X-API-Key": "guess"}).status_code == 401
+    assert local.get("/v1/status", headers={"X-API-Key": ANALYST}).status_code == 200
+
+
+def test_without_a_key_the_figures_are_refused_to_a_remote_peer_or_a_foreign_host_name(
+) -> None:
+    remote = _client(True, REMOTE_PEER, "http://127.0.0.1:8080")
+    assert remote.get("/v1/status").status_code == 401
+    assert remote.get("/v1/reports/pipeline").status_code == 401
+    assert remote.get("/v1/status", headers={"X-API-Key": ANALYST}).status_code == 200
+    # a page elsewhere whose DNS name now points at 127.0.0.1 (DNS rebinding)
+    rebound = _client(True, LOCAL_PEER, "http://attacker.example:8080")
+    assert rebound.get("/v1/status").status_code == 401
+    assert rebound.get("/").status_code == 200  # the page itself holds no data
+
+
+def test_a_server_not_bound_to_loopback_asks_everyone_for_a_key() -> None:
+    closed = _client(False, LOCAL_PEER, "http://127.0.0.1:8080")
+    assert closed.get("/v1/status").status_code == 401
+    assert closed.get("/v1/reports/pipeline").status_code == 401
+    assert closed.get("/v1/status", headers={"X-API-Key": WRITER}).status_code == 200
+
+
+def test_loopback_addresses_and_host_headers_are_recognised() -> None:
+    assert [is_loopback(h) for h in ("127.0.0.1", "127.8.0.1", "::1", "[::1]", "localhost",
+                                     "0.0.0.0", "192.0.2.7", "localhost.evil.example", "",
+                                     None)] == [True] * 5 + [False] * 5
+    assert [host_name(h) for h in ("127.0.0.1:8080", "[::1]:8080", "LOCALHOST", "[::1",
+                                   None)] == ["127.0.0.1", "::1", "localhost", None, None]
+
+
+def test_the_status_is_in_the_openapi_document_and_the_page_is_not(local: TestClient) -> None:
+    paths = local.get("/openapi.json").json()["paths"]
+    assert "/v1/status" in paths and "/" not in paths
