@@ -321,3 +321,27 @@ def test_a_called_row_carries_the_reps_territory_and_a_month_only_when_it_is_mon
                                                date(2026, 5, 18))
     assert (q1[(None, "quarterly")].territory_id, q1[(None, "quarterly")].forecast_month) == (
         None, None)
+
+
+def test_a_forecast_row_id_names_the_period_and_rep_and_is_hashed_past_50_characters() -> None:
+    assert forecast_id(MARCH, "R1") == "FC-M2026-03-R1"
+    assert forecast_id(("quarterly", 2026, 4), None) == "FC-Q2026-04-UNASSIGNED"
+    assert forecast_id(MARCH, "R" * 38) == "FC-M2026-03-" + "R" * 38  # 50 characters: kept
+    assert forecast_id(MARCH, "R" * 39) == "FC-51884a2a-82b0-5400-94c5-b46f88"  # 51: hashed
+    taken = snapshots(pipeline().tick(utc(2026, 3, 9)))  # snapshots go to the same rows
+    assert (taken[("R1", "monthly")].aggregate_id,
+            taken[(None, "quarterly")].aggregate_id) == ("FC-M2026-03-R1",
+                                                         "FC-Q2026-04-UNASSIGNED")
+
+
+def test_a_quarters_buckets_add_up_its_three_months() -> None:
+    s = Scenario(rules=RULES).org()
+    s.deal("Q1", "10000", close=date(2026, 4, 20))
+    s.deal("Q2", "20000", close=date(2026, 5, 20))
+    s.deal("Q3", "40000", close=date(2026, 6, 20))
+    taken = snapshots(s.tick(utc(2026, 4, 6)))  # April and Q1 (April-June)
+    quarter, april = taken[("R1", "quarterly")], taken[("R1", "monthly")]
+    assert (quarter.pipeline_amount, quarter.expected_amount) == (Decimal(70000),
+                                                                  Decimal("7000.00"))
+    assert (april.pipeline_amount, april.expected_amount) == (Decimal(10000),
+                                                              Decimal("1000.00"))

@@ -119,3 +119,12 @@ def test_a_contact_moving_to_a_new_email_leaves_the_others_with_the_old_one_matc
     found = match_lead(w.state, facts)
     assert found is not None
     assert (found.rule, found.contact_id, found.account_id) == ("contact", "C2", "A2")
+
+
+def test_a_lead_linked_to_an_account_is_still_assigned_in_turn_and_stays_open() -> None:
+    w = two_reps()
+    w.account("A1", "Kaveri Forgings Ltd")
+    out = w.lead("L1", company_name="Kaveri Forgings Ltd")
+    assert of_type(out, LeadMatched)[0].match_rule == "account"
+    assert [(a.aggregate_id, a.assigned_to) for a in of_type(out, LeadAssigned)] == [("L1", "R1")]
+    assert w.state.get("lead", "L1").status == "new"
