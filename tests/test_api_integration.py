@@ -7,94 +7,32 @@ contract fuzzed by schemathesis against the running server.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-import uvicorn
+from api_support import WRITER, Api, own_stack, serving
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
-from support import create_database, drop_database, temp_home
 
-from crm import localstack
-from crm.api.app import create_app
-from crm.api.auth import KeyRing
-from crm.bootstrap import Services
-from crm.config import load_settings
 from crm.localstack import StackInfo
 from crm.processes import workers
 
 pytestmark = pytest.mark.integration
-WRITER, ANALYST = "w-secret-1", "a-secret-2"
 FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",
         "contact_last_name": "Iyer", "email": "asha@shakti.example", "country": "India",
         "lead_source": "website"}
 
 
-@dataclass
-class Api:
-    """The running server and a client per role."""
-
-    base: str
-    writer: httpx.Client
-    analyst: httpx.Client
-    anonymous: httpx.Client
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def api(stack: StackInfo) -> Iterator[Api]:
     """The server on its own database and broker, with the core and projector running."""
-    url = create_database(stack.database_url)
-    with temp_home("crm-api-") as home, pytest.MonkeyPatch.context() as env:
-        env.setenv("CRM_HOME", str(home))
-        env.setenv("CRM_DATABASE_URL", url)
-        env.delenv("CRM_KAFKA_BOOTSTRAP", raising=False)
-        settings_ = load_settings()
-        services = Services(settings_, localstack.up(settings_))
-        try:
-            services.init()
-            with workers(settings_, ("core", "projector")):
-                yield from _serving(services)
-        finally:
-            services.engine.dispose()
-            localstack.down(settings_)
-            drop_database(url)
-
-
-def _serving(services: Services) -> Iterator[Api]:
-    app = create_app(services, KeyRing({WRITER: "writer", ANALYST: "analyst"}))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-
-    def client(key: str | None) -> httpx.Client:
-        return httpx.Client(base_url=base, timeout=40,
-                            headers={"X-API-Key": key} if key else {})
-
-    try:
-        yield Api(base, client(WRITER), client(ANALYST), client(None))
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with own_stack(stack) as services, workers(services.settings, ("core", "projector")), \
+            serving(services) as running:
+        yield running
 
 
 def _status(api: Api, command_id: str, within: float = 45) -> dict[str, Any]:
