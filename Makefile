@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast test-kafka lint bench clean install mutation
+.PHONY: demo test test-fast test-kafka lint bench clean install mutation browser
 
 install: $(STAMP)
 
@@ -17,8 +17,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/crm demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest -q
+
+# Debian's chromium for the dashboard's browser test (tests/test_dashboard_browser.py),
+# driven by Playwright with this system browser: no browser download. Needs apt (root or
+# sudo); elsewhere install chromium yourself (the test skips loudly without it, except in CI).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; } || \
+		echo "WARNING: could not install chromium: the dashboard browser test will not run"
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not integration and not faults"
