@@ -64,15 +64,21 @@ def down() -> None:
 
 
 @app.command()
-def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False):
+def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable")] = False,
+           live: Annotated[bool, typer.Option(
+               "--live", help="Also events, core/projector lag, dead letters (crm/live.py)")
+           ] = False):
     """Show what runs and where (never prints secrets)."""
     from crm.durability import archive_lag
+    from crm.live import snapshot
 
     settings = load_settings()
     info = localstack.status(settings)
     lag = archive_lag(settings, info) if info is not None else None
+    figures = snapshot(settings, info) if live and info is not None else None
     if as_json:
         shown = info.to_dict() if info else {"running": False}
+        shown = {**shown, "live": figures.as_dict()} if figures else shown
         print(json.dumps({**shown, "archive": vars(lag)} if lag else shown))
         return
     if info is None:
@@ -85,6 +91,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     table.add_row("kafka", info.kafka_bootstrap, str(info.embedded_kafka), str(info.broker_pid))
     if lag is not None:  # local mode: what a crash of the broker would lose
         table.add_row("archive", f"{settings.archive_dir}: {lag.describe()}", "", "")
+    if figures is not None:  # the same figures as the dashboard's /v1/status
+        table.add_row("live", figures.describe(), "", "")
     console.print(table)
 
 
@@ -245,21 +253,33 @@ def simulate(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8080,
+    with_workers: Annotated[bool, typer.Option(
+        "--workers", help="Also run the core and projector workers (crm run) meanwhile")
+    ] = False,
+    local_dashboard: Annotated[bool, typer.Option(
+        help="On a loopback --host, local requests read the dashboard without a key")
+    ] = True,
 ) -> None:
-    """The HTTP API: commands in, read tables and reports out (docs/api.md).
+    """The HTTP API and the analysts' dashboard at / (docs/api.md).
 
     API keys come from CRM_API_KEYS=key:role[,key:role...] (roles writer and analyst).
     """
+    import contextlib
+
     from crm.api.app import keys_from_environment
     from crm.api.app import serve as run_server
     from crm.bootstrap import bootstrap
+    from crm.processes import workers
 
     try:
         keys = keys_from_environment()
     except ValueError as exc:
         err.print(f"[red]cannot serve:[/] {exc}")
         raise typer.Exit(2) from None
-    run_server(bootstrap(), keys, host, port)
+    services = bootstrap()
+    console.print(f"dashboard: [bold]http://{host}:{port}/[/]   API docs: /docs")
+    with workers(services.settings) if with_workers else contextlib.nullcontext():
+        run_server(services, keys, host, port, local_dashboard=local_dashboard)
 
 
 dlq_app = typer.Typer(help="Dead letters: list them; re-drive them after a fix.",

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer, TopicPartition
 from sqlalchemy import text
@@ -25,6 +25,10 @@ from events.topics import COMMANDS, DEAD_LETTER, EVENT_TOPICS, TOPICS
 from processors.faust_app import APP_ID
 from producers.offsets import partition_ends
 from projectors.runner import GROUP as PROJECTOR_GROUP
+
+if TYPE_CHECKING:
+    from crm.config import Settings
+    from crm.localstack import StackInfo
 
 EVENT_PARTITIONS = [(s.name, p) for s in TOPICS if s.name in EVENT_TOPICS
                     for p in range(s.partitions)]
@@ -62,6 +66,13 @@ class Figures:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return asdict(self)
+
+    def describe(self) -> str:
+        """One line for `crm status --live`."""
+        rate = "" if self.events_per_s is None else f" ({self.events_per_s:g}/s)"
+        return (f"{self.events:,} events{rate}, core lag {self.core_lag:,} commands, "
+                f"projector lag {self.projector_lag:,} events, "
+                f"{self.dead_letters:,} dead letters")
 
 
 class LiveFigures:
@@ -121,3 +132,16 @@ class LiveFigures:
         if now - first_at < 1.0:
             return None
         return round((events - first) / (now - first_at), 1)
+
+
+def snapshot(settings: Settings, stack: StackInfo) -> Figures:
+    """One reading (no rate): what `crm status --live` shows."""
+    from crm.bootstrap import Services
+
+    services = Services(settings, stack)
+    figures = LiveFigures(services.bootstrap, services.engine, services.kafka_extra)
+    try:
+        return figures.read()
+    finally:
+        figures.close()
+        services.engine.dispose()

@@ -16,6 +16,7 @@ screenshot: 180 days at scale 1, as `crm demo`).
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -138,3 +139,18 @@ def test_the_dashboard_shows_the_seven_reports_as_charts_with_live_figures(
     assert problems == []
     pipeline = dashboard.analyst.get("/v1/reports/pipeline").json()
     assert len(pipeline["rows"]) == len(amounts) // 5  # five numeric columns a stage
+
+
+def test_crm_status_live_reads_the_same_figures_as_the_dashboard(dashboard: Api) -> None:
+    from typer.testing import CliRunner
+
+    from crm.cli import app
+
+    shown = CliRunner().invoke(app, ["status", "--live", "--json"])  # this stack's env
+    assert shown.exit_code == 0, shown.output
+    live = json.loads(shown.output.strip().splitlines()[-1])["live"]
+    served = dashboard.analyst.get("/v1/status").json()
+    assert live["events"] == served["events"] > 10_000
+    assert (live["commands"], live["core_lag"], live["projector_lag"], live["dead_letters"]) \
+        == (served["commands"], 0, 0, 0)
+    assert live["events_per_s"] is None  # one sample has no rate
