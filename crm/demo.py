@@ -6,8 +6,11 @@ worker and the projector over Kafka -> the seed's seven reports read back from P
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from confluent_kafka import Consumer, TopicPartition
 from rich.console import Console
@@ -50,6 +53,32 @@ def run_demo(services: Services, console: Console, days: int = 180, seed: int = 
     empty = [t for t, c in counts.items() if c == 0]
     console.print(f"[green]{sum(counts.values()):,} rows[/] in {len(counts)} tables"
                   + (f"; empty: {', '.join(empty)}" if empty else "; none empty"))
+    _how_to_open_the_dashboard(console)
+
+
+def _how_to_open_the_dashboard(console: Console) -> None:
+    crm = _crm_command()
+    console.rule("[bold]4. the dashboard")
+    console.print(
+        "The seven reports as charts, with live figures, in your browser:\n"
+        '  export CRM_API_KEYS="dev-writer:writer,dev-analyst:analyst"   # keys of your own\n'
+        f"  {crm} serve --workers\n"
+        "  then open [bold]http://127.0.0.1:8080/[/] (no key needed from this machine; "
+        "from elsewhere, serve with --host and give the page the analyst key)\n"
+        "Post a lead with curl and watch the lead funnel count it: README.md, "
+        '"The dashboard".', highlight=False, soft_wrap=True)
+
+
+def _crm_command() -> str:
+    """How the user ran crm: `crm` when that is on PATH, else the path (.venv/bin/crm)."""
+    ran = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("crm")
+    if ran.name != "crm" or (on_path and Path(on_path).resolve() == ran):
+        return "crm"
+    try:
+        return str(ran.relative_to(Path.cwd()))
+    except ValueError:
+        return str(ran)
 
 
 def _wait(done, procs, what: str, timeout: float) -> None:

@@ -110,3 +110,21 @@ def test_loopback_addresses_and_host_headers_are_recognised() -> None:
 def test_the_status_is_in_the_openapi_document_and_the_page_is_not(local: TestClient) -> None:
     paths = local.get("/openapi.json").json()["paths"]
     assert "/v1/status" in paths and "/" not in paths
+
+
+def test_crm_demo_ends_by_saying_how_to_open_the_dashboard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from crm import demo
+
+    monkeypatch.setattr("sys.argv", [str(demo.Path.cwd() / ".venv" / "bin" / "crm")])
+    monkeypatch.setattr(demo.shutil, "which", lambda _: None)  # crm is not on PATH
+    out = io.StringIO()
+    demo._how_to_open_the_dashboard(Console(file=out, width=200))
+    text = out.getvalue()
+    assert "CRM_API_KEYS=" in text and ".venv/bin/crm serve --workers" in text
+    assert "http://127.0.0.1:8080/" in text and "no key needed from this machine" in text
