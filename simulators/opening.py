@@ -44,6 +44,7 @@ from simulators.sales import (
     P_WIN,
     SOURCE_EDGE,
     cycle_days,
+    first_opening,
     stage_share,
 )
 from simulators.worktime import after, local_day, office_times
@@ -292,8 +293,8 @@ class OpeningDesk(Desk):
         if following is not None:
             sales._next_step(e.aggregate_id, following)
         elif past.stage == "proposal":  # the quote's follow-up is the next step
-            sales._plan_next_step(e.aggregate_id, deal, "follow_up",
-                                  local_day(after(self.k.now, 24 * 7, "office")))
+            sales._plan_next_step(e.aggregate_id, deal, "follow_up", local_day(
+                after(first_opening(self.k.now), 24 * 7, "office")))
 
     def _drop_pending(self, opp_id: str) -> None:
         """Forget the sales desk's planned advance of a just-created deal."""

@@ -138,8 +138,13 @@ class QuoteWork:
             if rng.random() < 0.015:  # a customer who answers too late (refused)
                 late = deadline + timedelta(hours=rng.uniform(16, 48))
                 return "late_accept", after(late, 0, "office").replace(microsecond=0)
+            # a fresh offer is answered two days after it arrives at the earliest; an
+            # offer out before go-live (re-issued in the CRM with the migrated deal) is
+            # answered on the deal's own timeline (else the first week's decisions would
+            # all come in one lump, two days after the re-issue)
+            floor = rng.uniform(2, 12) if self._offered_before_go_live(deal) else 48
             target = max(after(deal.created, 24 * deal.cycle, "office"),
-                         after(now, 48, "office"))
+                         after(now, floor, "office"))
             quarter_end = at_local(fiscal_quarter_end(local_day(now)), 15)
             if now + timedelta(days=3) < quarter_end < target and rng.random() < 0.35:
                 target = last_open(quarter_end - timedelta(days=rng.uniform(0, 6)), "office")
@@ -157,6 +162,15 @@ class QuoteWork:
         if target > deadline:
             target = last_open(deadline - timedelta(hours=rng.uniform(0, 48)), "office")
         return outcome, max(target, now + timedelta(hours=1)).replace(microsecond=0)
+
+    def _offered_before_go_live(self, deal: Deal) -> bool:
+        """Whether the deal was migrated with its offer out (in proposal or negotiation at
+        go-live) and this is that offer, not a revision."""
+        from simulators.sales import stage_share  # (sales imports this module)
+
+        proposal = deal.created + timedelta(days=deal.cycle * stage_share("proposal",
+                                                                          deal.cycle))
+        return deal.revisions == 0 and proposal <= self.k.start
 
     def on_quote_status(self, e: Any) -> None:
         """Follow acknowledgement and review."""

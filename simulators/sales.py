@@ -25,7 +25,7 @@ from simulators.deal_records import DealRecords
 from simulators.deal_work import DealWork
 from simulators.kernel import Desk
 from simulators.quotes import QuoteFile, QuoteWork
-from simulators.worktime import after, local_day, office_share, office_times
+from simulators.worktime import after, local_day, office_share, office_times, window
 from simulators.world import deal_value, pick
 
 P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
@@ -72,6 +72,19 @@ def stage_share(stage: str, cycle: float) -> float:
     if stage == "proposal":
         return max(AT["proposal"], 1 - QUOTE_TAIL / cycle)
     return AT[stage]
+
+
+def first_opening(at: datetime, kind: str = "office") -> datetime:
+    """`at` when `kind` is at work then, else the next opening of its working hours (no
+    backlog before it: unlike `worktime.next_open`, which puts an instant of a closed
+    spell behind the work that piled up in it)."""
+    day = local_day(at)
+    for _ in range(14):
+        span = window(day, kind)
+        if span is not None and span[1] > at:
+            return max(span[0], at)
+        day += timedelta(days=1)
+    return at
 
 
 @dataclass(slots=True)
@@ -145,6 +158,19 @@ class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
                                                   "This financial year")),
                     customer_requirements=rng.choice(NEEDS).format(f=family.lower()))
 
+    def later(self, hours: float, method: str, *args: Any, kind: str = "office") -> datetime:
+        """`Desk.later`, but before the office first opens after go-live (the migration's
+        instant, 05:30 IST on a Monday) counted from that opening: nothing piled up while
+        the office was closed before the CRM existed, so the migrated deals' first steps
+        are not queued behind a weekend's backlog (`worktime.next_open` would put them on
+        Thursday, and their customers' answers in one lump the Monday after)."""
+        opening = first_opening(self.k.start)
+        if kind == "any" or self.k.now >= opening:
+            return super().later(hours, method, *args, kind=kind)
+        due = after(opening, hours, kind).replace(microsecond=0)
+        self.at(due, method, *args)
+        return due
+
     # ------------------------------------------------------------------ learning
     def on_created(self, e: Any) -> None:
         """A new opportunity: draw its fate and plan its first step."""
@@ -195,11 +221,17 @@ class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
     def _next_step(self, opp_id: str, stage: str) -> None:
         deal, rng = self.deals[opp_id], self.k.rng
         share = stage_share(stage, deal.cycle) * (0.6 if deal.kind == "renewal" else 1.0)
+        latest = share * 1.15  # the latest the draw below can put the step
         if deal.loss_stage == deal.stage:  # falls out a little after reaching its stage
             share = stage_share(stage, deal.cycle) * rng.uniform(0.7, 1.3)
+            latest = stage_share(stage, deal.cycle) * 1.3 * 1.15
         due = after(deal.created, 24 * deal.cycle * share * rng.uniform(0.85, 1.15), "office")
-        if due < self.k.now:  # (a migrated deal's overdue step: soon)
-            due = after(self.k.now, rng.uniform(0, 8), "office")
+        if due < self.k.now:  # a migrated deal's step drawn in its past: drawn again from
+            # the part of the range still ahead (as many a day as in the steady state)
+            start = first_opening(self.k.now)
+            bound = after(deal.created, 24 * deal.cycle * latest, "office")
+            span = max((bound - start).total_seconds() / 3600, 24.0)
+            due = after(start, span * rng.random(), "office")
         self.at(due.replace(microsecond=0), "advance", opp_id)
         self._plan_next_step(opp_id, deal, stage, local_day(due))
 

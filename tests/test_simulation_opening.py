@@ -3,9 +3,12 @@ reasons the data shows (issue 14, points 1 and 6)."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -15,6 +18,9 @@ from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 from simulators.churn import SOURING_PER_YEAR, Signals
 from simulators.opening import OPEN_CASES, stage_at, still_open
+from simulators.quotes import QuoteFile, QuoteWork
+from simulators.sales import Deal, first_opening
+from simulators.worktime import after, at_local, local_day
 
 START = utc(2025, 10, 1)  # a Wednesday: the first business day of fiscal Q3
 
@@ -123,6 +129,63 @@ def test_deals_migrated_in_proposal_or_negotiation_get_their_quote_from_the_core
     quoted = {e.opportunity_id for e in day_one.of("QuoteCreated")}  # type: ignore[attr-defined]
     assert late and set(late) <= quoted
     assert day_one.sim.stats.total_rejected == 0
+
+
+def test_the_migrated_quotes_are_worked_from_the_office_s_opening_on_go_live_day(
+        day_one: Run) -> None:
+    """The go-live (05:30 IST) is before the office opens, but no backlog piled up while
+    it was closed: the migrated quotes are sent and put to approval from 09:00 that day,
+    not queued behind a weekend's worth of work (they went out two days later, and their
+    customers' answers came in one lump: 47 acceptances on the second Monday, seed 7)."""
+    heap = day_one.sim.kernel.heap
+    opening = at_local(date(2025, 10, 1), 9)
+    sends = [a[0] for a in heap if a[2:4] == ("sales", "send_quote")]
+    approvals = [a[0] for a in heap if a[2:4] == ("sales", "decide")]
+    assert len(sends) >= 30 and all(opening <= w < at_local(date(2025, 10, 1), 19)
+                                    for w in sends)
+    assert min(approvals) >= opening
+    assert sum(local_day(w) == date(2025, 10, 1) for w in approvals) >= 0.75 * len(approvals)
+
+
+@pytest.mark.parametrize(("at", "opens"), [
+    (utc(2026, 6, 1), at_local(date(2026, 6, 1), 9)),  # Monday 05:30 IST: its 09:00
+    (at_local(date(2026, 6, 6), 15), at_local(date(2026, 6, 8), 9)),  # Saturday after 14:00
+    (at_local(date(2026, 10, 2), 11), at_local(date(2026, 10, 3), 9.5)),  # Gandhi Jayanti
+    (at_local(date(2026, 6, 2), 11), at_local(date(2026, 6, 2), 11))])  # open: itself
+def test_work_starting_while_the_office_is_closed_starts_at_its_next_opening(
+        at: datetime, opens: datetime) -> None:
+    assert first_opening(at) == opens
+
+
+class Customer(QuoteWork):
+    """The customer's side of the quote work, on its own."""
+
+    def __init__(self, now: datetime) -> None:
+        self.k: Any = SimpleNamespace(rng=random.Random(4), now=now, start=utc(2026, 6, 1))
+
+
+def migrated_winner(created: datetime, revisions: int = 0) -> Deal:
+    return Deal("ACC-1", "REP-1", "new_business", Decimal(1_500_000), created,
+                date(2026, 6, 3), None, True, None, 60.0, False, 5.0, stage="proposal",
+                revisions=revisions)
+
+
+def test_an_offer_out_before_go_live_is_answered_on_the_deal_s_timeline() -> None:
+    """A deal migrated with its quote out, due to close on go-live day, is accepted that
+    day, hours after the quote's re-issue; a fresh offer (a revision, a deal quoted after
+    go-live) is answered two days after it arrives at the earliest."""
+    now = at_local(date(2026, 6, 1), 11)
+    quote = QuoteFile("OPP-1", "ACC-1", date(2026, 7, 1), ())
+    customer = Customer(now)
+    due = migrated_winner(now - timedelta(days=60))  # its 60-day cycle ends today
+    outcome, when = customer._decision(due, quote)
+    assert outcome == "accept" and now < when < at_local(date(2026, 6, 1), 19)  # today
+    assert customer._offered_before_go_live(due)
+    for fresh in (migrated_winner(now - timedelta(days=59), revisions=1),
+                  migrated_winner(now - timedelta(days=25))):  # needs analysis at go-live
+        assert not customer._offered_before_go_live(fresh)
+        outcome, when = customer._decision(fresh, quote)
+        assert outcome == "accept" and when >= after(now, 48, "office")
 
 
 def test_open_cases_are_migrated_on_day_one(day_one: Run) -> None:
