@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.accounts import ChangeAccountRelationship
 from domain.cases import OpenCase
 from domain.interactions import RecordInteraction
-from simulators.worktime import at_local, local_day
+from simulators.worktime import at_local, local_day, office_times, window
 from simulators.world import pick
 
 if TYPE_CHECKING:
@@ -56,6 +56,13 @@ class Signals:
     renewal_reviewed: bool = True
     souring: tuple[date, str, bool] | None = None  # (since, cause, leaves)
     status: str = "active"
+
+
+def office_day(day: date) -> date:
+    """`day`, or the next day the office is open (Sundays and holidays are closed)."""
+    while window(day, "office") is None:
+        day += timedelta(days=1)
+    return day
 
 
 class AccountChurn:
@@ -148,9 +155,9 @@ class AccountChurn:
             s = self._signals(account_id)
             if s.souring is None and s.status not in ("churned", "inactive"):
                 s.souring = (day, k.rng.choice(tuple(CAUSES)), k.chance(LEAVE_P))
-                self.at(at_local(day, k.rng.uniform(10, 17)), "complain", account_id)
-        if day.weekday() == 0:
-            self.at(at_local(day, 10), "churn_review")
+                self.at(office_times(office_day(day), 1, k.rng)[0], "complain", account_id)
+        if day.weekday() == 0:  # the Monday review (the next working day after a holiday)
+            self.at(at_local(office_day(day), 10), "churn_review")
 
     def complain(self, account_id: str) -> None:
         """A soured customer complains (a negative contact, often a complaint case)."""
