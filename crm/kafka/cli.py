@@ -51,8 +51,9 @@ def up(
     """
     with _errors():
         found = cluster.up(load_settings(), brokers=brokers, version=version, heap=heap)
-    console.print(f"[green]up[/]  Apache Kafka {found.version}, {len(found.nodes)} brokers, "
-                  f"logs in {found.root / 'logs'}")
+    count = len(found.nodes)
+    console.print(f"[green]up[/]  Apache Kafka {found.version}, {count} "
+                  f"broker{'s' if count != 1 else ''}, logs in {found.root / 'logs'}")
     console.print(f"export CRM_KAFKA_BOOTSTRAP={found.bootstrap}")
 
 
