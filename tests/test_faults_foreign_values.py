@@ -14,13 +14,16 @@ from collections.abc import Iterator, Sequence
 import pytest
 import sqlalchemy as sa
 from faults_support import (
+    CrmProcess,
     Record,
+    crm_env,
     digest_of,
     own_kafka_fixture,  # noqa: F401  (the own_kafka fixture)
     project_records,
     scratch_database,
 )
 from sqlalchemy import BigInteger
+from support import temp_home
 
 from crm.dlq import DlqEntry, list_dead_letters, redrive
 from crm.localstack import StackInfo
@@ -112,7 +115,7 @@ def widen_employees(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.faults
 @pytest.mark.integration
 def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
-        stack: StackInfo, own_kafka: str, read_model: sa.Engine,
+        stack: StackInfo, own_kafka: str, fresh_db_url: str, read_model: sa.Engine,
         model_restored: pytest.MonkeyPatch) -> None:
     sent: dict[str, bytes] = {}
     with MessageProducer(own_kafka) as producer:
@@ -154,6 +157,12 @@ def test_events_the_read_model_refuses_are_set_aside_and_projection_goes_on(
     assert sorted(_key(e) for e, _ in report.still_broken) == ["FV-90", "FV-91", "FV-92"]
     assert all(reason.startswith("the read model refused LeadCaptured")
                for _, reason in report.still_broken)
+    with temp_home() as home:  # the CLI checks on the database too
+        cli = CrmProcess(["dlq", "redrive"], crm_env(home, own_kafka, fresh_db_url),
+                         home / "cli.log")
+        assert cli.wait(120) == 0, cli.output()
+        said = " ".join(cli.output().split())
+        assert "re-drove 0; still broken 3" in said and "the read model refused" in said
     # forced, it is refused again: one more dead letter, nothing else changes
     redrive(own_kafka, refs=[letters["FV-91"].ref], force=True)
     catch_up(read_model, own_kafka)
