@@ -19,7 +19,7 @@ from crm.runlog import read_log
 from events.topics import COMMANDS, TOPICS
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
-from producers.offsets import partition_ends
+from producers.offsets import partition_ends, watermarks
 from producers.partitioner import partition_for
 
 # Bulk publishing: fuller batches, far fewer produce requests. The embedded broker's CPU
@@ -90,7 +90,7 @@ def publish(directory: Path, bootstrap: str, extra: dict[str, Any] | None = None
 def _present(consumer: Consumer) -> dict[tuple[str, int], int]:
     partitions = [(spec.name, p) for spec in TOPICS for p in range(spec.partitions)]
     for topic, partition in partitions:
-        low, _ = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+        low, _ = watermarks(consumer, TopicPartition(topic, partition), timeout=30)
         if low > 0:
             raise LogConflict(f"{topic}/{partition} was truncated (starts at {low}); "
                               "a backfill needs the whole log")

@@ -11,7 +11,33 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+# What a partition answers while its leadership moves (a broker died or came back, on a
+# replicated cluster): librdkafka refreshes its metadata, and asking again succeeds.
+LEADERSHIP_MOVING = frozenset({
+    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH,
+    KafkaError.REQUEST_TIMED_OUT, KafkaError._TRANSPORT,
+})
+
+
+def watermarks(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) -> tuple[int, int]:
+    """`get_watermark_offsets` (ListOffsets), asked again while the partition's leader
+    changes, for up to `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = consumer.get_watermark_offsets(
+                tp, timeout=max(1.0, deadline - time.monotonic()))
+        except KafkaException as exc:
+            if exc.args[0].code() not in LEADERSHIP_MOVING or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+            continue
+        if found is None:  # older clients answer a timeout with None
+            raise TimeoutError(f"no offsets for {tp.topic}/{tp.partition} in {timeout:.0f}s")
+        return int(found[0]), int(found[1])
 
 
 def partition_ends(consumer: Consumer, partitions: Iterable[tuple[str, int]],
@@ -20,8 +46,7 @@ def partition_ends(consumer: Consumer, partitions: Iterable[tuple[str, int]],
     ends: dict[tuple[str, int], int] = {}
     probe: list[TopicPartition] = []
     for topic, partition in partitions:
-        _, listed = consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                   timeout=timeout)
+        _, listed = watermarks(consumer, TopicPartition(topic, partition), timeout)
         if listed <= 0:
             ends[(topic, partition)] = 0  # empty on every broker we know
         else:
