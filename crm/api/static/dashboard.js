@@ -109,10 +109,15 @@
     }
   }
 
-  const quietly = (f) => () => {
-    if (document.visibilityState === "visible" && document.body.dataset.state === "ready") {
-      f().catch(showError);
-    }
+  // polls go on after a failed one (a restarted server, a slow query) and clear the
+  // error once one succeeds; they wait while the page asks for a key
+  const poll = (f) => () => {
+    const state = document.body.dataset.state;
+    if (document.visibilityState !== "visible" || !["ready", "error"].includes(state)) return;
+    f().then(() => {
+      $("error").hidden = true;
+      document.body.dataset.state = "ready";
+    }).catch(showError);
   };
 
   $("key-form").addEventListener("submit", (event) => {
@@ -122,8 +127,8 @@
     load();
   });
   $("refresh").addEventListener("click", load);
-  setInterval(quietly(loadStatus), STATUS_EVERY_MS);
-  setInterval(quietly(loadReports), REPORTS_EVERY_MS);
+  setInterval(poll(loadStatus), STATUS_EVERY_MS);
+  setInterval(poll(loadReports), REPORTS_EVERY_MS);
   window.crmDashboard = { charts, load };
   load();
 })();
