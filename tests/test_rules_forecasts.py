@@ -8,6 +8,7 @@ from decimal import Decimal
 from area_b_fixtures import Scenario, of
 
 from domain.fiscal_calendar import call_day, period_bounds, periods_of
+from domain.forecast_index import months_of
 from domain.forecasts import (
     Forecast,
     ForecastActualsUpdated,
@@ -345,3 +346,27 @@ def test_a_quarters_buckets_add_up_its_three_months() -> None:
                                                                   Decimal("7000.00"))
     assert (april.pipeline_amount, april.expected_amount) == (Decimal(10000),
                                                               Decimal("1000.00"))
+
+
+def test_a_period_lists_its_calendar_months_across_the_turn_of_the_year() -> None:
+    winter = BusinessRules.from_mapping({"fiscal": {"fiscal_year_start_month": 12}}).fiscal
+    quarter = periods_of(date(2027, 1, 15), winter)[1]  # December-February
+    assert months_of(quarter, winter) == [(2026, 12), (2027, 1), (2027, 2)]
+    assert months_of(("quarterly", 2027, 3), FISCAL) == [(2026, 10), (2026, 11), (2026, 12)]
+    assert months_of(("monthly", 2027, 12), FISCAL) == [(2026, 12)]
+
+
+def test_a_period_has_rows_for_reps_with_deals_in_it_or_open_deals_anywhere() -> None:
+    s = Scenario(rules=RULES).org()
+    s.deal("W1", "10000", close=date(2026, 3, 20))  # R1: won in March, nothing open
+    s.stage("W1", "negotiation")
+    s.stage("W1", "closed_won")
+    s.deal("A1", "20000", owner="R2", close=date(2026, 6, 20))  # R2: one open deal, June
+    march = snapshots(s.tick(utc(2026, 3, 9)))
+    assert sorted(march, key=str) == [("R1", "monthly"), ("R1", "quarterly"),
+                                      ("R2", "monthly"), ("R2", "quarterly")]
+    assert march[("R1", "monthly")].closed_amount == Decimal(10000)
+    april = snapshots(s.tick(utc(2026, 4, 6)))  # R1 has nothing in April and nothing open
+    assert sorted(april, key=str) == [("R2", "monthly"), ("R2", "quarterly")]
+    assert (april[("R2", "monthly")].pipeline_amount,
+            april[("R2", "quarterly")].pipeline_amount) == (Decimal(0), Decimal(20000))

@@ -11,6 +11,7 @@ from domain.lead_conversion import LeadConverted
 from domain.lead_lifecycle import LeadDisqualified, MarkLeadLost
 from domain.lead_matching import LeadMatched, match_lead, normalise_email
 from domain.leads import CaptureLead, LeadAssigned, LeadCaptured
+from domain.sales_org import ChangeRepStatus
 from projectors.projection import merge, rows_for
 
 
@@ -39,9 +40,9 @@ def test_a_second_enquiry_from_an_open_leads_email_is_closed_as_its_duplicate() 
 
 def test_a_lead_of_a_person_whose_earlier_lead_was_lost_is_a_new_enquiry() -> None:
     w = two_reps()
-    w.lead("L1")
+    w.lead("L1", email="asha@plant.example")
     w.ok(MarkLeadLost, "L1", reason="No budget")
-    out = w.lead("L2")
+    out = w.lead("L2", email="asha@plant.example")  # the same person, a new enquiry
     assert of_type(out, LeadMatched) == []
     assert of_type(out, LeadDisqualified) == []
     assert of_type(out, LeadAssigned)[0].assigned_to == "R2"
@@ -125,6 +126,29 @@ def test_a_lead_linked_to_an_account_is_still_assigned_in_turn_and_stays_open() 
     w = two_reps()
     w.account("A1", "Kaveri Forgings Ltd")
     out = w.lead("L1", company_name="Kaveri Forgings Ltd")
-    assert of_type(out, LeadMatched)[0].match_rule == "account"
+    [matched] = of_type(out, LeadMatched)
+    assert (matched.match_rule, matched.match_reason) == (
+        "account", "company name matches the account's")
     assert [(a.aggregate_id, a.assigned_to) for a in of_type(out, LeadAssigned)] == [("L1", "R1")]
     assert w.state.get("lead", "L1").status == "new"
+
+
+def test_a_duplicate_goes_to_the_first_leads_owner_in_the_owners_territory() -> None:
+    w = World()
+    w.territory("T1", "WEST")
+    w.rep("R1", territory="T1")
+    w.rep("R2")
+    w.lead("L1", email="asha@plant.example")
+    [assigned] = of_type(w.lead("L2", email="asha@plant.example"), LeadAssigned)
+    assert (assigned.assigned_to, assigned.territory_id) == ("R1", "T1")
+
+
+def test_a_duplicate_whose_first_owner_left_is_assigned_in_turn_and_still_closed() -> None:
+    w = two_reps()
+    w.lead("L1", email="asha@plant.example")  # R1
+    w.ok(ChangeRepStatus, "R1", rep_status="inactive")
+    out = w.lead("L2", email="asha@plant.example")
+    assert of_type(out, LeadMatched)[0].duplicate_of_lead_id == "L1"
+    assert [(a.aggregate_id, a.assigned_to, a.assignment_reason)
+            for a in of_type(out, LeadAssigned)] == [("L2", "R2", "no territory rep, round-robin")]
+    assert [d.aggregate_id for d in of_type(out, LeadDisqualified)] == ["L2"]
