@@ -1,20 +1,20 @@
-"""Projections as pure functions: an event in, row upserts out.
+"""Projections as pure functions: an event in, row upserts (and deletes) out.
 
-`@projects(EventType)` registers `fn(event) -> list[Upsert]`. The batch writer
-(`projectors.writer`) merges the upserts of many events per row and writes them with
+`@projects(EventType)` registers `fn(event) -> list[Upsert | Delete]`. The batch writer
+(`projectors.writer`) merges the writes of many events per row and writes them with
 one multi-row statement per table, guarded by `aggregate_version` so a redelivered
 event changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from domain.messages import Event
 
-Projector = Callable[[Any], list["Upsert"]]
+Projector = Callable[[Any], Sequence["Upsert | Delete"]]
 _PROJECTORS: dict[str, list[Projector]] = {}
 
 
@@ -28,9 +28,28 @@ class Upsert:
     version: int
 
 
+@dataclass(frozen=True)
+class Delete:
+    """Remove the row of `table` whose primary key is `key`, unless it is newer."""
+
+    table: str
+    key: tuple[tuple[str, Any], ...]
+    version: int
+
+
+Write = Upsert | Delete
+"""One row write of a projection."""
+
+
 def upsert(table: str, event: Event, key: dict[str, Any], **values: Any) -> Upsert:
     """An upsert stamped with the event's aggregate version (the idempotency guard)."""
     return Upsert(table, tuple(key.items()), values, event.aggregate_version)
+
+
+def delete(table: str, event: Event, key: dict[str, Any]) -> Delete:
+    """A delete stamped with the event's aggregate version: it removes the stored row only
+    when that row's version is not newer (a redelivered delete leaves a re-created row)."""
+    return Delete(table, tuple(key.items()), event.aggregate_version)
 
 
 def projects(*types: type[Event]) -> Callable[[Projector], Projector]:
@@ -44,34 +63,58 @@ def projects(*types: type[Event]) -> Callable[[Projector], Projector]:
     return register
 
 
-def rows_for(events: Iterable[Event]) -> list[Upsert]:
-    """All upserts of a batch of events, in event order."""
+def writes_by_event(events: Iterable[Event]) -> list[tuple[Event, list[Write]]]:
+    """Each event with the writes its projections make, in event order."""
     import projectors.catalog  # noqa: F401  (registers every projection)
 
-    out: list[Upsert] = []
+    out: list[tuple[Event, list[Write]]] = []
     for event in events:
+        writes: list[Write] = []
         for fn in _PROJECTORS.get(event.event_type, ()):
-            out.extend(fn(event))
+            writes.extend(fn(event))
+        out.append((event, writes))
     return out
 
 
-def merge(upserts: Iterable[Upsert]) -> dict[str, list[Upsert]]:
-    """Fold the upserts of one batch per row: later values win, highest version kept.
+def rows_for(events: Iterable[Event]) -> list[Write]:
+    """All writes of a batch of events, in event order."""
+    return [w for _, writes in writes_by_event(events) for w in writes]
+
+
+class Merged(dict[str, list[Upsert]]):
+    """A batch folded per row: the upserts that remain, by table (a dict, so callers read
+    the rows a batch leaves), and `deletes`, by table, applied before them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deletes: dict[str, list[Delete]] = {}
+
+
+def merge(writes: Iterable[Write]) -> Merged:
+    """Fold the writes of one batch per row, in order: later values win, highest version
+    kept; a delete drops the upserts before it (the row is deleted, at the highest
+    version seen), and an upsert after a delete starts the row afresh.
 
     Rows of one table are always written by one aggregate's events, which arrive in
-    order; so folding a batch per row gives the same result as applying each event.
+    order; so folding a batch per row gives the same result as applying each event:
+    per row at most one delete, then at most one upsert.
     """
-    rows: dict[tuple[str, tuple[tuple[str, Any], ...]], Upsert] = {}
-    for u in upserts:
-        slot = (u.table, u.key)
-        prev = rows.get(slot)
-        if prev is None:
-            rows[slot] = u
+    rows: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[Delete | None, Upsert | None]] = {}
+    for w in writes:
+        slot = (w.table, w.key)
+        gone, prev = rows.get(slot, (None, None))
+        if isinstance(w, Delete):
+            versions = [w.version] + [x.version for x in (gone, prev) if x is not None]
+            rows[slot] = (Delete(w.table, w.key, max(versions)), None)
+        elif prev is None:
+            rows[slot] = (gone, w)
         else:
-            rows[slot] = Upsert(
-                u.table, u.key, {**prev.values, **u.values}, max(prev.version, u.version)
-            )
-    by_table: dict[str, list[Upsert]] = {}
-    for (table, _), u in rows.items():
-        by_table.setdefault(table, []).append(u)
-    return by_table
+            rows[slot] = (gone, Upsert(w.table, w.key, {**prev.values, **w.values},
+                                       max(prev.version, w.version)))
+    merged = Merged()
+    for (table, _), (gone, u) in rows.items():
+        if gone is not None:
+            merged.deletes.setdefault(table, []).append(gone)
+        if u is not None:
+            merged.setdefault(table, []).append(u)
+    return merged

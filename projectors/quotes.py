@@ -17,7 +17,7 @@ from domain.quote_status import (
     QuoteUnderReview,
 )
 from domain.quotes import QuoteConverted, QuoteCreated, QuoteSuperseded
-from projectors.projection import Upsert, projects, upsert
+from projectors.projection import Delete, Upsert, delete, projects, upsert
 
 
 def _quote(e: Event, **values: object) -> Upsert:
@@ -96,15 +96,16 @@ def converted(e: QuoteConverted) -> list[Upsert]:
 
 
 @projects(OpportunityProductsSynced)
-def products_synced(e: OpportunityProductsSynced) -> list[Upsert]:
+def products_synced(e: OpportunityProductsSynced) -> list[Upsert | Delete]:
     """Each line's opportunity_products row, rewritten in place (same opp_product_id for
-    a line number the deal had); created_at only on the rows the sync adds.
-
-    The rows of `removed_opp_product_ids` stay: the batch writer only upserts (no
-    deletes), and the simulation never shortens a quote (docs/rules.md, Quotes).
+    a line number the deal had); created_at only on the rows the sync adds. The rows of
+    `removed_opp_product_ids` (a revision with fewer lines) are deleted.
     """
     added = set(e.added_opp_product_ids)
-    return [upsert("opportunity_products", e, {"opp_product_id": ln.opp_product_id},
+    gone: list[Upsert | Delete] = [
+        delete("opportunity_products", e, {"opp_product_id": opp_product_id})
+        for opp_product_id in e.removed_opp_product_ids]
+    return gone + [upsert("opportunity_products", e, {"opp_product_id": ln.opp_product_id},
                    opportunity_id=e.aggregate_id, line_number=ln.line_number,
                    material_id=ln.material_id, product_name=ln.product_name,
                    product_description=ln.product_description, quantity=ln.quantity,

@@ -1,9 +1,10 @@
 """The batch write path: merged upserts into PostgreSQL, offsets in the same transaction.
 
-A batch's upserts are folded per row (`projection.merge`), then grouped per table and
-column set. Every group is streamed with one `COPY` per table into a session-local
-staging table (`pg_temp`, emptied at each commit), and all groups are then applied by one
-multi-statement round trip:
+A batch's writes are folded per row (`projection.merge`). Deletes go first, one
+`DELETE ... USING (VALUES ...)` per table, each row only if its stored version is not newer.
+The upserts are then grouped per table and column set. Every group is streamed with one
+`COPY` per table into a session-local staging table (`pg_temp`, emptied at each commit),
+and all groups are then applied by one multi-statement round trip:
 `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE version is newer` for rows being
 created, `UPDATE ... FROM staging WHERE version is newer` for patches of existing rows.
 (A group holding a value COPY text cannot carry exactly as the driver would bind it falls
@@ -32,7 +33,7 @@ from psycopg2.extras import Json, execute_values
 from sqlalchemy.dialects import postgresql
 
 from domain.messages import Event
-from projectors.projection import Upsert, merge, rows_for
+from projectors.projection import Delete, Upsert, merge, rows_for
 from projectors.tables import EXTENSION_TABLES, PROJECTED_TABLES
 from projectors.tables import VERSION_COLUMN as VERSION
 
@@ -56,7 +57,10 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
     written = 0
     staged: list[tuple[str, list[str], list[tuple[list[str], list[str]]]]] = []
     with conn.cursor() as cur:
-        _reach_extensions(cur, by_table)
+        _reach_extensions(cur, [*by_table, *by_table.deletes])
+        for table, deletes in sorted(by_table.deletes.items()):
+            written += len(deletes)
+            _delete_rows(cur, table, deletes)
         if conn.autocommit:  # staging would be emptied by each statement's own commit
             for table, upserts in sorted(by_table.items()):
                 written += len(upserts)
@@ -106,19 +110,37 @@ def apply_again(conn: PgConnection, events: Iterable[Event]) -> int:
 _EXTENSION_SCHEMAS = tuple(sorted({str(t.schema) for t in EXTENSION_TABLES.values()}))
 
 
-def _reach_extensions(cur: Any, by_table: dict[str, list[Upsert]]) -> None:
+def _reach_extensions(cur: Any, tables: Iterable[str]) -> None:
     """Append the extension schemas to this session's search_path (once per session).
 
     Tables are written by plain name, so the extension tables (docs/read-model-extensions.md)
     resolve through the search_path: to their own schema normally, and to `crm_rebuild`
     during a rebuild (built there, which is first on that session's path).
     """
-    if not any(table in EXTENSION_TABLES for table in by_table):
+    if not any(table in EXTENSION_TABLES for table in tables):
         return
     for schema in _EXTENSION_SCHEMAS:
         cur.execute("SELECT set_config('search_path', current_setting('search_path') || ', '"
                     " || quote_ident(%s), false) WHERE NOT %s = ANY(current_schemas(false))",
                     (schema, schema))
+
+
+def _delete_rows(cur: Any, table: str, deletes: Sequence[Delete]) -> None:
+    """Delete the rows of `deletes` whose stored version is not newer than the delete's.
+
+    A row re-created by a later event (a higher version) stays when the old delete is
+    delivered again.
+    """
+    key_cols = [k for k, _ in deletes[0].key]
+    types = _column_types(table)
+    template = "(" + ", ".join(f"%s::{types[c]}" for c in key_cols) + ", %s::bigint)"
+    match = " AND ".join(f"t.{_q(c)} = v.{_q(c)}" for c in key_cols)
+    execute_values(
+        cur,
+        f"DELETE FROM {_q(table)} AS t USING (VALUES %s) AS v "
+        f"({', '.join(map(_q, key_cols))}, {VERSION}) WHERE {match} AND t.{VERSION} <= v.{VERSION}",
+        [[_sql_value(c, v) for c, v in d.key] + [d.version] for d in deletes],
+        template=template, page_size=2000)
 
 
 def _groups(upserts: Sequence[Upsert]) -> list[tuple[list[str], list[str], list[Upsert]]]:

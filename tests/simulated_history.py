@@ -31,7 +31,8 @@ class History:
         return [e for e in self.events if e.event_type in kinds]
 
     def rows(self, table: str) -> list[dict[str, object]]:
-        """The read-table rows the projections make of this history."""
+        """The read-table rows the projections make of this history (rows a later event
+        deleted, e.g. a quote revision's dropped product lines, are left out by `merge`)."""
         from projectors.projection import merge, rows_for
 
         return [u.values for u in merge(rows_for(self.events)).get(table, [])]

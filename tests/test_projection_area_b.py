@@ -161,10 +161,10 @@ def test_opportunity_rows_stage_history_and_products(engine: sa.Engine) -> None:
     to_qual = next(h for h in history if h["to_stage"] == "qualification")
     assert to_qual["stage_duration_days"] == 1
     # The synced (revised, won) quote's line rewrote line 1 in place; its sum is the amount.
-    # (The row of the dropped line 2 stays: the writer only upserts; docs/rules.md Quotes.)
+    # The revision has one line: the row of the deal's line 2 is deleted.
     products = rows(engine, "opportunity_products", "opportunity_id = :o", o="O1")
     assert [(p["line_number"], p["line_total"], p["unit_price"], p["discount_pct"])
-            for p in products if p["line_number"] == 1] == [
+            for p in products] == [
         (1, Decimal("76000.00"), Decimal("38000.0000"), Decimal("5.00"))]
     # A deal quoted without products gets the quote's one line as its product line.
     assert [(p["line_number"], p["product_name"], p["line_total"]) for p in rows(
