@@ -16,6 +16,7 @@
 
   const label = (name) => name.replaceAll("_", " ").replace(" pct", " %");
   const words = (s) => String(s ?? "—").replaceAll("_", " ");
+  const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   const num = (v) => (v === null || v === undefined ? null : Number(v));
   const sum = (rows, key) => rows.reduce((total, r) => total + (num(r[key]) ?? 0), 0);
 
@@ -77,12 +78,14 @@
           bar("actual", quarters.map((r) => num(r.actual_revenue)), 2)],
           { scales: { y: moneyAxis }, plugins: { tooltip: moneyTips } });
       } },
-    { name: "campaign-roi", title: "Completed campaigns: return on investment",
+    { name: "campaign-roi", title: "Completed campaigns: return on investment (best 12)",
       chart: (rows) => {
-        const shown = rows.filter((r) => r.roi_pct !== null);
-        return grouped(shown.map((r) => r.campaign_name), [bar("ROI %",
+        // the query lists the best first; all of them are in the table
+        const shown = rows.filter((r) => r.roi_pct !== null).slice(0, 12);
+        return grouped(shown.map((r) => clip(r.campaign_name, 34)), [bar("ROI %",
           shown.map((r) => num(r.roi_pct)), 4)], { indexAxis: "y",
-          plugins: { legend: { display: false }, tooltip: pctTips },
+          plugins: { legend: { display: false }, tooltip: { callbacks: {
+            ...pctTips.callbacks, title: (items) => shown[items[0].dataIndex].campaign_name } } },
           scales: { x: { ticks: { callback: (v) => `${v} %` } },
             y: { ticks: { font: { size: 10 } } } } });
       } },
