@@ -15,6 +15,7 @@ from rich.table import Table
 
 from crm import localstack
 from crm.config import load_settings
+from crm.history import history as record_history_command
 from crm.kafka.cli import app as kafka_app
 
 app = typer.Typer(
@@ -286,6 +287,7 @@ dlq_app = typer.Typer(help="Dead letters: list them; re-drive them after a fix."
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(kafka_app, name="kafka")
+app.command("history")(record_history_command)  # crm/history.py (issue 19)
 
 
 @dlq_app.command("list")

@@ -893,5 +893,26 @@ sales_forecast_snapshots = _extension_table(
     index=("forecast_id", ("forecast_year", "forecast_quarter")),
 )
 
+HISTORY_SCHEMA = "crm_history"
+"""Schema of the field history (0003): every change of a read-table column, by event."""
+
+field_history = _extension_table(
+    "field_history",
+    HISTORY_SCHEMA,
+    Column("event_id", String(64), primary_key=True),
+    Column("table_name", String(63), primary_key=True),
+    Column("record_id", String(200), primary_key=True),
+    Column("column_name", String(63), primary_key=True),
+    _text("old_value"),
+    _text("new_value"),
+    _ts("changed_at", nullable=False),
+    _str("event_type", 100, nullable=False),
+    _str("aggregate_type", 50),
+    _str("aggregate_id", 50),
+    _str("command_id", 64),
+    _str("actor", 50),
+    index=("record_id", "aggregate_id"),
+)
+
 PROJECTED_TABLES: dict[str, Table] = {**TABLES, **EXTENSION_TABLES}
 """Every table the projectors write: the 25 read tables, then the extensions."""

@@ -33,7 +33,8 @@ from psycopg2.extras import Json, execute_values
 from sqlalchemy.dialects import postgresql
 
 from domain.messages import Event
-from projectors.projection import Delete, Upsert, merge, rows_for
+from projectors import history
+from projectors.projection import Delete, Upsert, merge, writes_by_event
 from projectors.tables import EXTENSION_TABLES, PROJECTED_TABLES
 from projectors.tables import VERSION_COLUMN as VERSION
 
@@ -53,11 +54,18 @@ def _sql_value(column: str, value: Any) -> Any:
 
 def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
     """Project a batch of events; returns the number of row writes sent. No commit."""
-    by_table = merge(rows_for(events))
+    pairs = writes_by_event(events)
+    by_table = merge(w for _, writes in pairs for w in writes)
     written = 0
     staged: list[tuple[str, list[str], list[tuple[list[str], list[str]]]]] = []
     with conn.cursor() as cur:
-        _reach_extensions(cur, [*by_table, *by_table.deletes])
+        track = history.enabled() and bool(by_table or by_table.deletes)
+        _reach_extensions(cur, [*by_table, *by_table.deletes,
+                                *([history.HISTORY_TABLE] if track else [])])
+        if track:  # read before the batch's writes change the stored rows
+            changes = history.field_changes(cur, pairs)
+            if changes:
+                by_table[history.HISTORY_TABLE] = changes
         for table, deletes in sorted(by_table.deletes.items()):
             written += len(deletes)
             _delete_rows(cur, table, deletes)

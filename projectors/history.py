@@ -1,0 +1,221 @@
+"""Field history (issue 19): one `crm_history.field_history` row per changed column.
+
+The writer calls `field_changes` with a batch's events and their writes before it applies
+them. The stored rows the batch touches are read first, one query per table (PostgreSQL
+is the only place that knows them), then each event's writes are walked in order against
+those values, as a one-event-at-a-time projector would apply them: a column whose value
+differs gives a row (old value, new value, the event, its command and actor). The rows
+are upserts of the extension table `field_history`, written by the same COPY path and in
+the same transaction as the read rows and the offsets: exactly once, rebuilt by
+`crm rebuild`, digested by `crm checksum`.
+
+Because the walk is per event (not per merged batch), the history does not depend on how
+the log was cut into batches: a live projector and a rebuild write the same rows. Like
+the writer, the walk skips a write whose version is not newer than the stored row's.
+
+A new row is one row, column `(created)` (its first values are the row's values less
+the later changes); a deleted row is one row, column `(deleted)`, its old value the row
+as JSON. Values are text: numbers at the column's scale, timestamps in UTC
+(`YYYY-MM-DD HH:MM:SS`), booleans `true`/`false`, JSON as sorted JSON.
+`CRM_FIELD_HISTORY=0` turns the history off (docs/time-travel.md has its cost).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlalchemy import DateTime, Numeric
+from sqlalchemy.dialects.postgresql import JSONB
+
+from domain.messages import Event
+from projectors.projection import Delete, Upsert, Write
+from projectors.tables import PROJECTED_TABLES, VERSION_COLUMN
+
+HISTORY_TABLE = "field_history"
+CREATED = "(created)"
+DELETED = "(deleted)"
+SETTING = "CRM_FIELD_HISTORY"
+# Who did it: the envelope carries the command (causation_id) but no user, so the actor
+# is the first of these payload fields the event has (who changed, performed, decided).
+ACTOR_FIELDS = ("changed_by", "performed_by", "approver_id", "decided_by", "closed_by",
+                "converted_by", "recorded_by", "approved_by", "prepared_by", "created_by")
+
+_Key = tuple[tuple[str, Any], ...]
+_MISSING = object()
+
+
+def enabled() -> bool:
+    """Field history is written unless `CRM_FIELD_HISTORY` is 0/false/no/off."""
+    return os.environ.get(SETTING, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def field_changes(cur: Any, pairs: Sequence[tuple[Event, Sequence[Write]]]) -> list[Upsert]:
+    """The field_history upserts of a batch (`pairs`: each event with its writes), read
+    against the stored rows through `cur` (inside the writer's transaction)."""
+    wanted: dict[str, dict[Any, None]] = {}  # table -> keys (ordered, for a stable query)
+    columns: dict[str, set[str]] = {}
+    whole: set[str] = set()  # tables with a delete: their whole rows are read
+    for _, writes in pairs:
+        for w in writes:
+            wanted.setdefault(w.table, {})[w.key[0][1]] = None
+            if isinstance(w, Delete):
+                whole.add(w.table)
+            else:
+                columns.setdefault(w.table, set()).update(w.values)
+    state: dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None] = {}
+    for table, keys in sorted(wanted.items()):
+        cols = None if table in whole else sorted(columns.get(table, ()))
+        state.update(_stored(cur, table, list(keys), cols))
+    out: dict[tuple[str, str, str, str], Upsert] = {}
+    for event, writes in pairs:
+        if writes:
+            _walk(event, writes, state, out)
+    return list(out.values())
+
+
+def _walk(event: Event, writes: Sequence[Write],
+          state: dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None],
+          out: dict[tuple[str, str, str, str], Upsert]) -> None:
+    """Apply one event's writes to `state`, adding a history row per change to `out`."""
+    stamp = _stamp(event)
+    for w in writes:
+        slot = (w.table, w.key)
+        row = state.get(slot)
+        record = "/".join(str(v) for _, v in w.key)
+        if isinstance(w, Delete):
+            if row is not None and row[0] <= w.version:
+                old = json.dumps({c: _text(w.table, c, v) for c, v in sorted(row[1].items())
+                                  if v is not None}, sort_keys=True)
+                _add(out, event, stamp, w.table, record, DELETED, old, None)
+                state[slot] = None
+            continue
+        if row is None:
+            if not _required(w.table) <= {k for k, _ in w.key} | set(w.values):
+                continue  # a patch of a row that is not there changes nothing
+            canon = _canonical(w.table)
+            state[slot] = (w.version, {c: canon[c](v) for c, v in w.values.items()})
+            _add(out, event, stamp, w.table, record, CREATED, None, None)
+            continue
+        version, values = row
+        if w.version <= version:
+            continue  # the writer's version guard skips it too
+        canon = _canonical(w.table)
+        for column, value in w.values.items():
+            new = canon[column](value)
+            old = values.get(column, _MISSING)
+            if old is _MISSING or (old != new and _text(w.table, column, old) != _text(
+                    w.table, column, new)):
+                _add(out, event, stamp, w.table, record, column,
+                     None if old is _MISSING else _text(w.table, column, old),
+                     _text(w.table, column, new))
+                values[column] = new
+        state[slot] = (w.version, values)
+
+
+def _stamp(event: Event) -> dict[str, Any]:
+    """The columns every history row of `event` shares."""
+    actor = next((v for name in ACTOR_FIELDS
+                  if isinstance(v := getattr(event, name, None), str) and v), None)
+    return {"changed_at": _utc(event.occurred_at), "event_type": event.event_type,
+            "aggregate_type": event.aggregate_type or None,
+            "aggregate_id": event.aggregate_id, "command_id": event.causation_id,
+            "actor": actor}
+
+
+def _add(out: dict[tuple[str, str, str, str], Upsert], event: Event, stamp: dict[str, Any],
+         table: str, record: str, column: str, old: str | None, new: str | None) -> None:
+    slot = (event.event_id, table, record, column)
+    first = out.get(slot)
+    if first is not None:  # the same column twice in one event: first old, last new
+        old = first.values["old_value"]
+    out[slot] = Upsert(HISTORY_TABLE, (("event_id", event.event_id), ("table_name", table),
+                                       ("record_id", record), ("column_name", column)),
+                       {"old_value": old, "new_value": new, **stamp},
+                       event.aggregate_version)
+
+
+def _stored(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
+            ) -> dict[tuple[str, _Key], tuple[int, dict[str, Any]]]:
+    """The stored version and `columns` (None: every column) of the rows with `keys`."""
+    t = PROJECTED_TABLES[table]
+    (key_col,) = [c.name for c in t.primary_key.columns]
+    names = [c.name for c in t.columns if c.name not in (key_col, VERSION_COLUMN)]
+    cols = names if columns is None else [c for c in columns if c in names]
+    select = ", ".join(f'"{c}"' for c in [key_col, VERSION_COLUMN, *cols])
+    cur.execute(f'SELECT {select} FROM "{table}" WHERE "{key_col}" = ANY(%s)', (keys,))
+    canon = _canonical(table)
+    return {(table, ((key_col, r[0]),)): (r[1], {c: canon[c](v) for c, v in zip(
+        cols, r[2:], strict=True)}) for r in cur.fetchall()}
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _same(value: Any) -> Any:
+    # JSON-array text columns (sales_team, countries) hold the list as JSON text
+    return json.dumps(list(value)) if isinstance(value, list | tuple) else value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def _time(value: Any) -> Any:
+    return _utc(value) if isinstance(value, datetime) else value
+
+
+def _number(value: Any) -> Any:
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+@cache
+def _canonical(table: str) -> dict[str, Callable[[Any], Any]]:
+    """Per column, the form a value is compared in (as PostgreSQL would store it)."""
+    out: dict[str, Callable[[Any], Any]] = {}
+    for c in PROJECTED_TABLES[table].columns:
+        if isinstance(c.type, JSONB):
+            out[c.name] = _json
+        elif isinstance(c.type, DateTime):
+            out[c.name] = _time
+        elif isinstance(c.type, Numeric):
+            out[c.name] = _number
+        else:
+            out[c.name] = _same
+    return out
+
+
+@cache
+def _scale(table: str, column: str) -> int | None:
+    kind = PROJECTED_TABLES[table].c[column].type
+    return kind.scale if isinstance(kind, Numeric) and kind.scale is not None else None
+
+
+def _text(table: str, column: str, value: Any) -> str | None:
+    """A value as field_history stores it (text, the column's scale for numbers)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal | int) and (scale := _scale(table, column)) is not None:
+        return f"{Decimal(value):.{scale}f}"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@cache
+def _required(table: str) -> frozenset[str]:
+    """Columns a creating write carries (NOT NULL without a server default)."""
+    return frozenset(c.name for c in PROJECTED_TABLES[table].columns
+                     if not c.nullable and c.server_default is None)
