@@ -175,8 +175,11 @@ def _key(key: bytes | None) -> str | None:
 
 
 def _partition(letter: DeadLetter) -> int:
-    """The letter's own partition (its aggregate's), else where its key belongs."""
-    count = next(spec.partitions for spec in TOPICS if spec.name == letter.source_topic)
+    """The letter's own partition (its aggregate's), else where its key belongs; -1 (the
+    producer's choice) for a source topic that is not ours (`redrive --force`)."""
+    count = next((s.partitions for s in TOPICS if s.name == letter.source_topic), None)
+    if count is None:
+        return -1
     if 0 <= letter.source_partition < count:
         return letter.source_partition
     if letter.key is None:

@@ -27,9 +27,23 @@ class DeadLetter:
 
     @classmethod
     def from_headers(cls, value: bytes, key: bytes | None,
-                     headers: list[tuple[str, bytes]] | None) -> DeadLetter:
-        """Rebuild a dead letter read back from the dead-letter topic."""
-        h = {k: v.decode(errors="replace") for k, v in (headers or [])}
+                     headers: list[tuple[str, bytes | None]] | None) -> DeadLetter:
+        """Rebuild a dead letter read back from the dead-letter topic.
+
+        Anyone can produce onto that topic: a header that is missing, not UTF-8 or not a
+        number reads as unknown ("" or -1) rather than stopping `crm dlq list` (fuzzing).
+        """
+        h = {k: (v or b"").decode(errors="replace") for k, v in (headers or [])}
         return cls(value, h.get("dlq.reason", ""), h.get("dlq.source.topic", ""),
-                   int(h.get("dlq.source.partition", -1)), int(h.get("dlq.source.offset", -1)),
-                   key)
+                   _position(h.get("dlq.source.partition")),
+                   _position(h.get("dlq.source.offset")), key)
+
+
+def _position(text: str | None) -> int:
+    """A partition or offset header's number; -1 when absent or not a plain number."""
+    if text is None or len(text) > 20:  # int() of a long digit string is slow
+        return -1
+    try:
+        return int(text)
+    except ValueError:
+        return -1
