@@ -109,12 +109,14 @@ def _walk(event: Event, writes: Sequence[Write],
         for column, value in w.values.items():
             new = canon[column](value)
             old = values.get(column, _MISSING)
-            if old is _MISSING or (old != new and _text(w.table, column, old) != _text(
-                    w.table, column, new)):
-                _add(out, event, stamp, w.table, record, column,
-                     None if old is _MISSING else _text(w.table, column, old),
-                     _text(w.table, column, new))
-                values[column] = new
+            if old is _MISSING:  # created in this batch without it: the column's default
+                before = _default_text(w.table, column)
+                if before != (after := _text(w.table, column, new)):
+                    _add(out, event, stamp, w.table, record, column, before, after)
+            elif old != new and (before := _text(w.table, column, old)) != (
+                    after := _text(w.table, column, new)):
+                _add(out, event, stamp, w.table, record, column, before, after)
+            values[column] = new
         state[slot] = (w.version, values)
 
 
@@ -212,6 +214,23 @@ def _text(table: str, column: str, value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+@cache
+def _default_text(table: str, column: str) -> str | None:
+    """The text of a column's server default (what a row created without it holds)."""
+    default = PROJECTED_TABLES[table].c[column].server_default
+    if default is None:
+        return None
+    literal = str(getattr(default, "arg", "")).strip()
+    if literal.startswith("'") and literal.endswith("'"):
+        return literal[1:-1].replace("''", "'")
+    if literal in ("true", "false"):
+        return literal
+    try:
+        return _text(table, column, Decimal(literal))
+    except ArithmeticError:
+        return None
 
 
 @cache
