@@ -128,3 +128,18 @@ def test_crm_demo_ends_by_saying_how_to_open_the_dashboard(
     text = out.getvalue()
     assert "CRM_API_KEYS=" in text and ".venv/bin/crm serve --workers" in text
     assert "http://127.0.0.1:8080/" in text and "no key needed from this machine" in text
+
+
+def test_live_figures_that_cannot_be_read_are_a_503_naming_the_failure(
+    local: TestClient,
+) -> None:
+    from confluent_kafka import KafkaException
+
+    class BrokerDown:
+        def read(self) -> Figures:
+            raise KafkaException("broker transport failure")
+
+    local.app.state.live = BrokerDown()  # type: ignore[attr-defined]
+    answer = local.get("/v1/status")
+    assert answer.status_code == 503
+    assert answer.json()["detail"] == "live figures unavailable: KafkaException"

@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from confluent_kafka import KafkaException
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.api.access import viewer
 from crm.api.auth import Principal
@@ -51,12 +53,16 @@ def page() -> FileResponse:
         "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
 
 
-@router.get("/v1/status", response_model=LiveStatus, tags=["status"])
+@router.get("/v1/status", response_model=LiveStatus, tags=["status"],
+            responses={503: {"description": "The broker or the database did not answer"}})
 def live_status(request: Request, principal: Viewer) -> LiveStatus:
     """Events per second, core and projector lag, dead letters (sampled at most every
     2 s however many dashboards poll)."""
     figures: LiveFigures = request.app.state.live
-    return LiveStatus(**figures.read().as_dict())
+    try:
+        return LiveStatus(**figures.read().as_dict())
+    except (KafkaException, SQLAlchemyError) as exc:  # a server down: say so, not 500
+        raise HTTPException(503, f"live figures unavailable: {type(exc).__name__}") from exc
 
 
 def mount(app: FastAPI) -> None:
