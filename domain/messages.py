@@ -13,7 +13,14 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,29 @@ def money(value: Decimal | int | str, scale: int = 2) -> Decimal:
     return Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
 
 
+# The days a message may name: Salesforce's valid range for dates. Rules add and subtract
+# durations (SLA clocks, renewals, fiscal periods), which near year 1 or 9999 raised
+# OverflowError in the core: a poison input instead of a refusal (fuzz/command_validation).
+EARLIEST_DAY = date(1700, 1, 1)
+LATEST_DAY = date(4000, 12, 31)
+_EARLIEST = datetime(1700, 1, 1, tzinfo=UTC)
+_AFTER_LATEST = datetime(4001, 1, 1, tzinfo=UTC)
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware (UTC)")
+    # compared before astimezone, which overflows for 0001-01-01 east of UTC
+    if not _EARLIEST <= value < _AFTER_LATEST:
+        raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DAY} to {LATEST_DAY}")
     # Avro timestamp-micros keeps microseconds only; normalise so round-trips are exact.
     return value.astimezone(UTC)
+
+
+def _day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DAY} to {LATEST_DAY}")
+    return value
 
 
 Money = Annotated[Decimal, DecimalSpec(15, 2), AfterValidator(DecimalSpec(15, 2))]
@@ -57,7 +82,7 @@ WidePercent = Annotated[Decimal, DecimalSpec(8, 2), AfterValidator(DecimalSpec(8
 Quantity = Annotated[Decimal, DecimalSpec(15, 4), AfterValidator(DecimalSpec(15, 4))]
 UnitPrice = Annotated[Decimal, DecimalSpec(12, 4), AfterValidator(DecimalSpec(12, 4))]
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
-Date = date
+Date = Annotated[date, AfterValidator(_day)]
 
 
 def Text(max_length: int | None = None, description: str = "") -> Any:  # noqa: N802
@@ -98,6 +123,22 @@ class Message(BaseModel):
     correlation_id: str | None = Field(default=None, description="Root of the causal chain")
     schema_version: int = Field(default=0, description="Version of this record's schema")
     producer: str = Field(default="crm-core", max_length=50, description="Who wrote it")
+
+    @field_validator("event_type")
+    @classmethod
+    def _own_type(cls, value: str) -> str:
+        # The engine dispatches on event_type: bytes of one type claiming another would
+        # reach the other's rule (found by fuzzing: fuzz/command_validation).
+        if value and value != cls.__name__:
+            raise ValueError(f"{value[:100]!r} is not {cls.__name__}")
+        return value
+
+    @field_validator("aggregate_type")
+    @classmethod
+    def _own_aggregate(cls, value: str) -> str:
+        if value and value != cls.AGGREGATE:
+            raise ValueError(f"{value[:100]!r} is not {cls.AGGREGATE!r}")
+        return value
 
     def model_post_init(self, __context: Any) -> None:
         # Fill the class-derived envelope fields so callers never have to repeat them.

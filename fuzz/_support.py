@@ -27,21 +27,33 @@ def seed_inputs(harness: str) -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file()]
 
 
-def fuzz(harness: str, check: Callable[[bytes], None], prepare: Callable[[], object]) -> None:
+def fuzz(harness: str, check: Callable[[bytes], None], prepare: Callable[[], object],
+         values: bool = False) -> None:
     """Run `check` under libFuzzer (argv: libFuzzer's flags, e.g. -max_total_time=60).
 
     The corpus grows in .fuzz/corpus/<harness> (seeded from fuzz/corpus/<harness> and
     from `python -m fuzz.seeds`); a crashing input is written to .fuzz/findings/<harness>/.
+    `values`: half the mutations put hostile values into well-formed Avro (fuzz/_values.py).
     """
     import atheris
 
     with atheris.instrument_imports(include=INSTRUMENTED):
         prepare()  # imports the code under test, instrumented
+    mutator = None
+    if values:
+        from events.codec import BuiltinSchemaIds
+        from fuzz._values import mutate
+
+        ids = BuiltinSchemaIds()
+
+        def mutator(data: bytes, max_size: int, seed: int) -> bytes:
+            return mutate(data, max_size, seed, ids.schema_for)
+
     grown = WORK / "corpus" / harness
     findings = WORK / "findings" / harness
     grown.mkdir(parents=True, exist_ok=True)
     findings.mkdir(parents=True, exist_ok=True)
     argv = [sys.argv[0], f"-artifact_prefix={findings}/", *sys.argv[1:], str(grown),
             str(SEEDS / harness)]
-    atheris.Setup(argv, check)
+    atheris.Setup(argv, check, custom_mutator=mutator)
     atheris.Fuzz()

@@ -61,4 +61,4 @@ def check(data: bytes) -> None:
 
 
 if __name__ == "__main__":
-    fuzz(NAME, check, targets)
+    fuzz(NAME, check, targets, values=True)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from domain.messages import DecimalSpec, Message, message_types
+from domain.messages import EARLIEST_DAY, LATEST_DAY, DecimalSpec, Message, message_types
 from events.codec import AvroCodec
 
 TRICKY_TEXT = [
@@ -114,7 +114,7 @@ def for_type(annotation: Any, metadata: list[Any]) -> Any:
         return st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31),
                             timezones=st.sampled_from([UTC, IST]))
     if annotation is date:
-        return st.dates()
+        return st.dates(min_value=EARLIEST_DAY, max_value=LATEST_DAY)  # the valid range
     raise TypeError(f"no strategy for {annotation!r}")
 
 

@@ -85,3 +85,79 @@ def test_a_dead_letter_from_a_topic_that_is_not_ours_is_left_to_the_producer_whe
     assert _partition(letter) == -1
     assert _still_broken(AvroCodec(), letter) == \
         "source topic 'someone.elses-topic' is not in the topic map"
+
+
+# found by fuzz/command_validation: a clock tick at 9999-12-31T23:59:59Z (event id
+# "'; DROP\x04TABLE leads; --") decoded, and the SLA rule resuming a paused case clock
+# added business time past year 9999: OverflowError out of the core, a poison input
+TICK_IN_YEAR_9999 = bytes.fromhex(
+    "0046c81ebf2e273b2044524f50045441424c45206c656164733b202d2d00000000"
+    "80f7a0c69983a2840702000001" "00")
+
+
+def test_a_clock_tick_in_year_9999_is_a_dead_letter_not_an_overflow_in_the_rules() -> None:
+    from fuzz.command_validation import targets
+
+    core = targets()  # the warmed core: it holds cases whose SLA clock a tick resumes
+    result = core.process_bytes(TICK_IN_YEAR_9999, 0, 41)
+    assert isinstance(result, DeadLetter)
+    assert result.reason == ("TickClock breaks its contract: occurred_at: Value error, "
+                             "9999-12-31T23:59:59+00:00 is outside 1700-01-01 to 4000-12-31")
+    assert (result.original, result.source_offset) == (TICK_IN_YEAR_9999, 41)
+
+
+def test_a_timestamp_on_the_first_day_of_year_one_east_of_utc_is_a_validation_error() -> None:
+    # converting it to UTC overflowed (OverflowError, which pydantic does not turn into
+    # a validation error: an API request with it would have been a 500)
+    from pydantic import ValidationError
+
+    from domain.system import TickClock
+
+    with pytest.raises(ValidationError, match="is outside 1700-01-01 to 4000-12-31"):
+        TickClock(event_id="t", aggregate_id="", occurred_at="0001-01-01T00:00:00+05:30")
+
+
+def test_dates_follow_salesforce_s_valid_range_1700_to_4000() -> None:
+    from datetime import date
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from domain.messages import Date
+
+    days = TypeAdapter(Date)
+    assert days.validate_python(date(1700, 1, 1)) == date(1700, 1, 1)
+    assert days.validate_python(date(4000, 12, 31)) == date(4000, 12, 31)
+    for outside in (date(1699, 12, 31), date(4001, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(ValidationError, match="is outside 1700-01-01 to 4000-12-31"):
+            days.validate_python(outside)
+
+
+# found by fuzz/command_validation: the envelope's event_type was whatever the bytes said.
+# 300 rockets as the event_type of an AssessLeadBant made the engine's CommandRejected
+# itself invalid (command_type is 100 characters at most): ValidationError out of the
+# core. Worse, the engine dispatches on event_type, so an AddOpportunityProduct claiming
+# to be a CloseCase reached the CloseCase rule.
+PRODUCT_CLAIMING_TO_CLOSE_A_CASE = bytes.fromhex(
+    "002fa484c314636f6e66757365642d3112436c6f73654361736500000000000002"
+    "000000000603d4c0000a041314cf0004026f00")
+
+
+def test_a_command_whose_event_type_names_another_command_is_a_dead_letter() -> None:
+    from processors.core import CoreProcessor
+
+    result = CoreProcessor().process_bytes(PRODUCT_CLAIMING_TO_CLOSE_A_CASE, 0, 3)
+    assert isinstance(result, DeadLetter)
+    assert result.reason == ("AddOpportunityProduct breaks its contract: event_type: "
+                             "Value error, 'CloseCase' is not AddOpportunityProduct")
+
+
+def test_a_message_may_not_claim_another_aggregate_type() -> None:
+    from pydantic import ValidationError
+
+    from domain.system import TickClock
+
+    with pytest.raises(ValidationError, match="'lead' is not 'clock'"):
+        TickClock(event_id="t", aggregate_id="", aggregate_type="lead",
+                  occurred_at="2025-09-01T00:00:00Z")
+    assert TickClock(event_id="t", aggregate_id="", occurred_at="2025-09-01T00:00:00Z",
+                     event_type="TickClock", aggregate_type="clock").aggregate_type == "clock"
