@@ -15,6 +15,7 @@ screenshot: 180 days at scale 1, as `crm demo`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import Api, own_stack, serving
+from api_support import ANALYST, Api, own_stack, serving
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 from rich.console import Console
 
 from crm.backfill import BackfillPlan
 from crm.backfill_run import run_backfill
+from crm.bootstrap import Services
 from crm.localstack import StackInfo
 from domain.fiscal_calendar import period_bounds, periods_of
 from domain.rules_config import DEFAULT_RULES
@@ -67,16 +69,33 @@ def history_days(now: datetime, minimum: int = 45) -> int:
 
 
 @pytest.fixture(scope="module")
-def dashboard(stack: StackInfo) -> Iterator[Api]:
-    """`crm serve` (local dashboard on) after a short backfill, on a stack of its own."""
+def backfilled(stack: StackInfo) -> Iterator[Services]:
+    """A stack of its own after a short backfill ending now."""
     now = datetime.now(UTC)
     days = int(os.environ.get("CRM_DASHBOARD_DAYS", history_days(now)))
     scale = float(os.environ.get("CRM_DASHBOARD_SCALE", "0.15"))
     with own_stack(stack, "crm-dash-") as services:
         run_backfill(services, BackfillPlan.ending(days, 7, None, scale, now=now),
                      Console(file=io.StringIO()))
-        with serving(services, local_dashboard=True) as api:
-            yield api
+        yield services
+
+
+@pytest.fixture(scope="module")
+def dashboard(backfilled: Services) -> Iterator[Api]:
+    """`crm serve` as on 127.0.0.1 by default: local requests need no key."""
+    with serving(backfilled, local_dashboard=True) as api:
+        yield api
+
+
+@contextlib.contextmanager
+def browser_page() -> Iterator[Page]:
+    """A page of headless chromium at laptop size."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1366, "height": 768})
+        finally:
+            browser.close()
 
 
 def _charts(page: Page) -> dict[str, dict[str, Any]]:
@@ -100,32 +119,27 @@ def test_the_dashboard_shows_the_seven_reports_as_charts_with_live_figures(
         if message.type in ("error", "warning"):
             problems.append(f"console {message.type}: {message.text}")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.on("console", console)
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            page.on("response", lambda r: r.status >= 400 and problems.append(
-                f"HTTP {r.status}: {r.url}"))
-            page.goto(dashboard.base + "/")  # no key: a local request on a loopback server
-            page.wait_for_selector("body[data-state=ready]", timeout=30_000)
-            charts = _charts(page)
-            tiles = {name: page.inner_text(f"#{name}") for name in
-                     ("events", "core_lag", "projector_lag", "dead_letters")}
-            # the second poll (5 s later) has a rate (no wait_for_function: the page's
-            # CSP forbids the eval it uses)
-            page.wait_for_selector("#events_per_s:not(:has-text('measuring'))",
-                                   timeout=15_000)
-            formats = page.evaluate("""() => [crmFormat.inr("12345678"),
-                crmFormat.inr("99999.50"), crmFormat.inrShort("123456789"),
-                crmFormat.inrShort("450000"), crmFormat.inr("-1234.4")]""")
-            amounts = page.locator("#report-pipeline td.n").all_inner_texts()
-            page.screenshot(path=ARTIFACTS / "dashboard-laptop.png")
-            page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
-        finally:
-            browser.close()
+    with browser_page() as page:
+        page.on("console", console)
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(
+            f"HTTP {r.status}: {r.url}"))
+        page.goto(dashboard.base + "/")  # no key: a local request on a loopback server
+        page.wait_for_selector("body[data-state=ready]", timeout=30_000)
+        charts = _charts(page)
+        tiles = {name: page.inner_text(f"#{name}") for name in
+                 ("events", "core_lag", "projector_lag", "dead_letters")}
+        # the second poll (5 s later) has a rate (no wait_for_function: the page's
+        # CSP forbids the eval it uses)
+        page.wait_for_selector("#events_per_s:not(:has-text('measuring'))",
+                               timeout=15_000)
+        formats = page.evaluate("""() => [crmFormat.inr("12345678"),
+            crmFormat.inr("99999.50"), crmFormat.inrShort("123456789"),
+            crmFormat.inrShort("450000"), crmFormat.inr("-1234.4")]""")
+        amounts = page.locator("#report-pipeline td.n").all_inner_texts()
+        page.screenshot(path=ARTIFACTS / "dashboard-laptop.png")
+        page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
 
     assert sorted(charts) == sorted(REPORTS)
     for name, chart in charts.items():
@@ -154,3 +168,25 @@ def test_crm_status_live_reads_the_same_figures_as_the_dashboard(dashboard: Api)
     assert (live["commands"], live["core_lag"], live["projector_lag"], live["dead_letters"]) \
         == (served["commands"], 0, 0, 0)
     assert live["events_per_s"] is None  # one sample has no rate
+
+
+def test_a_server_not_on_loopback_asks_for_the_analyst_key_and_then_shows_the_reports(
+    backfilled: Services,
+) -> None:
+    with serving(backfilled, local_dashboard=False) as api, browser_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(api.base + "/")
+        page.wait_for_selector("body[data-state=needs-key]", timeout=30_000)
+        assert page.is_visible("#key-form")
+        page.fill("#key", "not-a-key")
+        page.click("#key-form button[type=submit]")
+        page.wait_for_selector("body[data-state=needs-key]", timeout=10_000)
+        page.fill("#key", ANALYST)
+        page.click("#key-form button[type=submit]")
+        page.wait_for_selector("body[data-state=ready]", timeout=30_000)
+        drawn = sorted(_charts(page))
+        stored = page.evaluate("() => sessionStorage.getItem('crm-api-key')")
+        assert page.is_hidden("#key-form")
+    assert drawn == sorted(REPORTS)
+    assert stored == ANALYST and errors == []

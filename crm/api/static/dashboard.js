@@ -100,6 +100,7 @@
 
   async function load() {
     $("error").hidden = true;
+    document.body.dataset.state = "loading";
     try {
       await Promise.all([loadReports(), loadStatus()]);
       $("key-form").hidden = true;
