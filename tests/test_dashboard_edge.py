@@ -6,7 +6,10 @@ The app runs without its lifespan; `/v1/status` reads a stand-in for the live fi
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator
 
@@ -143,3 +146,21 @@ def test_live_figures_that_cannot_be_read_are_a_503_naming_the_failure(
     answer = local.get("/v1/status")
     assert answer.status_code == 503
     assert answer.json()["detail"] == "live figures unavailable: KafkaException"
+
+
+@pytest.mark.skipif(shutil.which("node") is None,
+                    reason="no node: the browser test checks a few of these formats too")
+def test_amounts_are_grouped_in_lakh_and_crore_exactly_from_the_decimal_string() -> None:
+    cases = [("inr", "12345678"), ("inr", "98765432109876543.50"), ("inr", "999.5"),
+             ("inr", "-0.4"), ("inr", "-120000.5"), ("inr", None), ("inrShort", "9999999"),
+             ("inrShort", "450000"), ("inrShort", "123456789"), ("inrShort", "-25000000"),
+             ("inrShort", "12345678901"), ("inrShort", "45000"), ("count", "1234567"),
+             ("percent", "12.34")]
+    script = (f"global.window = {{}}; require({json.dumps(str(STATIC / 'format.js'))});"
+              f"const f = window.crmFormat; const cases = {json.dumps(cases)};"
+              "console.log(JSON.stringify(cases.map(([fn, v]) => f[fn](v))));")
+    shown = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True,
+                                      check=True, timeout=30).stdout)
+    assert shown == ["₹1,23,45,678", "₹98,76,54,32,10,98,76,544", "₹1,000", "₹0",
+                     "-₹1,20,001", "—", "₹1 cr", "₹4.5 lakh", "₹12.3 cr", "-₹2.5 cr",
+                     "₹1,235 cr", "₹45,000", "12,34,567", "12.3 %"]

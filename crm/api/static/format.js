@@ -41,7 +41,8 @@ function inrShort(value) {
   const n = Number(value);
   const sign = n < 0 ? "-" : "";
   const a = Math.abs(n);
-  if (a >= CRORE) return `${sign}₹${trim(a / CRORE)} cr`;
+  // 99,99,999 is "1 cr", not "100 lakh": decide on the rounded figure
+  if (a >= CRORE || Math.round((a / LAKH) * 10) >= 1000) return `${sign}₹${trim(a / CRORE)} cr`;
   if (a >= LAKH) return `${sign}₹${trim(a / LAKH)} lakh`;
   return inr(value);
 }
