@@ -8,18 +8,23 @@ at the listed offset and read the watermark librdkafka cached from that response
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 # What a partition answers while its leadership moves (a broker died or came back, on a
-# replicated cluster): librdkafka refreshes its metadata, and asking again succeeds.
+# replicated cluster): librdkafka refreshes its metadata, and asking again succeeds. A
+# request sent to a killed leader before the cluster fenced it (~9 s) is never answered:
+# it times out (_TIMED_OUT), however long the call waits, so each try waits briefly.
 LEADERSHIP_MOVING = frozenset({
     KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
     KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH,
-    KafkaError.REQUEST_TIMED_OUT, KafkaError._TRANSPORT,
+    KafkaError.REQUEST_TIMED_OUT, KafkaError._TRANSPORT, KafkaError._TIMED_OUT,
+    KafkaError._DESTROY_BROKER,  # the fenced broker left the metadata mid-request
 })
+_TRY = 5.0  # seconds one ListOffsets try may wait
 
 
 def watermarks(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) -> tuple[int, int]:
@@ -29,11 +34,13 @@ def watermarks(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) ->
     while True:
         try:
             found = consumer.get_watermark_offsets(
-                tp, timeout=max(1.0, deadline - time.monotonic()))
+                tp, timeout=max(1.0, min(_TRY, deadline - time.monotonic())))
         except KafkaException as exc:
             if exc.args[0].code() not in LEADERSHIP_MOVING or time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+            with contextlib.suppress(KafkaException):  # learn the new leader (a timeout
+                consumer.list_topics(tp.topic, timeout=_TRY)  # refreshes no metadata)
             continue
         if found is None:  # older clients answer a timeout with None
             raise TimeoutError(f"no offsets for {tp.topic}/{tp.partition} in {timeout:.0f}s")

@@ -48,6 +48,14 @@ class ApacheKafka:
         assert done.returncode == 0, f"crm {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
         return done
 
+    def crm_started(self, *args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        """Start `crm ARGS` (with `env` on top of this cluster's CRM_HOME) without waiting;
+        its output goes to `log`."""
+        full = {**os.environ, "CRM_HOME": str(self.home), **env}
+        with log.open("wb") as out:
+            return subprocess.Popen([sys.executable, "-m", "crm.cli", *args], env=full,
+                                    stdout=out, stderr=subprocess.STDOUT)
+
     def status(self) -> dict[str, Any]:
         """`crm kafka status --json`."""
         return dict(json.loads(self.crm("kafka", "status", "--json").stdout))

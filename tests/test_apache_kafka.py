@@ -10,9 +10,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, Producer
@@ -146,7 +148,7 @@ def two_databases(stack: StackInfo) -> Iterator[tuple[str, str]]:
         drop_database(url)
 
 
-def test_a_backfill_on_apache_kafka_and_its_rebuild_give_the_read_tables_of_tansus_backfill(
+def test_a_backfill_on_apache_kafka_through_a_killed_leader_and_its_rebuild_give_tansus_tables(
     apache_kafka: ApacheKafka, fresh_kafka: str, two_databases: tuple[str, str],
 ) -> None:
     recreate_crm_topics(apache_kafka)
@@ -158,7 +160,10 @@ def test_a_backfill_on_apache_kafka_and_its_rebuild_give_the_read_tables_of_tans
         with temp_home(f"crm-backfill-{broker}-") as home:
             env = {"CRM_HOME": str(home), "CRM_KAFKA_BOOTSTRAP": bootstrap,
                    "CRM_DATABASE_URL": db}
-            apache_kafka.crm(*backfill, env=env)
+            if broker == "apache":
+                kill_the_commands_leader_during(apache_kafka, backfill, env, home / "run.log")
+            else:
+                apache_kafka.crm(*backfill, env=env)
             digests[broker] = apache_kafka.crm("checksum", env=env).stdout.split()[-1]
             if broker == "apache":  # the read tables rebuilt from Apache Kafka's log
                 apache_kafka.crm("rebuild", env=env)
@@ -169,6 +174,28 @@ def test_a_backfill_on_apache_kafka_and_its_rebuild_give_the_read_tables_of_tans
     assert all(len(p.replicas) == 3 for name in (COMMANDS, TOPICS[1].name)
                for p in apache_kafka.partitions(name).values()), \
         "the CRM's topics are replicated on all three brokers (the broker default)"
+
+
+def kill_the_commands_leader_during(kafka: ApacheKafka, backfill: tuple[str, ...],
+                                    env: dict[str, str], log: Path) -> None:
+    """Start the backfill; as it starts publishing, kill -9 crm.commands' leader, start it
+    again, and let the backfill finish (it must, by itself, with exit code 0).
+
+    The publisher first asks every partition for its offsets (to skip what Kafka holds):
+    on a dead leader that failed with NOT_LEADER_FOR_PARTITION before it was retried.
+    """
+    leader = kafka.partitions(COMMANDS)[0].leader
+    run = kafka.crm_started(*backfill, env=env, log=log)
+    try:
+        time.sleep(5)  # the CLI has started and migrated; its publisher is starting
+        kafka.crm("kafka", "stop", "--broker", str(leader))
+        time.sleep(3)
+        kafka.crm("kafka", "start", "--broker", str(leader))  # waits until it serves
+        assert run.wait(300) == 0, log.read_text()[-3000:]
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert log_ends(kafka.bootstrap, [(COMMANDS, 0)])[(COMMANDS, 0)] > 0
 
 
 def test_dead_letters_published_to_apache_kafka_are_read_back_newest_last(
