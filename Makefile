@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast test-kafka lint bench clean install mutation browser
+.PHONY: demo test test-fast test-kafka lint bench clean install mutation browser fuzz
 
 install: $(STAMP)
 
@@ -59,6 +59,22 @@ $(MUTATION_STAMP):
 
 mutation: $(MUTATION_STAMP)
 	$(MUTATION_VENV)/bin/python tools/mutation.py --max-children 2 $(if $(MODULE),--module $(MODULE))
+
+# Coverage-guided fuzzing of the edges (docs/testing.md, "Fuzzing"): each harness of fuzz/
+# for FUZZ_SECONDS (default 60), one after the other, niced; the corpus grows in
+# .fuzz/corpus, a crashing input is written to .fuzz/findings/<harness>/ and stops the run.
+# Not in `make test` (not deterministic): tests/test_fuzz_harnesses.py runs each harness
+# over its seeds in the fast suite. atheris comes with the dev extras (Linux wheels).
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES := avro_decode command_validation dead_letter
+
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.seeds
+	@for h in $(FUZZ_HARNESSES); do \
+		echo "fuzz/$$h.py for $(FUZZ_SECONDS) s"; \
+		nice -n 10 $(BIN)/python -m fuzz.$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/crm bench

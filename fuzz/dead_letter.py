@@ -54,9 +54,9 @@ def check(data: bytes) -> None:
         assert (back.source_partition, back.source_offset) == (0, 7)
         assert result.reason.startswith(back.reason.removesuffix("\N{REPLACEMENT CHARACTER}"))
         assert _partition(back) == 0  # both source topics have one partition
-    value, key, *values = data.split(b"\0", 5)
-    letter = DeadLetter.from_headers(value, key or None, list(zip(HEADER_NAMES, values,
-                                                                  strict=False)))
+    value, *parts = data.split(b"\0", 5)
+    key, values = (parts[0] or None, parts[1:]) if parts else (None, [])
+    letter = DeadLetter.from_headers(value, key, list(zip(HEADER_NAMES, values, strict=False)))
     problem = _still_broken(core.codec, letter)
     assert problem is None or isinstance(problem, str)
     assert isinstance(_partition(letter), int)  # `redrive --force` asks it of any letter
