@@ -370,3 +370,52 @@ def test_a_period_has_rows_for_reps_with_deals_in_it_or_open_deals_anywhere() ->
     assert sorted(april, key=str) == [("R2", "monthly"), ("R2", "quarterly")]
     assert (april[("R2", "monthly")].pipeline_amount,
             april[("R2", "quarterly")].pipeline_amount) == (Decimal(0), Decimal(20000))
+
+
+def test_actuals_update_every_called_row_of_the_day_even_when_the_month_is_not_called_yet() -> None:
+    late_month = BusinessRules.from_mapping({"fiscal": {
+        "monthly_call_offset_days": 20, "quarterly_call_offset_days": 0}})
+    s = Scenario(at=utc(2026, 4, 1, 9), rules=late_month).org()
+    s.deal("Q1", "60000", close=date(2026, 4, 24))
+    s.deal("Q2", "30000", close=date(2026, 4, 28))
+    assert list(calls(s.tick(utc(2026, 4, 1, 9, 30)))) == [("R1", "quarterly")]  # April: 21st
+    s.at(utc(2026, 4, 8, 10))
+    s.stage("Q1", "negotiation")
+    s.stage("Q1", "closed_won")
+    [quarter] = of(s.tick(utc(2026, 4, 8, 10, 30)), ForecastActualsUpdated)
+    assert (quarter.aggregate_id, quarter.forecast_month, quarter.forecast_quarter,
+            quarter.quota_amount, quarter.quota_attainment_pct, quarter.actual_revenue) == (
+        "FC-Q2027-01-R1", None, 1, Decimal(300000), Decimal("20.00"), Decimal(60000))
+    s.tick(utc(2026, 4, 21))  # April is called
+    s.at(utc(2026, 4, 22, 10))
+    s.stage("Q2", "negotiation")
+    s.stage("Q2", "closed_won")
+    updates = of(s.tick(utc(2026, 4, 22, 10, 30)), ForecastActualsUpdated)
+    assert [(e.aggregate_id, e.forecast_month, e.quota_amount, e.quota_attainment_pct,
+             e.actual_revenue) for e in updates] == [
+        ("FC-M2027-04-R1", 4, Decimal(100000), Decimal("90.00"), Decimal(90000)),
+        ("FC-Q2027-01-R1", None, Decimal(300000), Decimal("30.00"), Decimal(90000))]
+
+
+def test_a_called_row_is_kept_to_the_close_and_only_won_business_adds_a_row_after_the_call(
+) -> None:
+    s = pipeline()
+    s.deal("J1", "30000", owner="D1", close=date(2026, 6, 20))  # D1: one open deal, June
+    s.tick(utc(2026, 3, 9))
+    assert ("D1", "monthly") in calls(s.tick(utc(2026, 3, 16)))  # called at 0
+    s.at(utc(2026, 3, 17, 10))
+    s.stage("J1", "closed_lost", win_loss_reason="price")  # D1 has nothing left
+    s.deal("M9", "5000", owner="M1", close=date(2026, 3, 30))  # open: no row of its own
+    s.deal("U1", "1", owner="VP1", close=date(2026, 3, 30))  # won, 1 rupee: a row
+    s.stage("U1", "negotiation")
+    s.stage("U1", "closed_won")
+    week = s.tick(utc(2026, 3, 23))
+    assert list(calls(week)) == [("VP1", "monthly")]
+    taken = snapshots(week)
+    assert {rep: taken[(rep, "monthly")].forecast_call for rep in ("D1", "M1", "VP1")} == {
+        "D1": Decimal(0), "M1": None, "VP1": Decimal(0)}
+    closing = closed_rows(s.tick(utc(2026, 4, 1)))
+    assert {rep: (e.forecast_call, e.actual_revenue) for rep, e in closing.items()} == {
+        None: (Decimal("1000.00"), Decimal(0)), "D1": (Decimal(0), Decimal(0)),
+        "R1": (R1_CALL, Decimal(50000)), "R2": (Decimal("240000.00"), Decimal(0)),
+        "VP1": (Decimal(0), Decimal(1))}  # M1 was never called: no closing row
