@@ -65,9 +65,20 @@ class ApacheKafka:
 
         return AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 0})
 
-    def partitions(self, topic: str) -> dict[int, Any]:
-        """The topic's partitions' metadata (leader, replicas, isrs) as the cluster sees it."""
-        return dict(self.admin().list_topics(topic, timeout=10).topics[topic].partitions)
+    def partitions(self, topic: str, timeout: float = 15.0) -> dict[int, Any]:
+        """The topic's partitions' metadata (leader, replicas, isrs) as the cluster sees it.
+
+        Each broker answers from its own copy of the metadata, a new topic reaches them
+        one by one: a broker that does not know it yet is asked again."""
+        admin = self.admin()
+        deadline = time.monotonic() + timeout
+        while True:
+            found = admin.list_topics(topic, timeout=10).topics.get(topic)
+            if found is not None and found.error is None and found.partitions:
+                return dict(found.partitions)
+            if time.monotonic() > deadline:
+                raise KeyError(f"{topic} is unknown to the cluster: {found}")
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def create_replicated_topic(kafka: ApacheKafka, partitions: int = 3) -> str:
 
 def _full_isr(kafka: ApacheKafka, topic: str) -> bool:
     try:
-        parts = kafka.partitions(topic)
+        parts = kafka.partitions(topic, timeout=1.0)
     except KeyError:  # not in the metadata yet
         return False
     return bool(parts) and all(sorted(p.isrs) == [1, 2, 3] for p in parts.values())
