@@ -46,8 +46,9 @@ class CommandStatus(BaseModel):
     aggregate_id: str
     status: Literal["pending", "applied", "rejected"]
     reason: str | None = Field(description="Why the rules refused it (rejected only)")
-    event_ids: list[str] = Field(description="The events it derived (applied only)")
-    visible: bool = Field(description="Its events are in the read tables")
+    event_ids: list[str] = Field(description="Every event it derived (applied only: an "
+                                 "outcome is written once complete)")
+    visible: bool = Field(description="All its derived events are in the read tables")
 
 
 def _gateway(request: Request) -> Gateway:
@@ -118,7 +119,11 @@ def command_status(
         "Seconds to wait until the command is rejected, or applied and visible in the "
         "read tables (read-your-writes)"))] = 0,
 ) -> CommandStatus:
-    """pending, applied (with the derived event ids) or rejected (with the reason)."""
+    """pending, applied (with every derived event id) or rejected (with the reason).
+
+    `applied` is written by the tracker only once the core has finished the command and
+    every derived event was read (crm/api/completion.py), so `visible` covers them all.
+    """
     engine = _gateway(request).engine
     deadline = time.monotonic() + wait
     while True:

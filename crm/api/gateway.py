@@ -78,7 +78,7 @@ class Gateway:
         return Accepted(command_id, stored.aggregate_id, replayed=not new)
 
     def _send(self, command: Command, forget_on_failure: bool) -> None:
-        self._tracker.watch(command.event_id)
+        self._tracker.watch(command.event_id, command.aggregate_id)
         try:
             with self._lock:  # MessageProducer keeps per-send bookkeeping: one at a time
                 self._producer.send(command)

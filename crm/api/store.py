@@ -3,6 +3,7 @@
 Not CRM data and not a read table (never rebuilt, counted or checksummed): it remembers
 idempotency keys and what became of each command (filled in by `crm.api.tracker`). The
 server creates it on start (`ensure`), so no migration of the read model is involved.
+Rows live for the retention (`CRM_API_RETENTION_DAYS`, default 7): the tracker prunes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import Engine
+
+from crm.api.completion import Outcome
 
 SCHEMA = "crm_api"
 metadata = MetaData(schema=SCHEMA)
@@ -71,6 +74,9 @@ def ensure(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         metadata.create_all(conn)
+        # the tracker's hourly prune deletes by submission time
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS commands_submitted_at "
+                             f"ON {SCHEMA}.commands (submitted_at)")
 
 
 def claim(engine: Engine, record: CommandRecord) -> tuple[CommandRecord, bool]:
@@ -111,28 +117,32 @@ def get(engine: Engine, command_id: str) -> CommandRecord | None:
     return CommandRecord(**data)
 
 
-def pending_since(engine: Engine) -> tuple[list[str], datetime | None]:
-    """Ids of the commands with no outcome yet, and the oldest submission among them."""
+def pending_since(engine: Engine) -> tuple[list[tuple[str, str]], datetime | None]:
+    """(command id, aggregate id) of the commands with no outcome yet, and the oldest
+    submission among them."""
     with engine.connect() as conn:
-        rows = conn.execute(select(commands.c.command_id, commands.c.submitted_at)
+        rows = conn.execute(select(commands.c.command_id, commands.c.aggregate_id,
+                                   commands.c.submitted_at)
                             .where(commands.c.status == "pending")).all()
-    return [r[0] for r in rows], min((r[1] for r in rows), default=None)
+    return [(r[0], r[1]) for r in rows], min((r[2] for r in rows), default=None)
 
 
-def record_event(engine: Engine, command_id: str, event_id: str, position: str,
-                 offset: int, rejected_for: str | None) -> None:
-    """A derived event (or the rejection) of a command was seen on its topic."""
-    values: dict[str, Any] = {
-        "event_ids": commands.c.event_ids.op("||")(func.jsonb_build_array(event_id)),
-        "positions": commands.c.positions.op("||")(
-            func.jsonb_build_object(position, offset)),
-        "decided_at": func.coalesce(commands.c.decided_at, func.now()),
-    }
-    if rejected_for is not None:
-        values.update(status="rejected", reason=rejected_for, event_ids=text("'[]'::jsonb"))
-    else:
-        values["status"] = "applied"
+def record_outcome(engine: Engine, outcome: Outcome) -> None:
+    """Write a command's complete outcome (once: a decided row is left as it is)."""
     with engine.begin() as conn:
-        conn.execute(update(commands).where(commands.c.command_id == command_id)
-                     .where(~commands.c.event_ids.contains([event_id]))
-                     .values(**values))
+        conn.execute(update(commands).where(commands.c.command_id == outcome.command_id)
+                     .where(commands.c.status == "pending")
+                     .values(status=outcome.status, reason=outcome.reason,
+                             event_ids=outcome.event_ids, positions=outcome.positions,
+                             decided_at=func.now()))
+
+
+def prune(engine: Engine, submitted_before: datetime) -> int:
+    """Delete the rows of commands submitted before this time (decided or not); how many.
+
+    Their idempotency keys are forgotten with them: a retry after the retention is a
+    new command."""
+    with engine.begin() as conn:
+        result = conn.execute(commands.delete()
+                              .where(commands.c.submitted_at < submitted_before))
+    return int(result.rowcount or 0)
