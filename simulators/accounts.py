@@ -22,11 +22,13 @@ from simulators.book import AccountFile, ContactFile, normalise
 from simulators.churn import AccountChurn, Signals
 from simulators.installed import account_profile, open_installed_base
 from simulators.kernel import Desk
+from simulators.tiers import AccountTiers, onboarding_tier
 from simulators.upkeep import AccountUpkeep
+from simulators.worktime import local_day
 from simulators.world import pick
 
 
-class AccountDesk(AccountUpkeep, AccountChurn, Desk):
+class AccountDesk(AccountUpkeep, AccountChurn, AccountTiers, Desk):
     """Keeps the book of accounts and contacts and does the account managers' work."""
 
     NAME = "accounts"
@@ -46,9 +48,17 @@ class AccountDesk(AccountUpkeep, AccountChurn, Desk):
         self.breached_cases: dict[str, None] = {}
         self.contract_account: dict[str, str] = {}
         self.live_contracts: dict[str, list[str]] = {}  # account -> contracts in force
+        # tiers (simulators.tiers): anniversaries, revenue, the reviews waiting for a day
+        self.since: dict[str, date] = {}
+        self.trade: dict[str, list[tuple[date, Decimal]]] = {}
+        self.run_rate: dict[str, Decimal] = {}
+        self.go_live = date.min
+        self.reviews_due: list[str] = []
+        self.tiered: dict[str, None] = {}
 
     def setup(self) -> None:
         """The installed base (existing customers)."""
+        self.go_live = local_day(self.k.now)
         open_installed_base(self)
 
     # ------------------------------------------------------------------ learning
@@ -61,8 +71,15 @@ class AccountDesk(AccountUpkeep, AccountChurn, Desk):
                               group=company.group if company else -1)
         self.book.accounts[e.aggregate_id] = account
         self.book.by_name.setdefault(normalise(e.account_name), e.aggregate_id)
+        if e.account_tier is not None:
+            self.tiered[e.aggregate_id] = None
         if e.account_type == "customer" and company is not None:  # not a group holding
             self.book.add_customer(e.aggregate_id)
+            if e.customer_since is not None:  # its yearly rate before the CRM (for reviews)
+                self.since[e.aggregate_id] = e.customer_since
+                years = max(1, (local_day(self.k.now) - e.customer_since).days) / 365
+                self.run_rate[e.aggregate_id] = (e.lifetime_value or Decimal(0)) / Decimal(
+                    str(round(years, 3)))
         elif e.created_by != "data-migration":
             self.later(self.k.hours(20, 100), "enrich", e.aggregate_id)
 
@@ -77,9 +94,11 @@ class AccountDesk(AccountUpkeep, AccountChurn, Desk):
     def on_revenue(self, e: Any) -> None:
         """An order: remember when; a first order makes a prospect a customer (onboard)."""
         self.last_order[e.aggregate_id] = e.last_purchase_date
+        self.trade.setdefault(e.aggregate_id, []).append((local_day(self.k.now), e.amount))
         account = self.book.accounts.get(e.aggregate_id)
         if account is not None and not account.customer:
             self.book.add_customer(e.aggregate_id)
+            self.since.setdefault(e.aggregate_id, e.customer_since)
             self.later(self.k.hours(24, 72), "onboard", e.aggregate_id)
 
     def on_team_added(self, e: Any) -> None:
@@ -126,18 +145,23 @@ class AccountDesk(AccountUpkeep, AccountChurn, Desk):
             self.k.send(SetParentAccount, account_id, parent_account_id=parent)
 
     def onboard(self, account_id: str) -> None:
-        """A new customer gets an account manager, a service engineer and a credit limit."""
+        """A new customer gets an account manager, a service engineer, a credit limit and
+        its tier (from its size and first order: `simulators.tiers`)."""
         account, rng = self.book.accounts[account_id], self.k.rng
         am = [r for r in self.book.role("AM") if self.book.reps[r].manager
               == self.book.manager_of(account.owner)] or self.book.role("AM")
         manager = rng.choice(am) if am else None
         se = self.book.any_of(rng, "SE")
+        orders = self.trade.get(account_id)
+        tier = onboarding_tier(account.size, orders[0][1] if orders else Decimal(0))
+        sponsor = self.book.any_of(rng, "Director") if tier == "strategic" else None
         for rep, role in ((account.owner, "account_owner"), (manager, "account_manager"),
-                          (se, "sales_engineer")):
+                          (se, "sales_engineer"), (sponsor, "executive_sponsor")):
             if rep and f"{rep}/{role}" not in account.team:
                 self.k.send(AddAccountTeamMember, account_id, sales_rep_id=rep, team_role=role)
         account.manager = manager or account.manager
-        self.k.send(UpdateAccount, account_id, account_manager=manager,
+        self.note_tier(account_id, tier)
+        self.k.send(UpdateAccount, account_id, account_manager=manager, account_tier=tier,
                     credit_limit=Decimal(rng.randrange(10, 300) * 100_000),
                     payment_terms=pick(rng, (("NET30", 70), ("NET60", 25), ("COD", 5))))
 

@@ -23,6 +23,7 @@ from domain.lead_matching import normalise_email
 from simulators.catalog import CONTACT_ROLES, DEPARTMENTS, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.contracts import contract_terms
 from simulators.org import territory_code
+from simulators.tiers import RANK, tier_by_revenue
 from simulators.worktime import local_day
 from simulators.world import Company, deal_value, email, phone, pick
 
@@ -32,15 +33,6 @@ if TYPE_CHECKING:
 PERSON_TRIES = 5  # draws of a person not yet a contact of the account
 AUTHORITY = {"decision_maker": "final_decision", "influencer": "recommends",
              "champion": "recommends", "gatekeeper": "approves", "user": "uses"}
-
-
-def tier_for(size: str, draw: float) -> str:
-    """Strategic and key accounts are the big plants."""
-    if size == "enterprise":
-        return "strategic" if draw < 0.4 else "key"
-    if size == "large":
-        return "key" if draw < 0.5 else "standard"
-    return "key" if draw < 0.1 else "standard"
 
 
 def account_profile(desk: AccountDesk, company: Company) -> dict[str, object]:
@@ -139,13 +131,17 @@ def open_installed_base(desk: AccountDesk) -> None:
     members: dict[int, list[str]] = {}
     opened: list[tuple[str, Company, dict[str, object], str]] = []
     first_bought: dict[str, date] = {}
+    tiers: dict[str, str] = {}
     for n, company in enumerate(companies):
         account_id = k.new_id("ACC")
         profile = account_profile(desk, company)
-        tier = tier_for(company.size, rng.random())
-        opened.append((account_id, company, profile, tier))
         families = INDUSTRY_FAMILIES.get(company.industry, ("Spares and annual maintenance",))
         since, value, last_order = past_trade(rng, company.size, today)
+        # tiered in the previous CRM by its yearly revenue and size (simulators.tiers)
+        years = Decimal(max(365, (today - since).days)) / 365
+        tier = tier_by_revenue(value / years, company.size)
+        opened.append((account_id, company, profile, tier))
+        tiers[account_id] = tier
         desk.last_order[account_id] = last_order
         first_bought[account_id] = since
         k.send(OpenAccount, account_id, account_name=company.name, account_type="customer",
@@ -159,8 +155,10 @@ def open_installed_base(desk: AccountDesk) -> None:
         if len(accounts) < 2:
             continue
         parent = k.new_id("ACC")
+        # a group is managed at its best plant's tier (a group-level key account)
+        group_tier = max((tiers[a] for a in accounts), key=RANK.__getitem__)
         k.send(OpenAccount, parent, account_name=world.groups[group], account_type="customer",
-               account_tier="strategic", company_size="enterprise", created_by="data-migration",
+               account_tier=group_tier, company_size="enterprise", created_by="data-migration",
                customer_since=min(first_bought[a] for a in accounts),  # (its plants buy)
                account_owner=book.any_of(rng, "Director"), account_manager=book.any_of(rng, "AM"),
                description="Group holding company; plants buy through their own entities.")

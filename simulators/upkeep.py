@@ -44,6 +44,7 @@ class AccountUpkeep:
     world: World
     book: Book
     plan_churn: Callable[[date], None]
+    plan_tier_reviews: Callable[[date], None]  # simulators.tiers
 
     def plan_day(self, day_start: datetime) -> None:
         """Schedule the day's account-management actions (office hours)."""
@@ -54,6 +55,7 @@ class AccountUpkeep:
                 self.at(when, method)
         if day.weekday() < 6:
             self.plan_churn(day)  # simulators.churn
+        self.plan_tier_reviews(day)  # the yearly account reviews (simulators.tiers)
 
     def _customer(self) -> AccountFile | None:
         book = self.book
@@ -153,7 +155,8 @@ class AccountUpkeep:
             self.k.send(OptOutContact, contact_id, reason="Asked not to receive newsletters")
 
     def account_update(self) -> None:
-        """A credit review, a new head count or a tier change."""
+        """A credit review or a new head count (tiers change at the yearly account review,
+        `simulators.tiers`)."""
         account, rng = self._customer(), self.k.rng
         if account is None:
             return
@@ -162,8 +165,7 @@ class AccountUpkeep:
                         credit_limit=Decimal(rng.randrange(10, 400) * 100_000),
                         notes="Annual credit review")
         else:
-            tier = "key" if account.tier == "standard" and rng.random() < 0.3 else None
-            self.k.send(UpdateAccount, account.account_id, account_tier=tier,
+            self.k.send(UpdateAccount, account.account_id,
                         employee_count=rng.randrange(100, 20_000))
 
     def rep_task(self) -> None:
