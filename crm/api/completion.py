@@ -93,10 +93,6 @@ class Completion:
         if next_offset > self._consumed.get(partition, -1):
             self._consumed[partition] = next_offset
 
-    def awaiting_offset(self) -> bool:
-        """Is any watched command not yet read on crm.commands?"""
-        return any(s.offset is None for s in self._open.values())
-
     def needs_commit(self) -> bool:
         """Is any command read on crm.commands still waiting for the core's commit?"""
         return any(s.offset is not None and s.ends is None for s in self._open.values())
