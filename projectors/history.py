@@ -15,7 +15,8 @@ the writer, the walk skips a write whose version is not newer than the stored ro
 
 A new row is one row, column `(created)` (its first values are the row's values less
 the later changes); a deleted row is one row, column `(deleted)`, its old value the row
-as JSON. Values are text: numbers at the column's scale, timestamps in UTC
+as JSON. `updated_at` is not tracked (the `changed_at` of a row's last change says it).
+Values are text: numbers at the column's scale, timestamps in UTC
 (`YYYY-MM-DD HH:MM:SS`), booleans `true`/`false`, JSON as sorted JSON.
 `CRM_FIELD_HISTORY=0` turns the history off (docs/time-travel.md has its cost).
 """
@@ -46,7 +47,12 @@ SETTING = "CRM_FIELD_HISTORY"
 ACTOR_FIELDS = ("changed_by", "performed_by", "approver_id", "decided_by", "closed_by",
                 "converted_by", "recorded_by", "approved_by", "prepared_by", "created_by")
 
+# Not tracked: when a row last changed is the changed_at of its last change (as
+# Salesforce's field history leaves LastModifiedDate out).
+UNTRACKED = frozenset({"updated_at", VERSION_COLUMN})
 _Key = tuple[tuple[str, Any], ...]
+# (event_id, table, record, column) -> (old text, new text, the event's stamp, version)
+_Out = dict[tuple[str, str, str, str], tuple[str | None, str | None, dict[str, Any], int]]
 _MISSING = object()
 
 
@@ -72,74 +78,100 @@ def field_changes(cur: Any, pairs: Sequence[tuple[Event, Sequence[Write]]]) -> l
     for table, keys in sorted(wanted.items()):
         cols = None if table in whole else sorted(columns.get(table, ()))
         state.update(_stored(cur, table, list(keys), cols))
-    out: dict[tuple[str, str, str, str], Upsert] = {}
+    out: _Out = {}
     for event, writes in pairs:
         if writes:
             _walk(event, writes, state, out)
-    return list(out.values())
+    return _upserts(out)
 
 
 def _walk(event: Event, writes: Sequence[Write],
           state: dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None],
-          out: dict[tuple[str, str, str, str], Upsert]) -> None:
+          out: _Out) -> None:
     """Apply one event's writes to `state`, adding a history row per change to `out`."""
-    stamp = _stamp(event)
+    stamp: dict[str, Any] = {}
+
+    def emit(table: str, key: _Key, column: str, old: str | None, new: str | None) -> None:
+        if not stamp:  # most writes change something, but not all: only then
+            stamp.update(_stamp(event))
+        _add(out, event, stamp, table, "/".join(str(v) for _, v in key), column, old, new)
+
     for w in writes:
         slot = (w.table, w.key)
         row = state.get(slot)
-        record = "/".join(str(v) for _, v in w.key)
         if isinstance(w, Delete):
             if row is not None and row[0] <= w.version:
                 old = json.dumps({c: _text(w.table, c, v) for c, v in sorted(row[1].items())
                                   if v is not None}, sort_keys=True)
-                _add(out, event, stamp, w.table, record, DELETED, old, None)
+                emit(w.table, w.key, DELETED, old, None)
                 state[slot] = None
             continue
+        conv = _converters(w.table)
         if row is None:
-            if not _required(w.table) <= {k for k, _ in w.key} | set(w.values):
+            if not _required(w.table) <= {k for k, _ in w.key}.union(w.values):
                 continue  # a patch of a row that is not there changes nothing
-            canon = _canonical(w.table)
-            state[slot] = (w.version, {c: canon[c](v) for c, v in w.values.items()})
-            _add(out, event, stamp, w.table, record, CREATED, None, None)
+            state[slot] = (w.version, {c: _canon(conv, c, v) for c, v in w.values.items()})
+            emit(w.table, w.key, CREATED, None, None)
             continue
         version, values = row
         if w.version <= version:
             continue  # the writer's version guard skips it too
-        canon = _canonical(w.table)
         for column, value in w.values.items():
-            new = canon[column](value)
+            if column in UNTRACKED:
+                continue
+            new = _canon(conv, column, value)
             old = values.get(column, _MISSING)
             if old is _MISSING:  # created in this batch without it: the column's default
                 before = _default_text(w.table, column)
                 if before != (after := _text(w.table, column, new)):
-                    _add(out, event, stamp, w.table, record, column, before, after)
+                    emit(w.table, w.key, column, before, after)
             elif old != new and (before := _text(w.table, column, old)) != (
                     after := _text(w.table, column, new)):
-                _add(out, event, stamp, w.table, record, column, before, after)
+                emit(w.table, w.key, column, before, after)
             values[column] = new
         state[slot] = (w.version, values)
 
 
+def _canon(conv: dict[str, Callable[[Any], Any]], column: str, value: Any) -> Any:
+    """`value` in the form it is compared in (as PostgreSQL would store it)."""
+    f = conv.get(column)
+    if f is not None:
+        return f(value)
+    if type(value) is list or type(value) is tuple:  # JSON-array text (sales_team, ...)
+        return json.dumps(list(value))
+    return value
+
+
+@cache
+def _actor_fields(event_type: type[Event]) -> tuple[str, ...]:
+    # per class: a getattr of a field the model lacks costs pydantic an exception
+    return tuple(name for name in ACTOR_FIELDS if name in event_type.model_fields)
+
+
 def _stamp(event: Event) -> dict[str, Any]:
     """The columns every history row of `event` shares."""
-    actor = next((v for name in ACTOR_FIELDS
-                  if isinstance(v := getattr(event, name, None), str) and v), None)
+    actor = next((v for name in _actor_fields(type(event))
+                  if isinstance(v := event.__dict__[name], str) and v), None)
     return {"changed_at": _utc(event.occurred_at), "event_type": event.event_type,
             "aggregate_type": event.aggregate_type or None,
             "aggregate_id": event.aggregate_id, "command_id": event.causation_id,
             "actor": actor}
 
 
-def _add(out: dict[tuple[str, str, str, str], Upsert], event: Event, stamp: dict[str, Any],
-         table: str, record: str, column: str, old: str | None, new: str | None) -> None:
+def _add(out: _Out, event: Event, stamp: dict[str, Any], table: str, record: str,
+         column: str, old: str | None, new: str | None) -> None:
     slot = (event.event_id, table, record, column)
     first = out.get(slot)
     if first is not None:  # the same column twice in one event: first old, last new
-        old = first.values["old_value"]
-    out[slot] = Upsert(HISTORY_TABLE, (("event_id", event.event_id), ("table_name", table),
-                                       ("record_id", record), ("column_name", column)),
-                       {"old_value": old, "new_value": new, **stamp},
-                       event.aggregate_version)
+        old = first[0]
+    out[slot] = (old, new, stamp, event.aggregate_version)
+
+
+def _upserts(out: _Out) -> list[Upsert]:
+    return [Upsert(HISTORY_TABLE, (("event_id", event_id), ("table_name", table),
+                                   ("record_id", record), ("column_name", column)),
+                   {"old_value": old, "new_value": new, **stamp}, version)
+            for (event_id, table, record, column), (old, new, stamp, version) in out.items()]
 
 
 def _stored(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
@@ -148,23 +180,21 @@ def _stored(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
     t = PROJECTED_TABLES[table]
     (key_col,) = [c.name for c in t.primary_key.columns]
     names = [c.name for c in t.columns if c.name not in (key_col, VERSION_COLUMN)]
-    cols = names if columns is None else [c for c in columns if c in names]
+    cols = names if columns is None else [c for c in columns
+                                          if c in names and c not in UNTRACKED]
     select = ", ".join(f'"{c}"' for c in [key_col, VERSION_COLUMN, *cols])
     cur.execute(f'SELECT {select} FROM "{table}" WHERE "{key_col}" = ANY(%s)', (keys,))
-    canon = _canonical(table)
-    return {(table, ((key_col, r[0]),)): (r[1], {c: canon[c](v) for c, v in zip(
+    conv = _converters(table)
+    return {(table, ((key_col, r[0]),)): (r[1], {c: _canon(conv, c, v) for c, v in zip(
         cols, r[2:], strict=True)}) for r in cur.fetchall()}
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value.replace(tzinfo=None)
     if value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
     return value
-
-
-def _same(value: Any) -> Any:
-    # JSON-array text columns (sales_team, countries) hold the list as JSON text
-    return json.dumps(list(value)) if isinstance(value, list | tuple) else value
 
 
 def _json(value: Any) -> Any:
@@ -175,23 +205,15 @@ def _time(value: Any) -> Any:
     return _utc(value) if isinstance(value, datetime) else value
 
 
-def _number(value: Any) -> Any:
-    return Decimal(str(value)) if isinstance(value, float) else value
-
-
 @cache
-def _canonical(table: str) -> dict[str, Callable[[Any], Any]]:
-    """Per column, the form a value is compared in (as PostgreSQL would store it)."""
+def _converters(table: str) -> dict[str, Callable[[Any], Any]]:
+    """The columns whose values need converting before a comparison, and how."""
     out: dict[str, Callable[[Any], Any]] = {}
     for c in PROJECTED_TABLES[table].columns:
         if isinstance(c.type, JSONB):
             out[c.name] = _json
         elif isinstance(c.type, DateTime):
             out[c.name] = _time
-        elif isinstance(c.type, Numeric):
-            out[c.name] = _number
-        else:
-            out[c.name] = _same
     return out
 
 

@@ -48,7 +48,13 @@ def upsert(table: str, event: Event, key: dict[str, Any], **values: Any) -> Upse
 
 def delete(table: str, event: Event, key: dict[str, Any]) -> Delete:
     """A delete stamped with the event's aggregate version: it removes the stored row only
-    when that row's version is not newer (a redelivered delete leaves a re-created row)."""
+    when that row's version is not newer (a redelivered delete leaves a re-created row).
+
+    No tombstone is kept: an old event that created the row, delivered again after the
+    delete in a later batch, would create it again (`runner.in_runs` only orders the
+    copies within one batch). Only quote sync deletes, and its rows are rewritten by the
+    next sync of the deal.
+    """
     return Delete(table, tuple(key.items()), event.aggregate_version)
 
 

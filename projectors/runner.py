@@ -25,9 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg2
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
 from domain.messages import Event
@@ -36,6 +34,7 @@ from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
 from producers.dead_letters import DeadLetterPublisher
 from producers.offsets import log_ends
+from projectors.batches import in_runs, is_transient_db_error
 from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
 from projectors.writer import apply_again, apply_events, load_offsets, save_offsets
 
@@ -50,44 +49,6 @@ PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
 BATCH_SIZE = 20_000
 DB_RETRY_TIMEOUT = 60.0  # per batch; stays well under librdkafka's max.poll.interval.ms
 _BACKOFF = (0.2, 5.0)  # first and longest wait between attempts
-
-
-def in_runs(events: Sequence[Event]) -> list[list[Event]]:
-    """Split a batch so that in each part every aggregate's events are one run of
-    consecutive versions; the parts are applied in order.
-
-    The writer folds a part's events per row, which equals applying them one by one as
-    long as each aggregate's events in it follow each other. A redelivered event (a
-    producer retry, a worker re-running inputs after a crash, a re-driven dead letter)
-    can break that: an old copy ahead of newer events would lend the fold its stale
-    values. Starting a new part at every break keeps each fold exact, and the version
-    guard then skips the stale copy. Without duplicates a batch is a single part.
-    """
-    parts: list[list[Event]] = [[]]
-    last: dict[tuple[str, str], tuple[int, int]] = {}  # aggregate -> (version, part)
-    for event in events:
-        version = event.aggregate_version
-        key = (event.aggregate_type, event.aggregate_id)
-        seen = last.get(key)
-        if seen is None or version == 0:
-            index = 0 if seen is None else seen[1]
-        else:
-            index = seen[1] if version == seen[0] + 1 else seen[1] + 1
-        if version:
-            last[key] = (version, index)
-        if index == len(parts):
-            parts.append([])
-        parts[index].append(event)
-    return [part for part in parts if part]
-
-
-def is_transient_db_error(exc: BaseException) -> bool:
-    """True for a lost or refused PostgreSQL connection (worth a retry), not a bad row."""
-    if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        exc = exc.orig if exc.orig is not None else exc
-    return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
 
 
 @dataclass
