@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,17 +31,21 @@ _DATES = (date(1, 1, 1), date(9999, 12, 31), date(1970, 1, 1), date(2025, 9, 1))
 _FLOATS = (float("nan"), float("inf"), float("-inf"), -0.0, 1e308, -1.0)
 
 
-def mutate(data: bytes, max_size: int, seed: int, schemas: Any) -> bytes:
-    """`data` with one field of its record made hostile, else a libFuzzer mutation.
+def mutate(data: bytes, max_size: int, seed: int, schemas: Any,
+           fallback: Callable[[bytes, int], bytes] | None = None) -> bytes:
+    """`data` with one field of its record made hostile, else `fallback(data, max_size)`
+    (default: libFuzzer's own mutation, which only works inside a fuzzing run).
 
     `schemas` maps a schema id to its schema (`BuiltinSchemaIds.schema_for`).
     """
-    import atheris
+    if fallback is None:
+        import atheris
 
+        fallback = atheris.Mutate
     rng = random.Random(seed)
     record, writer = _read(data, schemas) if rng.random() < 0.5 else (None, None)
     if record is None or not record:
-        return atheris.Mutate(data, max_size)
+        return fallback(data, max_size)
     name = rng.choice(sorted(record))
     field = next(f for f in writer["fields"] if f["name"] == name)
     record[name] = _hostile(record[name], field["type"], rng)
@@ -53,9 +58,9 @@ def mutate(data: bytes, max_size: int, seed: int, schemas: Any) -> bytes:
     try:
         fastavro.schemaless_writer(out, writer, record)
     except Exception:  # a value the writer cannot hold (e.g. a decimal past its precision)
-        return atheris.Mutate(data, max_size)
+        return fallback(data, max_size)
     value = out.getvalue()
-    return value if len(value) <= max_size else atheris.Mutate(data, max_size)
+    return value if len(value) <= max_size else fallback(data, max_size)
 
 
 def _read(data: bytes, schemas: Any) -> tuple[dict[str, Any] | None, Any]:
