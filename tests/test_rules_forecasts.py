@@ -419,3 +419,39 @@ def test_a_called_row_is_kept_to_the_close_and_only_won_business_adds_a_row_afte
         None: (Decimal("1000.00"), Decimal(0)), "D1": (Decimal(0), Decimal(0)),
         "R1": (R1_CALL, Decimal(50000)), "R2": (Decimal("240000.00"), Decimal(0)),
         "VP1": (Decimal(0), Decimal(1))}  # M1 was never called: no closing row
+
+
+def test_a_rep_who_wins_one_of_two_open_deals_keeps_a_row_for_the_other() -> None:
+    s = Scenario(rules=RULES).org()
+    s.deal("B1", "15000", owner="R2", close=date(2026, 3, 25))
+    s.deal("A1", "20000", owner="R2", close=date(2026, 6, 20))  # still open in April
+    s.stage("B1", "negotiation")
+    s.stage("B1", "closed_won")
+    s.tick(utc(2026, 3, 9))
+    april = snapshots(s.tick(utc(2026, 4, 6)))
+    assert sorted(april, key=str) == [("R2", "monthly"), ("R2", "quarterly")]
+    assert april[("R2", "quarterly")].pipeline_amount == Decimal(20000)
+
+
+def test_the_run_rate_adds_up_every_deal_created_and_won_in_the_previous_period() -> None:
+    s = Scenario(at=utc(2026, 3, 2, 9), rules=RULES).org()
+    s.tick(utc(2026, 3, 2, 9, 30))
+    for deal, amount in (("N1", "60000"), ("N2", "25000")):  # opened and won in March
+        s.deal(deal, amount, close=date(2026, 3, 27))
+        s.stage(deal, "negotiation")
+        s.stage(deal, "closed_won")
+    s.deal("A1", "100000", close=date(2026, 4, 20))  # open, closing in April, 10 %
+    april = calls(s.tick(utc(2026, 4, 15)))[("R1", "monthly")]
+    assert (april.run_rate_amount, april.forecast_call) == (Decimal(85000),
+                                                            Decimal("95000.00"))
+
+
+def test_a_deal_won_before_its_close_date_updates_the_actuals_of_the_month_it_was_won() -> None:
+    s, _ = called_march()
+    s.at(utc(2026, 3, 18, 10))
+    s.deal("O9", "30000", close=date(2026, 4, 24))  # planned for April, won in March
+    s.stage("O9", "negotiation")
+    s.stage("O9", "closed_won")
+    updates = of(s.tick(utc(2026, 3, 18, 10, 30)), ForecastActualsUpdated)
+    assert [(e.aggregate_id, e.actual_revenue) for e in updates] == [
+        ("FC-M2026-03-R1", Decimal(80000))]  # 50000 + 30000
