@@ -41,7 +41,7 @@ def test_each_fuzz_harness_keeps_its_contract_on_its_seeds_and_real_messages(
     harness: ModuleType = importlib.import_module(f"fuzz.{name}")
     inputs = seed_inputs(name) + [(p.name, p.read_bytes())
                                   for p in sorted((real_messages / name).iterdir())]
-    assert len(inputs) >= 40
+    assert len(inputs) >= 20  # the simulation decides how many types 2 days hold
     for file_name, data in inputs:
         try:
             harness.check(data)
