@@ -61,6 +61,11 @@ class AccountDesk(AccountUpkeep, AccountChurn, AccountTiers, Desk):
         self.go_live = local_day(self.k.now)
         open_installed_base(self)
 
+    def plan_day(self, day_start: datetime) -> None:
+        """The account managers' day (`AccountUpkeep`) and the yearly reviews due."""
+        super().plan_day(day_start)
+        self.plan_tier_reviews(local_day(day_start))
+
     # ------------------------------------------------------------------ learning
     def on_account(self, e: Any) -> None:
         """Learn an account; a new prospect account gets its profile filled in soon."""

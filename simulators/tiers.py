@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from domain.account_teams import AddAccountTeamMember
 from domain.accounts import UpdateAccount
-from simulators.worktime import local_day, office_share, office_times
+from simulators.worktime import at_local, local_day, office_share
 
 if TYPE_CHECKING:
     from simulators.book import Book
@@ -34,6 +34,7 @@ FIRST_YEAR_ORDERS = 2  # a new customer's first year is about two orders of its 
 # the case and campaign likelihood of a customer by tier (the weights of Book.add_customer)
 WEIGHT = {"strategic": 5.0, "key": 2.5}
 RANK = {"standard": 0, "key": 1, "strategic": 2}
+REVIEW_HOUR = 11.5  # the account reviews of the day, after the morning's calls (IST)
 
 
 def tier_by_revenue(yearly: Decimal, size: str | None, current: str | None = None) -> str:
@@ -103,7 +104,7 @@ class AccountTiers:
                     day.month, day.day):
                 self.reviews_due.append(account_id)
         if self.reviews_due and office_share(day) > 0:
-            self.at(office_times(day, 1, self.k.rng)[0], "review_tiers")
+            self.at(at_local(day, REVIEW_HOUR), "review_tiers")  # (no draw: same history)
 
     def review_tiers(self) -> None:
         """The yearly account reviews due: last twelve months' revenue sets the tier."""

@@ -44,7 +44,6 @@ class AccountUpkeep:
     world: World
     book: Book
     plan_churn: Callable[[date], None]
-    plan_tier_reviews: Callable[[date], None]  # simulators.tiers
 
     def plan_day(self, day_start: datetime) -> None:
         """Schedule the day's account-management actions (office hours)."""
@@ -55,7 +54,6 @@ class AccountUpkeep:
                 self.at(when, method)
         if day.weekday() < 6:
             self.plan_churn(day)  # simulators.churn
-        self.plan_tier_reviews(day)  # the yearly account reviews (simulators.tiers)
 
     def _customer(self) -> AccountFile | None:
         book = self.book
