@@ -17,7 +17,7 @@ from domain.activities import CompleteActivity, CreateTask, LogActivity
 from domain.contacts import ChangeContactRole, OptOutContact, UpdateContact
 from domain.interactions import AddNote, RecordInteraction
 from simulators.book import AccountFile
-from simulators.catalog import CONTACT_ROLES, LEAD_TITLES
+from simulators.catalog import CONTACT_ROLES, EMPLOYEES, LEAD_TITLES
 from simulators.installed import AUTHORITY, add_contacts
 from simulators.worktime import after, fit, local_day, office_share, office_times
 from simulators.world import phone, pick
@@ -162,9 +162,10 @@ class AccountUpkeep:
             self.k.send(UpdateAccount, account.account_id,
                         credit_limit=Decimal(rng.randrange(10, 400) * 100_000),
                         notes="Annual credit review")
-        else:
+        else:  # a head count within the company's size band (a plant does not jump bands)
+            low, high = EMPLOYEES.get(account.size or "", EMPLOYEES["medium"])
             self.k.send(UpdateAccount, account.account_id,
-                        employee_count=rng.randrange(100, 20_000))
+                        employee_count=rng.randint(low, high))
 
     def rep_task(self) -> None:
         """A rep notes a to-do for a customer."""

@@ -240,3 +240,14 @@ def test_cases_of_busy_engineers_breach_more_often(history: History) -> None:
         return sum(c in breached for c in ids) / len(ids)
 
     assert share(busy) > 2 * share(calm)
+
+
+def test_a_head_count_update_keeps_the_company_in_its_size_band(history: History) -> None:
+    from simulators.catalog import EMPLOYEES
+
+    size = {e.aggregate_id: e.company_size for e in history.of("AccountCreated")}
+    counts = [(size.get(e.aggregate_id), e.employee_count) for e in history.of("AccountUpdated")
+              if e.employee_count is not None]
+    assert len(counts) > 5
+    assert all(EMPLOYEES[s or "medium"][0] <= n <= EMPLOYEES[s or "medium"][1]
+               for s, n in counts)

@@ -211,7 +211,7 @@ def test_a_simulated_month_keeps_account_reviews_and_erp_answers_in_working_hour
         history: History) -> None:
     reviews = [ist(e.activity_date) for e in history.of("ActivityLogged")
                if e.related_to_type == "account"]
-    assert len(reviews) > 15
+    assert len(reviews) >= 10  # enough meetings for the hours check to mean something
     assert not [t for t in reviews if t.weekday() == 6 or is_holiday(t.date())]
     assert all(9 <= t.hour < 19 for t in reviews)
     # what the ERP's answers cause: orders booked, customers linked, refusals logged
