@@ -222,6 +222,28 @@ def scratch_database(server_url: str, prefix: str = "f") -> Iterator[str]:
         drop_database(url)
 
 
+def replay_digest(server_url: str, bootstrap: str) -> str:
+    """The digest of the broker's log projected from scratch by a real projector."""
+    from projectors.runner import Projector  # (the projector's own imports stay lazy here)
+
+    with scratch_database(server_url) as url:
+        projector = Projector(make_engine(url), bootstrap, group="replay")
+        projector.catch_up(timeout=120)
+        projector.close()
+        return digest_of(url)
+
+
+def clean_digest(server_url: str, records: Sequence[Record]) -> str:
+    """The digest of `records` projected straight into a scratch database."""
+    with scratch_database(server_url, "clean") as url:
+        engine = make_engine(url)
+        try:
+            project_records(engine, records)
+            return table_digest(engine)
+        finally:
+            engine.dispose()
+
+
 def digest_of(url: str) -> str:
     engine = make_engine(url)
     try:

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from faults_support import (
     CrmProcess,
+    clean_digest,
     continuation,
     crm_env,
     history,
     kill_broker,
     produce,
     read_partitions,
+    replay_digest,
     stack_settings,
     wait_for,
 )
@@ -78,6 +80,9 @@ def test_the_live_projector_archives_continuously_so_a_broker_crash_loses_nothin
             assert info is not None
             assert read_partitions(info.kafka_bootstrap) == before, "nothing lost"
             assert _status(home, env)["archive"]["behind"] == 0
+            # and the restored log projects to what a clean run of the same records gives
+            assert replay_digest(stack.database_url, info.kafka_bootstrap) == clean_digest(
+                stack.database_url, [*h.records, *more])
         finally:
             if projector is not None and projector.alive():
                 projector.kill9()

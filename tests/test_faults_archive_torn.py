@@ -25,6 +25,7 @@ from faults_support import (
     project_records,
     read_partitions,
     reference_digest,
+    replay_digest,
     scratch_database,
     stack_settings,
 )
@@ -37,7 +38,6 @@ from crm.bootstrap import bootstrap
 from events.topics import EVENT_TOPICS
 from producers.archive import archived_counts
 from projectors.db import make_engine
-from projectors.runner import Projector
 
 TORN = ("crm.leads", 0)  # cut 1,000 bytes off its end
 EMPTIED = ("crm.accounts", 1)  # cut inside its header: the whole file goes
@@ -72,15 +72,6 @@ def _stop(home: Path, db_url: str) -> None:
     localstack.down(settings)
 
 
-def _replay_digest(server_url: str, bootstrap: str) -> str:
-    """The digest of the broker's log projected from scratch by a real projector."""
-    with scratch_database(server_url) as url:
-        projector = Projector(make_engine(url), bootstrap, group="replay")
-        projector.catch_up(timeout=120)
-        projector.close()
-        return digest_of(url)
-
-
 def _torn_copies(home: Path, tp: tuple[str, int]) -> list[Path]:
     return sorted(_file(home, tp).parent.glob(f"{tp[1]:04d}.avro.torn-*"))
 
@@ -109,7 +100,7 @@ def test_a_torn_archive_is_refilled_from_the_running_broker_and_down_up_loses_no
             info = localstack.status(stack_settings(home, database_url=fresh_db_url))
             assert info is not None
             assert read_partitions(info.kafka_bootstrap) == before, "nothing lost"
-            assert _replay_digest(stack.database_url, info.kafka_bootstrap) == \
+            assert replay_digest(stack.database_url, info.kafka_bootstrap) == \
                 reference_digest(stack.database_url)
         finally:
             _stop(home, fresh_db_url)
@@ -148,7 +139,7 @@ def test_a_torn_archive_with_the_broker_gone_restores_what_survived_at_its_offse
                                          if t in EVENT_TOPICS for k, v in recs])
                 engine.dispose()
                 clean = digest_of(url)
-            assert _replay_digest(stack.database_url, info.kafka_bootstrap) == clean
+            assert replay_digest(stack.database_url, info.kafka_bootstrap) == clean
             assert clean != reference_digest(stack.database_url), "the cut records counted"
 
             again = CrmProcess(["down"], env, home / "cli.log")  # and the stack goes on
