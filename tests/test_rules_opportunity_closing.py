@@ -74,6 +74,9 @@ def test_closing_lost_records_who_when_and_the_reason_given_as_change_reason() -
     assert (lost.closed_by, lost.win_loss_notes) == ("R1", "budget frozen")
     assert lost.win_loss_reason == "x" * 200  # the column holds 200
     assert s.opp().actual_close_date == date(2026, 3, 4)
+    history = one(events, OpportunityStageChanged)  # the stage-history row says who and why
+    assert (history.to_stage, history.changed_by, history.change_reason) == (
+        "closed_lost", "R1", "x" * 250)
 
 
 def test_a_lost_deal_from_a_campaign_credits_the_campaign_no_revenue() -> None:
