@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from kafka_support import apache_kafka  # noqa: F401  (the session's Apache Kafka cluster)
 from support import create_database, drop_database, temp_home
 
 from crm import localstack
 from crm.config import load_settings
 from crm.localstack import StackInfo
+from projectors.db import make_engine, migrate
 
 # Fixtures that start or use a server: a test asking for one is an integration test
 # whatever its module says (test_faults_*.py mark each test by what it needs, so that the
@@ -62,6 +64,17 @@ def fresh_db_url(stack: StackInfo) -> Iterator[str]:
     url = create_database(stack.database_url)
     yield url
     drop_database(url)
+
+
+@pytest.fixture
+def engine(fresh_db_url: str) -> Iterator[sa.Engine]:
+    """An engine on a migrated, empty read model (a fresh database)."""
+    migrate(fresh_db_url)
+    eng = make_engine(fresh_db_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -62,3 +63,16 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def project(engine: sa.Engine, *batches: Sequence[Any]) -> None:
+    """Project event batches straight into the read tables, one transaction per batch."""
+    from projectors.writer import apply_events  # (support.py is imported by conftest)
+
+    raw = engine.raw_connection()
+    try:
+        for batch in batches:
+            apply_events(raw.driver_connection, list(batch))
+            raw.commit()
+    finally:
+        raw.close()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from support import project
 from test_projection_area_b import area_b_events, lifecycle
 from typer.testing import CliRunner
 
@@ -26,28 +26,8 @@ from projectors.db import (
 )
 from projectors.rebuild import rebuild
 from projectors.runner import Projector
-from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def engine(fresh_db_url: str) -> Iterator[sa.Engine]:
-    migrate(fresh_db_url)
-    eng = make_engine(fresh_db_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-def project(engine: sa.Engine, events: list[Event]) -> None:
-    raw = engine.raw_connection()
-    try:
-        apply_events(raw.driver_connection, events)
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def changes(engine: sa.Engine, where: str = "TRUE", **params: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ every row as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from area_a_fixtures import World
+from support import project
 
 from domain.account_teams import AddAccountTeamMember, RemoveAccountTeamMember
 from domain.accounts import (
@@ -33,8 +33,6 @@ from domain.leads import CaptureLead
 from domain.messages import Event
 from domain.sales_org import ChangeRepStatus, SetRepQuota, record_rep_deal
 from domain.system import TickClock
-from projectors.db import make_engine, migrate
-from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
 
@@ -112,25 +110,6 @@ def _opportunity(w: World) -> str:
 def area_a(events: list[Event]) -> list[Event]:
     """Only area A's events (other areas' projections are their tests' business)."""
     return [e for e in events if type(e).__module__ in AREA_A_MODULES]
-
-
-@pytest.fixture
-def engine(fresh_db_url: str) -> Iterator[sa.Engine]:
-    """A migrated, empty read model."""
-    migrate(fresh_db_url)
-    eng = make_engine(fresh_db_url)
-    yield eng
-    eng.dispose()
-
-
-def project(engine: sa.Engine, *batches: list[Event]) -> None:
-    raw = engine.raw_connection()
-    try:
-        for batch in batches:
-            apply_events(raw.driver_connection, batch)  # type: ignore[arg-type]
-            raw.commit()
-    finally:
-        raw.close()
 
 
 def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -8,7 +8,6 @@ opportunity, quote, integration, forecast and sales_order aggregates) are projec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from area_b_fixtures import Scenario, of, one
+from support import project
 
 from domain.erp import SalesOrderCreated, SalesOrderRejected
 from domain.forecasts import ForecastCalled, ForecastSnapshotTaken, accuracy
@@ -25,8 +25,6 @@ from domain.quote_approvals import DecideQuoteApproval
 from domain.quote_status import AcceptQuote, AcknowledgeQuote, ReviewQuote, SendQuote
 from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
 from domain.rules_config import BusinessRules
-from projectors.db import make_engine, migrate
-from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
 
@@ -86,25 +84,6 @@ def lifecycle() -> tuple[Scenario, dict[str, str]]:
 
 def area_b_events(s: Scenario) -> list[Event]:
     return [e for e in s.log if e.aggregate_type in AREA_B]
-
-
-@pytest.fixture
-def engine(fresh_db_url: str) -> Iterator[sa.Engine]:
-    migrate(fresh_db_url)
-    eng = make_engine(fresh_db_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-def project(engine: sa.Engine, events: list[Event]) -> None:
-    raw = engine.raw_connection()
-    try:
-        apply_events(raw.driver_connection, events)
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def rows(engine: sa.Engine, table: str, where: str = "TRUE", **params: Any

@@ -6,20 +6,17 @@ deletes a row only when its stored version is not newer (on the embedded Postgre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from area_b_fixtures import Scenario, one
+from support import project
 
-from domain.messages import Event
 from domain.quote_messages import OpportunityProductsSynced
 from domain.quotes import QuoteLineInput, ReviseQuote
-from projectors.db import make_engine, migrate
 from projectors.projection import Delete, Upsert, merge, rows_for
-from projectors.writer import apply_events
 
 KEY = (("opp_product_id", "P2"),)
 
@@ -60,25 +57,6 @@ def test_the_projection_of_a_shortening_sync_deletes_the_removed_line() -> None:
     (removed,) = sync.removed_opp_product_ids
     assert Delete("opportunity_products", (("opp_product_id", removed),),
                   sync.aggregate_version) in rows_for([sync])
-
-
-@pytest.fixture
-def engine(fresh_db_url: str) -> Iterator[sa.Engine]:
-    migrate(fresh_db_url)
-    eng = make_engine(fresh_db_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
-def project(engine: sa.Engine, events: list[Event]) -> None:
-    raw = engine.raw_connection()
-    try:
-        apply_events(raw.driver_connection, events)
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def product_lines(engine: sa.Engine) -> list[tuple[str, int, Decimal]]:
