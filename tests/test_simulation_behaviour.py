@@ -251,3 +251,10 @@ def test_a_head_count_update_keeps_the_company_in_its_size_band(history: History
     assert len(counts) > 5
     assert all(EMPLOYEES[s or "medium"][0] <= n <= EMPLOYEES[s or "medium"][1]
                for s, n in counts)
+
+
+def test_ab_campaigns_count_each_variants_responses(history: History) -> None:
+    ab = {e.aggregate_id for e in history.of("CampaignPlanned") if e.variants}
+    stats = history.of("CampaignVariantStatsUpdated")
+    assert ab and {e.aggregate_id for e in stats} <= ab
+    assert {e.variant_id for e in stats} and len(stats) > 10

@@ -142,10 +142,10 @@ def test_people_act_in_ist_office_hours_and_web_leads_come_any_time(week: Week) 
     assert sum(n for h, n in web.items() if h < 8 or h >= 20) > 0
 
 
-def test_campaigns_run_ab_variants_and_produce_attributed_leads(two_months: Run) -> None:
+def test_campaigns_run_and_produce_attributed_leads(two_months: Run) -> None:
+    # (A/B variants: tests/test_simulation_behaviour.py, a history with more campaigns)
     counts = two_months.funnel.counts
     assert counts["CampaignLaunched"] >= 3
-    assert counts["CampaignVariantStatsUpdated"] > 0
     assert counts["CampaignMemberLeadCreated"] + counts["CampaignResultsUpdated"] > 0
     inputs = two_months.sim.stats.inputs
     assert inputs["IncurCampaignCost"] > 0 and inputs["RecordCampaignResponse"] > 0
