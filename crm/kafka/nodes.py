@@ -19,12 +19,12 @@ from pathlib import Path
 
 import psutil
 
+from crm.localstack import process_alive, track_child
+
 LOOPBACK = "127.0.0.1"
 # Heap per broker: three of them, a PostgreSQL, the workers and the tests share 24 GB and
 # two cores; a broker holding a CRM's topics in the page cache needs little heap.
 DEFAULT_HEAP = "512m"
-# Brokers started by this process, kept so that a killed one is reaped (no zombies).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 LOG4J2 = """\
 status = warn
@@ -55,7 +55,7 @@ class Node:
 
     def alive(self) -> bool:
         """Is this node's JVM running (the pid, still a `java` started at `created`)?"""
-        return process_alive(self.pid, self.created)
+        return process_alive(self.pid, "java", self.created)
 
 
 # The settings infra/docker-compose.kafka.yml must share with these clusters (a test
@@ -125,26 +125,8 @@ def spawn(args: list[str], log: Path) -> tuple[int, float]:
     with log.open("ab") as out:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    _CHILDREN[proc.pid] = proc
+    track_child(proc)
     return proc.pid, psutil.Process(proc.pid).create_time()
-
-
-def process_alive(pid: int | None, created: float | None) -> bool:
-    """Is `pid` a live (not zombie) `java` process started at `created`?"""
-    if not pid:
-        return False
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return True
-        del _CHILDREN[pid]
-        return False
-    try:
-        proc = psutil.Process(pid)
-        same = created is None or abs(proc.create_time() - created) < 1.0
-        return same and proc.name() == "java" and proc.status() != psutil.STATUS_ZOMBIE
-    except (psutil.Error, ValueError):
-        return False
 
 
 def terminate(node: Node, sig: signal.Signals, timeout: float) -> bool:
