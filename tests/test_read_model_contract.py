@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -278,17 +277,6 @@ def test_seed_queries_are_the_seeds_verbatim() -> None:
 # ----------------------------------------------------------------------------------------
 # Integration: the session's embedded PostgreSQL (tests/conftest.py), a fresh database each
 # ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def engine(fresh_db_url: str) -> Iterator[Engine]:
-    """An engine on a freshly migrated database (fresh_db_url: tests/conftest.py)."""
-    migrate(fresh_db_url)
-    eng = make_engine(fresh_db_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def _include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
