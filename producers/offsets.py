@@ -23,6 +23,7 @@ LEADERSHIP_MOVING = frozenset({
     KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH,
     KafkaError.REQUEST_TIMED_OUT, KafkaError._TRANSPORT, KafkaError._TIMED_OUT,
     KafkaError._DESTROY_BROKER,  # the fenced broker left the metadata mid-request
+    KafkaError._UNKNOWN_PARTITION,  # metadata of a topic just (re)created not here yet
 })
 _TRY = 5.0  # seconds one ListOffsets try may wait
 
