@@ -37,8 +37,8 @@ from bench.stack import bench_env, peak_rss_mb
 from crm.bootstrap import Services
 from domain.leads import CaptureLead
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
+from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer
-from producers.offsets import log_ends
 from simulators.leads import lead_captures
 
 

@@ -57,11 +57,11 @@ def run(stage: str, days: int, scale: float, use_cprofile: bool) -> None:
     """Run the backfill's stages up to `stage` on a temporary stack, profiling `stage`."""
     from rich.console import Console
 
+    from archive.log import Archiver
     from bench.stack import temp_stack
     from crm.backfill import BackfillPlan, generate, run_dir
     from crm.backfill_run import run_backfill, simulation_factory
     from crm.publish import publish
-    from producers.archive import Archiver
     from projectors.runner import Projector
 
     plan = BackfillPlan(days, 42, date(2026, 1, 31), scale)

@@ -23,8 +23,8 @@ from crm.processes import workers
 from crm.reporting import print_rows, read_only_query
 from crm.simulate import simulate
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
+from kafka_client.offsets import log_ends
 from processors.faust_app import APP_ID
-from producers.offsets import log_ends
 from projectors.db import table_counts
 from projectors.runner import GROUP
 from projectors.seed_queries import SEED_QUERIES

@@ -32,8 +32,8 @@ from domain.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER, TOPICS
+from kafka_client.offsets import partition_ends
 from producers.kafka import MessageProducer
-from producers.offsets import partition_ends
 from producers.partitioner import partition_for
 
 REDRIVEN_FROM = "dlq.redriven-from"

@@ -5,7 +5,7 @@ produces the archive back into a freshly started, empty broker. Records regain t
 original partitions and offsets, so stored projector and worker positions stay valid.
 
 A torn archive file (a partial block at its end) is repaired by both before anything
-else (producers/archive_tail.py): its complete blocks are kept, the cut bytes are kept
+else (archive/torn_tail.py): its complete blocks are kept, the cut bytes are kept
 beside it as `NNNN.avro.torn-<time>`, and each cut is logged as a warning. A broker that
 still holds the log then gives the cut records back to the archive; an empty one cannot,
 and `load` says that those records are lost and what to do about the read tables.
@@ -21,12 +21,12 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from archive.log import Archiver, archive_lock, archived_counts, repair_archive, restore
 from crm.config import Settings
 from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.topics import COMMANDS, TOPICS
-from producers.archive import Archiver, archive_lock, archived_counts, repair_archive, restore
-from producers.offsets import log_ends
+from kafka_client.offsets import log_ends
 
 log = logging.getLogger(__name__)
 # Each archive pass reads every partition's end (a scan of the partition on Tansu), as the

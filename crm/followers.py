@@ -159,7 +159,7 @@ def _project(services: Services, published: Any, progress: Any) -> FollowerResul
 
 
 def _archive(services: Services, published: Any, progress: Any) -> FollowerResult:
-    from producers.archive import Archiver
+    from archive.log import Archiver
 
     archiver = Archiver(services.settings.archive_dir, services.bootstrap)
     added = 0

@@ -3,7 +3,7 @@ the projector are behind, and how many dead letters wait.
 
 One implementation for every place that shows them (`crm status`, the dashboard's
 `GET /v1/status`). Everything is read from where the workers record their progress:
-the log ends from the broker (fetch-response high watermarks, `producers.offsets`,
+the log ends from the broker (fetch-response high watermarks, `kafka_client.offsets`,
 right on Tansu too), the projector's committed offsets from `crm_meta.projector_offsets`
 (committed in the same transaction as its rows), the core's from its consumer group.
 """
@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from events.topics import COMMANDS, DEAD_LETTER, EVENT_TOPICS, TOPICS
+from kafka_client.offsets import partition_ends
 from processors.faust_app import APP_ID
-from producers.offsets import partition_ends
 from projectors.runner import GROUP as PROJECTOR_GROUP
 
 if TYPE_CHECKING:

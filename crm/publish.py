@@ -17,9 +17,9 @@ from confluent_kafka import Consumer, TopicPartition
 
 from crm.runlog import read_log
 from events.topics import COMMANDS, TOPICS
+from kafka_client.offsets import partition_ends, watermarks
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
-from producers.offsets import partition_ends, watermarks
 from producers.partitioner import partition_for
 
 # Bulk publishing: fuller batches, far fewer produce requests. The embedded broker's CPU

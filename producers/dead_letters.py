@@ -20,8 +20,8 @@ from confluent_kafka import Message as KafkaMessage
 
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER
+from kafka_client.offsets import partition_ends
 from producers.kafka import DeliveryFailed, producer_config
-from producers.offsets import partition_ends
 
 log = logging.getLogger(__name__)
 

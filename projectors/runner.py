@@ -32,8 +32,8 @@ from domain.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS
+from kafka_client.offsets import log_ends
 from producers.dead_letters import DeadLetterPublisher
-from producers.offsets import log_ends
 from projectors.batches import in_runs, is_transient_db_error
 from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
 from projectors.writer import apply_again, apply_events, load_offsets, save_offsets

@@ -44,9 +44,9 @@ from crm.config import KafkaSecurity, Settings
 from crm.runlog import read_log
 from events.codec import AvroCodec
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
+from kafka_client.offsets import log_ends, partition_ends
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
-from producers.offsets import log_ends, partition_ends
 from producers.partitioner import partition_for
 from projectors.db import make_engine, migrate, table_digest
 from projectors.writer import apply_events

@@ -26,9 +26,9 @@ from test_runtimes_agree import read_topics, recorded_log
 from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.topics import COMMANDS, TOPICS
+from kafka_client.offsets import log_ends
 from producers.dead_letters import DeadLetter, DeadLetterPublisher, read_dead_letters
 from producers.kafka import MessageProducer
-from producers.offsets import log_ends
 from producers.partitioner import partition_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]

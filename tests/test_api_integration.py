@@ -26,7 +26,7 @@ from crm.api.tracker import EVENT_PARTS, Tracker
 from crm.bootstrap import Services
 from crm.localstack import StackInfo
 from crm.processes import workers
-from producers.offsets import log_ends
+from kafka_client.offsets import log_ends
 
 pytestmark = pytest.mark.integration
 FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from producers import archive
-from producers.archive import RECORD, Archiver, archived_counts, read_partition, repair_archive
-from producers.archive_tail import _header_end, repair, scan
+from archive import log as archive
+from archive.log import RECORD, Archiver, archived_counts, read_partition, repair_archive
+from archive.torn_tail import _header_end, repair, scan
 
 TOPIC = "crm.leads"
 NOW = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)

@@ -32,11 +32,11 @@ from faults_support import (
 from rich.console import Console
 from support import temp_home
 
+from archive.log import archived_counts
 from crm import localstack
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap
 from events.topics import EVENT_TOPICS
-from producers.archive import archived_counts
 from projectors.db import make_engine
 
 TORN = ("crm.leads", 0)  # cut 1,000 bytes off its end

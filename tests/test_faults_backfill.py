@@ -36,13 +36,13 @@ from faults_support import (
 from rich.console import Console
 from support import temp_home
 
+from archive.log import archived_counts, read_partition
 from crm import localstack
 from crm.backfill import run_dir
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap
 from crm.publish import LogConflict
 from crm.publisher_process import CHUNK, PublisherProcess
-from producers.archive import archived_counts, read_partition
 from projectors.db import make_engine
 from projectors.runner import Projector
 

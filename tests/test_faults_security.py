@@ -79,15 +79,15 @@ class _Fake:
 def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
                                              monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
+    import archive.log
     import crm.dlq
     import crm.erp_worker
     import crm.publish
     import events.admin
+    import kafka_client.offsets
     import processors.warmup
-    import producers.archive
     import producers.dead_letters
     import producers.kafka
-    import producers.offsets
     import projectors.runner
     from crm.config import load_settings
 
@@ -97,8 +97,8 @@ def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
 
     for module, names in ((producers.kafka, ["Producer"]),
                           (producers.dead_letters, ["Producer", "Consumer"]),
-                          (producers.offsets, ["Consumer"]),
-                          (producers.archive, ["Producer", "Consumer"]),
+                          (kafka_client.offsets, ["Consumer"]),
+                          (archive.log, ["Producer", "Consumer"]),
                           (projectors.runner, ["Consumer"]),
                           (processors.warmup, ["Consumer"]),
                           (crm.publish, ["Consumer"]),
@@ -113,9 +113,9 @@ def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
         lambda: producers.kafka.MessageProducer(bootstrap, extra=extra),
         lambda: producers.dead_letters.DeadLetterPublisher(bootstrap, extra),
         lambda: producers.dead_letters.read_dead_letters(bootstrap, extra=extra),
-        lambda: producers.offsets.log_ends(bootstrap, [("crm.leads", 0)], extra),
-        lambda: producers.archive.Archiver(tmp_path, bootstrap, extra),
-        lambda: producers.archive.restore(tmp_path, bootstrap, extra),
+        lambda: kafka_client.offsets.log_ends(bootstrap, [("crm.leads", 0)], extra),
+        lambda: archive.log.Archiver(tmp_path, bootstrap, extra),
+        lambda: archive.log.restore(tmp_path, bootstrap, extra),
         lambda: projectors.runner.Projector(None, bootstrap, extra=extra),  # type: ignore
         lambda: processors.warmup.warm_up(None, bootstrap, "g", extra),  # type: ignore
         lambda: crm.publish.publish(tmp_path, bootstrap, extra),

@@ -22,9 +22,9 @@ from support import temp_home, wait_until
 from crm.backfill_run import simulation_factory
 from domain.messages import Event, Message, utc
 from events.topics import EVENT_TOPICS, TOPICS
+from kafka_client.offsets import log_ends
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
-from producers.offsets import log_ends
 from producers.partitioner import partition_for
 
 pytestmark = pytest.mark.integration

@@ -23,8 +23,8 @@ from domain.leads import CaptureLead
 from domain.messages import utc
 from events.admin import ensure_topics
 from events.topics import COMMANDS
+from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer
-from producers.offsets import log_ends
 from projectors import runner
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector

@@ -32,8 +32,8 @@ from crm.api.completion import Completion, Outcome, Partition
 from domain.system import CommandRejected
 from events.codec import AvroCodec, DecodeError
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
+from kafka_client.offsets import partition_ends
 from processors.faust_app import APP_ID
-from producers.offsets import partition_ends
 
 log = logging.getLogger(__name__)
 WATCH_LIMIT = 100_000  # commands remembered; the oldest are dropped past this

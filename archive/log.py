@@ -7,7 +7,7 @@ back into an empty broker partition by partition, in order, so every record gets
 original offset again and the projectors' stored positions stay valid.
 
 A torn file (a partial block at its end: a process killed mid-append) is repaired before
-anything is appended to it (`repair_archive`, producers/archive_tail.py): its complete
+anything is appended to it (`repair_archive`, archive/torn_tail.py): its complete
 blocks are kept, the rest is moved beside it, and the archiver then appends again from
 the running broker what the cut lost. Reading never fails on a torn tail: it stops at the
 last complete block.
@@ -27,9 +27,9 @@ from typing import Any
 import fastavro
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from archive.torn_tail import TornTail, repair, scan
 from events.topics import TOPICS
-from producers.archive_tail import TornTail, repair, scan
-from producers.offsets import partition_ends
+from kafka_client.offsets import partition_ends
 
 log = logging.getLogger(__name__)
 
