@@ -10,7 +10,10 @@ from sqlalchemy.engine import Engine
 
 from crm import localstack
 from crm.config import Settings, load_settings
+from domain import catalog
+from domain.core import Rulebook
 from events.codec import AvroCodec
+from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
 
 
@@ -41,6 +44,15 @@ class Services:
 
             return AvroCodec(ConfluentSchemaIds(self.settings.schema_registry_url))
         return AvroCodec()
+
+    @cached_property
+    def rulebook(self) -> Rulebook:
+        """The domain's rules, collected from the catalog of areas (nothing self-registers)."""
+        return catalog.rulebook()
+
+    def processor(self) -> CoreProcessor:
+        """A new core processor running this rulebook with this codec."""
+        return CoreProcessor(codec=self.codec, book=self.rulebook)
 
     @cached_property
     def engine(self) -> Engine:

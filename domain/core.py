@@ -1,20 +1,26 @@
-"""The engine: one input message in, derived events out, state evolved.
+"""The kernel of the domain: rule marks, the rulebook, the Context rules decide in.
 
-A rule module registers:
+A rule module marks its functions (the marks register nothing by themselves):
 - `@handles(CommandType)`: decide. Reads state through the Context, raises `Rejected`
   or calls `ctx.emit(...)`. It never mutates state itself.
 - `@evolves(EventType)`: evolve. A pure `(entity | None, event) -> entity`.
 - `@on_timer("kind")`: a time-based rule run by the clock tick when its timer is due.
 - `@on_tick`: a periodic rule run on every clock tick (snapshots, health scores).
 - `@indexes(EventType)`: keeps a cross-aggregate view current after a command succeeds.
+
+`Rulebook.collect` builds the maps from an explicit list of modules (`domain.catalog`);
+the engine and every Context are given a rulebook, so which rules run is decided by
+whoever composes the application, not by which modules happen to be imported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from domain.messages import Event, Message
@@ -24,13 +30,10 @@ from domain.state import CrmState
 Handler = Callable[["Context", Any], None]
 Evolver = Callable[[Any, Any], Any]
 TimerRule = Callable[["Context", str], None]
+TickRule = Callable[["Context"], None]
 Indexer = Callable[[CrmState, Any], None]
 
-_HANDLERS: dict[str, Handler] = {}
-_EVOLVERS: dict[str, Evolver] = {}
-_TIMERS: dict[str, TimerRule] = {}
-_INDEXERS: dict[str, list[Indexer]] = {}
-_TICK_RULES: list[Callable[[Context], None]] = []
+_MARKS = "__crm_rule_marks__"
 _ID_NAMESPACE = uuid.UUID("6f1c2a4e-8d0b-4c55-9a3e-3c1f0e2b7d10")
 _NAMESPACE_BYTES = _ID_NAMESPACE.bytes
 _MISSING = object()
@@ -44,60 +47,107 @@ class Rejected(Exception):
         self.reason = reason
 
 
+def _mark(fn: Any, role: str, key: str) -> None:
+    fn.__dict__.setdefault(_MARKS, []).append((role, key))
+
+
 def handles(*types: type[Message]) -> Callable[[Handler], Handler]:
-    """Register a decide function for input message types."""
-    def register(fn: Handler) -> Handler:
+    """Mark a decide function for input message types."""
+    def mark(fn: Handler) -> Handler:
         for t in types:
-            _HANDLERS[t.__name__] = fn
+            _mark(fn, "handles", t.__name__)
         return fn
-    return register
+    return mark
 
 
 def evolves(*types: type[Event]) -> Callable[[Evolver], Evolver]:
-    """Register the evolve function for event types."""
-    def register(fn: Evolver) -> Evolver:
+    """Mark the evolve function for event types."""
+    def mark(fn: Evolver) -> Evolver:
         for t in types:
-            _EVOLVERS[t.__name__] = fn
+            _mark(fn, "evolves", t.__name__)
         return fn
-    return register
+    return mark
 
 
 def on_timer(kind: str) -> Callable[[TimerRule], TimerRule]:
-    """Register a time-based rule under a timer kind."""
-    def register(fn: TimerRule) -> TimerRule:
-        _TIMERS[kind] = fn
+    """Mark a time-based rule for a timer kind."""
+    def mark(fn: TimerRule) -> TimerRule:
+        _mark(fn, "timer", kind)
         return fn
-    return register
+    return mark
 
 
-def on_tick(fn: Callable[[Context], None]) -> Callable[[Context], None]:
-    """Register a periodic rule run on every clock tick, after the due timers."""
-    _TICK_RULES.append(fn)
+def on_tick(fn: TickRule) -> TickRule:
+    """Mark a periodic rule run on every clock tick, after the due timers."""
+    _mark(fn, "tick", "")
     return fn
 
 
-def tick_rules() -> list[Callable[[Context], None]]:
-    """The periodic rules, in registration order."""
-    return list(_TICK_RULES)
-
-
 def indexes(*types: type[Event]) -> Callable[[Indexer], Indexer]:
-    """Register a view updater run after a successful command."""
-    def register(fn: Indexer) -> Indexer:
+    """Mark a view updater run after a successful command."""
+    def mark(fn: Indexer) -> Indexer:
         for t in types:
-            _INDEXERS.setdefault(t.__name__, []).append(fn)
+            _mark(fn, "indexes", t.__name__)
         return fn
-    return register
+    return mark
 
 
-def handler_for(event_type: str) -> Handler | None:
-    """The decide function for an input type, if any."""
-    return _HANDLERS.get(event_type)
+def marked_rules(module: ModuleType) -> list[Callable[..., Any]]:
+    """The marked functions a module defines, in the order it defines them."""
+    return [value for value in vars(module).values()
+            if callable(value) and _MARKS in getattr(value, "__dict__", {})
+            and getattr(value, "__module__", None) == module.__name__]
 
 
-def timer_rule(kind: str) -> TimerRule:
-    """The rule registered for a timer kind."""
-    return _TIMERS[kind]
+@dataclass(frozen=True)
+class Rulebook:
+    """Which function decides, evolves, indexes or runs on the clock, by name.
+
+    Tick rules and the indexers of one event run in the order they were collected, so
+    the order of the collected modules is part of the behaviour (ids derive from it).
+    """
+
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    evolvers: Mapping[str, Evolver] = field(default_factory=dict)
+    timers: Mapping[str, TimerRule] = field(default_factory=dict)
+    indexers: Mapping[str, tuple[Indexer, ...]] = field(default_factory=dict)
+    tick_rules: tuple[TickRule, ...] = ()
+
+    @classmethod
+    def collect(cls, sources: Iterable[ModuleType | Callable[..., Any]]) -> Rulebook:
+        """The rules marked in these modules (or these functions), in the order given.
+
+        A second decider, evolver or timer rule for one name is an error, not an override.
+        """
+        handlers: dict[str, Handler] = {}
+        evolvers: dict[str, Evolver] = {}
+        timers: dict[str, TimerRule] = {}
+        indexers: dict[str, list[Indexer]] = {}
+        ticks: list[TickRule] = []
+        unique = {"handles": handlers, "evolves": evolvers, "timer": timers}
+        for source in sources:
+            rules = marked_rules(source) if isinstance(source, ModuleType) else [source]
+            for fn in rules:
+                for role, key in getattr(fn, _MARKS, ()):
+                    if role == "tick":
+                        ticks.append(fn)
+                    elif role == "indexes":
+                        indexers.setdefault(key, []).append(fn)
+                    elif key in unique[role]:
+                        raise ValueError(f"two {role} rules for {key}: "
+                                         f"{unique[role][key].__qualname__}, {fn.__qualname__}")
+                    else:
+                        unique[role][key] = fn
+        return cls(handlers, evolvers, timers,
+                   {key: tuple(fns) for key, fns in indexers.items()}, tuple(ticks))
+
+    def handler_for(self, event_type: str) -> Handler | None:
+        """The decide function for an input type, if any."""
+        return self.handlers.get(event_type)
+
+    def timer_rule(self, kind: str) -> TimerRule:
+        """The rule for a timer kind."""
+        return self.timers[kind]
 
 
 def derive_id(*parts: str) -> str:
@@ -114,10 +164,15 @@ def derive_id(*parts: str) -> str:
 
 
 class Context:
-    """What a rule sees while deciding one input: state, rules and the emit journal."""
+    """What a rule sees while deciding one input: state, rules and the emit journal.
 
-    def __init__(self, state: CrmState, cause: Message, rules: BusinessRules, scope: str = ""):
+    `book` is the rulebook the engine runs: `emit` evolves and `commit` indexes with it.
+    """
+
+    def __init__(self, state: CrmState, cause: Message, rules: BusinessRules, scope: str = "",
+                 *, book: Rulebook) -> None:
         self.state = state
+        self.book = book
         self.cause = cause
         self.rules = rules
         self.scope = scope
@@ -169,7 +224,7 @@ class Context:
             **payload,
         )
         self._set(self.state.versions, key, version)
-        evolve = _EVOLVERS.get(event.event_type)
+        evolve = self.book.evolvers.get(event.event_type)
         if evolve is not None:
             store = self.state.store(event.AGGREGATE)
             self._set(store, aggregate_id, evolve(store.get(aggregate_id), event))
@@ -193,7 +248,7 @@ class Context:
     def commit(self) -> list[Event]:
         """Update views and timers; return the events."""
         for event in self.events:
-            for indexer in _INDEXERS.get(event.event_type, ()):
+            for indexer in self.book.indexers.get(event.event_type, ()):
                 indexer(self.state, event)
         for due_at, kind, aggregate_id in self._timers:
             self.state.push_timer(due_at, kind, aggregate_id)

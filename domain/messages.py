@@ -8,9 +8,11 @@ Nothing here knows about Avro or Kafka; `events/` maps these models to schemas.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import ModuleType
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -193,19 +195,17 @@ class Command(Message):
         return self
 
 
-def message_types() -> dict[str, type[Message]]:
-    """Every concrete message class of `domain`, by event_type (imports the areas first)."""
-    import domain.catalog  # noqa: F401  (registers every area)
+def defined_in(modules: Iterable[ModuleType]) -> dict[str, type[Message]]:
+    """The concrete message classes these modules define, by event_type, sorted by name.
 
+    Concrete means with an aggregate; a class a module only imports is its owner's.
+    """
     found: dict[str, type[Message]] = {}
-    stack: list[type[Message]] = [Event, Command]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            stack.append(sub)
-            # the contract is the domain's messages: a test's own message classes are not
-            if sub.AGGREGATE and sub.__module__.startswith("domain."):
-                found[sub.__name__] = sub
+    for module in modules:
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, Message) and value.AGGREGATE
+                    and value.__module__ == module.__name__):
+                found[value.__name__] = value
     return dict(sorted(found.items()))
 
 

@@ -28,7 +28,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from domain.messages import ENVELOPE_FIELDS, DecimalSpec, Message, message_types
+from domain.catalog import message_types
+from domain.messages import ENVELOPE_FIELDS, DecimalSpec, Message
 
 NAMESPACE = "genims.crm"
 SCHEMA_DIR = Path(__file__).parent / "schemas"

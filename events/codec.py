@@ -28,7 +28,8 @@ import fastavro
 from fastavro.read import SchemaResolutionError
 from pydantic import BaseModel, ValidationError
 
-from domain.messages import Message, message_types
+from domain.catalog import message_types
+from domain.messages import Message
 from events.avro import NAMESPACE, RELEASED_DIR, released_schemas, schema_for
 from events.topics import topic_for_type
 from events.upcasting import (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import catalog
+from domain.core import Rulebook
 from domain.engine import handle
 from domain.messages import Event, Message
 from domain.rules_config import DEFAULT_RULES, BusinessRules
@@ -29,16 +31,19 @@ class Outgoing:
 class CoreProcessor:
     """Holds the CRM state and folds inputs into it."""
 
-    def __init__(self, rules: BusinessRules = DEFAULT_RULES, codec: AvroCodec | None = None):
+    def __init__(self, rules: BusinessRules = DEFAULT_RULES, codec: AvroCodec | None = None,
+                 book: Rulebook | None = None) -> None:
+        """`book` is the rules to run; default: every area's (`domain.catalog`)."""
         self.state = CrmState()
         self.rules = rules
+        self.book = catalog.rulebook() if book is None else book
         self.codec = codec or AvroCodec()
         self.processed = 0
 
     def process(self, message: Message) -> list[Event]:
         """Derived events of one decoded input."""
         self.processed += 1
-        return handle(self.state, message, self.rules)
+        return handle(self.state, message, self.rules, book=self.book)
 
     def process_bytes(self, value: bytes, partition: int = 0,
                       offset: int = -1) -> list[Outgoing] | DeadLetter:

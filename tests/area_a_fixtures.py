@@ -10,6 +10,7 @@ from typing import Any
 from domain.accounts import OpenAccount
 from domain.campaign_members import AddCampaignMember, RecordCampaignResponse
 from domain.campaigns import LaunchCampaign, PlanCampaign, VariantSpec
+from domain.catalog import rulebook
 from domain.contacts import CreateContact
 from domain.engine import handle
 from domain.lead_conversion import ConvertLead
@@ -49,7 +50,7 @@ class World:
     def feed(self, message: Message) -> list[Event]:
         """Handle an already built message (e.g. a duplicate)."""
         self.log.append(message)
-        out = handle(self.state, message, self.rules)
+        out = handle(self.state, message, self.rules, book=rulebook())
         self.events.extend(out)
         return out
 

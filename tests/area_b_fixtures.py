@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.accounts import OpenAccount
+from domain.catalog import rulebook
 from domain.core import Rejected
 from domain.engine import handle
 from domain.messages import Command, Event, utc
@@ -48,7 +49,7 @@ class Scenario:
         self.seq += 1
         msg = cls(event_id=f"b-{self.seq}", aggregate_id=aggregate_id, occurred_at=self.now,
                   **fields)
-        events = handle(self.state, msg, self.rules)
+        events = handle(self.state, msg, self.rules, book=rulebook())
         self.log.extend(events)
         return events
 

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import domain.catalog  # noqa: F401  (registers every rule)
 from domain.accounts import OpenAccount, record_account_revenue
+from domain.catalog import rulebook
 from domain.core import Context
 from domain.engine import handle
 from domain.messages import Command, Event, utc
@@ -56,7 +56,7 @@ class World:
 
     def fold(self, message: Command) -> list[Event]:
         """Fold a prepared input (e.g. one sent twice)."""
-        events = handle(self.state, message, self.rules)
+        events = handle(self.state, message, self.rules, book=rulebook())
         self.log.extend(events)
         return events
 
@@ -75,7 +75,8 @@ class World:
 
     def run(self, rule: Callable[[Context], None]) -> list[Event]:
         """Run a domain function (another area's entry point) in a context at the cursor."""
-        ctx = Context(self.state, self.message(TickClock, "clock"), self.rules, "test")
+        ctx = Context(self.state, self.message(TickClock, "clock"), self.rules, "test",
+                      book=rulebook())
         rule(ctx)
         events = ctx.commit()
         self.log.extend(events)

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from domain.messages import EARLIEST_DAY, LATEST_DAY, DecimalSpec, Message, message_types
+from domain.catalog import message_types
+from domain.messages import EARLIEST_DAY, LATEST_DAY, DecimalSpec, Message
 from events.codec import AvroCodec
 
 TRICKY_TEXT = [

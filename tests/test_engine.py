@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import domain.catalog  # noqa: F401  (registers every rule)
-from domain import core
-from domain.core import Context, Rejected, derive_id, handles, on_timer
+from domain import catalog, core
+from domain.core import Context, Rejected, Rulebook, derive_id, handles, on_timer
 from domain.engine import handle, handle_all
 from domain.interactions import Note, NoteAdded
 from domain.leads import CaptureLead, LeadCaptured, LeadScored
@@ -30,7 +29,7 @@ def capture(n: int, lead_id: str | None = None) -> CaptureLead:
 
 
 def test_capturing_a_lead_derives_captured_then_scored_with_versions_1_and_2() -> None:
-    events = handle(CrmState(), capture(1))
+    events = handle(CrmState(), capture(1), book=BOOK)
     assert [type(e) for e in events] == [LeadCaptured, LeadScored]
     assert [e.aggregate_version for e in events] == [1, 2]
     assert all(e.causation_id == "cmd-1" and e.occurred_at == utc(2026, 3, 1, 9, 1)
@@ -39,20 +38,20 @@ def test_capturing_a_lead_derives_captured_then_scored_with_versions_1_and_2() -
 
 def test_the_same_log_folded_twice_gives_identical_events() -> None:
     log = [capture(n) for n in range(50)]
-    assert handle_all(CrmState(), log) == handle_all(CrmState(), log)
+    assert handle_all(CrmState(), log, book=BOOK) == handle_all(CrmState(), log, book=BOOK)
 
 
 def test_a_duplicate_input_derives_nothing() -> None:
     state = CrmState()
-    handle(state, capture(1))
-    assert handle(state, capture(1)) == []
+    handle(state, capture(1), book=BOOK)
+    assert handle(state, capture(1), book=BOOK) == []
 
 
 def test_a_refused_command_yields_a_rejection_and_leaves_state_unchanged() -> None:
     state = CrmState()
-    handle(state, capture(1))
+    handle(state, capture(1), book=BOOK)
     before = copy.deepcopy(state.entities), dict(state.versions), dict(state.counters)
-    events = handle(state, capture(2, lead_id="L1"))
+    events = handle(state, capture(2, lead_id="L1"), book=BOOK)
     assert len(events) == 1 and isinstance(events[0], CommandRejected)
     assert events[0].reason == "lead L1 already exists"
     assert events[0].command_id == "cmd-2"
@@ -60,7 +59,7 @@ def test_a_refused_command_yields_a_rejection_and_leaves_state_unchanged() -> No
 
 
 def test_lead_numbers_follow_the_order_of_the_log() -> None:
-    events = handle_all(CrmState(), [capture(n) for n in range(3)])
+    events = handle_all(CrmState(), [capture(n) for n in range(3)], book=BOOK)
     numbers = [e.lead_number for e in events if isinstance(e, LeadCaptured)]
     assert numbers == ["LEAD-000001", "LEAD-000002", "LEAD-000003"]
 
@@ -107,6 +106,10 @@ def probe(n: int, cls: type[Command] = Probe, **fields: object) -> Command:
                **fields)
 
 
+BOOK = Rulebook.collect([*catalog.AREAS, _refuse_probe, _probe_timer])
+"""Every area's rules and the probes above (only this module's engine runs them)."""
+
+
 def tick(n: int, hour: int) -> TickClock:
     return TickClock(event_id=f"tick-{n}", aggregate_id="clock",
                      occurred_at=utc(2026, 3, 1, hour))
@@ -114,7 +117,7 @@ def tick(n: int, hour: int) -> TickClock:
 
 def test_a_rejection_is_derived_from_the_refused_input_and_cut_to_500_characters() -> None:
     state = CrmState()
-    [refused] = handle(state, probe(1, correlation_id="journey-7"))
+    [refused] = handle(state, probe(1, correlation_id="journey-7"), book=BOOK)
     assert isinstance(refused, CommandRejected)
     assert (refused.event_id, refused.causation_id, refused.correlation_id) == (
         derive_id("probe-1", "rejected"), "probe-1", "journey-7")
@@ -122,21 +125,21 @@ def test_a_rejection_is_derived_from_the_refused_input_and_cut_to_500_characters
         "probe-1", "Probe", "r" * 500)
     assert (refused.aggregate_id, refused.occurred_at) == ("P1", utc(2026, 3, 1, 9))
     assert state.get("note", "N-probe") is None  # what it emitted was rolled back
-    [uncorrelated] = handle(state, probe(2))
+    [uncorrelated] = handle(state, probe(2), book=BOOK)
     assert uncorrelated.correlation_id == "probe-2"
 
 
 def test_an_input_no_rule_accepts_is_rejected_by_name() -> None:
-    [refused] = handle(CrmState(), probe(1, Unruled))
+    [refused] = handle(CrmState(), probe(1, Unruled), book=BOOK)
     assert isinstance(refused, CommandRejected)
     assert (refused.reason, refused.command_type) == ("no rule accepts Unruled", "Unruled")
 
 
 def test_handle_all_folds_with_the_rules_it_is_given() -> None:
     rules = replace(DEFAULT_RULES, leads=replace(DEFAULT_RULES.leads, industry_fit_points=0))
-    default = [e.lead_score for e in handle_all(CrmState(), [capture(1)])
+    default = [e.lead_score for e in handle_all(CrmState(), [capture(1)], book=BOOK)
                if isinstance(e, LeadScored)]
-    tuned = [e.lead_score for e in handle_all(CrmState(), [capture(1)], rules)
+    tuned = [e.lead_score for e in handle_all(CrmState(), [capture(1)], rules, book=BOOK)
              if isinstance(e, LeadScored)]
     assert (default, tuned) == ([42], [27])
 
@@ -146,7 +149,7 @@ def test_due_timers_run_once_in_due_order_with_ids_scoped_to_each_timer() -> Non
     state.push_timer(utc(2026, 3, 1, 10), "engine-test-probe", "B")
     state.push_timer(utc(2026, 3, 1, 9), "engine-test-probe", "A")
     state.push_timer(utc(2026, 3, 1, 12), "engine-test-probe", "C")
-    events = [e for e in handle(state, tick(1, 11)) if isinstance(e, NoteAdded)]
+    events = [e for e in handle(state, tick(1, 11), book=BOOK) if isinstance(e, NoteAdded)]
     assert [e.aggregate_id for e in events] == ["N-A", "N-B"]
     # Timer A was pushed second (seq 2): its scope is kind/aggregate/seq.
     assert events[0].event_id == derive_id("tick-1", "engine-test-probe/A/2", "0")
@@ -154,33 +157,30 @@ def test_due_timers_run_once_in_due_order_with_ids_scoped_to_each_timer() -> Non
     assert state.clock == utc(2026, 3, 1, 11)
 
 
-def test_a_repeated_or_late_tick_runs_no_timer_and_no_periodic_rule(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_repeated_or_late_tick_runs_no_timer_and_no_periodic_rule() -> None:
     runs: list[str] = []
-    monkeypatch.setattr(core, "_TICK_RULES", [lambda ctx: runs.append(ctx.cause.event_id)])
+    book = replace(BOOK, tick_rules=(lambda ctx: runs.append(ctx.cause.event_id),))
     state = CrmState()
-    handle(state, tick(1, 11))
+    handle(state, tick(1, 11), book=book)
     state.push_timer(utc(2026, 3, 1, 9), "engine-test-probe", "A")
-    assert handle(state, tick(2, 11)) == []  # same time again
-    assert handle(state, tick(3, 10)) == []  # earlier than the clock
+    assert handle(state, tick(2, 11), book=book) == []  # same time again
+    assert handle(state, tick(3, 10), book=book) == []  # earlier than the clock
     assert runs == ["tick-1"]
-    assert [e.aggregate_id for e in handle(state, tick(4, 12))] == ["N-A"]
+    assert [e.aggregate_id for e in handle(state, tick(4, 12), book=book)] == ["N-A"]
     assert runs == ["tick-1", "tick-4"]
 
 
-def test_a_refused_timer_or_periodic_rule_derives_nothing_not_even_a_rejection(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_timer_or_periodic_rule_derives_nothing_not_even_a_rejection() -> None:
     def refuse(ctx: Context) -> None:
         raise Rejected("a periodic rule found nothing to do")
 
-    monkeypatch.setattr(core, "_TICK_RULES", [refuse])
     state = CrmState()
     state.push_timer(utc(2026, 3, 1, 9), "engine-test-probe", "refuse")
-    assert handle(state, tick(1, 10)) == []
+    assert handle(state, tick(1, 10), book=replace(BOOK, tick_rules=(refuse,))) == []
     assert state.get("note", "N-refused") is None
 
 
-# -- domain.core: the registries and the Context the rules see ------------------------
+# -- domain.core: the rulebook and the Context the rules see ------------------------
 
 
 class ProbeEvent(Event):
@@ -192,25 +192,17 @@ class ProbeEvent(Event):
 
 
 def context(event_id: str = "in-1", correlation_id: str | None = None,
-            scope: str | None = None) -> Context:
+            scope: str | None = None, book: Rulebook = BOOK) -> Context:
     """A context for a test-only cause; without a scope, the Context's default one."""
     cause = Probe(event_id=event_id, aggregate_id="P1", occurred_at=utc(2026, 3, 1, 9),
                   correlation_id=correlation_id)
     if scope is None:
-        return Context(CrmState(), cause, DEFAULT_RULES)
-    return Context(CrmState(), cause, DEFAULT_RULES, scope)
+        return Context(CrmState(), cause, DEFAULT_RULES, book=book)
+    return Context(CrmState(), cause, DEFAULT_RULES, scope, book=book)
 
 
-def test_the_registries_return_the_function_and_find_it_by_type_name_or_kind(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "_HANDLERS", {})
-    evolvers: dict[str, object] = {}
-    indexers: dict[str, list[object]] = {}
-    monkeypatch.setattr(core, "_EVOLVERS", evolvers)
-    monkeypatch.setattr(core, "_TIMERS", {})
-    monkeypatch.setattr(core, "_INDEXERS", indexers)
-    monkeypatch.setattr(core, "_TICK_RULES", [])
-
+def test_the_marks_return_the_function_and_the_rulebook_finds_it_by_type_name_or_kind(
+) -> None:
     def decide(ctx: Context, cmd: Probe) -> None: ...
     def evolve(entity: object, event: ProbeEvent) -> str: return "evolved"
     def timer(ctx: Context, aggregate_id: str) -> None: ...
@@ -224,14 +216,37 @@ def test_the_registries_return_the_function_and_find_it_by_type_name_or_kind(
     assert core.indexes(ProbeEvent)(first) is first
     assert core.indexes(ProbeEvent)(second) is second
     assert core.on_tick(periodic) is periodic
-    assert (core.handler_for("Probe"), core.handler_for("Unruled")) == (decide, decide)
-    assert core.handler_for("Nothing") is None
-    assert core.timer_rule("probe-kind") is timer
-    assert evolvers == {"ProbeEvent": evolve}
-    assert indexers == {"ProbeEvent": [first, second]}
-    rules = core.tick_rules()
-    rules.append(first)  # a copy: the registry is not changed through it
-    assert core.tick_rules() == [periodic]
+    book = Rulebook.collect([periodic, decide, evolve, timer, first, second])
+    assert (book.handler_for("Probe"), book.handler_for("Unruled")) == (decide, decide)
+    assert book.handler_for("Nothing") is None
+    assert book.timer_rule("probe-kind") is timer
+    assert book.evolvers == {"ProbeEvent": evolve}
+    assert book.indexers == {"ProbeEvent": (first, second)}
+    assert book.tick_rules == (periodic,)
+    assert Rulebook.collect([second, first]).indexers == {"ProbeEvent": (second, first)}
+
+
+def test_marking_registers_nothing_a_rulebook_is_only_what_it_was_given() -> None:
+    assert catalog.rulebook().handler_for("Probe") is None  # this module is not an area
+    assert BOOK.handler_for("Probe") is _refuse_probe
+    assert Rulebook().handler_for("CaptureLead") is None
+
+
+def test_a_second_rule_for_one_name_is_an_error_not_an_override() -> None:
+    def again(ctx: Context, cmd: Probe) -> None: ...
+
+    with pytest.raises(ValueError, match="two handles rules for Probe"):
+        Rulebook.collect([_refuse_probe, handles(Probe)(again)])
+
+
+def test_a_module_contributes_the_rules_it_defines_in_definition_order() -> None:
+    from domain import accounts, health
+
+    assert core.marked_rules(accounts)[0].__module__ == "domain.accounts"
+    assert all(fn.__module__ == "domain.health" for fn in core.marked_rules(health))
+    ticks = [(fn.__module__, fn.__name__) for fn in catalog.rulebook().tick_rules]
+    assert ticks == [("domain.master_data", "release_for_linked_accounts"),
+                     ("domain.forecasts", "forecast_tick"), ("domain.health", "daily_health")]
 
 
 def test_new_ids_and_numbers_derive_from_the_cause_and_the_sequence() -> None:
@@ -281,13 +296,12 @@ def test_rollback_restores_changed_values_and_drops_new_ones() -> None:
     assert (ctx.events, ctx.commit(), ctx.state.timers) == ([], [], [])
 
 
-def test_commit_runs_the_indexers_of_each_event_and_schedules_the_timers(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commit_runs_the_indexers_of_each_event_and_schedules_the_timers() -> None:
     seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(core, "_INDEXERS", {
-        "ProbeEvent": [lambda state, e: seen.append(("first", e.label)),
-                       lambda state, e: seen.append(("second", e.label))]})
-    ctx = context()
+    book = Rulebook(indexers={
+        "ProbeEvent": (lambda state, e: seen.append(("first", e.label)),
+                       lambda state, e: seen.append(("second", e.label)))})
+    ctx = context(book=book)
     ctx.emit(ProbeEvent, "X", label="a")
     ctx.emit(ProbeEvent, "X", label="b")
     ctx.schedule(utc(2026, 3, 5), "probe-kind", "X")

@@ -26,6 +26,7 @@ from domain.accounts import (
     record_account_revenue,
 )
 from domain.campaigns import CompleteCampaign, IncurCampaignCost, record_campaign_outcome
+from domain.catalog import rulebook
 from domain.contacts import ChangeContactRole, OptOutContact, UpdateContact
 from domain.core import Context
 from domain.lead_lifecycle import DisqualifyLead, MarkLeadLost, NurtureLead
@@ -47,7 +48,7 @@ AREA_A_MODULES = ("domain.sales_org_messages", "domain.campaign_messages",
 
 def core(w: World, rule: Any, *args: Any, **kwargs: Any) -> None:
     """Call an interface function as another area's rule would."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
     rule(ctx, *args, **kwargs)
     w.events.extend(ctx.commit())
 

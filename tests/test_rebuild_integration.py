@@ -77,7 +77,6 @@ def test_rebuild_also_rebuilds_the_forecast_snapshot_extension_table(
 
     from area_b_fixtures import Scenario
 
-    import domain.catalog  # noqa: F401  (registers the forecast tick rules)
     from domain.rules_config import BusinessRules
 
     rules = BusinessRules.from_mapping(

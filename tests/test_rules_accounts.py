@@ -30,6 +30,7 @@ from domain.accounts import (
     open_account,
     record_account_revenue,
 )
+from domain.catalog import rulebook
 from domain.contacts import (
     ChangeContactRole,
     ContactCreated,
@@ -48,7 +49,7 @@ def revenue(w: World, account: str, amount: str, on: date,
             at: datetime | None = None) -> AccountRevenueRecorded:
     """Record revenue the way the ERP rules do; the event it emitted."""
     ctx = Context(w.state, w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {})),
-                  w.rules)
+                  w.rules, book=rulebook())
     record_account_revenue(ctx, account, Decimal(amount), on)
     events = ctx.commit()
     w.events.extend(events)
@@ -76,7 +77,7 @@ def test_a_customer_account_starts_active_and_a_prospect_starts_prospect() -> No
 
 def test_open_account_refuses_bad_values_with_a_reason_instead_of_failing() -> None:
     w = World()
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
     with pytest.raises(Rejected, match="account A1"):
         open_account(ctx, "A1", account_name="Acme", account_type="friend")
 
@@ -104,7 +105,7 @@ def test_an_update_carries_only_the_given_fields_and_an_empty_one_emits_nothing(
 
 def test_an_account_opened_by_a_rule_is_in_india_unless_told_otherwise() -> None:
     w = World()
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
     open_account(ctx, "A1", account_name="Acme", created_by="system")
     open_account(ctx, "A2", account_name="Beta", billing_country="Sri Lanka")
     created = of_type(ctx.commit(), AccountCreated)

@@ -33,6 +33,7 @@ from domain.campaigns import (
     count_for_variant,
     record_campaign_outcome,
 )
+from domain.catalog import rulebook
 from domain.contacts import ContactOptedOut, OptOutContact
 from domain.core import Context, derive_id
 from domain.leads import CaptureLead
@@ -53,7 +54,7 @@ def variant(w: World, code: str, cid: str = "C1") -> CampaignVariantStatsUpdated
 
 def in_core(w: World, rule, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     """Run an interface function the way another area's rule would, and commit."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
     rule(ctx, *args, **kwargs)
     w.events.extend(ctx.commit())
 

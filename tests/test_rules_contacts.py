@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from area_a_fixtures import World, of_type, rejection
 
+from domain.catalog import rulebook
 from domain.contacts import (
     Contact,
     ContactCreated,
@@ -39,7 +40,7 @@ def acme(*contacts: tuple[str, dict[str, object]]) -> World:
 
 def run(w: World, rule: Callable[[Context], None]) -> list[Event]:
     """Run an entry point other areas call (lead conversion, campaigns) in a context."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules)
+    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
     rule(ctx)
     return ctx.commit()
 

@@ -17,7 +17,8 @@ from domain.accounts import (
     LinkAccountToCustomer,
     OpenAccount,
 )
-from domain.core import Context, timer_rule
+from domain.catalog import rulebook
+from domain.core import Context
 from domain.erp import (
     RETRY_TIMER,
     CustomerMasterCreated,
@@ -288,8 +289,8 @@ def test_a_retry_sends_the_request_again_and_the_log_keeps_what_was_sent() -> No
 def test_a_retry_timer_for_an_unknown_log_does_nothing() -> None:
     s = Scenario()
     ctx = Context(s.state, TickClock(event_id="t1", aggregate_id="clock", occurred_at=s.now),
-                  s.rules)
-    timer_rule(RETRY_TIMER)(ctx, "LOG-unknown")
+                  s.rules, book=rulebook())
+    rulebook().timer_rule(RETRY_TIMER)(ctx, "LOG-unknown")
     assert ctx.commit() == []
 
 

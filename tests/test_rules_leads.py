@@ -11,6 +11,7 @@ import pytest
 from area_a_fixtures import World, of_type, rejection
 
 from domain.accounts import AccountCreated
+from domain.catalog import rulebook
 from domain.contacts import ContactCreated
 from domain.engine import handle
 from domain.lead_conversion import LeadConverted
@@ -427,7 +428,7 @@ def test_replaying_the_same_log_gives_identical_events() -> None:
     w.qualified_lead("L1", source_campaign_id="C1", state="Delhi")
     w.convert("L1")
     replayed = World()
-    out = [e for m in w.log for e in handle(replayed.state, m)]
+    out = [e for m in w.log for e in handle(replayed.state, m, book=rulebook())]
     assert out == w.events
 
 

@@ -19,7 +19,8 @@ from domain.accounts import (
     OpenAccount,
     SetParentAccount,
 )
-from domain.core import Context, timer_rule
+from domain.catalog import rulebook
+from domain.core import Context
 from domain.erp_messages import (
     CustomerMasterCreated,
     CustomerMasterRejected,
@@ -59,8 +60,8 @@ def master_created(s: Scenario, account: str = "A2", customer: str = "CUST-00000
 def timer(s: Scenario, log_id: str) -> list:
     """Run the customer master retry timer for `log_id` now; the events it emits."""
     ctx = Context(s.state, TickClock(event_id=f"t-{len(s.log)}", aggregate_id="clock",
-                                     occurred_at=s.now), s.rules)
-    timer_rule(RETRY_TIMER)(ctx, log_id)
+                                     occurred_at=s.now), s.rules, book=rulebook())
+    rulebook().timer_rule(RETRY_TIMER)(ctx, log_id)
     return ctx.commit()
 
 

@@ -11,6 +11,7 @@ from area_b_fixtures import Scenario, of, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
+from domain.catalog import rulebook
 from domain.core import Context, Rejected
 from domain.messages import Event, utc
 from domain.opportunities import (
@@ -130,7 +131,7 @@ def test_an_opportunity_id_in_use_is_refused() -> None:
 def test_open_opportunity_refuses_values_that_break_the_columns() -> None:
     s = Scenario().org()
     ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules)
+                  s.rules, book=rulebook())
     with pytest.raises(Rejected, match="^opportunity O9: String should have at most 100"):
         open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1", amount=Decimal(1),
                          close_date=date(2026, 4, 1), product_category="p" * 101)
@@ -248,7 +249,7 @@ def test_a_synced_quote_amount_goes_through_the_terms_rule_with_its_row() -> Non
     s = Scenario().org()
     s.deal(amount="200000", close=date(2026, 3, 20))
     ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules)
+                  s.rules, book=rulebook())
     change_opportunity_terms(ctx, "O1", amount=Decimal("176000"), changed_by="R1",
                              reason="Primary quote QUO-000001")
     (changed,) = ctx.events

@@ -9,6 +9,7 @@ from area_b_fixtures import Scenario, of, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
+from domain.catalog import rulebook
 from domain.core import Context, derive_id
 from domain.opportunity_stages import (
     ChangeOpportunityStage,
@@ -29,7 +30,7 @@ def campaign_deal(s: Scenario, amount: str = "80000") -> None:
 
 def context(s: Scenario) -> Context:
     return Context(s.state, TickClock(event_id=f"t-{len(s.log)}", aggregate_id="clock",
-                                      occurred_at=s.now), s.rules)
+                                      occurred_at=s.now), s.rules, book=rulebook())
 
 
 def test_a_deal_closed_by_an_order_takes_the_orders_amount_date_and_number() -> None:

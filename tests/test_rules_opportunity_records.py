@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from area_b_fixtures import START, Scenario, one
 
+from domain.catalog import rulebook
 from domain.core import Context, Rejected
 from domain.messages import utc
 from domain.opportunities import (
@@ -74,7 +75,7 @@ def test_an_amount_may_be_set_to_zero_but_not_below() -> None:
 def test_each_refusal_says_why() -> None:
     s = Scenario().org()
     ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules)
+                  s.rules, book=rulebook())
     with pytest.raises(Rejected, match="^opportunity amount must not be negative$"):
         open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1",
                          amount=Decimal("-5"), close_date=date(2026, 4, 1))

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from area_a_fixtures import World, of_type, rejection
 
+from domain.catalog import rulebook
 from domain.core import Context, Rejected
 from domain.fiscal_calendar import fiscal_quarter, fiscal_year
 from domain.messages import utc
@@ -35,7 +36,7 @@ def deal(w: World, rep: str, amount: str, won: bool,
          at: datetime | None = None) -> RepPerformanceUpdated:
     """Record a closed deal the way the opportunity rules do; the event it emitted."""
     cause = w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {}))
-    ctx = Context(w.state, cause, w.rules)
+    ctx = Context(w.state, cause, w.rules, book=rulebook())
     record_rep_deal(ctx, rep, Decimal(amount), won)
     events = ctx.commit()
     w.events.extend(events)

@@ -182,7 +182,8 @@ def test_every_input_submitted_round_trips_through_avro(week: Week) -> None:
 
 
 def test_the_business_uses_most_of_the_commands_the_core_accepts(two_months: Run) -> None:
-    from domain.messages import Command, message_types
+    from domain.catalog import message_types
+    from domain.messages import Command
 
     commands = {n for n, cls in message_types().items() if issubclass(cls, Command)}
     used = set(two_months.sim.stats.inputs)

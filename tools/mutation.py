@@ -8,10 +8,11 @@ mutmut's settings are in pyproject.toml ([tool.mutmut]). This script adds three 
 plain `mutmut run` cannot do for this project:
 
 - Mutate the rules themselves. mutmut 3 skips every decorated function, because a copy
-  of a decorated function may run the decorator again; here the decorators only register
-  the function (`@handles`, `@evolves`, `@on_timer`, `@on_tick`, `@indexes`), so the
-  trampoline keeps them and the original/mutant copies are written without them (a
-  copy that kept `@handles` would register itself as the handler).
+  of a decorated function may run the decorator again; here the decorators only mark
+  the function for the rulebook (`@handles`, `@evolves`, `@on_timer`, `@on_tick`,
+  `@indexes`), so the trampoline keeps them and the original/mutant copies are written
+  without them (`Rulebook.collect` takes every marked function a module defines: a copy
+  that kept `@handles` would be collected as a second handler).
 - Some modules only (`--module a.py b.py`): only those files are mutated, the rest is
   copied as is (one run: the test statistics are collected once for all of them).
 - Globs in the test selection (tests/test_rules_*.py) are expanded, so a new rule test
@@ -37,12 +38,12 @@ from typing import Any
 from mutation_report import report  # tools/ is on sys.path when this runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
-# Decorators that only add the function to a registry (domain/core.py) and return it.
+# Decorators that only mark the function for the rulebook (domain/core.py) and return it.
 REGISTRATIONS = frozenset({"handles", "evolves", "on_timer", "on_tick", "indexes"})
 
 
 def registration_only(function: Any) -> bool:
-    """True if a libcst FunctionDef is decorated, and only by domain/core.py registrations."""
+    """True if a libcst FunctionDef is decorated, and only by domain/core.py rule marks."""
     import libcst as cst
 
     if not function.decorators:

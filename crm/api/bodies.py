@@ -18,7 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
 from domain.leads import CaptureLead
-from domain.messages import ENVELOPE_FIELDS, Command, DecimalSpec, Timestamp, message_types
+from domain.catalog import message_types
+from domain.messages import ENVELOPE_FIELDS, Command, DecimalSpec, Timestamp
 
 # Inputs that are not for outside callers: the clock is the scheduler's alone.
 INTERNAL_COMMANDS = frozenset({"TickClock"})
