@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from crm import localstack
+import localstack
 from crm.bootstrap import Services, bootstrap
 from crm.config import load_settings
 

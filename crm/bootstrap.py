@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from crm import localstack
+import localstack
 from crm.config import Settings, load_settings
 from domain import catalog
 from domain.core import Rulebook
@@ -78,7 +78,7 @@ def bootstrap(settings: Settings | None = None, start: bool = True) -> Services:
     """Start (or find) the stack and return the services on it."""
     settings = settings or load_settings()
     if start:
-        from crm import durability
+        from localstack import durability
 
         stack = localstack.up(settings)
         durability.load(settings, stack)  # a restarted embedded broker gets its log back

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crm import localstack
+import localstack
 from crm.config import load_settings
 from crm.history import history as record_history_command
 from crm.kafka.cli import app as kafka_app
@@ -39,7 +39,7 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug l
 @app.command()
 def up() -> None:
     """Start the embedded PostgreSQL and Kafka broker (a no-op when they run)."""
-    from crm import durability
+    from localstack import durability
 
     settings = load_settings()
     info = localstack.up(settings)
@@ -53,7 +53,7 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Archive the local log, then stop the embedded services started by `crm up`."""
-    from crm import durability
+    from localstack import durability
 
     settings = load_settings()
     info = localstack.status(settings)
@@ -70,8 +70,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
                "--live", help="Also events, core/projector lag, dead letters (crm/live.py)")
            ] = False):
     """Show what runs and where (never prints secrets)."""
-    from crm.durability import archive_lag
     from crm.live import snapshot
+    from localstack.durability import archive_lag
 
     settings = load_settings()
     info = localstack.status(settings)
@@ -233,8 +233,8 @@ def simulate(
     gracefully on SIGINT/SIGTERM, checkpointing; logs to CRM_HOME/logs/simulate.log.
     """
     from crm.bootstrap import bootstrap
-    from crm.processes import workers
     from crm.simulate import simulate as run_cycles
+    from localstack.worker_processes import workers
 
     services = bootstrap()
     services.init()
@@ -270,7 +270,7 @@ def serve(
     from crm.api.app import keys_from_environment
     from crm.api.app import serve as run_server
     from crm.bootstrap import bootstrap
-    from crm.processes import workers
+    from localstack.worker_processes import workers
 
     try:
         keys = keys_from_environment()

@@ -19,11 +19,11 @@ from sqlalchemy import text
 from crm.backfill import BackfillPlan
 from crm.backfill_run import run_backfill
 from crm.bootstrap import Services
-from crm.processes import workers
 from crm.reporting import print_rows, read_only_query
 from crm.simulate import simulate
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
 from kafka_client.offsets import log_ends
+from localstack.worker_processes import workers
 from processors.faust_app import APP_ID
 from projectors.db import table_counts
 from projectors.runner import GROUP

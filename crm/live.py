@@ -28,7 +28,7 @@ from projectors.runner import GROUP as PROJECTOR_GROUP
 
 if TYPE_CHECKING:
     from crm.config import Settings
-    from crm.localstack import StackInfo
+    from localstack import StackInfo
 
 EVENT_PARTITIONS = [(s.name, p) for s in TOPICS if s.name in EVENT_TOPICS
                     for p in range(s.partitions)]

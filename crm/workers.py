@@ -60,7 +60,7 @@ def run_projector() -> None:
                 len(projector.topics))
     archive = None
     if services.stack.embedded_kafka:  # local mode: the archive is the durable copy
-        from crm.durability import ContinuousArchive
+        from localstack.durability import ContinuousArchive
 
         archive = ContinuousArchive(services.settings, services.stack)
         archive.start()

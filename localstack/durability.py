@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from archive.log import Archiver, archive_lock, archived_counts, repair_archive, restore
 from crm.config import Settings
-from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import log_ends
+from localstack.stack import StackInfo
 
 log = logging.getLogger(__name__)
 # Each archive pass reads every partition's end (a scan of the partition on Tansu), as the

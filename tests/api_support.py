@@ -16,12 +16,12 @@ import pytest
 import uvicorn
 from support import create_database, drop_database, temp_home
 
-from crm import localstack
+import localstack
 from crm.api.app import create_app
 from crm.api.auth import KeyRing
 from crm.bootstrap import Services
 from crm.config import load_settings
-from crm.localstack import StackInfo
+from localstack import StackInfo
 
 WRITER, ANALYST = "w-secret-1", "a-secret-2"
 

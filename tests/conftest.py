@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from kafka_support import apache_kafka  # noqa: F401  (the session's Apache Kafka cluster)
 from support import create_database, drop_database, temp_home
 
-from crm import localstack
+import localstack
 from crm.config import load_settings
-from crm.localstack import StackInfo
+from localstack import StackInfo
 from projectors.db import make_engine, migrate
 
 # Fixtures that start or use a server: a test asking for one is an integration test

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 from support import create_database, drop_database
 
-from crm import localstack
+import localstack
 from crm.backfill import BackfillPlan, generate, run_dir
 from crm.backfill_run import simulation_factory
 from crm.config import KafkaSecurity, Settings
@@ -45,6 +45,8 @@ from crm.runlog import read_log
 from events.codec import AvroCodec
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
 from kafka_client.offsets import log_ends, partition_ends
+from localstack import postgres
+from localstack.children import wait_dead
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
@@ -474,7 +476,7 @@ def kill_broker(settings: Settings) -> None:
     info = localstack.status(settings)
     assert info is not None and info.broker_pid
     os.kill(info.broker_pid, signal.SIGKILL)
-    assert localstack._wait_dead(info.broker_pid, "tansu", None, 10)
+    assert wait_dead(info.broker_pid, "tansu", None, 10)
 
 
 def start_broker(settings: Settings) -> str:
@@ -499,7 +501,7 @@ def own_postgres(home: Path, kafka_bootstrap: str) -> Iterator[tuple[Settings, s
 
 
 def stop_postgres(settings: Settings) -> None:
-    localstack._stop_postgres(localstack._pgdata(settings))
+    postgres.stop_postgres(postgres.data_dir(settings))
 
 
 def start_postgres(settings: Settings) -> str:

@@ -21,7 +21,7 @@ import pytest
 from support import temp_home
 
 from crm.config import Settings, load_settings
-from crm.kafka import assemble, cluster
+from localstack.kafka import assemble, cluster
 
 BROKERS = 3
 # The release under test: CRM_KAFKA_VERSION (as for `crm kafka up`), else the default.

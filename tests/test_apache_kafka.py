@@ -23,10 +23,10 @@ from kafka_support import BROKERS, ApacheKafka, recreate_crm_topics, wait_for
 from support import create_database, drop_database, temp_home
 from test_runtimes_agree import read_topics, recorded_log
 
-from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import log_ends
+from localstack import StackInfo
 from producers.dead_letters import DeadLetter, DeadLetterPublisher, read_dead_letters
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for

@@ -24,9 +24,9 @@ from sqlalchemy import update
 from crm.api import store
 from crm.api.tracker import EVENT_PARTS, Tracker
 from crm.bootstrap import Services
-from crm.localstack import StackInfo
-from crm.processes import workers
 from kafka_client.offsets import log_ends
+from localstack import StackInfo
+from localstack.worker_processes import workers
 
 pytestmark = pytest.mark.integration
 FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",

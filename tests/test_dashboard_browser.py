@@ -33,9 +33,9 @@ from rich.console import Console
 from crm.backfill import BackfillPlan
 from crm.backfill_run import run_backfill
 from crm.bootstrap import Services
-from crm.localstack import StackInfo
 from domain.fiscal_calendar import period_bounds, periods_of
 from domain.rules_config import DEFAULT_RULES
+from localstack import StackInfo
 
 pytestmark = pytest.mark.integration
 ARTIFACTS = Path(__file__).with_name("artifacts")

@@ -26,10 +26,10 @@ from faults_support import (
 )
 from support import temp_home
 
+import localstack
 from archive.log import archived_counts
-from crm import localstack
 from crm.bootstrap import bootstrap
-from crm.durability import ARCHIVE_INTERVAL
+from localstack.durability import ARCHIVE_INTERVAL
 
 
 def _status(home: Path, env: dict[str, str]) -> dict:

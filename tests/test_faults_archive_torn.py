@@ -32,8 +32,8 @@ from faults_support import (
 from rich.console import Console
 from support import temp_home
 
+import localstack
 from archive.log import archived_counts
-from crm import localstack
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap
 from events.topics import EVENT_TOPICS

@@ -36,8 +36,8 @@ from faults_support import (
 from rich.console import Console
 from support import temp_home
 
+import localstack
 from archive.log import archived_counts, read_partition
-from crm import localstack
 from crm.backfill import run_dir
 from crm.backfill_run import run_backfill
 from crm.bootstrap import bootstrap

@@ -26,11 +26,11 @@ from sqlalchemy import BigInteger
 from support import temp_home
 
 from crm.dlq import DlqEntry, list_dead_letters, redrive
-from crm.localstack import StackInfo
 from domain.leads import LeadAssigned, LeadCaptured
 from domain.messages import Event, utc
 from events.codec import AvroCodec
 from events.topics import DEAD_LETTER
+from localstack import StackInfo
 from producers.kafka import MessageProducer
 from projectors import writer
 from projectors.db import make_engine, migrate, table_digest

@@ -141,7 +141,7 @@ def test_the_faust_worker_gets_the_same_credentials(secure_env: dict[str, str],
     import crm.workers
     from crm.bootstrap import Services
     from crm.config import load_settings
-    from crm.localstack import StackInfo
+    from localstack import StackInfo
 
     settings = load_settings()
     services = Services(settings, StackInfo("postgresql://x@/y", "broker.example:9093",

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crm.cli import app
-from crm.kafka import assemble, cluster
-from crm.kafka.nodes import COMPOSE_SETTINGS, Node, server_properties
+from localstack.kafka import assemble, layout
+from localstack.kafka.nodes import COMPOSE_SETTINGS, Node, server_properties
 
 
 def fake_java(tmp_path: Path, version_line: str) -> Path:
@@ -132,7 +132,7 @@ def test_status_without_a_cluster_says_so_and_exits_1(tmp_path: Path) -> None:
 
 def test_cluster_ids_are_22_characters_and_never_start_with_a_dash() -> None:
     # one in 64 random ids starts with "-", which the storage tool takes for an option
-    ids = [cluster.cluster_id() for _ in range(2000)]
+    ids = [layout.cluster_id() for _ in range(2000)]
 
     assert all(len(i) == 22 and not i.startswith("-") for i in ids)
     assert len(set(ids)) == 2000

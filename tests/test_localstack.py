@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 from support import temp_home, wait_until
 
-from crm import localstack
+import localstack
 from crm.config import Settings, load_settings
-from crm.localstack import StackInfo
+from localstack import StackInfo
 
 
 @pytest.fixture

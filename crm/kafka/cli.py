@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from crm.config import load_settings
-from crm.kafka import assemble, cluster
-from crm.kafka.nodes import DEFAULT_HEAP
+from localstack.kafka import assemble, cluster
+from localstack.kafka.nodes import DEFAULT_HEAP
 
 app = typer.Typer(
     help="A real Apache Kafka cluster on loopback, beside the embedded broker.\n\n"

@@ -1,113 +1,37 @@
 """A local Apache Kafka cluster under CRM_HOME/kafka: up, status, stop/start a node, down.
 
-Layout: `cluster.json` (version, cluster id, heap, nodes with ports and pids),
-`node-<id>/server.properties` and `node-<id>/data` (the KRaft log dirs), `logs/node-<id>.log`
-(each JVM's output), `log4j2.properties`. The JVMs outlive the `crm` process that started
-them, like the embedded stack's servers. `down` stops them and keeps the data for the next
-`up`; `down --wipe` deletes it.
+The JVMs outlive the `crm` process that started them, like the embedded stack's servers.
+`down` stops them and keeps the data for the next `up`; `down --wipe` deletes it. The
+cluster's files and how a new one is formatted: `layout`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import fcntl
-import json
 import os
 import shutil
 import signal
-import subprocess
 import time
-import uuid
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from crm.config import Settings
-from crm.kafka import assemble
-from crm.kafka.nodes import (
-    DEFAULT_HEAP,
-    LOG4J2,
-    LOOPBACK,
-    Node,
-    free_ports,
-    jvm_args,
-    port_free,
-    server_properties,
-    spawn,
-    terminate,
+from localstack.kafka import assemble
+from localstack.kafka.layout import (
+    Cluster,
+    ClusterError,
+    create,
+    jvm,
+    kafka_root,
+    load,
+    locked,
+    properties,
+    reassign_ports,
 )
+from localstack.kafka.nodes import DEFAULT_HEAP, Node, spawn, terminate
+from localstack.loopback import port_free
 
 READY_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
-FORMAT_TIMEOUT = 120.0
-
-
-class ClusterError(RuntimeError):
-    """The cluster is absent, inconsistent, or did not come up in time (names the log)."""
-
-
-@dataclass
-class Cluster:
-    """The cluster as `cluster.json` records it."""
-
-    root: Path
-    version: str
-    cluster_id: str
-    heap: str
-    nodes: list[Node] = field(default_factory=list)
-
-    @property
-    def bootstrap(self) -> str:
-        """Bootstrap servers: every node's client listener."""
-        return ",".join(f"{LOOPBACK}:{n.port}" for n in self.nodes)
-
-    def node(self, node_id: int) -> Node:
-        """The node with this id (ClusterError if there is none)."""
-        for each in self.nodes:
-            if each.id == node_id:
-                return each
-        ids = ", ".join(str(n.id) for n in self.nodes)
-        raise ClusterError(f"no broker {node_id} in this cluster (brokers: {ids})")
-
-    def log(self, node_id: int) -> Path:
-        """The node's JVM output."""
-        return self.root / "logs" / f"node-{node_id}.log"
-
-    def status(self) -> dict[str, Any]:
-        """`crm kafka status --json`: bootstrap, version and each broker's id, pid, port."""
-        return {
-            "bootstrap": self.bootstrap,
-            "version": self.version,
-            "brokers": [{"id": n.id, "pid": n.pid if n.alive() else None, "port": n.port,
-                         "controller_port": n.controller_port, "alive": n.alive(),
-                         "log": str(self.log(n.id))} for n in self.nodes],
-        }
-
-    def save(self) -> None:
-        """Write cluster.json atomically."""
-        data = {"version": self.version, "cluster_id": self.cluster_id, "heap": self.heap,
-                "nodes": [asdict(n) for n in self.nodes]}
-        tmp = self.root / "cluster.json.tmp"
-        tmp.write_text(json.dumps(data, indent=2))
-        tmp.replace(self.root / "cluster.json")
-
-
-def kafka_root(settings: Settings) -> Path:
-    """CRM_HOME/kafka."""
-    return settings.home / "kafka"
-
-
-def load(settings: Settings) -> Cluster | None:
-    """The cluster recorded under CRM_HOME, or None if there is none."""
-    root = kafka_root(settings)
-    try:
-        data = json.loads((root / "cluster.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return Cluster(root, data["version"], data["cluster_id"], data["heap"],
-                   [Node(**n) for n in data["nodes"]])
 
 
 def up(settings: Settings, brokers: int = 3, version: str = assemble.DEFAULT_VERSION,
@@ -121,7 +45,7 @@ def up(settings: Settings, brokers: int = 3, version: str = assemble.DEFAULT_VER
         raise ClusterError("--brokers must be at least 1")
     java = assemble.java_binary()
     jars = assemble.classpath(assemble.check_version(version))
-    with _locked(settings):
+    with locked(settings):
         cluster = load(settings)
         if cluster and (cluster.version != version or len(cluster.nodes) != brokers):
             if any(n.alive() for n in cluster.nodes):
@@ -131,11 +55,11 @@ def up(settings: Settings, brokers: int = 3, version: str = assemble.DEFAULT_VER
             shutil.rmtree(cluster.root)
             cluster = None
         if cluster is None:
-            cluster = _create(settings, java, jars, brokers, version, heap)
+            cluster = create(settings, java, jars, brokers, version, heap)
         stopped = not any(n.alive() for n in cluster.nodes)
         if stopped and not all(port_free(n.port) and port_free(n.controller_port)
                                for n in cluster.nodes):
-            _reassign_ports(cluster)
+            reassign_ports(cluster)
         for node in cluster.nodes:
             if not node.alive():
                 _start(cluster, node, java, jars)
@@ -147,7 +71,7 @@ def up(settings: Settings, brokers: int = 3, version: str = assemble.DEFAULT_VER
 def start_broker(settings: Settings, node_id: int, timeout: float = READY_TIMEOUT) -> Cluster:
     """Start one stopped node again (same id, ports and data) and wait until it serves."""
     java = assemble.java_binary()
-    with _locked(settings):
+    with locked(settings):
         cluster = _existing(settings)
         node = cluster.node(node_id)
         if not node.alive():
@@ -159,7 +83,7 @@ def start_broker(settings: Settings, node_id: int, timeout: float = READY_TIMEOU
 
 def stop_broker(settings: Settings, node_id: int) -> Cluster:
     """kill -9 one node: no controlled shutdown, as a crash or a pulled plug."""
-    with _locked(settings):
+    with locked(settings):
         cluster = _existing(settings)
         node = cluster.node(node_id)
         if not terminate(node, signal.SIGKILL, STOP_TIMEOUT):
@@ -171,7 +95,7 @@ def stop_broker(settings: Settings, node_id: int) -> Cluster:
 
 def down(settings: Settings, wipe: bool = False) -> Cluster | None:
     """Stop every node (SIGTERM: a controlled shutdown; SIGKILL after 30 s)."""
-    with _locked(settings):
+    with locked(settings):
         cluster = load(settings)
         if cluster is None:
             return None
@@ -213,7 +137,7 @@ def wait_ready(cluster: Cluster, node_ids: set[int], timeout: float) -> None:
         time.sleep(0.5)
 
 
-# -- internals ------------------------------------------------------------------------------
+
 
 
 def _existing(settings: Settings) -> Cluster:
@@ -224,83 +148,11 @@ def _existing(settings: Settings) -> Cluster:
     return cluster
 
 
-def _create(settings: Settings, java: str, jars: list[Path], brokers: int, version: str,
-            heap: str) -> Cluster:
-    """Write every node's settings and format its storage (in parallel: JVM starts are slow)."""
-    root = kafka_root(settings)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "log4j2.properties").write_text(LOG4J2)
-    ports = free_ports(2 * brokers)
-    nodes = [Node(i + 1, ports[2 * i], ports[2 * i + 1]) for i in range(brokers)]
-    cluster = Cluster(root, version, cluster_id(), heap, nodes)
-    formats = []
-    for node in nodes:
-        _write_properties(cluster, node)
-        args = [*_jvm(cluster, java, jars, "256m", tool=True), "kafka.tools.StorageTool", "format",
-                "-t", cluster.cluster_id, "-c", str(_properties(cluster, node)),
-                "--ignore-formatted"]
-        formats.append((node, subprocess.Popen(args, stdout=subprocess.PIPE,
-                                               stderr=subprocess.STDOUT, text=True)))
-    for node, proc in formats:
-        out, _ = proc.communicate(timeout=FORMAT_TIMEOUT)
-        if proc.returncode != 0:
-            raise ClusterError(f"formatting node {node.id}'s storage failed:\n{out.strip()}")
-    cluster.save()
-    return cluster
-
-
 def _start(cluster: Cluster, node: Node, java: str, jars: list[Path]) -> None:
     """Launch the node's JVM on its recorded ports."""
     if not (port_free(node.port) and port_free(node.controller_port)):
         raise ClusterError(f"broker {node.id}'s ports {node.port}/{node.controller_port} are "
                            "taken by another process; `crm kafka down`, then `up` again")
-    args = [*_jvm(cluster, java, jars, cluster.heap), "kafka.Kafka",
-            str(_properties(cluster, node))]
+    args = [*jvm(cluster, java, jars, cluster.heap), "kafka.Kafka",
+            str(properties(cluster, node))]
     node.pid, node.created = spawn(args, cluster.log(node.id))
-
-
-def _reassign_ports(cluster: Cluster) -> None:
-    """New ports for a stopped cluster whose old ones were taken meanwhile (all at once:
-    every node's settings name every controller's port)."""
-    ports = free_ports(2 * len(cluster.nodes))
-    for i, node in enumerate(cluster.nodes):
-        node.port, node.controller_port = ports[2 * i], ports[2 * i + 1]
-    for node in cluster.nodes:
-        _write_properties(cluster, node)
-
-
-def _jvm(cluster: Cluster, java: str, jars: list[Path], heap: str,
-         tool: bool = False) -> list[str]:
-    return jvm_args(java, os.pathsep.join(str(j) for j in jars), heap,
-                    cluster.root / "log4j2.properties", tool)
-
-
-def _properties(cluster: Cluster, node: Node) -> Path:
-    return cluster.root / f"node-{node.id}" / "server.properties"
-
-
-def _write_properties(cluster: Cluster, node: Node) -> None:
-    path = _properties(cluster, node)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(server_properties(node, cluster.nodes, path.parent / "data"))
-
-
-def cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
-
-    Never one starting with "-" (as Kafka's own Uuid.randomUuid): the storage tool would
-    read it as an option and refuse to format.
-    """
-    while True:
-        found = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        if not found.startswith("-"):
-            return found
-
-
-@contextlib.contextmanager
-def _locked(settings: Settings) -> Iterator[None]:
-    root = kafka_root(settings)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(settings.home / ".kafka.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
-        yield

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,9 +18,9 @@ from pathlib import Path
 
 import psutil
 
-from crm.localstack import process_alive, track_child
+from localstack.children import process_alive, track_child
+from localstack.loopback import LOOPBACK
 
-LOOPBACK = "127.0.0.1"
 # Heap per broker: three of them, a PostgreSQL, the workers and the tests share 24 GB and
 # two cores; a broker holding a CRM's topics in the page cache needs little heap.
 DEFAULT_HEAP = "512m"
@@ -142,26 +141,6 @@ def terminate(node: Node, sig: signal.Signals, timeout: float) -> bool:
             return False
         time.sleep(0.05)
     return True
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free loopback ports (all bound at once, so no duplicates)."""
-    with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind((LOOPBACK, 0))
-        return [int(s.getsockname()[1]) for s in socks]
-
-
-def port_free(port: int) -> bool:
-    """Can a server bind `port` on loopback now?"""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((LOOPBACK, port))
-        except OSError:
-            return False
-        return True
 
 
 def _half(heap: str) -> str:
