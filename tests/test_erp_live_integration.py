@@ -15,8 +15,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from area_b_fixtures import Scenario, one
 from confluent_kafka import Consumer, TopicPartition
+from scenario import Scenario, one
 
 from crm.erp_worker import run_erp
 from domain.accounts import OpenAccount
@@ -42,7 +42,7 @@ def requests() -> tuple[CustomerMasterRequested, SalesOrderRequested]:
          amount=Decimal("100000"), close_date=date(2026, 3, 20), opportunity_owner="R1")
     s.product("O2", "1", "50000")
     s.accepted_quote("O2")
-    return one(s.log, CustomerMasterRequested), one(s.log, SalesOrderRequested)
+    return one(s.events, CustomerMasterRequested), one(s.events, SalesOrderRequested)
 
 
 def replies_on(bootstrap: str, count: int, timeout: float = 60) -> list[bytes]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from support import project
-from test_projection_area_b import area_b_events, lifecycle
+from test_projection_deals_and_quotes import deal_events, lifecycle
 from typer.testing import CliRunner
 
 from crm import bootstrap
@@ -45,7 +45,7 @@ def of_type(events: list[Event], name: str) -> list[Event]:
 def test_each_amount_change_of_a_deal_is_a_row_with_its_event_command_and_actor(
         engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    events = area_b_events(s)
+    events = deal_events(s)
     project(engine, events)
     amount = changes(engine, "table_name = 'opportunities' AND record_id = 'O1' "
                      "AND column_name = 'amount'")
@@ -67,7 +67,7 @@ def test_each_amount_change_of_a_deal_is_a_row_with_its_event_command_and_actor(
 def test_a_new_row_is_one_created_row_and_a_deleted_row_keeps_its_values(
         engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     opened = changes(engine, "record_id = 'O1' AND column_name = '(created)'")
     assert [(r["event_type"], r["old_value"], r["new_value"]) for r in opened] == [
         ("OpportunityCreated", None, None)]
@@ -82,7 +82,7 @@ def test_a_new_row_is_one_created_row_and_a_deleted_row_keeps_its_values(
 def test_only_real_changes_are_rows_and_defaults_count_as_old_values(
         engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     rows = [r for r in changes(engine) if not r["column_name"].startswith("(")]
     assert rows and all(r["old_value"] != r["new_value"] for r in rows)
     won = changes(engine, "record_id = 'O1' AND event_type = 'OpportunityWon'")
@@ -93,7 +93,7 @@ def test_only_real_changes_are_rows_and_defaults_count_as_old_values(
 def test_redelivery_adds_nothing_and_batching_does_not_change_the_history(
         engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    events = area_b_events(s)
+    events = deal_events(s)
     project(engine, events)
     before = changes(engine)
     project(engine, events)
@@ -118,7 +118,7 @@ def test_a_rebuild_writes_the_same_history_and_the_checksum_covers_it(
     migrate(fresh_db_url)
     engine = make_engine(fresh_db_url)
     with MessageProducer(fresh_kafka) as producer:
-        for event in s.log:
+        for event in s.events:
             producer.send(event)
     live = Projector(engine, fresh_kafka, batch_size=7)  # cut otherwise than the rebuild
     live.catch_up(timeout=60)
@@ -142,7 +142,7 @@ def test_a_rebuild_writes_the_same_history_and_the_checksum_covers_it(
 def test_crm_history_shows_the_life_of_a_deal_in_order(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     s, _ = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(engine=engine))
     as_json = CliRunner().invoke(app, ["history", "O1", "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
@@ -164,7 +164,7 @@ def test_crm_history_shows_the_life_of_a_deal_in_order(
 
 def test_the_analyst_role_reads_the_field_history(engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     ensure_roles(engine)
     with engine.begin() as conn:
         conn.execute(sa.text(f"SET LOCAL ROLE {ANALYST_ROLE}"))

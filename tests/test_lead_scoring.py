@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from area_a_fixtures import World, of_type
+from scenario import MINUTE, Scenario, of_type
 
 from domain.leads import Lead, LeadScored, grade_for, score_lead
 from domain.messages import utc
@@ -63,7 +63,7 @@ def test_a_fresh_capture_does_not_make_an_old_last_contact_recent() -> None:
 
 
 def test_an_activity_after_weeks_of_silence_earns_the_recency_points_back() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     bare = replace(RULES, source_points={"website": 30})
     w.rules = replace(w.rules, leads=bare)
     w.lead("L1", company_size=None, industry="Circus")

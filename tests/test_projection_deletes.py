@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from area_b_fixtures import Scenario, one
+from scenario import Scenario, one
 from support import project
 
 from domain.quote_messages import OpportunityProductsSynced
@@ -46,7 +46,7 @@ def shortened_deal() -> tuple[Scenario, OpportunityProductsSynced]:
     q1 = s.to_proposal("O1")
     one(s.ok(ReviseQuote, q1, lines=[QuoteLineInput(product_name="Press", quantity=Decimal(
         "2"), list_price=Decimal("40000"), discount_pct=Decimal("5"))]), OpportunityProductsSynced)
-    synced = [e for e in s.log if isinstance(e, OpportunityProductsSynced)
+    synced = [e for e in s.events if isinstance(e, OpportunityProductsSynced)
               and e.removed_opp_product_ids]
     assert len(synced) == 1
     return s, synced[0]
@@ -70,7 +70,7 @@ def product_lines(engine: sa.Engine) -> list[tuple[str, int, Decimal]]:
 def test_the_writer_deletes_the_removed_line_in_one_batch_and_one_by_one(
         engine: sa.Engine) -> None:
     s, sync = shortened_deal()
-    events = [e for e in s.log if e.aggregate_type in {"opportunity", "quote"}]
+    events = [e for e in s.events if e.aggregate_type in {"opportunity", "quote"}]
     project(engine, events[:events.index(sync)])
     assert len(product_lines(engine)) == 2
     project(engine, events[events.index(sync):])
@@ -86,7 +86,7 @@ def test_the_writer_deletes_the_removed_line_in_one_batch_and_one_by_one(
 @pytest.mark.integration
 def test_a_redelivered_delete_leaves_a_row_a_later_event_wrote(engine: sa.Engine) -> None:
     s, sync = shortened_deal()
-    events = [e for e in s.log if e.aggregate_type in {"opportunity", "quote"}]
+    events = [e for e in s.events if e.aggregate_type in {"opportunity", "quote"}]
     project(engine, events)
     (removed,) = sync.removed_opp_product_ids
     later = sync.aggregate_version + 10

@@ -75,7 +75,7 @@ def test_rebuild_also_rebuilds_the_forecast_snapshot_extension_table(
     from datetime import date
     from decimal import Decimal
 
-    from area_b_fixtures import Scenario
+    from scenario import Scenario
 
     from domain.rules_config import BusinessRules
 
@@ -91,7 +91,7 @@ def test_rebuild_also_rebuilds_the_forecast_snapshot_extension_table(
     migrate(fresh_db_url)
     engine = make_engine(fresh_db_url)
     with MessageProducer(fresh_kafka) as producer:
-        for event in s.log:
+        for event in s.events:
             producer.send(event)
     live = Projector(engine, fresh_kafka)
     live.catch_up(timeout=120)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
 from domain.account_teams import (
     AccountTeamMemberAdded,
@@ -28,9 +28,7 @@ from domain.accounts import (
     find_account_by_name,
     normalise_name,
     open_account,
-    record_account_revenue,
 )
-from domain.catalog import rulebook
 from domain.contacts import (
     ChangeContactRole,
     ContactCreated,
@@ -45,21 +43,16 @@ from domain.messages import utc
 from domain.system import TickClock
 
 
-def revenue(w: World, account: str, amount: str, on: date,
+def revenue(w: Scenario, account: str, amount: str, on: date,
             at: datetime | None = None) -> AccountRevenueRecorded:
     """Record revenue the way the ERP rules do; the event it emitted."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {})),
-                  w.rules, book=rulebook())
-    record_account_revenue(ctx, account, Decimal(amount), on)
-    events = ctx.commit()
-    w.events.extend(events)
-    return of_type(events, AccountRevenueRecorded)[0]
+    return of_type(w.revenue(account, amount, on, at), AccountRevenueRecorded)[0]
 
 
 # ---- creation and matching -----------------------------------------------------------
 
 def test_accounts_are_numbered_in_order_and_ids_are_unique() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.account("A2", "Beta")
     assert [e.account_number for e in of_type(w.events, AccountCreated)] == [
@@ -68,7 +61,7 @@ def test_accounts_are_numbered_in_order_and_ids_are_unique() -> None:
 
 
 def test_a_customer_account_starts_active_and_a_prospect_starts_prospect() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme", account_type="customer")
     w.account("A2", "Beta")
     assert [e.relationship_status for e in of_type(w.events, AccountCreated)] == [
@@ -76,14 +69,13 @@ def test_a_customer_account_starts_active_and_a_prospect_starts_prospect() -> No
 
 
 def test_open_account_refuses_bad_values_with_a_reason_instead_of_failing() -> None:
-    w = World()
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
+    w = Scenario(step=MINUTE)
     with pytest.raises(Rejected, match="account A1"):
-        open_account(ctx, "A1", account_name="Acme", account_type="friend")
+        w.run(lambda ctx: open_account(ctx, "A1", account_name="Acme", account_type="friend"))
 
 
 def test_company_names_match_ignoring_case_and_spaces_and_follow_renames() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme  Industries")
     w.account("A2", "ACME industries")
     assert find_account_by_name(w.state, " acme INDUSTRIES ") == "A1"  # earliest wins
@@ -94,7 +86,7 @@ def test_company_names_match_ignoring_case_and_spaces_and_follow_renames() -> No
 
 
 def test_an_update_carries_only_the_given_fields_and_an_empty_one_emits_nothing() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     updated = of_type(w.ok(UpdateAccount, "A1", account_tier="key", website="acme.example"),
                       AccountUpdated)[0]
@@ -104,17 +96,19 @@ def test_an_update_carries_only_the_given_fields_and_an_empty_one_emits_nothing(
 
 
 def test_an_account_opened_by_a_rule_is_in_india_unless_told_otherwise() -> None:
-    w = World()
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
-    open_account(ctx, "A1", account_name="Acme", created_by="system")
-    open_account(ctx, "A2", account_name="Beta", billing_country="Sri Lanka")
-    created = of_type(ctx.commit(), AccountCreated)
+    w = Scenario(step=MINUTE)
+
+    def two_accounts(ctx: Context) -> None:
+        open_account(ctx, "A1", account_name="Acme", created_by="system")
+        open_account(ctx, "A2", account_name="Beta", billing_country="Sri Lanka")
+
+    created = of_type(w.run(two_accounts), AccountCreated)
     assert [(e.billing_country, e.created_by) for e in created] == [
         ("India", "system"), ("Sri Lanka", None)]
 
 
 def test_an_update_changes_the_given_name_type_and_owner_and_keeps_the_rest() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.ok(UpdateAccount, "A1", account_owner="R1")
 
@@ -134,7 +128,7 @@ def test_names_normalise_to_single_spaced_lower_case() -> None:
 
 
 def test_the_earliest_numbered_account_wins_a_name_whatever_the_ids() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("Z9", "Acme")
     w.account("A1", "ACME")
     assert find_account_by_name(w.state, "acme") == "Z9"
@@ -147,7 +141,7 @@ def test_the_earliest_numbered_account_wins_a_name_whatever_the_ids() -> None:
 # ---- hierarchy, relationship, master data --------------------------------------------
 
 def test_the_hierarchy_refuses_self_parent_cycles_and_unknown_parents() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     for aid in ("A", "B", "C"):
         w.account(aid, f"Firm {aid}")
     w.ok(SetParentAccount, "B", parent_account_id="A")
@@ -164,7 +158,7 @@ def test_the_hierarchy_refuses_self_parent_cycles_and_unknown_parents() -> None:
 
 
 def test_a_churned_customer_becomes_a_former_customer() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme", account_type="customer")
     changed = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="churned",
                            reason="Moved to a competitor"), AccountRelationshipChanged)[0]
@@ -175,7 +169,7 @@ def test_a_churned_customer_becomes_a_former_customer() -> None:
 
 
 def test_a_customer_going_inactive_or_a_prospect_churning_keeps_its_account_type() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme", account_type="customer")
     w.account("A2", "Beta")
     inactive = of_type(w.ok(ChangeAccountRelationship, "A1", relationship_status="inactive"),
@@ -188,7 +182,7 @@ def test_a_customer_going_inactive_or_a_prospect_churning_keeps_its_account_type
 
 
 def test_churn_stated_again_does_not_end_what_was_started_after_the_first_churn() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "Acme", account_type="customer")
     w.ok(ChangeAccountRelationship, "A1", relationship_status="churned")
@@ -199,7 +193,7 @@ def test_churn_stated_again_does_not_end_what_was_started_after_the_first_churn(
 
 
 def test_an_account_links_to_one_master_data_customer() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
     assert w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1") == []
@@ -208,7 +202,7 @@ def test_an_account_links_to_one_master_data_customer() -> None:
 
 
 def test_the_customer_link_makes_a_prospect_a_customer_since_that_day() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     [linked] = w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
     assert linked.customer_since == date(2026, 3, 2)
@@ -217,7 +211,7 @@ def test_the_customer_link_makes_a_prospect_a_customer_since_that_day() -> None:
 
 
 def test_a_link_after_the_first_order_keeps_the_order_day_as_customer_since() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     revenue(w, "A1", "1000", date(2026, 3, 1))
     [linked] = w.ok(LinkAccountToCustomer, "A1", customer_id="CUST-1")
@@ -226,7 +220,7 @@ def test_a_link_after_the_first_order_keeps_the_order_day_as_customer_since() ->
 
 
 def test_an_account_created_as_a_customer_is_one_from_that_day_unless_migrated() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     [new] = w.ok(OpenAccount, "A1", account_name="Acme", account_type="customer")
     assert (new.customer_since, new.lifetime_value) == (date(2026, 3, 2), None)
     [migrated] = w.ok(OpenAccount, "A2", account_name="Bharat Forge", account_type="customer",
@@ -242,7 +236,7 @@ def test_an_account_created_as_a_customer_is_one_from_that_day_unless_migrated()
 # ---- teams ---------------------------------------------------------------------------
 
 def test_team_members_are_added_once_per_role_and_removed_by_id() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "Acme")
     added = of_type(w.ok(AddAccountTeamMember, "A1", sales_rep_id="R1",
@@ -260,7 +254,7 @@ def test_team_members_are_added_once_per_role_and_removed_by_id() -> None:
 
 
 def test_a_team_member_gets_a_stable_id_and_the_access_and_dates_given_or_defaulted() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.rep("R2")
     w.account("A1", "Acme")
@@ -268,7 +262,7 @@ def test_a_team_member_gets_a_stable_id_and_the_access_and_dates_given_or_defaul
                          team_role="account_owner"), AccountTeamMemberAdded)[0]
     # ids derive from the cause (a replay derives the same one): pinned literally
     assert (first.team_member_id, first.access_level, first.start_date) == (
-        "ATM-b507cb73-fa3d-5dd0", "edit", date(2026, 3, 2))
+        "ATM-f41092a4-fe93-5d65", "edit", date(2026, 3, 2))
     second = of_type(w.ok(AddAccountTeamMember, "A1", sales_rep_id="R2",
                           team_role="account_owner", access_level="read",
                           start_date=date(2026, 1, 5)), AccountTeamMemberAdded)[0]
@@ -289,7 +283,7 @@ def test_a_team_member_gets_a_stable_id_and_the_access_and_dates_given_or_defaul
 # ---- revenue -------------------------------------------------------------------------
 
 def test_revenue_accumulates_and_makes_the_account_an_active_customer() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     revenue(w, "A1", "1000", date(2026, 3, 5))
     second = revenue(w, "A1", "250.50", date(2026, 3, 1))
@@ -303,7 +297,7 @@ def test_revenue_accumulates_and_makes_the_account_an_active_customer() -> None:
 
 
 def test_ytd_revenue_restarts_per_fiscal_year_of_event_time() -> None:
-    w = World(start=utc(2027, 3, 1))  # fiscal years run April-March (FiscalRules)
+    w = Scenario(start=utc(2027, 3, 1), step=MINUTE)  # fiscal years run April-March (FiscalRules)
     w.account("A1", "Acme")
     first = revenue(w, "A1", "1000", date(2027, 3, 1))
     same_year = revenue(w, "A1", "200", date(2027, 3, 31), at=utc(2027, 3, 31, 23, 30))
@@ -320,7 +314,7 @@ def test_ytd_revenue_restarts_per_fiscal_year_of_event_time() -> None:
 
 
 def test_the_fiscal_new_year_tick_closes_the_revenue_year() -> None:
-    w = World(start=utc(2026, 12, 1))
+    w = Scenario(start=utc(2026, 12, 1), step=MINUTE)
     w.account("A1", "Acme")
     revenue(w, "A1", "1000", date(2026, 12, 1))
     assert of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 1, 1)),
@@ -335,7 +329,7 @@ def test_the_fiscal_new_year_tick_closes_the_revenue_year() -> None:
 
 
 def test_revenue_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the_close() -> None:
-    w = World(start=utc(2027, 3, 1))
+    w = Scenario(start=utc(2027, 3, 1), step=MINUTE)
     w.account("A1", "Acme")
     revenue(w, "A1", "1000", date(2027, 3, 1))
     early = revenue(w, "A1", "300", date(2027, 4, 1), at=utc(2027, 4, 1, 0, 10))
@@ -346,7 +340,7 @@ def test_revenue_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_th
 
 
 def test_revenue_for_an_unknown_account_or_of_zero_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     with pytest.raises(Rejected, match="account A9 does not exist"):
         revenue(w, "A9", "1", date(2026, 3, 1))
@@ -357,7 +351,7 @@ def test_revenue_for_an_unknown_account_or_of_zero_is_refused() -> None:
 # ---- contacts ------------------------------------------------------------------------
 
 def test_contacts_are_numbered_and_need_an_existing_account() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     assert of_type(w.events, ContactCreated)[0].contact_number == "CON-000001"
@@ -366,7 +360,7 @@ def test_contacts_are_numbered_and_need_an_existing_account() -> None:
 
 
 def test_a_new_primary_contact_demotes_the_previous_one() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1", is_primary=True)
     events = w.ok(CreateContact, "K2", account_id="A1", first_name="N", last_name="M",
@@ -379,7 +373,7 @@ def test_a_new_primary_contact_demotes_the_previous_one() -> None:
 
 
 def test_opting_out_twice_changes_nothing_and_roles_change() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     assert of_type(w.ok(OptOutContact, "K1"), ContactOptedOut)

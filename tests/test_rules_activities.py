@@ -6,8 +6,8 @@ import copy
 from datetime import date, timedelta
 
 import pytest
-from area_c_fixtures import T0, World, of_type, rejection
 from pydantic import ValidationError
+from scenario import T0, Scenario, of_type, rejection
 
 from domain.activities import (
     Activity,
@@ -27,7 +27,7 @@ from domain.core import Rejected, derive_id
 from domain.interactions import AddNote, InteractionRecorded, NoteAdded, RecordInteraction
 
 
-def log_call(w: World, activity_id: str = "ACT1", **changes: object) -> list:
+def log_call(w: Scenario, activity_id: str = "ACT1", **changes: object) -> list:
     fields = {"activity_type": "call", "related_to_type": "contact", "related_to_id": "CT1",
               "account_id": "A1", "subject": "Intro call", "activity_date": T0,
               "assigned_to": "AE1", **changes}
@@ -35,7 +35,7 @@ def log_call(w: World, activity_id: str = "ACT1", **changes: object) -> list:
 
 
 def test_logging_activities_numbers_them_and_fills_the_related_id_column() -> None:
-    w = World()
+    w = Scenario()
     first = of_type(log_call(w), ActivityLogged)[0]
     second = of_type(log_call(w, "ACT2", related_to_type="lead", related_to_id="L7"),
                      ActivityLogged)[0]
@@ -46,7 +46,7 @@ def test_logging_activities_numbers_them_and_fills_the_related_id_column() -> No
 
 
 def test_completing_a_planned_activity_records_its_outcome_once() -> None:
-    w = World()
+    w = Scenario()
     log_call(w)
     done = of_type(w.send(CompleteActivity, "ACT1", outcome="successful", duration_minutes=45),
                    ActivityCompleted)[0]
@@ -56,7 +56,7 @@ def test_completing_a_planned_activity_records_its_outcome_once() -> None:
 
 
 def test_a_follow_up_date_creates_a_follow_up_task_for_the_account_of_a_contact() -> None:
-    w = World()
+    w = Scenario()
     log_call(w)
     events = w.send(CompleteActivity, "ACT1", outcome="follow_up_needed",
                     follow_up_required=True, follow_up_date=date(2026, 3, 9))
@@ -68,11 +68,11 @@ def test_a_follow_up_date_creates_a_follow_up_task_for_the_account_of_a_contact(
 
 
 def test_completing_an_unknown_activity_is_refused() -> None:
-    assert rejection(World().send(CompleteActivity, "X")) == "activity X does not exist"
+    assert rejection(Scenario().send(CompleteActivity, "X")) == "activity X does not exist"
 
 
 def test_create_task_numbers_tasks_and_reminds_the_day_before() -> None:
-    w = World()
+    w = Scenario()
     events = w.run(lambda ctx: create_task(ctx, "T1", subject="Send quote", due_date=date(2026,
                    3, 10), related_to_type="opportunity", related_to_id="O1",
                    task_type="send_quote", priority="high", assigned_to="AE1"))
@@ -84,7 +84,7 @@ def test_create_task_numbers_tasks_and_reminds_the_day_before() -> None:
 
 @pytest.mark.parametrize("bad", [{"task_type": "juggling"}, {"related_to_type": "contract"}])
 def test_create_task_refuses_values_outside_the_tasks_enums(bad: dict) -> None:
-    w = World()
+    w = Scenario()
     fields = {"subject": "s", "due_date": date(2026, 3, 10), "related_to_type": "account",
               "related_to_id": "A1", **bad}
     with pytest.raises(Rejected):
@@ -92,7 +92,7 @@ def test_create_task_refuses_values_outside_the_tasks_enums(bad: dict) -> None:
 
 
 def test_tasks_from_commands_complete_once() -> None:
-    w = World()
+    w = Scenario()
     created = of_type(w.send(CreateTask, "T1", subject="Call back", due_date=date(2026, 3, 5)),
                       TaskCreated)[0]
     assert created.reminder_date == date(2026, 3, 4)
@@ -106,13 +106,13 @@ def test_tasks_from_commands_complete_once() -> None:
 
 def test_notes_keep_their_text_verbatim() -> None:
     text = "Line 1\n\t'quoted' \"double\" ; -- not SQL  "
-    note = of_type(World().send(AddNote, "N1", related_to_type="case", related_to_id="C1",
+    note = of_type(Scenario().send(AddNote, "N1", related_to_type="case", related_to_id="C1",
                                 note_text=text, is_private=True), NoteAdded)[0]
     assert note.note_text == text and note.is_private
 
 
 def test_an_interaction_about_a_case_inherits_the_case_account_and_defaults_its_date() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
     recorded = of_type(w.send(RecordInteraction, "I1", case_id="C1", interaction_type="chat",
                               direction="inbound", sentiment="negative"),
@@ -122,11 +122,11 @@ def test_an_interaction_about_a_case_inherits_the_case_account_and_defaults_its_
 
 def test_an_interaction_with_an_unknown_sentiment_is_refused_by_validation() -> None:
     with pytest.raises(ValidationError):
-        World().message(RecordInteraction, "I1", interaction_type="call", sentiment="angry")
+        Scenario().message(RecordInteraction, "I1", interaction_type="call", sentiment="angry")
 
 
 def test_a_duplicate_interaction_input_changes_nothing() -> None:
-    w = World()
+    w = Scenario()
     message = w.message(RecordInteraction, "I1", account_id="A1", interaction_type="email",
                         sentiment="positive")
     w.fold(message)
@@ -136,7 +136,7 @@ def test_a_duplicate_interaction_input_changes_nothing() -> None:
 
 
 def test_no_follow_up_task_when_a_contact_activity_has_no_account() -> None:
-    w = World()
+    w = Scenario()
     log_call(w, account_id=None)
     events = w.send(CompleteActivity, "ACT1", follow_up_required=True,
                     follow_up_date=date(2026, 3, 9))
@@ -148,14 +148,14 @@ def test_no_follow_up_task_when_a_contact_activity_has_no_account() -> None:
 
 
 def test_a_second_activity_with_a_taken_id_is_refused_by_id() -> None:
-    w = World()
+    w = Scenario()
     log_call(w)
     assert rejection(log_call(w)) == "activity ACT1 already exists"
     assert of_type(log_call(w, "ACT2"), ActivityLogged)[0].activity_number == "ACT-000002"
 
 
 def test_the_activity_record_keeps_its_id_relation_account_owner_and_status() -> None:
-    w = World()
+    w = Scenario()
     log_call(w, "ACT9", related_to_type="lead", related_to_id="L7", activity_status="completed")
     assert w.state.get("activity", "ACT9") == Activity("ACT9", "lead", "L7", "A1", "AE1",
                                                        "completed")
@@ -164,7 +164,7 @@ def test_the_activity_record_keeps_its_id_relation_account_owner_and_status() ->
 
 
 def test_a_follow_up_task_of_a_lead_activity_relates_to_the_lead_with_a_derived_id() -> None:
-    w = World()
+    w = Scenario()
     log_call(w, related_to_type="lead", related_to_id="L7")
     events = w.send(CompleteActivity, "ACT1", follow_up_required=True,
                     follow_up_date=date(2026, 3, 9))
@@ -177,7 +177,7 @@ def test_a_follow_up_task_of_a_lead_activity_relates_to_the_lead_with_a_derived_
 
 
 def test_a_follow_up_date_without_follow_up_required_creates_no_task() -> None:
-    w = World()
+    w = Scenario()
     log_call(w)
     events = w.send(CompleteActivity, "ACT1", follow_up_date=date(2026, 3, 9))
     assert of_type(events, ActivityCompleted)[0].follow_up_task_id is None
@@ -185,7 +185,7 @@ def test_a_follow_up_date_without_follow_up_required_creates_no_task() -> None:
 
 
 def test_create_task_keeps_every_given_value_and_marks_it_created_by_the_system() -> None:
-    w = World()
+    w = Scenario()
     events = w.run(lambda ctx: create_task(ctx, "T1", subject="x" * 250,
                                            due_date=date(2026, 3, 10),
                                            related_to_type="opportunity", related_to_id="O1",
@@ -199,7 +199,7 @@ def test_create_task_keeps_every_given_value_and_marks_it_created_by_the_system(
 
 
 def test_create_task_refuses_a_taken_id_and_says_why_a_value_is_refused() -> None:
-    w = World()
+    w = Scenario()
     fields = {"subject": "s", "due_date": date(2026, 3, 10), "related_to_type": "account",
               "related_to_id": "A1"}
     w.run(lambda ctx: create_task(ctx, "T1", **fields))
@@ -212,7 +212,7 @@ def test_create_task_refuses_a_taken_id_and_says_why_a_value_is_refused() -> Non
 
 
 def test_a_task_command_keeps_its_own_reminder_date_and_numbers_the_task() -> None:
-    w = World()
+    w = Scenario()
     kept = of_type(w.send(CreateTask, "T1", subject="Call back", due_date=date(2026, 3, 5),
                           reminder_date=date(2026, 3, 1)), TaskCreated)[0]
     none = of_type(w.send(CreateTask, "T2", subject="Someday", due_date=date(2026, 3, 5),
@@ -222,7 +222,7 @@ def test_a_task_command_keeps_its_own_reminder_date_and_numbers_the_task() -> No
 
 
 def test_completing_a_task_keeps_its_notes_and_refuses_unknown_or_cancelled_tasks() -> None:
-    w = World()
+    w = Scenario()
     w.send(CreateTask, "T1", subject="Call back", due_date=date(2026, 3, 5))
     done = of_type(w.send(CompleteTask, "T1", completion_notes="Left a voicemail"),
                    TaskCompleted)[0]

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
 from domain.campaign_ab import ab_winner, critical_z, z_score
 from domain.campaign_members import (
@@ -33,9 +33,8 @@ from domain.campaigns import (
     count_for_variant,
     record_campaign_outcome,
 )
-from domain.catalog import rulebook
 from domain.contacts import ContactOptedOut, OptOutContact
-from domain.core import Context, derive_id
+from domain.core import derive_id
 from domain.leads import CaptureLead
 from domain.messages import utc
 from domain.rules_config import DEFAULT_RULES, BusinessRules
@@ -43,24 +42,17 @@ from domain.system import TickClock
 from projectors.projection import rows_for
 
 
-def results(w: World, cid: str = "C1") -> CampaignResultsUpdated:
+def results(w: Scenario, cid: str = "C1") -> CampaignResultsUpdated:
     return [e for e in of_type(w.events, CampaignResultsUpdated) if e.aggregate_id == cid][-1]
 
 
-def variant(w: World, code: str, cid: str = "C1") -> CampaignVariantStatsUpdated:
+def variant(w: Scenario, code: str, cid: str = "C1") -> CampaignVariantStatsUpdated:
     return [e for e in of_type(w.events, CampaignVariantStatsUpdated)
             if e.aggregate_id == cid and e.variant_code == code][-1]
 
 
-def in_core(w: World, rule, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run an interface function the way another area's rule would, and commit."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
-    rule(ctx, *args, **kwargs)
-    w.events.extend(ctx.commit())
-
-
 def test_planning_refuses_repeated_variant_codes_and_reversed_dates() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     twice = [VariantSpec(variant_code="A"), VariantSpec(variant_code="A")]
     assert rejection(w.send(PlanCampaign, "C1", campaign_name="X", campaign_type="email",
                             start_date=date(2026, 3, 1), end_date=date(2026, 3, 2),
@@ -71,21 +63,21 @@ def test_planning_refuses_repeated_variant_codes_and_reversed_dates() -> None:
 
 
 def test_only_a_planned_campaign_launches_and_only_a_running_one_completes() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", launch=False)
     assert rejection(w.send(CompleteCampaign, "C1")) == "campaign C1 is planned, not in_progress"
     w.ok(LaunchCampaign, "C1")
     assert rejection(w.send(LaunchCampaign, "C1")) == "campaign C1 is in_progress, not planned"
 
 
-def add_member(w: World, mid: str, lead: str, code: str | None) -> str | None:
+def add_member(w: Scenario, mid: str, lead: str, code: str | None) -> str | None:
     """Send AddCampaignMember for a lead; the rejection reason, if any."""
     return rejection(w.send(AddCampaignMember, mid, campaign_id="C1", member_type="lead",
                             lead_id=lead, variant_code=code))
 
 
 def test_members_of_a_campaign_with_variants_need_a_known_variant() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"))
     w.lead("L1")
     assert add_member(w, "M1", "L1", None) == "campaign C1 needs one of its variant codes (A, B)"
@@ -96,7 +88,7 @@ def test_members_of_a_campaign_with_variants_need_a_known_variant() -> None:
 
 
 def test_members_cannot_join_a_completed_campaign() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.lead("L1")
     w.ok(CompleteCampaign, "C1")
@@ -105,7 +97,7 @@ def test_members_cannot_join_a_completed_campaign() -> None:
 
 
 def test_a_click_counts_as_an_open_once_and_repeats_change_nothing() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A",))
     for n in range(4):
         w.lead(f"L{n}")
@@ -122,7 +114,7 @@ def test_a_click_counts_as_an_open_once_and_repeats_change_nothing() -> None:
 
 
 def test_a_bounce_only_before_engagement_and_nothing_after_a_bounce() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.lead("L1")
     w.lead("L2")
@@ -137,7 +129,7 @@ def test_a_bounce_only_before_engagement_and_nothing_after_a_bounce() -> None:
 
 
 def test_a_contact_opting_out_of_a_campaign_is_opted_out_of_email() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     w.contact("K2", "A1")
@@ -152,7 +144,7 @@ def test_a_contact_opting_out_of_a_campaign_is_opted_out_of_email() -> None:
     assert rejection(refused) == "contact K2 opted out of e-mail"
 
 
-def ab_campaign(w: World, plan: dict[str, tuple[int, int]], cid: str = "C1") -> None:
+def ab_campaign(w: Scenario, plan: dict[str, tuple[int, int]], cid: str = "C1") -> None:
     """A running campaign whose variants were sent to `sent` leads, `responded` of them."""
     w.campaign(cid, variants=tuple(plan))
     for code, (sent, responded) in plan.items():
@@ -164,12 +156,12 @@ def ab_campaign(w: World, plan: dict[str, tuple[int, int]], cid: str = "C1") -> 
                 w.respond(f"M{lid}", "responded")
 
 
-def completed(w: World, cid: str = "C1") -> CampaignCompleted:
+def completed(w: Scenario, cid: str = "C1") -> CampaignCompleted:
     return of_type(w.ok(CompleteCampaign, cid), CampaignCompleted)[0]
 
 
 def test_a_campaign_with_no_response_on_either_variant_has_no_winner() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     ab_campaign(w, {"A": (100, 0), "B": (100, 0)})
     done = completed(w)
     assert (done.winner_variant_id, done.winner_variant_code) == (None, None)
@@ -177,7 +169,7 @@ def test_a_campaign_with_no_response_on_either_variant_has_no_winner() -> None:
 
 
 def test_a_significantly_better_variant_wins_and_is_flagged() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     ab_campaign(w, {"A": (100, 0), "B": (100, 10)})  # z = 3.24, 5 responses expected each
     done = completed(w)
     b = w.state.get("campaign", "C1").variant("B")
@@ -188,7 +180,8 @@ def test_a_significantly_better_variant_wins_and_is_flagged() -> None:
 
 
 def test_a_higher_rate_that_is_not_significant_has_no_winner() -> None:
-    w = World(rules=BusinessRules.from_mapping({"campaigns": {"ab_min_sends_per_variant": 10}}))
+    w = Scenario(BusinessRules.from_mapping({"campaigns": {"ab_min_sends_per_variant": 10}}),
+                 step=MINUTE)
     ab_campaign(w, {"A": (40, 2), "B": (40, 5)})  # 5 % vs 12.5 %: z = 1.19
     assert completed(w).winner_variant_code is None
 
@@ -248,14 +241,14 @@ def test_equal_rates_have_no_winner_and_the_statistic_is_the_pooled_z() -> None:
 
 
 def test_a_campaign_without_members_completes_with_no_winner() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"))
     done = of_type(w.ok(CompleteCampaign, "C1"), CampaignCompleted)[0]
     assert done.winner_variant_id is None
 
 
 def test_a_running_campaign_completes_on_the_first_tick_after_its_end_date() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", end_date=date(2026, 3, 10))
     assert w.send(TickClock, "clock", occurred_at=utc(2026, 3, 10, 23, 30)) == []
     events = w.send(TickClock, "clock", occurred_at=utc(2026, 3, 11, 0, 0))
@@ -264,14 +257,14 @@ def test_a_running_campaign_completes_on_the_first_tick_after_its_end_date() -> 
 
 
 def test_costs_accumulate_into_roi_and_cost_per_lead() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.ok(IncurCampaignCost, "C1", amount=Decimal("30000"))
     assert results(w).roi_pct == Decimal("-100.00") and results(w).cost_per_lead is None
     w.ok(IncurCampaignCost, "C1", amount=Decimal("10000"))
     for n in range(3):
         w.lead(f"L{n}", source_campaign_id="C1")
-    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("100000"))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", deal_won_amount=Decimal("100000")))
     r = results(w)
     assert (r.actual_cost, r.total_leads, r.deals_won, r.total_revenue) == (
         Decimal("40000"), 3, 1, Decimal("100000.00"))
@@ -279,7 +272,7 @@ def test_costs_accumulate_into_roi_and_cost_per_lead() -> None:
 
 
 def test_campaign_totals_agree_with_the_leads_folded() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.campaign("C1", variants=("A", "B"))
     w.campaign("C2")
@@ -325,7 +318,7 @@ def read_tables(events: list) -> dict[str, dict[tuple, dict]]:  # type: ignore[t
 
 
 def test_a_lead_the_campaign_produced_without_a_send_is_attributed_not_a_response() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"))
     events = w.lead("L1", source_campaign_id="C1")
     added = of_type(events, CampaignMemberAdded)[0]
@@ -338,7 +331,7 @@ def test_a_lead_the_campaign_produced_without_a_send_is_attributed_not_a_respons
 
 
 def test_response_rates_of_members_agree_with_their_variants() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"))
     for n in range(6):
         w.lead(f"P{n}")
@@ -370,7 +363,7 @@ def test_response_rates_of_members_agree_with_their_variants() -> None:
 
 
 def test_cancelling_a_planned_or_running_campaign_ends_it_without_a_winner() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", launch=False)
     w.campaign("C2", end_date=date(2026, 3, 10))
     planned = w.ok(CancelCampaign, "C1", reason="Budget moved")
@@ -384,7 +377,7 @@ def test_cancelling_a_planned_or_running_campaign_ends_it_without_a_winner() -> 
 
 
 def test_a_cancelled_campaign_takes_nothing_more_and_a_completed_one_cannot_be_cancelled() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.lead("L1")
     w.member("M1", "C1", lead="L1")
@@ -411,7 +404,7 @@ def test_a_cancelled_campaign_takes_nothing_more_and_a_completed_one_cannot_be_c
 
 
 def test_a_campaign_is_planned_once_with_a_number_and_derived_variant_ids() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"), launch=False)
     (planned,) = of_type(w.events, CampaignPlanned)
     assert planned.campaign_code == "CMP-000001"
@@ -427,7 +420,7 @@ def test_a_campaign_is_planned_once_with_a_number_and_derived_variant_ids() -> N
 
 
 def test_a_cost_records_its_amount_the_running_total_and_what_it_was_for() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.ok(IncurCampaignCost, "C1", amount=Decimal("1000"), cost_description="Stand")
     events = w.ok(IncurCampaignCost, "C1", amount=Decimal("250.50"),
@@ -440,21 +433,21 @@ def test_a_cost_records_its_amount_the_running_total_and_what_it_was_for() -> No
 
 
 def test_roi_is_capped_at_what_the_column_holds() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.ok(IncurCampaignCost, "C1", amount=Decimal("0.01"))
-    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("5000000"))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", deal_won_amount=Decimal("5000000")))
     assert results(w).roi_pct == Decimal("999999.99")  # DECIMAL(8,2)
 
 
 def test_the_conversion_rate_is_converted_leads_over_all_leads() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     for _ in range(3):
-        in_core(w, record_campaign_outcome, "C1", lead_created=True)
-    in_core(w, record_campaign_outcome, "C1", lead_created=True, lead_qualified=True,
-            lead_converted=True)
-    in_core(w, record_campaign_outcome, "C1", opportunity_created=True)
+        w.run(lambda ctx: record_campaign_outcome(ctx, "C1", lead_created=True))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", lead_created=True, lead_qualified=True,
+            lead_converted=True))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", opportunity_created=True))
     r = results(w)
     assert (r.total_leads, r.qualified_leads, r.converted_leads, r.opportunities_created,
             r.deals_won, r.total_revenue) == (4, 1, 1, 1, 0, Decimal("0"))
@@ -466,19 +459,19 @@ def test_the_conversion_rate_is_converted_leads_over_all_leads() -> None:
 
 
 def test_an_outcome_for_an_unknown_campaign_changes_nothing() -> None:
-    w = World()
-    in_core(w, record_campaign_outcome, "C9", lead_created=True)
+    w = Scenario(step=MINUTE)
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C9", lead_created=True))
     assert w.events == []
 
 
 def test_counting_nothing_for_a_variant_emits_nothing() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A",))
-    in_core(w, count_for_variant, "C1", "A", opened=0, clicked=0)
-    in_core(w, count_for_variant, "C1", "Z", opened=1)  # no such variant
-    in_core(w, count_for_variant, "C9", "A", opened=1)  # no such campaign
+    w.run(lambda ctx: count_for_variant(ctx, "C1", "A", opened=0, clicked=0))
+    w.run(lambda ctx: count_for_variant(ctx, "C1", "Z", opened=1))  # no such variant
+    w.run(lambda ctx: count_for_variant(ctx, "C9", "A", opened=1))  # no such campaign
     assert of_type(w.events, CampaignVariantStatsUpdated) == []
-    in_core(w, count_for_variant, "C1", "A", members_sent=2, opened=1)
+    w.run(lambda ctx: count_for_variant(ctx, "C1", "A", members_sent=2, opened=1))
     stats = variant(w, "A")
     assert (stats.members_sent, stats.opened, stats.open_rate_pct, stats.click_rate_pct) == (
         2, 1, Decimal("50.00"), Decimal("0.00"))
@@ -486,7 +479,7 @@ def test_counting_nothing_for_a_variant_emits_nothing() -> None:
 
 
 def test_variant_stats_update_only_their_own_variant() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A", "B"))
     for n, code in enumerate("AAB"):
         w.lead(f"L{n}")
@@ -497,7 +490,7 @@ def test_variant_stats_update_only_their_own_variant() -> None:
 
 
 def test_a_member_is_added_once_naming_exactly_its_lead_or_contact() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     w.campaign("C1")
@@ -521,7 +514,7 @@ def test_a_member_is_added_once_naming_exactly_its_lead_or_contact() -> None:
 
 
 def test_a_contact_opted_out_of_email_may_still_be_invited_to_an_event() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     w.ok(OptOutContact, "K1")
@@ -531,7 +524,7 @@ def test_a_contact_opted_out_of_email_may_still_be_invited_to_an_event() -> None
 
 
 def test_responses_of_unknown_members_are_refused_and_an_opt_out_keeps_the_response() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.lead("L1")
     w.member("M1", "C1", lead="L1")
@@ -552,7 +545,7 @@ def test_responses_of_unknown_members_are_refused_and_an_opt_out_keeps_the_respo
 
 
 def test_an_opt_out_before_any_response_is_not_a_response_and_a_bounce_never_is() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     for n in (1, 2):
         w.lead(f"L{n}")
@@ -566,7 +559,7 @@ def test_an_opt_out_before_any_response_is_not_a_response_and_a_bounce_never_is(
 
 
 def test_a_lead_must_come_from_a_live_member_of_its_own_campaign_once() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.campaign("C2")
     for n in (1, 2, 3):
@@ -590,7 +583,7 @@ def test_a_lead_must_come_from_a_live_member_of_its_own_campaign_once() -> None:
 
 
 def test_a_contact_members_lead_is_found_by_the_lead_it_produced() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "Acme")
     w.contact("K1", "A1")
@@ -610,15 +603,15 @@ def test_the_expected_responses_count_both_variants_responses() -> None:
 
 
 def test_an_attributed_members_id_derives_from_the_capture_and_the_lead() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     (added,) = of_type(w.lead("L1", source_campaign_id="C1"), CampaignMemberAdded)
-    cause = w.log[-1].event_id
+    cause = w.inputs[-1].event_id
     assert added.aggregate_id == f"CM-{derive_id(cause, '', 'CM', 'L1')[:18]}"
 
 
 def test_an_open_then_a_click_counts_the_open_once() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", variants=("A",))
     w.lead("L1")
     w.member("M1", "C1", lead="L1", variant="A")
@@ -629,10 +622,10 @@ def test_an_open_then_a_click_counts_the_open_once() -> None:
 
 
 def test_deals_won_and_revenue_add_up_over_several_wins() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
-    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("1000"))
-    in_core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("2500.50"))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", deal_won_amount=Decimal("1000")))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", deal_won_amount=Decimal("2500.50")))
     r = results(w)
     assert (r.deals_won, r.total_revenue) == (2, Decimal("3500.50"))
     campaign = w.state.get("campaign", "C1")
@@ -644,7 +637,7 @@ def test_a_lower_rate_never_leads_whatever_its_code() -> None:
 
 
 def test_a_contact_is_a_member_of_a_campaign_once() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     w.contact("K1", "A1")
     w.campaign("C1")
@@ -654,6 +647,6 @@ def test_a_contact_is_a_member_of_a_campaign_once() -> None:
 
 
 def test_a_one_day_campaign_may_start_and_end_on_the_same_day() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1", start_date=date(2026, 3, 5), end_date=date(2026, 3, 5))
     assert w.state.get("campaign", "C1").status == "in_progress"

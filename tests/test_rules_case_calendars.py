@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from area_c_fixtures import World, of_type
+from scenario import Scenario, of_type
 
 from domain.business_hours import (
     add_business_time,
@@ -34,9 +34,9 @@ def ist(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> d
 
 def opened(priority: str, when: datetime, rules: BusinessRules = SUGGESTED) -> CaseOpened:
     """The CaseOpened of a case opened at `when`."""
-    w = World(rules, now=when).account("A1").rep("SE1", "SE")
+    w = Scenario(rules, start=when).account("A1").rep("SE1", "SE")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority=priority)
-    event: CaseOpened = of_type(w.log, CaseOpened)[0]
+    event: CaseOpened = of_type(w.events, CaseOpened)[0]
     return event
 
 
@@ -73,9 +73,9 @@ def test_holidays_do_not_count() -> None:
 
 
 def test_a_stopped_clock_keeps_the_business_time_left() -> None:
-    w = World(SUGGESTED, now=ist(3, 9, 9)).account("A1").rep("SE1", "SE")
+    w = Scenario(SUGGESTED, start=ist(3, 9, 9)).account("A1").rep("SE1", "SE")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="medium")
-    assert of_type(w.log, CaseOpened)[0].resolution_due_date == ist(3, 18, 18)  # 8 days
+    assert of_type(w.events, CaseOpened)[0].resolution_due_date == ist(3, 18, 18)  # 8 days
     w.at(ist(3, 9, 17)).send(SetCasePendingCustomer, "C1")  # 8 h used, 64 h left
     replied = w.at(ist(3, 11, 10)).send(CustomerRepliedToCase, "C1")
     # Wed 8 h, Thu-Fri 18 h, Mon-Thu 36 h, Friday 2 h
@@ -83,7 +83,7 @@ def test_a_stopped_clock_keeps_the_business_time_left() -> None:
 
 
 def test_a_wait_over_the_weekend_moves_the_deadline_by_the_business_hours_it_covered() -> None:
-    w = World(SUGGESTED, now=ist(3, 9, 9)).account("A1").rep("SE1", "SE")
+    w = Scenario(SUGGESTED, start=ist(3, 9, 9)).account("A1").rep("SE1", "SE")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="medium")
     w.at(ist(3, 13, 12)).send(SetCasePendingCustomer, "C1")  # Friday noon: 39 h used, 33 left
     replied = w.at(ist(3, 14, 10)).send(CustomerRepliedToCase, "C1")  # Saturday morning

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from area_c_fixtures import T0, World, of_type
+from scenario import T0, Scenario, of_type
 
 from domain.cases import (
     AssignCase,
@@ -26,10 +26,10 @@ from domain.messages import utc
 from domain.rules_config import BusinessRules
 
 
-def critical_case(rules: BusinessRules | None = None) -> World:
+def critical_case(rules: BusinessRules | None = None) -> Scenario:
     """Case C1 (critical) opened at 09:00 on 2 March: response due 10:00, resolution 17:00."""
-    w = World(rules) if rules else World()
-    w.account("A1").rep("M1", "Manager").rep("SE1", "SE", manager_id="M1")
+    w = Scenario(rules) if rules else Scenario()
+    w.account("A1").rep("M1", "Manager").rep("SE1", "SE", manager="M1")
     w.at(T0).send(OpenCase, "C1", account_id="A1", subject="Press line stopped",
                   description="Hydraulic fault", priority="critical")
     return w
@@ -114,7 +114,8 @@ def test_an_auto_resolve_after_seven_silent_days_is_not_a_breach() -> None:
     resumed, resolved = of_type(events, CaseSlaClockResumed), of_type(events, CaseResolved)
     assert resolved[0].auto_resolved is True and resolved[0].resolved_date == at(10, day=9)
     assert resumed[0].resolution_due_date == at(17, day=9)  # 7 days paused
-    assert w.log.index(resumed[0]) < w.log.index(resolved[0])  # the row's due date moves first
+    # the row's due date moves first
+    assert w.events.index(resumed[0]) < w.events.index(resolved[0])
 
 
 def test_resolving_while_waiting_is_in_time_and_ends_the_pause() -> None:
@@ -155,7 +156,7 @@ def test_a_breached_case_going_pending_keeps_its_deadline_and_its_single_breach(
     assert of_type(replied, CaseSlaClockResumed) == []
     assert w.state.get("case", "C1").resolution_due == at(17)
     w.at(at(21)).send(ResolveCase, "C1", resolution="done")
-    assert [v.breach for v in of_type(w.log, CaseSlaViolated)] == ["resolution"]
+    assert [v.breach for v in of_type(w.events, CaseSlaViolated)] == ["resolution"]
 
 
 # -- one CaseSlaViolated per breach type (account health counts them) ---------------------
@@ -164,14 +165,14 @@ def test_a_late_response_after_the_tick_recorded_the_breach_is_not_a_second_brea
     w = critical_case()
     assert [v.breach for v in of_type(w.tick(at(10, 30)), CaseSlaViolated)] == ["response"]
     assert of_type(w.at(at(10, 40)).send(RespondToCase, "C1"), CaseSlaViolated) == []
-    assert len(of_type(w.log, CaseSlaViolated)) == 1
+    assert len(of_type(w.events, CaseSlaViolated)) == 1
 
 
 def test_asking_the_customer_after_a_recorded_response_breach_is_not_a_second_breach() -> None:
     w = critical_case()
     w.tick(at(10, 30))
     assert of_type(w.at(at(10, 40)).send(SetCasePendingCustomer, "C1"), CaseSlaViolated) == []
-    assert len(of_type(w.log, CaseSlaViolated)) == 1
+    assert len(of_type(w.events, CaseSlaViolated)) == 1
 
 
 def test_a_late_resolution_after_the_tick_recorded_the_breach_is_not_a_second_breach() -> None:
@@ -180,7 +181,7 @@ def test_a_late_resolution_after_the_tick_recorded_the_breach_is_not_a_second_br
     assert [v.breach for v in of_type(w.tick(at(17, 30)), CaseSlaViolated)] == ["resolution"]
     late = w.at(at(18)).send(ResolveCase, "C1", resolution="Valve replaced")
     assert of_type(late, CaseResolved) and of_type(late, CaseSlaViolated) == []
-    assert len(of_type(w.log, CaseSlaViolated)) == 1
+    assert len(of_type(w.events, CaseSlaViolated)) == 1
 
 
 def test_an_unanswered_unresolved_case_has_exactly_two_breaches_whatever_follows() -> None:
@@ -188,8 +189,8 @@ def test_an_unanswered_unresolved_case_has_exactly_two_breaches_whatever_follows
     w.ticks_until(at(18))
     w.at(at(18, 10)).send(ResolveCase, "C1", resolution="done")  # first response + resolution
     w.ticks_until(at(18, day=6))
-    assert [v.breach for v in of_type(w.log, CaseSlaViolated)] == ["response", "resolution"]
-    assert len(of_type(w.log, CaseEscalated)) == 1
+    assert [v.breach for v in of_type(w.events, CaseSlaViolated)] == ["response", "resolution"]
+    assert len(of_type(w.events, CaseEscalated)) == 1
 
 
 def test_the_old_and_the_moved_deadline_passing_in_one_tick_breach_once() -> None:
@@ -202,16 +203,16 @@ def test_the_old_and_the_moved_deadline_passing_in_one_tick_breach_once() -> Non
 
 
 def test_an_overdue_case_escalates_to_the_assignees_own_manager() -> None:
-    w = World().account("A1").rep("M1", "Manager").rep("M2", "Manager")
-    w.rep("SE1", "SE", manager_id="M2")
+    w = Scenario().account("A1").rep("M1", "Manager").rep("M2", "Manager")
+    w.rep("SE1", "SE", manager="M2")
     w.at(T0).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
                   priority="critical")
     assert of_type(w.tick(at(10, 30)), CaseEscalated)[0].escalated_to == "M2"
 
 
 def test_a_reassigned_case_escalates_to_the_new_assignees_manager() -> None:
-    w = World().account("A1").rep("M1", "Manager").rep("M2", "Manager")
-    w.rep("SE1", "SE", manager_id="M1").rep("SE2", "SE", manager_id="M2")
+    w = Scenario().account("A1").rep("M1", "Manager").rep("M2", "Manager")
+    w.rep("SE1", "SE", manager="M1").rep("SE2", "SE", manager="M2")
     w.at(T0).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
                   priority="critical")  # round-robin: SE1
     w.send(AssignCase, "C1", assigned_to="SE2")

@@ -6,8 +6,8 @@ import copy
 from datetime import timedelta
 
 import pytest
-from area_c_fixtures import T0, World, of_type, rejection
 from pydantic import ValidationError
+from scenario import T0, Scenario, of_type, rejection
 
 from domain.cases import (
     AssignCase,
@@ -38,11 +38,11 @@ from domain.sales_org import DefineTerritory, HireSalesRep
 
 
 def world_with_case(priority: str = "critical", category: str | None = "technical",
-                    reps: bool = True) -> World:
+                    reps: bool = True) -> Scenario:
     """Account A1, manager M1 over engineer SE1, case C1 opened at T0 (09:00)."""
-    w = World().account("A1")
+    w = Scenario().account("A1")
     if reps:
-        w.rep("M1", "Manager").rep("SE1", "SE", manager_id="M1")
+        w.rep("M1", "Manager").rep("SE1", "SE", manager="M1")
     w.at(T0).send(OpenCase, "C1", account_id="A1", subject="Press line stopped",
                   description="Hydraulic fault", priority=priority, case_category=category)
     return w
@@ -54,7 +54,7 @@ def world_with_case(priority: str = "critical", category: str | None = "technica
 def test_opening_a_case_sets_its_sla_deadlines_by_priority(
         priority: str, response_h: int, resolution_h: int) -> None:
     w = world_with_case(priority)
-    opened = of_type(w.log, CaseOpened)[0]
+    opened = of_type(w.events, CaseOpened)[0]
     assert opened.case_number == "CASE-000001"
     assert (opened.sla_response_hours, opened.sla_resolution_hours) == (response_h, resolution_h)
     assert opened.response_due_date == T0 + timedelta(hours=response_h)
@@ -66,50 +66,50 @@ def test_opening_a_case_sets_its_sla_deadlines_by_priority(
     ("quality", "Quality Assurance"), (None, "General Support"),
 ])
 def test_the_team_follows_the_case_category(category: str | None, team: str) -> None:
-    assert of_type(world_with_case(category=category).log, CaseOpened)[0].assigned_team == team
+    assert of_type(world_with_case(category=category).events, CaseOpened)[0].assigned_team == team
 
 
 def test_cases_go_round_robin_to_support_engineers_only() -> None:
-    w = World().account("A1").rep("AE1", "AE").rep("SE2", "SE").rep("SE1", "SE")
+    w = Scenario().account("A1").rep("AE1", "AE").rep("SE2", "SE").rep("SE1", "SE")
     for n in range(3):
         w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d")
     # rep_code order is hire order: SE2 was hired before SE1
-    assert [e.assigned_to for e in of_type(w.log, CaseOpened)] == ["SE2", "SE1", "SE2"]
+    assert [e.assigned_to for e in of_type(w.events, CaseOpened)] == ["SE2", "SE1", "SE2"]
 
 
 def test_support_engineers_of_any_territory_take_cases() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(DefineTerritory, "T1", territory_code="T1", territory_name="West")
     w.send(HireSalesRep, "AE1", first_name="A", last_name="E", sales_role="AE",
            territory_id="T1")  # hired first: the fallback would pick this AE
     w.send(HireSalesRep, "SE1", first_name="S", last_name="E", sales_role="SE",
            territory_id="T1")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
-    assert of_type(w.log, CaseOpened)[0].assigned_to == "SE1"
+    assert of_type(w.events, CaseOpened)[0].assigned_to == "SE1"
 
 
 def test_without_support_engineers_a_rep_of_any_territory_takes_the_case() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(DefineTerritory, "T1", territory_code="T1", territory_name="West")
     w.send(HireSalesRep, "AE1", first_name="A", last_name="E", sales_role="AE",
            territory_id="T1")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
-    assert of_type(w.log, CaseOpened)[0].assigned_to == "AE1"
+    assert of_type(w.events, CaseOpened)[0].assigned_to == "AE1"
 
 
 def test_without_support_engineers_any_active_rep_takes_the_case() -> None:
-    w = World().account("A1").rep("AE1", "AE")
+    w = Scenario().account("A1").rep("AE1", "AE")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
-    assert of_type(w.log, CaseOpened)[0].assigned_to == "AE1"
+    assert of_type(w.events, CaseOpened)[0].assigned_to == "AE1"
 
 
 def test_without_any_rep_only_a_team_is_assigned() -> None:
-    opened = of_type(world_with_case(reps=False).log, CaseOpened)[0]
+    opened = of_type(world_with_case(reps=False).events, CaseOpened)[0]
     assert opened.assigned_to is None and opened.assigned_team == "Technical Support"
 
 
 def test_a_case_for_an_unknown_account_is_refused() -> None:
-    events = World().send(OpenCase, "C1", account_id="nope", subject="s", description="d")
+    events = Scenario().send(OpenCase, "C1", account_id="nope", subject="s", description="d")
     assert rejection(events) == "account nope does not exist"
 
 
@@ -133,7 +133,7 @@ def test_an_unanswered_case_is_breached_on_the_first_tick_after_its_deadline() -
 
 
 def test_without_an_assignee_manager_the_case_escalates_to_any_manager() -> None:
-    w = World().account("A1").rep("SE1", "SE").rep("M9", "Manager")
+    w = Scenario().account("A1").rep("SE1", "SE").rep("M9", "Manager")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     escalated = of_type(w.tick(T0 + timedelta(hours=2)), CaseEscalated)
     assert escalated[0].escalated_to == "M9"
@@ -240,7 +240,7 @@ def test_a_case_whose_clock_ran_out_before_the_wait_is_breached_and_keeps_pendin
     resolved = w.tick(utc(2026, 3, 9, 17, 30))  # auto-resolved; the breach stands, once
     assert of_type(resolved, CaseResolved)[0].auto_resolved is True
     assert of_type(resolved, CaseSlaClockResumed) == []
-    assert len(of_type(w.log, CaseSlaViolated)) == 1
+    assert len(of_type(w.events, CaseSlaViolated)) == 1
 
 
 def test_a_resolved_case_closes_three_days_later() -> None:
@@ -266,7 +266,7 @@ def test_satisfaction_can_be_rated_only_once_resolved() -> None:
 @pytest.mark.parametrize("rating", [0, 6])
 def test_a_rating_outside_one_to_five_is_refused_by_validation(rating: int) -> None:
     with pytest.raises(ValidationError):
-        World().message(RateCaseSatisfaction, "C1", satisfaction_rating=rating)
+        Scenario().message(RateCaseSatisfaction, "C1", satisfaction_rating=rating)
 
 
 def test_a_duplicate_input_changes_nothing() -> None:
@@ -283,7 +283,7 @@ def test_the_same_log_folded_twice_gives_identical_events() -> None:
         w = world_with_case("high")
         w.later(hours=1).send(CommentOnCase, "C1", comment_text="Looking")
         w.ticks_until(T0 + timedelta(days=2))
-        return w.log
+        return w.events
 
     assert story() == story()
 
@@ -344,9 +344,9 @@ def test_a_case_without_category_goes_to_the_other_team_and_unmapped_ones_to_the
 ) -> None:
     rules = BusinessRules.from_mapping({"cases": {
         "team_by_category": {"other": "General Support"}, "default_team": "Front Desk"}})
-    w = World(rules).account("A1")
+    w = Scenario(rules).account("A1")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
     w.send(OpenCase, "C2", account_id="A1", subject="s", description="d",
            case_category="billing")
-    assert [e.assigned_team for e in of_type(w.log, CaseOpened)] == [
+    assert [e.assigned_team for e in of_type(w.events, CaseOpened)] == [
         "General Support", "Front Desk"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.accounts import ChangeAccountRelationship
 from domain.contracts import DraftContract
@@ -28,11 +28,11 @@ def test_churn_closes_every_open_deal_of_the_account_lost_and_leaves_closed_ones
     s.stage("O3", "closed_lost", change_reason="No budget")
     events = churn(s)
     lost = [(e.aggregate_id, e.win_loss_reason, e.win_loss_notes, e.actual_close_date)
-            for e in of(events, OpportunityLost)]
+            for e in of_type(events, OpportunityLost)]
     assert lost == [("O1", "Account churned", "Moved to a competitor", date(2026, 3, 2)),
                     ("O2", "Account churned", "Moved to a competitor", date(2026, 3, 2))]
     moves = [(e.aggregate_id, e.from_stage, e.to_stage, e.change_reason, e.forecast_category)
-             for e in of(events, OpportunityStageChanged)]
+             for e in of_type(events, OpportunityStageChanged)]
     assert moves == [
         ("O1", "prospecting", "closed_lost", "Account churned: Moved to a competitor", "omitted"),
         ("O2", "qualification", "closed_lost", "Account churned: Moved to a competitor",
@@ -45,7 +45,7 @@ def test_a_deal_lost_to_churn_counts_on_its_owners_record() -> None:
     s.deal("O1", "100000")
     events = churn(s, reason=None)
     assert one(events, OpportunityStageChanged).change_reason == "Account churned"
-    record = [(e.ytd_deals_lost, e.win_rate_pct) for e in of(events, RepPerformanceUpdated)
+    record = [(e.ytd_deals_lost, e.win_rate_pct) for e in of_type(events, RepPerformanceUpdated)
               if e.aggregate_id == "R1"]
     assert record == [(1, Decimal("0.00"))]
 
@@ -57,7 +57,7 @@ def test_a_deal_whose_quote_the_customer_accepted_stays_open_for_the_erps_answer
     s.accepted_quote("O1")
     s.deal("O2", "80000")
     events = churn(s)
-    assert [e.aggregate_id for e in of(events, OpportunityLost)] == ["O2"]
+    assert [e.aggregate_id for e in of_type(events, OpportunityLost)] == ["O2"]
     assert s.opp("O1").stage == "proposal"
 
 

@@ -3,7 +3,7 @@ activities that name a contact move it to when the exchange took place, never ba
 
 from __future__ import annotations
 
-from area_c_fixtures import T0, World, of_type
+from scenario import T0, Scenario, of_type
 
 from domain.activities import CompleteActivity, LogActivity
 from domain.contact_touches import ContactTouched, touch
@@ -13,21 +13,21 @@ from domain.messages import utc
 from projectors.projection import rows_for
 
 
-def acme(*contact_ids: str) -> World:
+def acme(*contact_ids: str) -> Scenario:
     """Account A1 with the given contacts."""
-    w = World().account("A1")
+    w = Scenario().account("A1")
     for contact_id in contact_ids:
         w.send(CreateContact, contact_id, account_id="A1", first_name="Ravi", last_name="Iyer")
     return w
 
 
-def call(w: World, interaction_id: str, contact_id: str | None, when: object = None) -> list:
+def call(w: Scenario, interaction_id: str, contact_id: str | None, when: object = None) -> list:
     """Record a call with a contact (at `when`, default the cursor)."""
     return w.send(RecordInteraction, interaction_id, account_id="A1", contact_id=contact_id,
                   interaction_type="call", interaction_date=when)
 
 
-def log(w: World, activity_id: str, status: str, **fields: object) -> list:
+def log(w: Scenario, activity_id: str, status: str, **fields: object) -> list:
     """Log a meeting with contact K1 taking place at T0 + 1 day."""
     return w.send(LogActivity, activity_id, activity_type="meeting", related_to_type="contact",
                   related_to_id="K1", account_id="A1", subject="Review",

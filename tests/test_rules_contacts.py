@@ -4,12 +4,9 @@ docs/testing.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.catalog import rulebook
 from domain.contacts import (
     Contact,
     ContactCreated,
@@ -24,25 +21,16 @@ from domain.contacts import (
     open_contact,
     opt_out,
 )
-from domain.core import Context, Rejected
-from domain.messages import Event
-from domain.system import TickClock
+from domain.core import Rejected
 
 
-def acme(*contacts: tuple[str, dict[str, object]]) -> World:
+def acme(*contacts: tuple[str, dict[str, object]]) -> Scenario:
     """Account A1 with the given contacts (id, extra fields), created in order."""
-    w = World()
+    w = Scenario(step=MINUTE)
     w.account("A1", "Acme")
     for contact_id, fields in contacts:
         w.contact(contact_id, "A1", **fields)
     return w
-
-
-def run(w: World, rule: Callable[[Context], None]) -> list[Event]:
-    """Run an entry point other areas call (lead conversion, campaigns) in a context."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
-    rule(ctx)
-    return ctx.commit()
 
 
 def test_the_contact_record_keeps_account_email_primary_flag_and_role() -> None:
@@ -59,14 +47,14 @@ def test_a_taken_contact_id_is_refused_and_a_bad_value_is_refused_with_its_reaso
     assert rejection(w.send(CreateContact, "K1", account_id="A1", first_name="A",
                             last_name="B")) == "contact K1 already exists"
     with pytest.raises(Rejected) as bad:
-        run(w, lambda ctx: open_contact(ctx, "K2", account_id="A1", first_name="A",
+        w.run(lambda ctx: open_contact(ctx, "K2", account_id="A1", first_name="A",
                                         last_name="B", contact_role="boss"))
     assert bad.value.reason.startswith("contact K2: Input should be ")
 
 
 def test_open_contact_creates_the_contact_with_the_given_details() -> None:
     w = acme()
-    events = run(w, lambda ctx: open_contact(
+    events = w.run(lambda ctx: open_contact(
         ctx, "K1", account_id="A1", first_name="Asha", last_name="Rao", job_title="CTO",
         email="asha@acme.example", phone="+91 80 1234", contact_role="decision_maker",
         is_primary=True, created_by="R1"))
@@ -149,11 +137,11 @@ def test_an_opt_out_keeps_its_reason_and_marks_the_contact() -> None:
 
 def test_the_opt_out_entry_point_ignores_unknown_and_already_opted_out_contacts() -> None:
     w = acme(("K1", {}))
-    first = run(w, lambda ctx: opt_out(ctx, "K1", "bounced"))
+    first = w.run(lambda ctx: opt_out(ctx, "K1", "bounced"))
     assert [(e.aggregate_id, e.reason) for e in of_type(first, ContactOptedOut)] == [
         ("K1", "bounced")]
-    assert run(w, lambda ctx: opt_out(ctx, "K1", "bounced again")) == []
-    assert run(w, lambda ctx: opt_out(ctx, "K9", "unknown")) == []
+    assert w.run(lambda ctx: opt_out(ctx, "K1", "bounced again")) == []
+    assert w.run(lambda ctx: opt_out(ctx, "K9", "unknown")) == []
 
 
 def test_updating_another_contacts_details_leaves_the_primary_alone() -> None:
@@ -166,7 +154,7 @@ def test_updating_another_contacts_details_leaves_the_primary_alone() -> None:
 
 def test_open_contact_makes_a_contact_primary_only_when_asked() -> None:
     w = acme(("K1", {"is_primary": True}))
-    events = run(w, lambda ctx: open_contact(ctx, "K2", account_id="A1", first_name="Asha",
+    events = w.run(lambda ctx: open_contact(ctx, "K2", account_id="A1", first_name="Asha",
                                              last_name="Rao"))
     assert [(e.aggregate_id, e.is_primary) for e in events] == [("K2", False)]
     assert [c.is_primary for c in contacts_of(w.state, "A1")] == [True, False]

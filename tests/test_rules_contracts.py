@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from area_c_fixtures import World, of_type, rejection
+from scenario import Scenario, of_type, rejection
 
 from domain.account_teams import (
     AccountTeamMemberAdded,
@@ -49,9 +49,9 @@ START = date(2026, 4, 1)
 
 
 def world_with_contract(start: date = START, signed_on: date = date(2026, 3, 20),
-                        **terms: Any) -> World:
+                        **terms: Any) -> Scenario:
     """Account A1; contract K1 (12 months from `start`) drafted, sent and signed."""
-    w = World(now=utc(2026, 3, 10, 9)).account("A1")
+    w = Scenario(start=utc(2026, 3, 10, 9)).account("A1")
     w.at(utc(signed_on.year, signed_on.month, signed_on.day, 9) - timedelta(days=5))
     fields = {"contract_name": "Press maintenance", "account_id": "A1",
               "contract_type": "maintenance", "contract_start_date": start,
@@ -64,7 +64,7 @@ def world_with_contract(start: date = START, signed_on: date = date(2026, 3, 20)
 
 
 def test_drafting_numbers_the_contract_and_fills_the_renewal_defaults() -> None:
-    drafted = of_type(world_with_contract().log, ContractDrafted)[0]
+    drafted = of_type(world_with_contract().events, ContractDrafted)[0]
     assert drafted.contract_number == "CTR-000001"
     assert drafted.contract_end_date == date(2027, 3, 31)
     assert (drafted.renewal_notice_days, drafted.renewal_term_months) == (60, 12)
@@ -77,7 +77,7 @@ def test_drafting_numbers_the_contract_and_fills_the_renewal_defaults() -> None:
     ({"account_id": "nope"}, "account nope does not exist"),
 ])
 def test_a_draft_without_a_valid_term_or_account_is_refused(changes: dict, reason: str) -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     fields = {"contract_name": "X", "account_id": "A1", "contract_start_date": START,
               "contract_term_months": 12, "contract_value": Decimal("1.00"), **changes}
     assert reason in (rejection(w.send(DraftContract, "K1", **fields)) or "")
@@ -85,7 +85,7 @@ def test_a_draft_without_a_valid_term_or_account_is_refused(changes: dict, reaso
 
 def test_signing_records_the_date_and_only_drafts_or_sent_contracts_can_be_signed() -> None:
     w = world_with_contract()
-    assert of_type(w.log, ContractSigned)[0].signed_date == date(2026, 3, 20)
+    assert of_type(w.events, ContractSigned)[0].signed_date == date(2026, 3, 20)
     assert "is signed" in (rejection(w.send(SignContract, "K1")) or "")
     assert "is signed" in (rejection(w.send(SendContractForSignature, "K1")) or "")
 
@@ -98,7 +98,7 @@ def test_a_signed_contract_activates_on_its_start_date() -> None:
 
 def test_signing_after_the_start_date_activates_at_once() -> None:
     w = world_with_contract(signed_on=date(2026, 4, 3))
-    assert of_type(w.log, ContractActivated)
+    assert of_type(w.events, ContractActivated)
 
 
 def test_the_renewal_alert_creates_a_review_task_and_a_renewal_opportunity_once() -> None:
@@ -154,7 +154,7 @@ def test_date_arithmetic_around_29_february_is_well_defined() -> None:
 
 def test_a_contract_ending_on_29_february_alerts_and_renews_on_the_right_days() -> None:
     w = world_with_contract(start=date(2027, 3, 1), auto_renewal=True)
-    drafted = of_type(w.log, ContractDrafted)[0]
+    drafted = of_type(w.events, ContractDrafted)[0]
     assert drafted.contract_end_date == date(2028, 2, 29)
     assert drafted.renewal_date == date(2027, 12, 31)
     assert of_type(w.tick(midnight(date(2027, 12, 31))), ContractRenewalDue)
@@ -183,7 +183,7 @@ def test_a_penalty_given_at_termination_replaces_the_one_in_the_terms() -> None:
 
 
 def test_a_duplicate_signature_changes_nothing() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(DraftContract, "K1", contract_name="X", account_id="A1", contract_start_date=START,
            contract_term_months=1, contract_value=Decimal("10.00"))
     sign = w.message(SignContract, "K1")
@@ -253,7 +253,7 @@ def test_a_renewed_contract_whose_own_renewal_is_lost_expires_at_its_own_end() -
     assert of_type(events, ContractRenewed) == []
 
 
-def churn_world() -> World:
+def churn_world() -> Scenario:
     """A1 with K1 signed (penalty 50,000), K2 drafted, K3 expired, and a team of two."""
     w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
     w.rep("AM1", "AM").rep("SE1", "SE")
@@ -285,7 +285,7 @@ def test_churn_terminates_the_accounts_contracts_at_once_with_the_penalty_of_the
 
 def test_churn_deactivates_the_account_team_on_the_day_of_churn() -> None:
     w = churn_world()
-    members = [e.team_member_id for e in of_type(w.log, AccountTeamMemberAdded)]
+    members = [e.team_member_id for e in of_type(w.events, AccountTeamMemberAdded)]
     events = w.at(utc(2026, 6, 10, 11)).send(ChangeAccountRelationship, "A1",
                                              relationship_status="churned")
     assert [(e.team_member_id, e.end_date) for e in of_type(events, AccountTeamMemberRemoved)
@@ -385,7 +385,7 @@ def test_an_auto_renewing_contract_without_a_renewal_opportunity_renews() -> Non
 
 
 def test_a_contract_moves_through_draft_sent_signed_active_and_terminated() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(DraftContract, "K1", contract_name="X", account_id="A1", contract_start_date=START,
            contract_term_months=12, contract_value=Decimal("10.00"))
 
@@ -404,7 +404,7 @@ def test_a_contract_moves_through_draft_sent_signed_active_and_terminated() -> N
 
 
 def test_churn_skips_ended_contracts_wherever_they_are_in_the_list() -> None:
-    w = World(now=utc(2026, 3, 10, 9)).account("A1")
+    w = Scenario(start=utc(2026, 3, 10, 9)).account("A1")
     for contract_id in ("K1", "K2"):
         w.send(DraftContract, contract_id, contract_name=contract_id, account_id="A1",
                contract_start_date=START, contract_term_months=12,
@@ -426,12 +426,12 @@ def test_a_long_churn_reason_is_cut_to_500_characters_on_the_contract() -> None:
 def test_a_contract_signed_on_its_start_date_activates_at_once_without_an_activation_timer(
 ) -> None:
     w = world_with_contract(signed_on=START)
-    assert [e.aggregate_id for e in of_type(w.log, ContractActivated)] == ["K1"]
+    assert [e.aggregate_id for e in of_type(w.events, ContractActivated)] == ["K1"]
     assert sorted(t.kind for t in w.state.timers) == ["contract_end", "contract_renewal_alert"]
 
 
 def test_commands_for_an_unknown_contract_are_refused_by_name() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     assert rejection(w.send(SendContractForSignature, "K9")) == "contract K9 does not exist"
 
 
@@ -444,7 +444,7 @@ def test_a_termination_keeps_its_reason() -> None:
 
 
 def test_a_draft_fills_or_keeps_the_notice_and_may_last_a_single_day() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     fields = {"contract_name": "X", "account_id": "A1", "contract_value": Decimal("1.00")}
     one_day = of_type(w.send(DraftContract, "K1", contract_start_date=START,
                              contract_end_date=START, renewal_notice_days=0, **fields),

@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.accounts import (
     AccountLinkedToCustomer,
@@ -77,7 +77,7 @@ def test_the_erp_replies_are_inputs_of_the_core_named_as_the_erps_facts() -> Non
 
 def test_an_accepted_quote_requests_a_sales_order_and_opens_a_pending_log_row() -> None:
     s, quote_id = accepted()
-    request = one(s.log, SalesOrderRequested)
+    request = one(s.events, SalesOrderRequested)
     assert (request.aggregate_type, request.aggregate_id, request.attempt) == (
         "sales_order", quote_id, 1)
     assert (request.account_id, request.opportunity_id) == ("A1", "O1")
@@ -86,7 +86,7 @@ def test_an_accepted_quote_requests_a_sales_order_and_opens_a_pending_log_row() 
     assert (request.subtotal, request.discount_amount, request.tax_amount,
             request.total_amount) == (Decimal("120000.00"), Decimal("6000.00"),
                                       Decimal("20520.00"), Decimal("134520.00"))
-    log = one(s.log, IntegrationRequested)
+    log = one(s.events, IntegrationRequested)
     assert log.aggregate_id == request.log_id == log_id_for(quote_id)
     assert (log.integration_direction, log.document_type, log.document_id) == (
         "crm_to_erp", "quotation", quote_id)
@@ -104,7 +104,7 @@ def test_the_sales_order_converts_the_quote_and_closes_the_deal_won() -> None:
     assert one(events, OpportunityStageChanged).to_stage == "closed_won"
     won = one(events, OpportunityWon)
     assert (won.converted_to_order_id, won.amount) == ("SO-1", Decimal("114000.00"))
-    owner = [e for e in of(events, RepPerformanceUpdated) if e.aggregate_id == "R1"]
+    owner = [e for e in of_type(events, RepPerformanceUpdated) if e.aggregate_id == "R1"]
     assert [e.ytd_revenue for e in owner] == [Decimal("114000.00")]  # manager M1 rolls up too
     revenue = one(events, AccountRevenueRecorded)
     assert (revenue.lifetime_value, revenue.last_purchase_date) == (Decimal("114000.00"),
@@ -148,7 +148,7 @@ def test_a_rejection_is_logged_as_error_and_retried_after_the_backoff() -> None:
     assert failed.last_retry_at == s.now
     assert failed.next_retry_at == s.now + timedelta(minutes=30)
     rejected_at = s.now
-    assert of(s.tick(rejected_at + timedelta(minutes=29)), SalesOrderRequested) == []
+    assert of_type(s.tick(rejected_at + timedelta(minutes=29)), SalesOrderRequested) == []
     events = s.tick(rejected_at + timedelta(minutes=30))
     assert one(events, SalesOrderRequested).attempt == 2
     assert one(events, IntegrationRetried).attempt == 2
@@ -168,7 +168,7 @@ def test_retries_back_off_then_give_up_after_max_retries_leaving_the_log_in_erro
         retried = s.tick(failed.next_retry_at)
         assert one(retried, SalesOrderRequested).attempt == attempt + 1
     assert delays == [timedelta(minutes=m) for m in (30, 120, 480)]
-    assert of(s.tick(s.now + timedelta(days=2)), SalesOrderRequested) == []
+    assert of_type(s.tick(s.now + timedelta(days=2)), SalesOrderRequested) == []
     log = s.state.get("integration", log_id_for(quote_id))
     assert (log.status, log.retry_count) == ("error", 4)
     assert s.refused(SalesOrderRejected, quote_id, quotation_id=quote_id, reason="again") == (
@@ -184,7 +184,7 @@ def test_an_order_after_a_rejection_still_completes_the_loop_and_stops_retries()
     s, quote_id = accepted()
     failed = one(reject(s, quote_id), IntegrationFailed)
     assert one(order(s, quote_id), IntegrationCompleted)
-    assert of(s.tick(failed.next_retry_at), SalesOrderRequested) == []
+    assert of_type(s.tick(failed.next_retry_at), SalesOrderRequested) == []
 
 
 def test_a_rejection_without_a_pending_request_is_refused() -> None:
@@ -214,7 +214,7 @@ def test_the_request_carries_the_customer_master_id_lines_and_currency() -> None
     s.deal()
     s.product("O1", "2", "60000", "5")
     quote_id = s.accepted_quote()
-    request = one(s.log, SalesOrderRequested)
+    request = one(s.events, SalesOrderRequested)
     assert (request.customer_id, request.currency, request.quotation_number) == (
         "CUST-A1", "INR", s.quote(quote_id).quotation_number)
     assert [(ln.line_number, ln.material_id, ln.unit_of_measure, ln.unit_price)
@@ -224,8 +224,8 @@ def test_the_request_carries_the_customer_master_id_lines_and_currency() -> None
 
 def test_the_log_row_holds_exactly_the_request_payload_as_canonical_json() -> None:
     s, quote_id = accepted()
-    request = one(s.log, SalesOrderRequested)
-    data = one(s.log, IntegrationRequested).integration_data
+    request = one(s.events, SalesOrderRequested)
+    data = one(s.events, IntegrationRequested).integration_data
     assert data == compact_sorted_json(data)
     assert json.loads(data) == request.model_dump(mode="json", include=set(request.payload()))
     assert s.state.get("integration", log_id_for(quote_id)) == IntegrationLog(
@@ -246,7 +246,7 @@ def test_the_requested_delivery_date_waits_for_the_slowest_line() -> None:
         s.ok(DecideQuoteApproval, quote_id, level=level, decision="approved")
     s.ok(SendQuote, quote_id)
     s.ok(AcceptQuote, quote_id)
-    request = one(s.log, SalesOrderRequested)
+    request = one(s.events, SalesOrderRequested)
     assert request.requested_delivery_date == quote.quotation_date + timedelta(days=30)
 
 
@@ -260,7 +260,7 @@ def test_the_order_closes_the_deal_on_the_order_date_with_the_orders_reason() ->
         date(2026, 3, 1), "Sales order SO-1 created", Decimal("114000.00"))
     assert one(events, OpportunityStageChanged).change_reason == "Sales order SO-1 created"
     done = one(events, IntegrationCompleted)
-    request = json.loads(one(s.log, IntegrationRequested).integration_data)
+    request = json.loads(one(s.events, IntegrationRequested).integration_data)
     assert json.loads(done.integration_data) == {
         **request, "sales_order_id": "SO-1", "order_total": "134520.00",
         "order_date": "2026-03-01"}
@@ -323,10 +323,10 @@ def master_created(s: Scenario, account: str = "A2", customer: str = "CUST-00000
 def test_a_quote_accepted_for_an_account_without_customer_master_asks_master_data_first(
 ) -> None:
     s = Scenario().org()
-    before = len(s.log)
+    before = len(s.events)
     quote_id = prospect_quote(s)
-    events = s.log[before:]
-    assert of(events, SalesOrderRequested) == []
+    events = s.events[before:]
+    assert of_type(events, SalesOrderRequested) == []
     ask = one(events, CustomerMasterRequested)
     customer_log = customer_log_id_for("A2")
     assert (ask.aggregate_type, ask.aggregate_id, ask.attempt, ask.log_id) == (
@@ -374,11 +374,11 @@ def test_quotes_accepted_while_master_data_works_share_one_request_and_go_in_ord
     s = Scenario().org()
     first = prospect_quote(s, "O2")
     second = prospect_quote(s, "O3")
-    assert len(of(s.log, CustomerMasterRequested)) == 1
-    assert len(of(s.log, IntegrationHeld)) == 2
+    assert len(of_type(s.events, CustomerMasterRequested)) == 1
+    assert len(of_type(s.events, IntegrationHeld)) == 2
     events = master_created(s)
-    assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [first, second]
-    assert of(master_created(s), SalesOrderRequested) == []  # said twice: nothing again
+    assert [r.quotation_id for r in of_type(events, SalesOrderRequested)] == [first, second]
+    assert of_type(master_created(s), SalesOrderRequested) == []  # said twice: nothing again
 
 
 def test_a_refused_customer_master_shows_error_and_is_asked_again_after_the_backoff() -> None:
@@ -390,11 +390,11 @@ def test_a_refused_customer_master_shows_error_and_is_asked_again_after_the_back
     assert (failed.aggregate_id, failed.retry_count, failed.next_retry_at) == (
         customer_log_id_for("A2"), 1, s.now + timedelta(minutes=30))
     assert failed.error_message.startswith("GSTIN missing")
-    assert of(s.tick(s.now + timedelta(minutes=29)), CustomerMasterRequested) == []
+    assert of_type(s.tick(s.now + timedelta(minutes=29)), CustomerMasterRequested) == []
     retried = s.tick(s.now + timedelta(minutes=31))
     assert one(retried, CustomerMasterRequested).attempt == 2
     assert one(retried, IntegrationRetried).attempt == 2
-    assert of(retried, SalesOrderRequested) == []  # the order still waits
+    assert of_type(retried, SalesOrderRequested) == []  # the order still waits
     assert one(master_created(s), SalesOrderRequested).quotation_id == quote_id
 
 
@@ -410,11 +410,11 @@ def test_after_the_retries_run_out_the_row_stays_error_until_a_new_order_asks_ag
         s.tick(failed.next_retry_at)
     assert (attempt, s.state.get("integration", customer_log_id_for("A2")).status) == (
         4, "error")
-    assert of(s.tick(s.now + timedelta(days=3)), CustomerMasterRequested) == []
+    assert of_type(s.tick(s.now + timedelta(days=3)), CustomerMasterRequested) == []
     again = prospect_quote(s, "O3")
-    asked = of(s.log, CustomerMasterRequested)[-1]
+    asked = of_type(s.events, CustomerMasterRequested)[-1]
     assert (asked.attempt, asked.quotation_id) == (5, again)
-    assert len(of(master_created(s), SalesOrderRequested)) == 2
+    assert len(of_type(master_created(s), SalesOrderRequested)) == 2
 
 
 def test_held_orders_go_out_on_the_next_tick_when_a_data_steward_links_the_account() -> None:
@@ -424,9 +424,9 @@ def test_held_orders_go_out_on_the_next_tick_when_a_data_steward_links_the_accou
     events = s.tick(s.now + timedelta(minutes=30))
     assert one(events, SalesOrderRequested).customer_id == "CUST-MANUAL"
     assert one(events, IntegrationReleased).aggregate_id == log_id_for(quote_id)
-    assert of(s.tick(s.now + timedelta(minutes=60)), SalesOrderRequested) == []
+    assert of_type(s.tick(s.now + timedelta(minutes=60)), SalesOrderRequested) == []
     late = master_created(s)  # the ERP's answer after all: the manual link stays
-    assert of(late, AccountLinkedToCustomer) == of(late, SalesOrderRequested) == []
+    assert of_type(late, AccountLinkedToCustomer) == of_type(late, SalesOrderRequested) == []
     assert json.loads(one(late, IntegrationCustomerCreated).integration_data)[
         "linked_customer_id"] == "CUST-MANUAL"
 
@@ -447,8 +447,8 @@ def test_master_data_answers_nobody_asked_for_or_after_the_fact_are_refused() ->
 
 def test_an_existing_customer_goes_straight_to_a_sales_order() -> None:
     s, quote_id = accepted()  # A1 is CUST-A1
-    assert of(s.log, CustomerMasterRequested) == of(s.log, IntegrationHeld) == []
-    assert one(s.log, SalesOrderRequested).customer_id == "CUST-A1"
+    assert of_type(s.events, CustomerMasterRequested) == of_type(s.events, IntegrationHeld) == []
+    assert one(s.events, SalesOrderRequested).customer_id == "CUST-A1"
 
 
 def test_the_log_rows_of_the_master_data_flow_project_as_the_read_model_allows() -> None:
@@ -459,7 +459,7 @@ def test_the_log_rows_of_the_master_data_flow_project_as_the_read_model_allows()
     master_created(s)
     order(s, quote_id)
     rows: dict[str, dict] = {}
-    for up in rows_for([e for e in s.log if e.AGGREGATE == "integration"]):
+    for up in rows_for([e for e in s.events if e.AGGREGATE == "integration"]):
         assert up.table == "crm_integration_log"
         rows.setdefault(dict(up.key)["log_id"], {}).update(up.values)
     customer, sales = rows[customer_log_id_for("A2")], rows[log_id_for(quote_id)]
@@ -484,7 +484,7 @@ def test_the_stand_in_erp_creates_customer_masters_with_stable_numbers_and_few_r
 ) -> None:
     s = Scenario().org()
     prospect_quote(s)
-    ask = one(s.log, CustomerMasterRequested)
+    ask = one(s.events, CustomerMasterRequested)
     asks = [ask.model_copy(update={"event_id": f"ask-{n}", "account_id": f"ACC-{n}"})
             for n in range(1000)]
     replies = [erp_reply(a) for a in asks]
@@ -513,7 +513,7 @@ def test_the_stand_in_erp_creates_customer_masters_with_stable_numbers_and_few_r
 
 def test_the_stand_in_erp_refuses_every_order_without_a_sold_to_party() -> None:
     s, _ = accepted()
-    request = one(s.log, SalesOrderRequested).model_copy(update={"customer_id": None})
+    request = one(s.events, SalesOrderRequested).model_copy(update={"customer_id": None})
     replies = [erp_reply(request.model_copy(update={"event_id": f"r-{n}"})) for n in range(50)]
     assert all(isinstance(r, SalesOrderRejected) and "Customer master not found" in r.reason
                for r in replies)
@@ -526,7 +526,7 @@ def test_the_erp_bridge_brings_master_data_answers_into_the_command_log() -> Non
 
     s = Scenario().org()
     prospect_quote(s)
-    reply = erp_reply(one(s.log, CustomerMasterRequested))
+    reply = erp_reply(one(s.events, CustomerMasterRequested))
     processor = CoreProcessor()
     (out,) = bridge_erp_reply(processor, processor.codec.encode(reply), 0, 7)
     assert (out.topic, out.key) == ("crm.commands", "A2")
@@ -535,7 +535,7 @@ def test_the_erp_bridge_brings_master_data_answers_into_the_command_log() -> Non
 
 def test_the_stand_in_erp_names_no_material_when_the_order_has_none() -> None:
     s, _ = accepted()
-    request = one(s.log, SalesOrderRequested)
+    request = one(s.events, SalesOrderRequested)
     bare = request.model_copy(update={"lines": [ln.model_copy(update={"material_id": None})
                                                 for ln in request.lines]})
     reasons = {r.reason for n in range(600)

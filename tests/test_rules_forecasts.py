@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of
+from scenario import Scenario, of_type
 
 from domain.fiscal_calendar import call_day, period_bounds, periods_of
 from domain.forecast_index import months_of
@@ -69,16 +69,16 @@ def folded(state: CrmState, rep: str | None, period: tuple[str, int, int]) -> di
 
 
 def snapshots(events: list) -> dict[tuple[str | None, str], ForecastSnapshotTaken]:
-    return {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastSnapshotTaken)}
+    return {(e.sales_rep_id, e.forecast_period): e for e in of_type(events, ForecastSnapshotTaken)}
 
 
 def calls(events: list) -> dict[tuple[str | None, str], ForecastCalled]:
-    return {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastCalled)}
+    return {(e.sales_rep_id, e.forecast_period): e for e in of_type(events, ForecastCalled)}
 
 
 def closed_rows(events: list) -> dict[str | None, ForecastSnapshotTaken]:
     """The closing snapshots (of March's rows), by rep."""
-    return {e.sales_rep_id: e for e in of(events, ForecastSnapshotTaken) if e.period_closed}
+    return {e.sales_rep_id: e for e in of_type(events, ForecastSnapshotTaken) if e.period_closed}
 
 
 def called_march() -> tuple[Scenario, dict[tuple[str | None, str], ForecastCalled]]:
@@ -120,7 +120,7 @@ def test_a_configured_warm_up_holds_back_the_calls_made_within_it() -> None:
     warm_up = BusinessRules.from_mapping({"fiscal": {"forecast_warmup_days": 90}})
     s = pipeline(warm_up)  # warm-up 90 days; the history begins on 2 March
     s.tick(utc(2026, 3, 2, 12))
-    assert of(s.tick(utc(2026, 5, 29)), ForecastCalled) == []  # 88 days in
+    assert of_type(s.tick(utc(2026, 5, 29)), ForecastCalled) == []  # 88 days in
     june = calls(s.tick(utc(2026, 6, 1)))  # 91 days in: June is called, Q1 (1 April) not
     assert {(e.forecast_period, e.forecast_month) for e in june.values()} == {("monthly", 6)}
     assert june[("R1", "monthly")].call_date == date(2026, 6, 1)
@@ -161,14 +161,14 @@ def test_snapshot_amounts_agree_with_the_opportunities_folded() -> None:
 def test_later_ticks_of_the_same_week_take_no_snapshot() -> None:
     s = pipeline()
     s.tick(utc(2026, 3, 9))
-    assert of(s.tick(utc(2026, 3, 9, 0, 30)), ForecastSnapshotTaken) == []
-    assert of(s.tick(utc(2026, 3, 15, 23, 30)), ForecastSnapshotTaken) == []
+    assert of_type(s.tick(utc(2026, 3, 9, 0, 30)), ForecastSnapshotTaken) == []
+    assert of_type(s.tick(utc(2026, 3, 15, 23, 30)), ForecastSnapshotTaken) == []
 
 
 def test_the_call_is_made_on_the_call_day_as_closed_plus_probability_weighted_deals() -> None:
     s = pipeline()
     s.tick(utc(2026, 3, 9))
-    assert of(s.tick(utc(2026, 3, 13)), ForecastCalled) == []  # before the call day
+    assert of_type(s.tick(utc(2026, 3, 13)), ForecastCalled) == []  # before the call day
     s, called = called_march()
     assert sorted(called, key=str) == sorted(
         [("R1", "monthly"), ("R2", "monthly"), (None, "monthly")], key=str)
@@ -178,7 +178,7 @@ def test_the_call_is_made_on_the_call_day_as_closed_plus_probability_weighted_de
     assert (r1.pipeline_amount, r1.best_case_amount, r1.commit_amount, r1.closed_amount) == (
         Decimal(100000), Decimal(200000), Decimal(300000), Decimal(50000))
     assert called[("R2", "monthly")].forecast_call == Decimal("240000.00")  # 400000 x 60 %
-    assert of(s.tick(utc(2026, 3, 17)), ForecastCalled) == []  # once per period
+    assert of_type(s.tick(utc(2026, 3, 17)), ForecastCalled) == []  # once per period
 
 
 def test_the_call_is_frozen_and_the_accuracy_baseline_is_never_retaken() -> None:
@@ -199,7 +199,7 @@ def test_periods_whose_call_day_came_before_the_history_get_no_row() -> None:
     s, called = called_march()
     assert ("R1", "quarterly") not in called  # Q4 was called on 16 February
     events = s.tick(utc(2026, 4, 1))
-    closed = [e for e in of(events, ForecastSnapshotTaken) if e.period_closed]
+    closed = [e for e in of_type(events, ForecastSnapshotTaken) if e.period_closed]
     assert {(e.sales_rep_id, e.forecast_period) for e in closed} == {
         ("R1", "monthly"), ("R2", "monthly"), (None, "monthly")}
     april = calls(s.tick(utc(2026, 4, 15)))  # April: fiscal year 2027, Q1
@@ -256,17 +256,18 @@ def test_actuals_are_brought_up_to_date_on_the_tick_after_a_win_not_weekly() -> 
     s.at(utc(2026, 3, 18, 10))
     s.stage("O3", "closed_won")
     events = s.tick(utc(2026, 3, 18, 10, 30))  # a Wednesday: no snapshot that day
-    assert of(events, ForecastSnapshotTaken) == []
-    updated = {(e.sales_rep_id, e.forecast_period): e for e in of(events, ForecastActualsUpdated)}
+    assert of_type(events, ForecastSnapshotTaken) == []
+    updated = {(e.sales_rep_id, e.forecast_period): e
+               for e in of_type(events, ForecastActualsUpdated)}
     assert set(updated) == {("R1", "monthly")}  # the quarter (Q4) was never called
     r1 = updated[("R1", "monthly")]
     assert (r1.actual_revenue, r1.quota_attainment_pct, r1.as_of) == (
         Decimal(350000), Decimal("471.74"), date(2026, 3, 18))  # of 74193.55
-    assert of(s.tick(utc(2026, 3, 18, 11)), ForecastActualsUpdated) == []  # nothing new
+    assert of_type(s.tick(utc(2026, 3, 18, 11)), ForecastActualsUpdated) == []  # nothing new
 
 
 def test_the_call_adds_the_run_rate_won_last_period_from_deals_created_in_it() -> None:
-    s = Scenario(at=utc(2026, 2, 20), rules=RULES).org()  # the history begins in February
+    s = Scenario(start=utc(2026, 2, 20), rules=RULES).org()  # the history begins in February
     s.tick(utc(2026, 2, 20, 0, 30))
     s.deal("F1", "70000", close=date(2026, 3, 10))  # created in February, won in March
     s.stage("F1", "negotiation")
@@ -282,7 +283,7 @@ def test_the_call_adds_the_run_rate_won_last_period_from_deals_created_in_it() -
 
 
 def test_a_migrated_deal_counts_in_the_run_rate_of_the_period_it_was_really_opened_in() -> None:
-    s = Scenario(at=utc(2026, 3, 2, 9), rules=RULES).org()  # go-live: 2 March
+    s = Scenario(start=utc(2026, 3, 2, 9), rules=RULES).org()  # go-live: 2 March
     s.tick(utc(2026, 3, 2, 9, 30))
     s.deal("M1", "90000", close=date(2026, 3, 20),  # migrated: opened in January
            original_created_at=utc(2026, 1, 14, 6), created_by="data-migration")
@@ -375,14 +376,14 @@ def test_a_period_has_rows_for_reps_with_deals_in_it_or_open_deals_anywhere() ->
 def test_actuals_update_every_called_row_of_the_day_even_when_the_month_is_not_called_yet() -> None:
     late_month = BusinessRules.from_mapping({"fiscal": {
         "monthly_call_offset_days": 20, "quarterly_call_offset_days": 0}})
-    s = Scenario(at=utc(2026, 4, 1, 9), rules=late_month).org()
+    s = Scenario(start=utc(2026, 4, 1, 9), rules=late_month).org()
     s.deal("Q1", "60000", close=date(2026, 4, 24))
     s.deal("Q2", "30000", close=date(2026, 4, 28))
     assert list(calls(s.tick(utc(2026, 4, 1, 9, 30)))) == [("R1", "quarterly")]  # April: 21st
     s.at(utc(2026, 4, 8, 10))
     s.stage("Q1", "negotiation")
     s.stage("Q1", "closed_won")
-    [quarter] = of(s.tick(utc(2026, 4, 8, 10, 30)), ForecastActualsUpdated)
+    [quarter] = of_type(s.tick(utc(2026, 4, 8, 10, 30)), ForecastActualsUpdated)
     assert (quarter.aggregate_id, quarter.forecast_month, quarter.forecast_quarter,
             quarter.quota_amount, quarter.quota_attainment_pct, quarter.actual_revenue) == (
         "FC-Q2027-01-R1", None, 1, Decimal(300000), Decimal("20.00"), Decimal(60000))
@@ -390,7 +391,7 @@ def test_actuals_update_every_called_row_of_the_day_even_when_the_month_is_not_c
     s.at(utc(2026, 4, 22, 10))
     s.stage("Q2", "negotiation")
     s.stage("Q2", "closed_won")
-    updates = of(s.tick(utc(2026, 4, 22, 10, 30)), ForecastActualsUpdated)
+    updates = of_type(s.tick(utc(2026, 4, 22, 10, 30)), ForecastActualsUpdated)
     assert [(e.aggregate_id, e.forecast_month, e.quota_amount, e.quota_attainment_pct,
              e.actual_revenue) for e in updates] == [
         ("FC-M2027-04-R1", 4, Decimal(100000), Decimal("90.00"), Decimal(90000)),
@@ -434,7 +435,7 @@ def test_a_rep_who_wins_one_of_two_open_deals_keeps_a_row_for_the_other() -> Non
 
 
 def test_the_run_rate_adds_up_every_deal_created_and_won_in_the_previous_period() -> None:
-    s = Scenario(at=utc(2026, 3, 2, 9), rules=RULES).org()
+    s = Scenario(start=utc(2026, 3, 2, 9), rules=RULES).org()
     s.tick(utc(2026, 3, 2, 9, 30))
     for deal, amount in (("N1", "60000"), ("N2", "25000")):  # opened and won in March
         s.deal(deal, amount, close=date(2026, 3, 27))
@@ -452,6 +453,6 @@ def test_a_deal_won_before_its_close_date_updates_the_actuals_of_the_month_it_wa
     s.deal("O9", "30000", close=date(2026, 4, 24))  # planned for April, won in March
     s.stage("O9", "negotiation")
     s.stage("O9", "closed_won")
-    updates = of(s.tick(utc(2026, 3, 18, 10, 30)), ForecastActualsUpdated)
+    updates = of_type(s.tick(utc(2026, 3, 18, 10, 30)), ForecastActualsUpdated)
     assert [(e.aggregate_id, e.actual_revenue) for e in updates] == [
         ("FC-M2026-03-R1", Decimal(80000))]  # 50000 + 30000

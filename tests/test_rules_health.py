@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from area_c_fixtures import T0, World, of_type
+from scenario import T0, Scenario, of_type
 
 from domain.accounts import ChangeAccountRelationship, OpenAccount, UpdateAccount
 from domain.cases import CaseSlaViolated, OpenCase, ResolveCase
@@ -29,7 +29,7 @@ TODAY = date(2026, 6, 1)
 ACTIVE = "active"
 
 
-def customer(w: World, account_id: str = "A1", tier: str | None = None) -> World:
+def customer(w: Scenario, account_id: str = "A1", tier: str | None = None) -> Scenario:
     """An account created as a customer (relationship active), optionally with a tier."""
     w.send(OpenAccount, account_id, account_name=f"Company {account_id}",
            account_type="customer", account_tier=tier)
@@ -80,12 +80,12 @@ def scored(events: list) -> list[tuple[str, int, str, str | None]]:
 
 
 def test_a_new_customer_is_scored_on_the_first_tick_of_the_day() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 70, "low", None)]
 
 
 def test_scores_are_recomputed_at_most_once_a_day_on_the_first_tick() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.tick(T0 + timedelta(minutes=30))
     w.later(minutes=10).send(OpenCase, "C1", account_id="A1", subject="s", description="d",
                              priority="low")
@@ -96,7 +96,7 @@ def test_scores_are_recomputed_at_most_once_a_day_on_the_first_tick() -> None:
 
 
 def test_no_event_when_the_score_and_risk_did_not_change() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.tick(T0 + timedelta(minutes=30))
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
     w.send(ResolveCase, "C1", resolution="done")
@@ -104,7 +104,7 @@ def test_no_event_when_the_score_and_risk_did_not_change() -> None:
 
 
 def test_high_churn_risk_marks_the_account_at_risk_until_it_recovers() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     for n in range(7):  # 70 - 7 * 5 = 35: high risk
         w.send(RecordInteraction, f"I{n}", account_id="A1", interaction_type="call",
                sentiment="negative")
@@ -116,7 +116,7 @@ def test_high_churn_risk_marks_the_account_at_risk_until_it_recovers() -> None:
 
 
 def test_revenue_recency_expires_without_any_new_input() -> None:
-    w = World().account("A1")  # a prospect: its first order makes it a customer
+    w = Scenario().account("A1")  # a prospect: its first order makes it a customer
     w.revenue("A1", "100000.00", T0.date())
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 85, "low", None)]
     assert scored(w.tick(utc(2026, 5, 31))) == []  # 90 days after 2026-03-02
@@ -124,7 +124,7 @@ def test_revenue_recency_expires_without_any_new_input() -> None:
 
 
 def test_sla_breaches_lower_the_health_of_the_case_account_once_per_case() -> None:
-    w = customer(customer(World()), "A2")
+    w = customer(customer(Scenario()), "A2")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     w.tick(T0 + timedelta(minutes=30))
     breaches = of_type(w.tick(T0 + timedelta(hours=8, minutes=30)), CaseSlaViolated)
@@ -133,7 +133,7 @@ def test_sla_breaches_lower_the_health_of_the_case_account_once_per_case() -> No
 
 
 def test_a_case_breaching_twice_is_one_breach_that_counts_from_its_latest_day() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="low")
     w.tick(T0 + timedelta(minutes=30))
     w.tick(utc(2026, 3, 3, 9, 30))  # response breach (24 h) on 3 March
@@ -143,11 +143,11 @@ def test_a_case_breaching_twice_is_one_breach_that_counts_from_its_latest_day() 
 
 
 def test_a_repeated_breach_event_of_a_case_is_not_counted_again() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     w.tick(T0 + timedelta(hours=8, minutes=30))
     w.tick(utc(2026, 3, 3))
-    violated = of_type(w.log, CaseSlaViolated)[0]
+    violated = of_type(w.events, CaseSlaViolated)[0]
     # Another SLA rule (or a bug there) reports the same case breached again later that day.
     again = violated.model_copy(update={"event_id": "again", "breach": "resolution"})
     _breach(w.state, again)
@@ -156,7 +156,7 @@ def test_a_repeated_breach_event_of_a_case_is_not_counted_again() -> None:
 
 
 def test_sla_breaches_ageing_out_of_their_window_trigger_a_rescore() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     w.tick(T0 + timedelta(hours=8, minutes=30))  # both breaches on 2 March
     w.send(ResolveCase, "C1", resolution="done")
@@ -166,7 +166,7 @@ def test_sla_breaches_ageing_out_of_their_window_trigger_a_rescore() -> None:
 
 
 def test_a_duplicate_input_event_is_counted_once() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaint = w.message(RecordInteraction, "I1", account_id="A1", interaction_type="email",
                           sentiment="negative")
     w.fold(complaint)
@@ -175,20 +175,20 @@ def test_a_duplicate_input_event_is_counted_once() -> None:
 
 
 def test_inputs_for_an_unknown_account_score_nothing() -> None:
-    w = World()
+    w = Scenario()
     w.send(RecordInteraction, "I1", account_id="ghost", interaction_type="email",
            sentiment="negative")
     assert scored(w.tick(T0 + timedelta(minutes=30))) == []
 
 
-def complaints(w: World, account_id: str, n: int, first: int = 0) -> None:
+def complaints(w: Scenario, account_id: str, n: int, first: int = 0) -> None:
     for i in range(first, first + n):
         w.send(RecordInteraction, f"{account_id}-I{i}", account_id=account_id,
                interaction_type="call", sentiment="negative")
 
 
 def test_prospects_are_not_scored_until_their_first_order_makes_them_customers() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     complaints(w, "A1", 2)
     assert scored(w.tick(T0 + timedelta(minutes=30))) == []
     w.later(hours=1).revenue("A1", "250000.00", T0.date())
@@ -196,17 +196,17 @@ def test_prospects_are_not_scored_until_their_first_order_makes_them_customers()
 
 
 def test_a_churned_account_scores_zero_with_high_risk_and_keeps_its_status() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.revenue("A1", "250000.00", T0.date())
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 85, "low", None)]
     w.later(hours=2).send(ChangeAccountRelationship, "A1", relationship_status="churned")
     assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 0, "high", None)]
-    scored_event = of_type(w.log, AccountHealthScored)[-1]
+    scored_event = of_type(w.events, AccountHealthScored)[-1]
     assert scored_event.score_reason == "status=churned"
 
 
 def test_an_inactive_customer_is_at_least_medium_risk_and_high_risk_keeps_it_inactive() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.revenue("A1", "250000.00", T0.date())
     w.send(ChangeAccountRelationship, "A1", relationship_status="inactive")
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 59, "medium", None)]
@@ -218,14 +218,14 @@ def test_an_inactive_customer_is_at_least_medium_risk_and_high_risk_keeps_it_ina
 
 
 def test_high_risk_never_overwrites_a_churned_status() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(ChangeAccountRelationship, "A1", relationship_status="churned")
     complaints(w, "A1", 10)
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 0, "high", None)]
 
 
 def test_a_customer_a_person_marked_at_risk_is_high_risk_until_a_person_clears_it() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(ChangeAccountRelationship, "A1", relationship_status="at_risk")
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 39, "high", None)]
     w.later(days=1).send(ChangeAccountRelationship, "A1", relationship_status="active")
@@ -236,7 +236,7 @@ def test_a_customer_a_person_marked_at_risk_is_high_risk_until_a_person_clears_i
     ("standard", 70 - 15), ("key", 70 - 6), ("strategic", 70 - 3), (None, 70 - 15)])
 def test_open_cases_are_weighed_by_the_tier_so_big_accounts_are_not_punished(
         tier: str | None, score: int) -> None:
-    w = customer(World(), tier=tier)
+    w = customer(Scenario(), tier=tier)
     for n in range(5):
         w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d",
                priority="low")
@@ -244,7 +244,7 @@ def test_open_cases_are_weighed_by_the_tier_so_big_accounts_are_not_punished(
 
 
 def test_a_tier_change_rescores_the_account() -> None:
-    w = customer(World(), tier="standard")
+    w = customer(Scenario(), tier="standard")
     for n in range(5):
         w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d",
                priority="low")
@@ -265,7 +265,7 @@ def test_counted_penalties_round_half_up_after_weighing() -> None:
 
 
 def test_a_high_risk_account_set_active_again_is_re_marked_at_risk_at_an_unchanged_score() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.revenue("A1", "250000.00", T0.date())
     complaints(w, "A1", 11)  # 85 - 55 = 30
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 30, "high", "at_risk")]
@@ -302,7 +302,7 @@ def test_the_rescore_of_a_fact_is_due_the_day_after_its_window_ends(inputs: Heal
 
 
 def test_a_positive_interaction_raises_the_score_and_a_neutral_one_is_not_kept() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(RecordInteraction, "I1", account_id="A1", interaction_type="call",
            sentiment="neutral")
     w.send(RecordInteraction, "I2", account_id="A1", interaction_type="call",
@@ -312,7 +312,7 @@ def test_a_positive_interaction_raises_the_score_and_a_neutral_one_is_not_kept()
 
 
 def test_facts_on_day_90_count_when_a_new_input_rescores_that_day() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     w.tick(T0 + timedelta(hours=8, minutes=30))  # both breaches on 2 March
     w.send(ResolveCase, "C1", resolution="done")
@@ -329,7 +329,7 @@ def test_facts_on_day_90_count_when_a_new_input_rescores_that_day() -> None:
 
 
 def test_aged_out_facts_are_dropped_and_nothing_stays_due() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaints(w, "A1", 1)
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="critical")
     w.tick(T0 + timedelta(hours=8, minutes=30))
@@ -343,7 +343,7 @@ def test_aged_out_facts_are_dropped_and_nothing_stays_due() -> None:
 
 
 def test_an_account_still_high_risk_stays_at_risk_when_its_score_changes() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaints(w, "A1", 7)  # 35: high
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 35, "high", "at_risk")]
     complaints(w, "A1", 1, first=7)
@@ -351,7 +351,7 @@ def test_an_account_still_high_risk_stays_at_risk_when_its_score_changes() -> No
 
 
 def test_recovery_restores_the_status_and_forgets_the_one_it_replaced() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaints(w, "A1", 7)
     w.tick(T0 + timedelta(minutes=30))
     assert w.state.view("health_inputs")["A1"].status_before == ACTIVE
@@ -361,7 +361,7 @@ def test_recovery_restores_the_status_and_forgets_the_one_it_replaced() -> None:
 
 
 def test_a_person_confirming_the_rules_at_risk_caps_the_score_until_they_clear_it() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaints(w, "A1", 7)
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 35, "high", "at_risk")]
     w.later(hours=1).send(ChangeAccountRelationship, "A1", relationship_status="at_risk")
@@ -370,7 +370,7 @@ def test_a_person_confirming_the_rules_at_risk_caps_the_score_until_they_clear_i
 
 
 def test_revenue_writes_active_over_the_rules_at_risk_and_forgets_the_status_replaced() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     complaints(w, "A1", 7)
     w.tick(T0 + timedelta(minutes=30))
     w.later(hours=1).revenue("A1", "1000.00", T0.date())
@@ -379,7 +379,7 @@ def test_revenue_writes_active_over_the_rules_at_risk_and_forgets_the_status_rep
 
 
 def test_an_update_without_a_tier_keeps_the_tier_the_counts_are_weighed_by() -> None:
-    w = customer(World(), tier="strategic")
+    w = customer(Scenario(), tier="strategic")
     for n in range(5):
         w.send(OpenCase, f"C{n}", account_id="A1", subject="s", description="d",
                priority="low")
@@ -390,20 +390,20 @@ def test_an_update_without_a_tier_keeps_the_tier_the_counts_are_weighed_by() -> 
 
 
 def test_the_day_marker_is_kept_in_its_own_view() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.tick(T0 + timedelta(minutes=30))
     assert w.state.view("health_day") == {"day": T0.date()}
 
 
 def test_a_tick_before_any_account_exists_does_not_stop_later_scoring() -> None:
-    w = World()
+    w = Scenario()
     assert scored(w.tick(T0)) == []
     customer(w.later(hours=1))
     assert scored(w.tick(utc(2026, 3, 3))) == [("A1", 70, "low", None)]
 
 
 def test_accounts_due_and_accounts_dirty_are_rescored_on_the_same_tick() -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.revenue("A1", "100000.00", T0.date())  # the bonus ends on 1 June
     assert scored(w.tick(T0 + timedelta(minutes=30))) == [("A1", 85, "low", None)]
     customer(w.at(utc(2026, 5, 31, 12)), "A2")
@@ -411,24 +411,24 @@ def test_accounts_due_and_accounts_dirty_are_rescored_on_the_same_tick() -> None
 
 
 def test_an_older_breach_event_arriving_late_does_not_move_a_cases_breach_day_back() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d", priority="low")
     w.tick(T0 + timedelta(minutes=30))
     w.tick(utc(2026, 3, 3, 9, 30))  # response breach (24 h) on 3 March
     w.tick(utc(2026, 3, 7, 9, 30))  # resolution breach (120 h) on 7 March
-    first = of_type(w.log, CaseSlaViolated)[0]
+    first = of_type(w.events, CaseSlaViolated)[0]
     _breach(w.state, first.model_copy(update={"event_id": "late"}))
     assert w.state.view("health_inputs")["A1"].breaches == ((date(2026, 3, 7), "C1"),)
 
 
 def test_a_repeated_breach_on_the_same_day_leaves_the_breaches_and_the_account_untouched() -> None:
-    w = customer(World())
+    w = customer(Scenario())
     for case in ("C1", "C2"):
         w.send(OpenCase, case, account_id="A1", subject="s", description="d",
                priority="critical")
     w.tick(T0 + timedelta(hours=8, minutes=30))
     w.tick(utc(2026, 3, 3))
-    violated = of_type(w.log, CaseSlaViolated)[0]
+    violated = of_type(w.events, CaseSlaViolated)[0]
     assert violated.aggregate_id == "C1"
     _breach(w.state, violated.model_copy(update={"event_id": "again"}))
     day = date(2026, 3, 2)

@@ -4,7 +4,7 @@ docs/testing.md)."""
 
 from __future__ import annotations
 
-from area_c_fixtures import T0, World, of_type, rejection
+from scenario import T0, Scenario, of_type, rejection
 
 from domain.cases import OpenCase
 from domain.interactions import (
@@ -19,7 +19,7 @@ from domain.messages import utc
 
 
 def test_a_note_keeps_its_relation_and_a_taken_note_id_is_refused() -> None:
-    w = World()
+    w = Scenario()
     note = of_type(w.send(AddNote, "N1", related_to_type="opportunity", related_to_id="O1",
                           title="Pricing", note_text="Wants 10 %"), NoteAdded)[0]
     assert (note.related_to_type, note.related_to_id, note.title) == ("opportunity", "O1",
@@ -29,7 +29,7 @@ def test_a_note_keeps_its_relation_and_a_taken_note_id_is_refused() -> None:
 
 
 def test_the_interaction_record_keeps_account_sentiment_and_date_for_health() -> None:
-    w = World()
+    w = Scenario()
     when = utc(2026, 2, 27, 15, 30)
     w.send(RecordInteraction, "I1", account_id="A1", interaction_type="call",
            sentiment="negative", interaction_date=when)
@@ -39,7 +39,7 @@ def test_the_interaction_record_keeps_account_sentiment_and_date_for_health() ->
 
 
 def test_an_interaction_about_a_case_keeps_its_own_account_if_it_names_one() -> None:
-    w = World().account("A1").account("A2")
+    w = Scenario().account("A1").account("A2")
     w.send(OpenCase, "C1", account_id="A1", subject="s", description="d")
     recorded = of_type(w.send(RecordInteraction, "I1", case_id="C1", account_id="A2",
                               interaction_type="email"), InteractionRecorded)[0]
@@ -47,7 +47,7 @@ def test_an_interaction_about_a_case_keeps_its_own_account_if_it_names_one() -> 
 
 
 def test_an_interaction_about_an_unknown_case_has_no_account() -> None:
-    w = World()
+    w = Scenario()
     recorded = of_type(w.send(RecordInteraction, "I1", case_id="C404",
                               interaction_type="chat"), InteractionRecorded)[0]
     assert (recorded.account_id, recorded.case_id, recorded.interaction_date) == (None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
 from domain.accounts import AccountCreated
 from domain.campaign_members import CampaignMemberOpportunityCreated
@@ -25,7 +25,7 @@ def converted(events: list[Event]) -> tuple[AccountCreated, ContactCreated, Oppo
 
 
 def test_the_leads_facts_land_on_the_new_account_contact_and_opportunity() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.rep("R2")
     w.lead("L0")  # R1's turn: L1 goes to R2
@@ -51,7 +51,7 @@ def test_the_leads_facts_land_on_the_new_account_contact_and_opportunity() -> No
 
 
 def test_an_unassigned_lead_is_owned_by_the_rep_who_converts_it() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.qualified_lead("L1")  # no rep yet: captured unassigned
     w.rep("R1")
     _, _, opp = converted(w.convert("L1", rep="R1"))
@@ -59,7 +59,7 @@ def test_an_unassigned_lead_is_owned_by_the_rep_who_converts_it() -> None:
 
 
 def test_a_contact_named_only_in_part_is_completed_with_unknown() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", contact_first_name=None, phone="020 555", mobile="+91 9")
     _, contact, _ = converted(w.convert("L1"))
@@ -71,7 +71,7 @@ def test_a_contact_named_only_in_part_is_completed_with_unknown() -> None:
 
 
 def test_only_a_decision_maker_becomes_a_decision_maker_contact() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.lead("L1", lead_source="referral", company_size="enterprise")
     w.bant("L1", authority=False, timeline=True)
@@ -81,7 +81,7 @@ def test_only_a_decision_maker_becomes_a_decision_maker_contact() -> None:
 
 
 def test_without_a_known_timeline_the_opportunity_has_none() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", expected_close_date=date(2026, 6, 30))  # BANT without timeline
     _, _, opp = converted(w.convert("L1"))
@@ -90,7 +90,7 @@ def test_without_a_known_timeline_the_opportunity_has_none() -> None:
 
 
 def test_a_lead_without_product_interest_opens_a_new_business_deal() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", estimated_deal_value=Decimal("1000"))
     _, _, opp = converted(w.convert("L1"))
@@ -99,7 +99,7 @@ def test_a_lead_without_product_interest_opens_a_new_business_deal() -> None:
 
 
 def test_a_matched_prospect_account_gets_a_new_business_deal() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "L1 Industries")  # a prospect, not a customer
     w.qualified_lead("L1")
@@ -110,7 +110,7 @@ def test_a_matched_prospect_account_gets_a_new_business_deal() -> None:
 
 
 def test_converting_into_a_named_account_uses_it_and_an_unknown_one_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A7", "Other Name Ltd", account_type="customer")
     w.qualified_lead("L1")
@@ -127,7 +127,7 @@ def test_converting_into_a_named_account_uses_it_and_an_unknown_one_is_refused()
 
 
 def test_a_given_opportunity_name_replaces_the_default_and_a_long_default_is_cut() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1")
     (opp,) = of_type(w.convert("L1", opportunity_name="Pune plant retrofit"),
@@ -139,7 +139,7 @@ def test_a_given_opportunity_name_replaces_the_default_and_a_long_default_is_cut
 
 
 def test_a_converted_campaign_lead_counts_for_the_campaign_and_flags_its_member() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.campaign("C1")
     w.lead("L1", lead_source="referral", company_size="enterprise")
@@ -158,7 +158,7 @@ def test_a_converted_campaign_lead_counts_for_the_campaign_and_flags_its_member(
 
 
 def test_a_lead_without_a_campaign_touches_no_campaign() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.campaign("C1")
     w.qualified_lead("L1")
@@ -168,11 +168,11 @@ def test_a_lead_without_a_campaign_touches_no_campaign() -> None:
 
 
 def test_the_new_records_ids_derive_from_the_command_and_the_lead() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1")
     events = w.convert("L1")
-    cause = w.log[-1].event_id
+    cause = w.inputs[-1].event_id
     account, contact, opp = converted(events)
 
     def expected(prefix: str) -> str:
@@ -183,7 +183,7 @@ def test_the_new_records_ids_derive_from_the_command_and_the_lead() -> None:
 
 
 def test_the_new_account_is_billed_in_the_leads_country() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", country="Nepal", city="Kathmandu", state=None)
     account, _, _ = converted(w.convert("L1"))

@@ -3,7 +3,7 @@ is detected and linked (docs/rules.md "Duplicate management")."""
 
 from __future__ import annotations
 
-from area_a_fixtures import World, of_type
+from scenario import MINUTE, Scenario, of_type
 
 from domain.accounts import AccountCreated
 from domain.contacts import ContactCreated, UpdateContact
@@ -15,8 +15,8 @@ from domain.sales_org import ChangeRepStatus
 from projectors.projection import merge, rows_for
 
 
-def two_reps() -> World:
-    w = World()
+def two_reps() -> Scenario:
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.rep("R2")
     return w
@@ -134,7 +134,7 @@ def test_a_lead_linked_to_an_account_is_still_assigned_in_turn_and_stays_open() 
 
 
 def test_a_duplicate_goes_to_the_first_leads_owner_in_the_owners_territory() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "WEST")
     w.rep("R1", territory="T1")
     w.rep("R2")

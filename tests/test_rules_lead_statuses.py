@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
 from domain.campaigns import CampaignResultsUpdated
 from domain.lead_lifecycle import (
@@ -35,9 +35,9 @@ COMMANDS: dict[str, tuple[type, dict[str, Any], set[str]]] = {
 }
 
 
-def lead_in(status: str) -> World:
+def lead_in(status: str) -> Scenario:
     """A world whose lead L1 has `status` (and a rep R1)."""
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     if status in ("qualified", "converted"):
         w.qualified_lead("L1")
@@ -82,7 +82,7 @@ def test_a_contacted_lead_is_contacted_in_the_state_too() -> None:
 
 
 def test_a_campaign_counts_a_lead_qualified_again_only_once() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.qualified_lead("L1", source_campaign_id="C1")
     lead = w.state.get("lead", "L1")

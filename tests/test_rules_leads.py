@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
 from domain.accounts import AccountCreated
 from domain.catalog import rulebook
@@ -36,14 +36,14 @@ def rules_with_source_points(points: int) -> BusinessRules:
     return replace(DEFAULT_RULES, leads=leads)
 
 
-def bare_lead(w: World, lid: str = "L1") -> None:
+def bare_lead(w: Scenario, lid: str = "L1") -> None:
     w.lead(lid, company_size=None, industry="Circus")
 
 
 # ---- qualification thresholds --------------------------------------------------------
 
 def test_a_score_of_exactly_60_with_three_bant_answers_qualifies() -> None:
-    w = World(rules=rules_with_source_points(30))
+    w = Scenario(rules_with_source_points(30), step=MINUTE)
     bare_lead(w)
     events = w.bant("L1")
     assert [e.lead_score for e in of_type(events, LeadQualified)] == [60]
@@ -51,7 +51,7 @@ def test_a_score_of_exactly_60_with_three_bant_answers_qualifies() -> None:
 
 
 def test_a_score_of_59_with_three_bant_answers_does_not_qualify() -> None:
-    w = World(rules=rules_with_source_points(29))
+    w = Scenario(rules_with_source_points(29), step=MINUTE)
     bare_lead(w)
     events = w.bant("L1")
     assert of_type(events, LeadQualified) == []
@@ -60,7 +60,7 @@ def test_a_score_of_59_with_three_bant_answers_does_not_qualify() -> None:
 
 
 def test_two_bant_answers_do_not_qualify_even_with_a_score_of_90() -> None:
-    w = World(rules=rules_with_source_points(68))
+    w = Scenario(rules_with_source_points(68), step=MINUTE)
     bare_lead(w)
     events = w.bant("L1", need=False)
     assert w.state.get("lead", "L1").score == 90
@@ -68,7 +68,7 @@ def test_two_bant_answers_do_not_qualify_even_with_a_score_of_90() -> None:
 
 
 def test_qualification_happens_after_the_change_that_makes_it_true() -> None:
-    w = World(rules=rules_with_source_points(27))  # 27 + 24 + 6 = 57 with 3 BANT
+    w = Scenario(rules_with_source_points(27), step=MINUTE)  # 27 + 24 + 6 = 57 with 3 BANT
     bare_lead(w)
     assert of_type(w.bant("L1"), LeadQualified) == []
     events = w.activity("L1")  # +3 engagement -> 60
@@ -76,7 +76,7 @@ def test_qualification_happens_after_the_change_that_makes_it_true() -> None:
 
 
 def test_a_qualified_lead_stays_qualified_when_bant_answers_drop() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.qualified_lead("L1")
     w.bant("L1", budget=False, authority=False)
     lead = w.state.get("lead", "L1")
@@ -86,7 +86,7 @@ def test_a_qualified_lead_stays_qualified_when_bant_answers_drop() -> None:
 # ---- capture and scoring -------------------------------------------------------------
 
 def test_a_captured_lead_is_scored_on_every_rule_and_keeps_its_grade() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     scored = of_type(w.lead("L1"), LeadScored)  # website, medium, Energy
     assert [(e.lead_score, e.lead_grade, e.score_reason) for e in scored] == [
         (42, "C", "source=12 size=9 industry=15 bant=0 engagement=0 recency=6")]
@@ -97,27 +97,27 @@ def test_a_captured_lead_is_scored_on_every_rule_and_keeps_its_grade() -> None:
 
 def test_a_lead_that_scores_nothing_is_still_scored_once_at_capture() -> None:
     nothing = replace(DEFAULT_RULES.leads, source_points={}, recency_points=0)
-    w = World(rules=replace(DEFAULT_RULES, leads=nothing))
+    w = Scenario(replace(DEFAULT_RULES, leads=nothing), step=MINUTE)
     scored = of_type(w.lead("L1", company_size=None, industry="Circus"), LeadScored)
     assert [(e.lead_score, e.lead_grade) for e in scored] == [(0, "D")]
 
 
 def test_a_change_that_leaves_score_and_grade_alone_emits_no_score() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     bare_lead(w)
     events = w.bant("L1", budget=False, authority=False, need=False)
     assert of_type(events, LeadScored) == []
 
 
 def test_a_campaign_member_without_its_campaign_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     reason = rejection(w.send(CaptureLead, "L1", company_name="Acme", lead_source="website",
                               campaign_member_id="M1"))
     assert reason == "a campaign_member_id needs its source_campaign_id"
 
 
 def test_a_lead_credited_to_a_member_of_another_campaign_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.campaign("C1")
     w.campaign("C2")
     w.account("A1", "Acme")
@@ -129,7 +129,7 @@ def test_a_lead_credited_to_a_member_of_another_campaign_is_refused() -> None:
 
 
 def test_commands_for_an_unknown_lead_are_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     assert rejection(w.send(AssignLead, "NOPE", sales_rep_id="R1")) == (
         "lead NOPE does not exist")
@@ -138,7 +138,7 @@ def test_commands_for_an_unknown_lead_are_refused() -> None:
 # ---- activities and status changes ---------------------------------------------------
 
 def test_an_activity_contacts_a_new_lead_and_counts_the_attempt() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.lead("L1")
     first = of_type(w.activity("L1"), LeadActivityLogged)[0]
     second = of_type(w.activity("L1", "email"), LeadActivityLogged)[0]
@@ -149,7 +149,7 @@ def test_an_activity_contacts_a_new_lead_and_counts_the_attempt() -> None:
 
 
 def test_disqualify_then_nurture_then_lost_and_nothing_after_lost() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.lead("L1")
     w.ok(DisqualifyLead, "L1", reason="no budget this year")
     assert w.state.get("lead", "L1").qualification_status == "disqualified"
@@ -164,17 +164,17 @@ def test_disqualify_then_nurture_then_lost_and_nothing_after_lost() -> None:
 
 
 def test_a_duplicate_input_changes_nothing() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
-    command = w.cmd(CaptureLead, "L1", company_name="Acme", lead_source="website")
-    first = w.feed(command)
+    command = w.message(CaptureLead, "L1", company_name="Acme", lead_source="website")
+    first = w.fold(command)
     snapshot = copy.deepcopy((w.state.entities, w.state.versions, w.state.counters))
-    assert first and w.feed(command) == []
+    assert first and w.fold(command) == []
     assert (w.state.entities, w.state.versions, w.state.counters) == snapshot
 
 
 def test_an_unknown_source_campaign_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     events = w.send(CaptureLead, "L1", company_name="Acme", lead_source="website",
                     source_campaign_id="NOPE")
     assert rejection(events) == "campaign NOPE does not exist"
@@ -183,12 +183,12 @@ def test_an_unknown_source_campaign_is_refused() -> None:
 
 # ---- assignment ----------------------------------------------------------------------
 
-def assigned(w: World, lid: str) -> str | None:
+def assigned(w: Scenario, lid: str) -> str | None:
     return w.state.get("lead", lid).assigned_to
 
 
 def test_territory_round_robin_follows_rep_code_order_and_wraps() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     for rid in ("R1", "R2", "R3"):
         w.rep(rid, "AE" if rid != "R2" else "SDR", territory="T1")
@@ -199,7 +199,7 @@ def test_territory_round_robin_follows_rep_code_order_and_wraps() -> None:
 
 
 def test_each_territory_keeps_its_own_round_robin_cursor() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     w.territory("T2", "SOUTH", states=["Kerala"])
     for rid, tid in (("R1", "T1"), ("R2", "T1"), ("R3", "T2"), ("R4", "T2"), ("R5", "T2")):
@@ -216,7 +216,7 @@ def test_each_territory_keeps_its_own_round_robin_cursor() -> None:
 
 
 def test_leads_without_a_territory_do_not_move_a_territorys_cursor() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     w.rep("R1", territory="T1")
     w.rep("R2", territory="T1")
@@ -231,7 +231,7 @@ def test_leads_without_a_territory_do_not_move_a_territorys_cursor() -> None:
 
 
 def test_without_a_matching_territory_leads_rotate_over_all_active_reps() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     w.rep("R1", territory="T1")
     w.rep("R2")
@@ -244,7 +244,7 @@ def test_without_a_matching_territory_leads_rotate_over_all_active_reps() -> Non
 
 
 def test_a_matching_territory_without_reps_falls_back_to_all_reps() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     w.territory("T2", "SOUTH", states=["Kerala"])
     w.rep("R2", territory="T2")
@@ -253,7 +253,7 @@ def test_a_matching_territory_without_reps_falls_back_to_all_reps() -> None:
 
 
 def test_the_most_specific_territory_wins_and_ties_go_to_the_lowest_code() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "B-INDIA", countries=["India"])
     w.territory("T2", "C-DELHI-ENERGY", countries=["India"], states=["Delhi"],
                 industries=["Energy"])
@@ -271,13 +271,13 @@ def test_the_most_specific_territory_wins_and_ties_go_to_the_lowest_code() -> No
 
 
 def test_with_no_reps_at_all_a_lead_is_captured_unassigned() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     events = w.lead("L1")
     assert of_type(events, LeadAssigned) == [] and assigned(w, "L1") is None
 
 
 def test_a_lead_can_be_reassigned_by_hand_to_an_active_rep_only() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.rep("R2")
     w.lead("L1")
@@ -295,7 +295,7 @@ def test_a_lead_can_be_reassigned_by_hand_to_an_active_rep_only() -> None:
 # ---- conversion ----------------------------------------------------------------------
 
 def test_converting_an_unqualified_lead_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.lead("L1")
     assert rejection(w.convert("L1")) == "lead L1 is new, not qualified"
@@ -303,7 +303,7 @@ def test_converting_an_unqualified_lead_is_refused() -> None:
 
 
 def test_converting_twice_is_refused_and_changes_nothing() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1")
     assert rejection(w.convert("L1")) is None
@@ -313,7 +313,7 @@ def test_converting_twice_is_refused_and_changes_nothing() -> None:
 
 
 def test_conversion_creates_account_contact_and_opportunity_and_links_them() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", estimated_deal_value=Decimal("750000"),
                      expected_close_date=date(2026, 6, 30), product_interest="CNC lathes")
@@ -335,7 +335,7 @@ def test_conversion_creates_account_contact_and_opportunity_and_links_them() -> 
 
 
 def test_conversion_carries_the_leads_bant_answers_into_the_opportunity() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.lead("L1", lead_source="referral", company_size="enterprise", product_interest="CNC lathes",
            estimated_deal_value=Decimal("750000"), expected_close_date=date(2026, 6, 30))
@@ -356,7 +356,7 @@ def test_conversion_carries_the_leads_bant_answers_into_the_opportunity() -> Non
 ])
 def test_a_bant_answer_that_is_no_stays_no_on_the_opportunity(
         budget: bool, authority: bool, need: bool, timeline: bool) -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.lead("L1", lead_source="referral", company_size="enterprise", product_interest="Robots",
            estimated_deal_value=Decimal("90000"))
@@ -374,7 +374,7 @@ def created_opportunity(events: list[Event]) -> OpportunityCreated:
 
 
 def test_conversion_defaults_amount_and_close_date_from_the_rules() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", expected_close_date=date(2020, 1, 1))  # in the past: ignored
     created = [e for e in w.convert("L1") if type(e).__name__ == "OpportunityCreated"][0]
@@ -384,7 +384,7 @@ def test_conversion_defaults_amount_and_close_date_from_the_rules() -> None:
 
 
 def test_a_company_matching_an_existing_account_reuses_it_and_its_contact() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "Acme   Industries", account_type="customer")
     w.contact("C1", "A1", email="ASHA@acme.example")
@@ -398,7 +398,7 @@ def test_a_company_matching_an_existing_account_reuses_it_and_its_contact() -> N
 
 
 def test_a_lead_naming_nobody_converts_without_a_contact() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1", contact_first_name=None, contact_last_name=None)
     done = of_type(w.convert("L1"), LeadConverted)[0]
@@ -406,14 +406,14 @@ def test_a_lead_naming_nobody_converts_without_a_contact() -> None:
 
 
 def test_conversion_by_an_unknown_rep_is_refused() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.qualified_lead("L1")
     assert rejection(w.convert("L1", rep="GHOST")) == "sales rep GHOST does not exist"
 
 
 @pytest.mark.parametrize("status_change", [DisqualifyLead, MarkLeadLost])
 def test_a_lead_that_left_the_funnel_cannot_be_converted(status_change: type) -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.qualified_lead("L1")
     w.ok(status_change, "L1", reason="gone")
@@ -421,19 +421,19 @@ def test_a_lead_that_left_the_funnel_cannot_be_converted(status_change: type) ->
 
 
 def test_replaying_the_same_log_gives_identical_events() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", states=["Delhi"])
     w.rep("R1", territory="T1")
     w.campaign("C1", variants=("A", "B"))
     w.qualified_lead("L1", source_campaign_id="C1", state="Delhi")
     w.convert("L1")
-    replayed = World()
-    out = [e for m in w.log for e in handle(replayed.state, m, book=rulebook())]
+    replayed = Scenario(step=MINUTE)
+    out = [e for m in w.inputs for e in handle(replayed.state, m, book=rulebook())]
     assert out == w.events
 
 
 def test_a_lead_can_be_converted_into_a_named_account_instead_of_a_match() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     w.account("A1", "L1 Industries")
     w.account("A2", "Parent Holdings")

@@ -10,7 +10,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.accounts import (
     AccountCreated,
@@ -59,7 +59,7 @@ def master_created(s: Scenario, account: str = "A2", customer: str = "CUST-00000
 
 def timer(s: Scenario, log_id: str) -> list:
     """Run the customer master retry timer for `log_id` now; the events it emits."""
-    ctx = Context(s.state, TickClock(event_id=f"t-{len(s.log)}", aggregate_id="clock",
+    ctx = Context(s.state, TickClock(event_id=f"t-{len(s.events)}", aggregate_id="clock",
                                      occurred_at=s.now), s.rules, book=rulebook())
     rulebook().timer_rule(RETRY_TIMER)(ctx, log_id)
     return ctx.commit()
@@ -75,7 +75,7 @@ def test_a_held_order_request_is_a_pending_row_that_sent_nothing_and_says_why() 
     s = Scenario().org()
     quote_id = prospect_quote(s)
     customer_log = customer_log_id_for("A2")
-    held = one(s.log, IntegrationHeld)
+    held = one(s.events, IntegrationHeld)
     assert held.account_id == "A2"
     assert json.loads(held.integration_data) == {
         "quotation_id": quote_id, "quotation_number": s.quote(quote_id).quotation_number,
@@ -83,8 +83,8 @@ def test_a_held_order_request_is_a_pending_row_that_sent_nothing_and_says_why() 
     assert s.state.get("integration", log_id_for(quote_id)) == IntegrationLog(
         log_id_for(quote_id), quote_id, "pending", held.integration_data, attempt=0,
         retry_count=0, document_type="quotation")
-    ask = one(s.log, CustomerMasterRequested)
-    row = one(s.log, IntegrationRequested)
+    ask = one(s.events, CustomerMasterRequested)
+    row = one(s.events, IntegrationRequested)
     assert row.integration_data == payload_json(ask)
     assert s.state.get("integration", customer_log) == IntegrationLog(
         customer_log, "A2", "pending", row.integration_data, attempt=1, retry_count=0,
@@ -98,7 +98,7 @@ def test_the_request_names_the_account_its_owner_and_the_customer_of_its_parent(
                       account_owner="R2"), AccountCreated)
     s.ok(SetParentAccount, "A2", parent_account_id="P1")
     prospect_quote(s)
-    ask = one(s.log, CustomerMasterRequested)
+    ask = one(s.events, CustomerMasterRequested)
     assert (ask.account_id, ask.account_number, ask.account_owner, ask.parent_account_id,
             ask.parent_customer_id) == ("A2", opened.account_number, "R2", "P1", "CUST-P1")
 
@@ -106,7 +106,7 @@ def test_the_request_names_the_account_its_owner_and_the_customer_of_its_parent(
 def test_an_account_without_a_parent_names_no_parent_customer() -> None:
     s = Scenario().org()
     prospect_quote(s)
-    ask = one(s.log, CustomerMasterRequested)
+    ask = one(s.events, CustomerMasterRequested)
     assert (ask.parent_account_id, ask.parent_customer_id) == (None, None)
 
 
@@ -123,7 +123,7 @@ def test_a_released_order_request_is_attempt_one_with_what_was_sent() -> None:
 def test_the_completed_customer_row_keeps_the_request_and_adds_the_customer() -> None:
     s = Scenario().org()
     prospect_quote(s)
-    asked = json.loads(one(s.log, IntegrationRequested).integration_data)
+    asked = json.loads(one(s.events, IntegrationRequested).integration_data)
     done = one(master_created(s), IntegrationCustomerCreated)
     assert done.customer_id == "CUST-0000000042"
     assert json.loads(done.integration_data) == {**asked, "customer_id": "CUST-0000000042"}
@@ -175,7 +175,7 @@ def test_a_retry_timer_of_a_row_asked_again_already_asks_nothing_more() -> None:
                  IntegrationFailed)
     s.tick(failed.next_retry_at)  # asked again: pending, attempt 2
     assert timer(s, customer_log) == []  # a stale second firing
-    assert len(of(s.log, CustomerMasterRequested)) == 2
+    assert len(of_type(s.events, CustomerMasterRequested)) == 2
 
 
 def test_held_orders_of_two_accounts_go_out_only_for_the_linked_one() -> None:
@@ -184,10 +184,10 @@ def test_held_orders_of_two_accounts_go_out_only_for_the_linked_one() -> None:
     prospect_quote(s, "O3", "A3")
     s.ok(LinkAccountToCustomer, "A2", customer_id="CUST-MANUAL")
     events = s.tick(s.now + timedelta(minutes=30))
-    assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [first]
-    assert of(s.tick(s.now + timedelta(minutes=30)), SalesOrderRequested) == []
+    assert [r.quotation_id for r in of_type(events, SalesOrderRequested)] == [first]
+    assert of_type(s.tick(s.now + timedelta(minutes=30)), SalesOrderRequested) == []
     late = master_created(s, "A3", "CUST-3")
-    assert [r.customer_id for r in of(late, SalesOrderRequested)] == ["CUST-3"]
+    assert [r.customer_id for r in of_type(late, SalesOrderRequested)] == ["CUST-3"]
 
 
 def test_a_held_quote_the_erp_ordered_meanwhile_is_not_sent_but_the_next_one_is() -> None:
@@ -198,8 +198,8 @@ def test_a_held_quote_the_erp_ordered_meanwhile_is_not_sent_but_the_next_one_is(
          order_total=Decimal("134520.00"), order_date=s.now.date())  # keyed in at the ERP
     assert s.quote(first).order_id == "SO-7"
     events = master_created(s)
-    assert [r.quotation_id for r in of(events, SalesOrderRequested)] == [second]
-    assert [r.aggregate_id for r in of(events, IntegrationReleased)] == [log_id_for(second)]
+    assert [r.quotation_id for r in of_type(events, SalesOrderRequested)] == [second]
+    assert [r.aggregate_id for r in of_type(events, IntegrationReleased)] == [log_id_for(second)]
 
 
 def test_a_quote_accepted_while_retries_remain_waits_for_the_scheduled_retry() -> None:
@@ -210,7 +210,7 @@ def test_a_quote_accepted_while_retries_remain_waits_for_the_scheduled_retry() -
                      IntegrationFailed)
         assert (failed.retry_count, failed.next_retry_at is not None) == (refusal, True)
         quote_id = prospect_quote(s, f"O{refusal + 2}")
-        assert of(s.log, CustomerMasterRequested)[-1].attempt == refusal  # not asked again
+        assert of_type(s.events, CustomerMasterRequested)[-1].attempt == refusal  # not asked again
         assert s.state.get("integration", log_id_for(quote_id)).attempt == 0  # held
         s.tick(failed.next_retry_at)
-    assert len(of(s.log, CustomerMasterRequested)) == 4  # the first ask and three retries
+    assert len(of_type(s.events, CustomerMasterRequested)) == 4  # the first ask and three retries

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
@@ -227,7 +227,7 @@ def test_every_change_of_one_deal_gets_a_history_row_of_its_own() -> None:
     s.deal(amount="200000", close=date(2026, 3, 20))
     ids = {one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, n)),
                OpportunityTermsChanged).history_id for n in (1, 2, 1)}
-    created = one(s.log, OpportunityCreated).history_id
+    created = one(s.events, OpportunityCreated).history_id
     assert len(ids) == 3 and created not in ids
 
 
@@ -320,7 +320,7 @@ def test_a_stage_change_records_from_and_to_values_in_a_history_row() -> None:
 def test_stage_duration_counts_whole_days_across_a_month_boundary() -> None:
     assert days_in_stage(utc(2026, 1, 30, 10), utc(2026, 2, 2, 9, 59)) == 2
     assert days_in_stage(utc(2026, 1, 30, 10), utc(2026, 2, 2, 10)) == 3
-    s = Scenario(at=utc(2026, 1, 31, 12)).org()
+    s = Scenario(start=utc(2026, 1, 31, 12)).org()
     s.deal()
     s.at(utc(2026, 3, 1, 11))
     assert one(s.stage("O1", "qualification"), OpportunityStageChanged
@@ -359,7 +359,7 @@ def test_closing_lost_from_any_open_stage_records_reason_and_competitor() -> Non
     assert one(events, OpportunityStageChanged).to_probability == 0
     perf = owners_figures(events)
     assert (perf.ytd_deals_closed, perf.ytd_revenue, perf.win_rate_pct) == (0, 0, 0)
-    assert not of(events, AccountRevenueRecorded)
+    assert not of_type(events, AccountRevenueRecorded)
 
 
 def test_closing_won_from_negotiation_credits_rep_account_and_campaign() -> None:
@@ -381,14 +381,14 @@ def test_closing_won_from_negotiation_credits_rep_account_and_campaign() -> None
 def test_moving_to_proposal_generates_one_quote_while_it_is_live() -> None:
     s = Scenario().org()
     s.deal()
-    assert len(of(s.stage("O1", "proposal"), QuoteCreated)) == 1
+    assert len(of_type(s.stage("O1", "proposal"), QuoteCreated)) == 1
     s.stage("O1", "needs_analysis")
-    assert of(s.stage("O1", "proposal"), QuoteCreated) == []
+    assert of_type(s.stage("O1", "proposal"), QuoteCreated) == []
 
 
 def owners_figures(events: list[Event]) -> RepPerformanceUpdated:
     """The owner's (R1's) performance update (managers' roll-ups come with it)."""
-    (perf,) = [e for e in of(events, RepPerformanceUpdated) if e.aggregate_id == "R1"]
+    (perf,) = [e for e in of_type(events, RepPerformanceUpdated) if e.aggregate_id == "R1"]
     return perf
 
 

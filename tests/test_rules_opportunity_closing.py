@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
@@ -29,7 +29,7 @@ def campaign_deal(s: Scenario, amount: str = "80000") -> None:
 
 
 def context(s: Scenario) -> Context:
-    return Context(s.state, TickClock(event_id=f"t-{len(s.log)}", aggregate_id="clock",
+    return Context(s.state, TickClock(event_id=f"t-{len(s.events)}", aggregate_id="clock",
                                       occurred_at=s.now), s.rules, book=rulebook())
 
 
@@ -84,14 +84,14 @@ def test_a_lost_deal_from_a_campaign_credits_the_campaign_no_revenue() -> None:
     s = Scenario().org()
     campaign_deal(s)
     events = s.stage("O1", "closed_lost", win_loss_reason="price")
-    assert of(events, CampaignResultsUpdated) == []
+    assert of_type(events, CampaignResultsUpdated) == []
 
 
 def test_a_deal_won_for_nothing_adds_no_account_revenue_but_one_rupee_does() -> None:
     s = Scenario().org()
     s.deal("O1", amount="0")
     s.stage("O1", "negotiation")
-    assert of(s.stage("O1", "closed_won"), AccountRevenueRecorded) == []
+    assert of_type(s.stage("O1", "closed_won"), AccountRevenueRecorded) == []
     s.deal("O2", amount="1")
     s.stage("O2", "negotiation")
     revenue = one(s.stage("O2", "closed_won"), AccountRevenueRecorded)
@@ -132,5 +132,5 @@ def test_a_stage_history_id_derives_from_the_command_the_deal_and_the_new_stage(
     s = Scenario().org()
     s.deal()
     change = one(s.stage("O1", "closed_lost"), OpportunityStageChanged)
-    cause = f"b-{s.seq}"  # the ChangeOpportunityStage just sent
+    cause = s.inputs[-1].event_id  # the ChangeOpportunityStage just sent
     assert change.history_id == f"OSH-{derive_id(cause, '', 'OSH', 'O1/closed_lost')[:18]}"

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from area_b_fixtures import Scenario, one
+from scenario import Scenario, one
 
 from domain.messages import Event
 from domain.opportunities import (

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from area_b_fixtures import START, Scenario, one
+from scenario import T0, Scenario, one
 
 from domain.catalog import rulebook
 from domain.core import Context, Rejected
@@ -97,20 +97,20 @@ def test_a_migrated_deal_keeps_its_original_creation_date_as_salesforce_audit_fi
     created = one(s.deal(original_created_at=opened, created_by="data-migration"),
                   OpportunityCreated)
     assert created.original_created_at == opened
-    assert (s.opp().created_at, s.opp().stage_entered_at) == (opened, START)
+    assert (s.opp().created_at, s.opp().stage_entered_at) == (opened, T0)
     rows = {up.table: up.values for up in rows_for([created])}
     assert rows["opportunities"]["created_at"] == opened
     assert "original_created_at" not in rows["opportunities"]  # no such column
-    assert rows["opportunity_stage_history"]["changed_at"] == START  # known since go-live
+    assert rows["opportunity_stage_history"]["changed_at"] == T0  # known since go-live
 
 
 def test_a_deal_opened_in_the_crm_is_created_when_it_is_opened() -> None:
     s = Scenario().org()
     created = one(s.deal(), OpportunityCreated)
     assert created.original_created_at is None
-    assert s.opp().created_at == START
+    assert s.opp().created_at == T0
     rows = {up.table: up.values for up in rows_for([created])}
-    assert rows["opportunities"]["created_at"] == START
+    assert rows["opportunities"]["created_at"] == T0
 
 
 def test_an_original_creation_date_in_the_future_is_refused() -> None:

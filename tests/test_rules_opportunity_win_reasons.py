@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, one
+from scenario import Scenario, one
 
 from domain.erp import SalesOrderCreated
 from domain.opportunities import WIN_REASONS, OpportunityWinReasonRecorded, RecordWinReason

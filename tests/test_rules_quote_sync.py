@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.erp_messages import SalesOrderCreated
 from domain.opportunities import (
@@ -44,12 +44,12 @@ def lines_of(s: Scenario) -> list[tuple[str, Decimal, Decimal, Decimal]]:
 def product_rows(s: Scenario) -> dict[str, dict[str, object]]:
     """opportunity_products rows of the whole log, by opp_product_id."""
     return {dict(u.key)["opp_product_id"]: u.values
-            for u in merge(rows_for(s.log)).get("opportunity_products", [])}
+            for u in merge(rows_for(s.events)).get("opportunity_products", [])}
 
 
 def test_a_first_quote_made_from_the_products_changes_no_product_line() -> None:
     s, _ = two_line_quote()
-    assert of(s.log, OpportunityProductsSynced) == []
+    assert of_type(s.events, OpportunityProductsSynced) == []
     assert s.opp().amount == Decimal("250000.00")
 
 
@@ -105,7 +105,7 @@ def test_a_deal_without_products_gets_its_quote_line_as_its_product_line() -> No
     s = Scenario().org()
     s.deal(amount="100000")
     quote_id = s.to_proposal()
-    synced = one(s.log, OpportunityProductsSynced)
+    synced = one(s.events, OpportunityProductsSynced)
     assert synced.quotation_id == quote_id and len(synced.added_opp_product_ids) == 1
     assert lines_of(s) == [("Deal O1", Decimal(1), Decimal(0), Decimal("100000.00"))]
     assert s.opp().amount == Decimal("100000.00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from area_b_fixtures import Scenario, one
+from scenario import Scenario, one
 
 from domain.account_messages import LinkAccountToCustomer
 from domain.accounts import OpenAccount, UpdateAccount
@@ -28,7 +28,7 @@ def quoted(*lines: tuple[str, str, str], terms: str | None = "NET60",
         s.ok(AddOpportunityProduct, "O1", product_name=material, material_id=material,
              quantity=Decimal(qty), list_price=Decimal(price))
     quote_id = s.to_proposal()
-    return s, one([e for e in s.log if e.aggregate_id == quote_id], QuoteCreated)
+    return s, one([e for e in s.events if e.aggregate_id == quote_id], QuoteCreated)
 
 
 def test_a_component_quote_states_the_accounts_credit_terms_fca_plant_and_supply_warranty(

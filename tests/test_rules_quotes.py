@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 
 from domain.erp import SalesOrderRequested
 from domain.messages import utc
@@ -106,7 +106,7 @@ def test_a_discount_of_exactly_10_percent_needs_no_approval_and_can_be_sent() ->
 
 def test_a_discount_of_10_01_percent_needs_the_managers_approval_before_sending() -> None:
     s, quote_id = quote_with_discount("10.01")
-    created = one(s.log, QuoteCreated)
+    created = one(s.events, QuoteCreated)
     assert [(a.approval_level, a.approver_id) for a in created.approvals] == [(1, "M1")]
     assert s.refused(SendQuote, quote_id) == f"quotation {quote_id} approval is pending"
     decided = one(s.ok(DecideQuoteApproval, quote_id, level=1, decision="approved",
@@ -117,7 +117,7 @@ def test_a_discount_of_10_01_percent_needs_the_managers_approval_before_sending(
 
 def test_every_level_gets_its_approver_from_the_sales_org() -> None:
     s, _ = quote_with_discount("25", price="8000000")
-    created = one(s.log, QuoteCreated)
+    created = one(s.events, QuoteCreated)
     assert [(a.approval_level, a.approver_id) for a in created.approvals] == [
         (1, "M1"), (2, "D1"), (3, "VP1")]
 
@@ -211,7 +211,7 @@ def test_the_expiry_tick_is_the_first_tick_after_the_valid_until_date() -> None:
     s, quote_id = quote_with_discount("0")
     s.ok(SendQuote, quote_id)
     assert expires_at(date(2026, 4, 1)) == utc(2026, 4, 2)
-    assert of(s.tick(utc(2026, 4, 1, 23, 30)), QuoteStatusEvent) == []
+    assert of_type(s.tick(utc(2026, 4, 1, 23, 30)), QuoteStatusEvent) == []
     expired = one(s.tick(utc(2026, 4, 2, 0, 0)), QuoteExpired)
     assert expired.aggregate_id == quote_id and s.quote(quote_id).status == "expired"
     assert "expired; cannot accept" in s.refused(AcceptQuote, quote_id)
@@ -221,7 +221,7 @@ def test_the_expiry_timer_does_nothing_for_an_accepted_quote() -> None:
     s, quote_id = quote_with_discount("0")
     s.ok(SendQuote, quote_id)
     s.ok(AcceptQuote, quote_id)
-    assert of(s.tick(utc(2026, 4, 2, 0, 30)), QuoteStatusEvent) == []
+    assert of_type(s.tick(utc(2026, 4, 2, 0, 30)), QuoteStatusEvent) == []
     assert s.quote(quote_id).status == "accepted"
 
 
@@ -360,7 +360,7 @@ def test_with_nobody_active_in_a_role_the_step_has_no_approver() -> None:
 
 def test_every_step_has_an_approval_id_of_its_own() -> None:
     s, _ = quote_with_discount("25", price="8000000")
-    ids = [a.approval_id for a in one(s.log, QuoteCreated).approvals]
+    ids = [a.approval_id for a in one(s.events, QuoteCreated).approvals]
     assert len(set(ids)) == 3 and all(i.startswith("QAP-") for i in ids)
 
 
@@ -372,14 +372,14 @@ def test_the_vp_threshold_is_on_the_pre_tax_total_not_the_gst_inclusive_one() ->
     quote = s.quote(s.opp("O-R1").quote_id or "")
     assert quote.total_amount == Decimal("5310000.00")  # over 5,000,000 only with GST
     assert approvers(s, "R2", discount="0", price="5000000") == []
-    created = of(s.log, QuoteCreated)[-1]
+    created = of_type(s.events, QuoteCreated)[-1]
     assert created.total_amount == Decimal("5900000.00")
 
 
 def test_a_pre_tax_total_one_paisa_over_the_limit_needs_the_vp() -> None:
     s = Scenario().org()
     assert approvers(s, "R1", discount="0", price="5000000.01") == [(3, "VP1")]
-    assert of(s.log, QuoteCreated)[-1].approvals[0].approval_reason == (
+    assert of_type(s.events, QuoteCreated)[-1].approvals[0].approval_reason == (
         "pre-tax total 5000000.01 over 5000000")
 
 
@@ -425,7 +425,7 @@ def test_a_superseded_quote_refuses_every_command_and_names_its_revision(
 
 def test_the_expiry_timer_of_a_superseded_quote_does_nothing() -> None:
     s, q1, q2 = sent_then_revised()
-    assert of(s.tick(utc(2026, 4, 2, 0, 0)), QuoteStatusEvent) == []
+    assert of_type(s.tick(utc(2026, 4, 2, 0, 0)), QuoteStatusEvent) == []
     assert s.quote(q1).status == "superseded"
     expired = one(s.tick(utc(2026, 4, 5, 0, 0)), QuoteExpired)
     assert expired.aggregate_id == q2
@@ -435,7 +435,7 @@ def test_a_superseded_quote_is_projected_with_status_superseded() -> None:
     from projectors.quotes import superseded
 
     s, q1, q2 = sent_then_revised()
-    event = one(s.log, QuoteSuperseded)
+    event = one(s.events, QuoteSuperseded)
     assert superseded(event)[0].values["quotation_status"] == "superseded"
     assert superseded(event)[0].values["notes"] == "Superseded by QUO-000002 (revision 2)"
 
@@ -456,7 +456,7 @@ def test_a_new_proposal_after_the_quote_expired_revises_it_keeping_one_primary_q
 def test_the_primary_quote_sets_the_opportunitys_amount_to_its_pre_tax_total() -> None:
     s, q1 = quote_with_discount("5", qty="3")
     assert s.opp().amount == Decimal("285000.00")  # the products already agree: no event
-    assert of(s.log, OpportunityTermsChanged) == []
+    assert of_type(s.events, OpportunityTermsChanged) == []
     events = s.ok(ReviseQuote, q1, lines=[QuoteLineInput(
         product_name="CNC spindle", quantity=Decimal(3), list_price=Decimal("100000"),
         discount_pct=Decimal("8"))])
@@ -472,7 +472,7 @@ def test_the_primary_quote_sets_the_opportunitys_amount_to_its_pre_tax_total() -
 
 def test_a_revision_with_the_same_lines_leaves_the_amount_alone() -> None:
     s, q1 = quote_with_discount("5", qty="3")
-    assert of(s.ok(ReviseQuote, q1), OpportunityTermsChanged) == []
+    assert of_type(s.ok(ReviseQuote, q1), OpportunityTermsChanged) == []
 
 
 # ------------------------------------------------------------------ smart approvals

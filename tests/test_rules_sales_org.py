@@ -6,10 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from area_a_fixtures import World, of_type, rejection
+from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.catalog import rulebook
-from domain.core import Context, Rejected
+from domain.core import Rejected
 from domain.fiscal_calendar import fiscal_quarter, fiscal_year
 from domain.messages import utc
 from domain.records import updated
@@ -32,19 +31,15 @@ from domain.sales_org import (
 from domain.system import TickClock
 
 
-def deal(w: World, rep: str, amount: str, won: bool,
+def deal(w: Scenario, rep: str, amount: str, won: bool,
          at: datetime | None = None) -> RepPerformanceUpdated:
     """Record a closed deal the way the opportunity rules do; the event it emitted."""
-    cause = w.cmd(TickClock, "clock", **({"occurred_at": at} if at else {}))
-    ctx = Context(w.state, cause, w.rules, book=rulebook())
-    record_rep_deal(ctx, rep, Decimal(amount), won)
-    events = ctx.commit()
-    w.events.extend(events)
+    events = w.run(lambda ctx: record_rep_deal(ctx, rep, Decimal(amount), won), at)
     return of_type(events, RepPerformanceUpdated)[0]
 
 
 def test_rep_codes_follow_hire_order_and_refuse_unknown_territory_or_manager() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH")
     w.rep("R1", territory="T1")
     w.rep("R2", manager="R1")
@@ -59,14 +54,14 @@ def test_rep_codes_follow_hire_order_and_refuse_unknown_territory_or_manager() -
 
 
 def test_territory_codes_are_unique() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH")
     assert rejection(w.send(DefineTerritory, "T2", territory_code="NORTH",
                             territory_name="Again")) == "territory code NORTH already exists"
 
 
 def test_status_changes_and_quota() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     changed = of_type(w.ok(ChangeRepStatus, "R1", rep_status="on_leave"), RepStatusChanged)[0]
     assert changed.is_active is True
@@ -79,7 +74,7 @@ def test_status_changes_and_quota() -> None:
 
 
 def test_approvers_are_found_in_the_territory_first_then_anywhere() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH")
     w.territory("T2", "SOUTH")
     w.rep("D1", "Director")
@@ -97,7 +92,7 @@ def test_approvers_are_found_in_the_territory_first_then_anywhere() -> None:
 
 
 def test_rep_performance_is_absolute_year_to_date() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     first = deal(w, "R1", "100000", won=True)
     deal(w, "R1", "999", won=False)
@@ -110,7 +105,7 @@ def test_rep_performance_is_absolute_year_to_date() -> None:
 
 
 def test_a_lost_deal_alone_gives_zero_win_rate_and_no_average() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("R1")
     perf = deal(w, "R1", "5000", won=False)
     assert (perf.ytd_revenue, perf.win_rate_pct, perf.avg_deal_size) == (
@@ -118,7 +113,7 @@ def test_a_lost_deal_alone_gives_zero_win_rate_and_no_average() -> None:
 
 
 def test_year_to_date_figures_restart_when_the_fiscal_year_begins_on_1_april() -> None:
-    w = World(start=utc(2026, 12, 30))
+    w = Scenario(start=utc(2026, 12, 30), step=MINUTE)
     w.rep("R1")
     first = deal(w, "R1", "50000", won=True)
     assert first.performance_year == 2027  # FY2027 = April 2026 - March 2027
@@ -150,7 +145,7 @@ def test_fiscal_quarters_run_april_to_march() -> None:
 
 
 def test_managers_directors_and_the_vp_roll_up_their_teams_deals() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("VP1", "VP")
     w.rep("D1", "Director", manager="VP1")
     w.rep("M1", "Manager", manager="D1")
@@ -176,7 +171,7 @@ def test_managers_directors_and_the_vp_roll_up_their_teams_deals() -> None:
 
 
 def test_a_cycle_in_the_reporting_chain_counts_each_rep_once() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.rep("A")
     w.rep("B", manager="A")
     w.state.store("sales_rep")["A"] = updated(w.state.get("sales_rep", "A"), manager_id="B")
@@ -198,7 +193,7 @@ def test_a_territory_match_counts_the_criteria_it_constrains() -> None:
 
 
 def test_the_new_year_restart_clears_lost_deals_too() -> None:
-    w = World(start=utc(2027, 3, 1))
+    w = Scenario(start=utc(2027, 3, 1), step=MINUTE)
     w.rep("R1")
     deal(w, "R1", "500", won=False)
     reset = of_type(w.send(TickClock, "clock", occurred_at=utc(2027, 4, 1, 0, 30)),
@@ -208,7 +203,7 @@ def test_the_new_year_restart_clears_lost_deals_too() -> None:
 
 
 def test_a_deal_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the_restart() -> None:
-    w = World(start=utc(2027, 3, 1))
+    w = Scenario(start=utc(2027, 3, 1), step=MINUTE)
     w.rep("R1")
     deal(w, "R1", "500", won=True)
     early = deal(w, "R1", "800", won=True, at=utc(2027, 4, 1, 0, 10))
@@ -218,7 +213,7 @@ def test_a_deal_booked_in_the_new_year_before_its_first_tick_is_not_wiped_by_the
 
 
 def test_the_first_deal_of_a_new_year_starts_from_zero_even_before_the_restart_tick() -> None:
-    w = World(start=utc(2027, 3, 1))
+    w = Scenario(start=utc(2027, 3, 1), step=MINUTE)
     w.rep("R1")
     deal(w, "R1", "500", won=True)
     deal(w, "R1", "300", won=False)
@@ -231,11 +226,11 @@ def test_the_first_deal_of_a_new_year_starts_from_zero_even_before_the_restart_t
 
 def test_a_deal_for_an_unknown_rep_is_refused_by_name() -> None:
     with pytest.raises(Rejected, match="^sales rep R9 does not exist$"):
-        deal(World(), "R9", "1", won=True)
+        deal(Scenario(step=MINUTE), "R9", "1", won=True)
 
 
 def test_the_most_specific_territory_wins_ties_go_to_the_lowest_code_and_none_may_match() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "WEST", countries=["India"])
     w.territory("T2", "PUNE", countries=["India"], cities=["Pune"])
     w.territory("T3", "APUNE", countries=["India"], cities=["pune"])
@@ -246,7 +241,7 @@ def test_the_most_specific_territory_wins_ties_go_to_the_lowest_code_and_none_ma
 
 
 def test_a_territory_id_in_use_is_refused_whatever_its_code() -> None:
-    w = World()
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH")
     assert rejection(w.send(DefineTerritory, "T1", territory_code="SOUTH",
                             territory_name="South")) == "territory T1 already exists"

@@ -1,8 +1,9 @@
-"""Area A projections on a real PostgreSQL: rows per table, agreement, redelivery.
+"""Projections of the sales organisation, campaigns, leads, accounts and contacts on a real
+PostgreSQL: rows per table, agreement, redelivery.
 
-One scenario exercises every area A event; its events are projected, the rows checked,
-and the same events applied again (as one batch, and one event per batch) must leave
-every row as it was.
+One scenario exercises every event of these aggregates; its events are projected, the rows
+checked, and the same events applied again (as one batch, and one event per batch) must
+leave every row as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from area_a_fixtures import World
+from scenario import MINUTE, Scenario
 from support import project
 
 from domain.account_teams import AddAccountTeamMember, RemoveAccountTeamMember
@@ -23,39 +24,28 @@ from domain.accounts import (
     LinkAccountToCustomer,
     SetParentAccount,
     UpdateAccount,
-    record_account_revenue,
 )
 from domain.campaigns import CompleteCampaign, IncurCampaignCost, record_campaign_outcome
-from domain.catalog import rulebook
 from domain.contacts import ChangeContactRole, OptOutContact, UpdateContact
-from domain.core import Context
 from domain.lead_lifecycle import DisqualifyLead, MarkLeadLost, NurtureLead
 from domain.leads import CaptureLead
 from domain.messages import Event
 from domain.sales_org import ChangeRepStatus, SetRepQuota, record_rep_deal
-from domain.system import TickClock
 
 pytestmark = pytest.mark.integration
 
-AREA_A_TABLES = ("sales_territories", "sales_reps", "campaigns", "campaign_members",
-                 "campaign_variants", "leads", "lead_activities", "accounts", "contacts",
-                 "account_team_members")
-AREA_A_MODULES = ("domain.sales_org_messages", "domain.campaign_messages",
-                  "domain.account_messages", "domain.campaign_members",
-                  "domain.leads", "domain.lead_lifecycle", "domain.lead_conversion",
-                  "domain.accounts", "domain.account_teams", "domain.contacts")
+TABLES = ("sales_territories", "sales_reps", "campaigns", "campaign_members",
+          "campaign_variants", "leads", "lead_activities", "accounts", "contacts",
+          "account_team_members")
+MODULES = ("domain.sales_org_messages", "domain.campaign_messages",
+           "domain.account_messages", "domain.campaign_members",
+           "domain.leads", "domain.lead_lifecycle", "domain.lead_conversion",
+           "domain.accounts", "domain.account_teams", "domain.contacts")
 
 
-def core(w: World, rule: Any, *args: Any, **kwargs: Any) -> None:
-    """Call an interface function as another area's rule would."""
-    ctx = Context(w.state, w.cmd(TickClock, "clock"), w.rules, book=rulebook())
-    rule(ctx, *args, **kwargs)
-    w.events.extend(ctx.commit())
-
-
-def scenario() -> World:
-    """Every area A event at least once."""
-    w = World()
+def scenario() -> Scenario:
+    """Every event of MODULES at least once."""
+    w = Scenario(step=MINUTE)
     w.territory("T1", "NORTH", countries=["India"], states=["Delhi", "Punjab"],
                 account_tiers=["key"], territory_quota=Decimal("50000000"))
     w.rep("M1", "Manager", territory="T1")
@@ -83,9 +73,9 @@ def scenario() -> World:
     w.ok(DisqualifyLead, "P1", reason="no budget")
     w.ok(NurtureLead, "P1")
     w.ok(MarkLeadLost, "P2", reason="went elsewhere")
-    core(w, record_campaign_outcome, "C1", deal_won_amount=Decimal("750000"))
+    w.run(lambda ctx: record_campaign_outcome(ctx, "C1", deal_won_amount=Decimal("750000")))
     w.ok(CompleteCampaign, "C1")
-    core(w, record_rep_deal, "R1", Decimal("750000"), True)
+    w.run(lambda ctx: record_rep_deal(ctx, "R1", Decimal("750000"), True))
     w.account("A0", "Acme Group", account_type="customer")
     account_id = w.state.get("opportunity", _opportunity(w)).account_id
     w.ok(UpdateAccount, account_id, account_tier="key", website="acme.example")
@@ -96,7 +86,7 @@ def scenario() -> World:
     w.ok(RemoveAccountTeamMember, account_id, team_member_id=team[1].team_member_id)
     w.ok(ChangeAccountRelationship, "A0", relationship_status="at_risk", reason="late payments")
     w.ok(LinkAccountToCustomer, account_id, customer_id="CUST-000042")
-    core(w, record_account_revenue, account_id, Decimal("750000"), date(2026, 3, 20))
+    w.revenue(account_id, "750000", date(2026, 3, 20))
     w.contact("K1", account_id, job_title="Plant head")
     w.ok(UpdateContact, "K1", department="Operations")
     w.ok(ChangeContactRole, "K1", contact_role="champion", decision_authority="recommends")
@@ -104,19 +94,19 @@ def scenario() -> World:
     return w
 
 
-def _opportunity(w: World) -> str:
+def _opportunity(w: Scenario) -> str:
     return next(iter(w.state.store("opportunity")))
 
 
-def area_a(events: list[Event]) -> list[Event]:
-    """Only area A's events (other areas' projections are their tests' business)."""
-    return [e for e in events if type(e).__module__ in AREA_A_MODULES]
+def ours(events: list[Event]) -> list[Event]:
+    """Only the events of MODULES (the other projections have tests of their own)."""
+    return [e for e in events if type(e).__module__ in MODULES]
 
 
 def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         return {t: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {t} ORDER BY 1"))]
-                for t in AREA_A_TABLES}
+                for t in TABLES}
 
 
 def rows(engine: sa.Engine, sql: str, **params: Any) -> list[Any]:
@@ -130,9 +120,9 @@ def one(engine: sa.Engine, sql: str, **params: Any) -> Any:
     return found[0]
 
 
-def test_area_a_rows_are_projected_and_agree_with_the_detail_tables(engine: sa.Engine) -> None:
+def test_rows_are_projected_and_agree_with_the_detail_tables(engine: sa.Engine) -> None:
     w = scenario()
-    project(engine, area_a(w.events))
+    project(engine, ours(w.events))
 
     territory = one(engine, "SELECT * FROM sales_territories")
     assert json.loads(territory["states"]) == ["Delhi", "Punjab"]
@@ -174,7 +164,7 @@ def test_area_a_rows_are_projected_and_agree_with_the_detail_tables(engine: sa.E
                                      "it's 'quoted'")
     opp_id = _opportunity(w)
     assert lead["converted_to_opportunity_id"] == opp_id
-    captured = next(m for m in w.log if isinstance(m, CaptureLead) and m.aggregate_id == "L1")
+    captured = next(m for m in w.inputs if isinstance(m, CaptureLead) and m.aggregate_id == "L1")
     assert lead["created_at"] == captured.occurred_at.replace(tzinfo=None)  # event time
     assert one(engine, "SELECT lead_id FROM lead_activities")["lead_id"] == "L1"
     statuses = {r["lead_id"]: (r["lead_status"], r["is_active"])
@@ -200,7 +190,7 @@ def test_area_a_rows_are_projected_and_agree_with_the_detail_tables(engine: sa.E
 
 
 def test_redelivered_events_leave_every_row_unchanged(engine: sa.Engine) -> None:
-    events = area_a(scenario().events)
+    events = ours(scenario().events)
     project(engine, events)
     first = dump(engine)
     project(engine, events)
@@ -210,11 +200,11 @@ def test_redelivered_events_leave_every_row_unchanged(engine: sa.Engine) -> None
 
 
 def test_one_batch_and_one_event_per_batch_give_the_same_rows(engine: sa.Engine) -> None:
-    events = area_a(scenario().events)
+    events = ours(scenario().events)
     project(engine, *([e] for e in events))
     one_by_one = dump(engine)
     with engine.begin() as conn:
-        for table in AREA_A_TABLES:
+        for table in TABLES:
             conn.execute(sa.text(f"TRUNCATE {table}"))
     project(engine, events)
     assert dump(engine) == one_by_one

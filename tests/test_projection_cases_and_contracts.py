@@ -1,7 +1,7 @@
-"""Area C projections against a real PostgreSQL: cases, case_comments, contracts,
+"""Projections against a real PostgreSQL: cases, case_comments, contracts,
 activities, tasks, notes, customer_interactions and the health columns of accounts.
 
-Each test builds events with the domain (a `World` scenario), projects them, checks the
+Each test builds events with the domain (a `Scenario`), projects them, checks the
 rows, then applies the same events again (redelivery) and expects identical rows.
 """
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from area_c_fixtures import T0, World
+from scenario import T0, Scenario
 
 from domain.accounts import OpenAccount
 from domain.activities import CompleteActivity, CompleteTask, CreateTask, LogActivity
@@ -33,7 +33,7 @@ from projectors.db import make_engine, migrate
 from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
-AREA_C = {"case", "contract", "activity", "task", "note", "interaction"}
+AGGREGATES = {"case", "contract", "activity", "task", "note", "interaction"}
 
 
 @pytest.fixture
@@ -50,8 +50,8 @@ def conn(fresh_db_url: str) -> Iterator[Any]:
 
 
 def ours(events: list[Event]) -> list[Event]:
-    """Only this area's rows (other areas' projectors are tested by their owners)."""
-    return [e for e in events if e.aggregate_type in AREA_C]
+    """Only the events of AGGREGATES (the other projections have tests of their own)."""
+    return [e for e in events if e.aggregate_type in AGGREGATES]
 
 
 def project(conn: Any, events: list[Event]) -> None:
@@ -80,7 +80,7 @@ def naive(when: Any) -> Any:
 
 
 def test_cases_and_comments_follow_the_case_lifecycle(conn: Any) -> None:
-    w = World().account("A1").rep("M1", "Manager").rep("SE1", "SE", manager_id="M1")
+    w = Scenario().account("A1").rep("M1", "Manager").rep("SE1", "SE", manager="M1")
     w.send(OpenCase, "C1", account_id="A1", subject="Press down", description="It's\nbroken",
            priority="critical", case_category="technical", case_type="problem")
     w.send(CommentOnCase, "C1", comment_text="  verbatim 'text'  ", is_public=False)
@@ -92,7 +92,7 @@ def test_cases_and_comments_follow_the_case_lifecycle(conn: Any) -> None:
            priority="low", case_category="billing")
     w.send(SetCasePendingCustomer, "C2")
     w.tick(T0 + timedelta(days=10))  # C1 closes, C2 auto-resolves
-    events = ours(w.log)
+    events = ours(w.events)
     project(conn, events)
 
     c1, c2 = rows(conn, "cases", "case_id")
@@ -121,7 +121,7 @@ def test_cases_and_comments_follow_the_case_lifecycle(conn: Any) -> None:
 
 
 def test_contracts_are_drafted_signed_renewed_and_terminated(conn: Any) -> None:
-    w = World(now=utc(2026, 3, 10, 9)).account("A1")
+    w = Scenario(start=utc(2026, 3, 10, 9)).account("A1")
     terms = {"account_id": "A1", "contract_type": "service", "contract_start_date":
              date(2026, 4, 1), "contract_term_months": 12, "contract_value":
              Decimal("2400000.00"), "billing_frequency": "quarterly", "contract_owner": "AM1"}
@@ -133,7 +133,7 @@ def test_contracts_are_drafted_signed_renewed_and_terminated(conn: Any) -> None:
     w.tick(midnight(date(2026, 4, 1)))
     w.send(TerminateContract, "K2", reason="Budget cut")
     w.tick(midnight(date(2027, 4, 1)))
-    events = ours(w.log)
+    events = ours(w.events)
     project(conn, events)
 
     k1, k2, renewal = rows(conn, "contracts", "contract_number")
@@ -152,7 +152,7 @@ def test_contracts_are_drafted_signed_renewed_and_terminated(conn: Any) -> None:
 
 
 def test_activities_tasks_notes_and_interactions_become_rows(conn: Any) -> None:
-    w = World().account("A1")
+    w = Scenario().account("A1")
     w.send(LogActivity, "ACT1", activity_type="meeting", related_to_type="opportunity",
            related_to_id="O1", subject="Demo", activity_date=T0, attendees=["CT1", "CT2"])
     w.send(CompleteActivity, "ACT1", outcome="successful", outcome_notes="Liked it",
@@ -164,7 +164,7 @@ def test_activities_tasks_notes_and_interactions_become_rows(conn: Any) -> None:
            note_text="Budget approved\nfor Q3")
     w.send(RecordInteraction, "I1", account_id="A1", interaction_type="call",
            direction="outbound", duration_minutes=12, sentiment="positive")
-    events = ours(w.log)
+    events = ours(w.events)
     project(conn, events)
 
     [activity] = rows(conn, "activities", "activity_id")
@@ -187,18 +187,18 @@ def test_activities_tasks_notes_and_interactions_become_rows(conn: Any) -> None:
 
 
 def test_health_events_update_only_the_health_columns_of_the_account_row(conn: Any) -> None:
-    with conn.cursor() as cur:  # the row area A's AccountCreated wrote (version 1)
+    with conn.cursor() as cur:  # the row AccountCreated wrote (version 1)
         cur.execute("INSERT INTO accounts (account_id, account_number, account_name, "
                     "relationship_status, aggregate_version) "
                     "VALUES ('A1', 'ACC-000001', 'Acme', 'active', 1)")
     conn.commit()
-    w = World()  # a customer: prospects have no customer health (docs/rules.md)
+    w = Scenario()  # a customer: prospects have no customer health (docs/rules.md)
     w.send(OpenAccount, "A1", account_name="Acme", account_type="customer")
     for n in range(7):
         w.send(RecordInteraction, f"I{n}", account_id="A1", interaction_type="call",
                sentiment="negative")
     w.tick(T0 + timedelta(minutes=30))
-    events = [e for e in w.log if isinstance(e, AccountHealthScored)]
+    events = [e for e in w.events if isinstance(e, AccountHealthScored)]
     assert len(events) == 1 and events[0].aggregate_version > 1
     project(conn, events)
     [account] = rows(conn, "accounts", "account_id")

@@ -1,7 +1,8 @@
-"""Area B projections on a real PostgreSQL: the rows each table gets, and redelivery.
+"""Projections of deals, quotes, the ERP integration log and forecasts on a real
+PostgreSQL: the rows each table gets, and redelivery.
 
-One scenario drives every Area B event type through the domain; its events (those of the
-opportunity, quote, integration, forecast and sales_order aggregates) are projected with
+One scenario drives every event type of the opportunity, quote, integration, forecast and
+sales_order aggregates through the domain; their events are projected with
 `projectors.writer.apply_events`, checked table by table, then delivered again.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from area_b_fixtures import Scenario, of, one
+from scenario import Scenario, of_type, one
 from support import project
 
 from domain.erp import SalesOrderCreated, SalesOrderRejected
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 FORECAST_RULES = BusinessRules.from_mapping(
     {"fiscal": {"monthly_call_offset_days": 14, "forecast_warmup_days": 0}})
-AREA_B = {"opportunity", "quote", "integration", "forecast", "sales_order"}
+AGGREGATES = {"opportunity", "quote", "integration", "forecast", "sales_order"}
 TABLES = {
     "opportunities": "opportunity_id", "opportunity_stage_history": "history_id",
     "opportunity_products": "opp_product_id", "quotations": "quotation_id",
@@ -82,8 +83,9 @@ def lifecycle() -> tuple[Scenario, dict[str, str]]:
     return s, {"q1": q1, "q2": q2, "q3": q3}
 
 
-def area_b_events(s: Scenario) -> list[Event]:
-    return [e for e in s.log if e.aggregate_type in AREA_B]
+def deal_events(s: Scenario) -> list[Event]:
+    """The events of AGGREGATES (the other projections have tests of their own)."""
+    return [e for e in s.events if e.aggregate_type in AGGREGATES]
 
 
 def rows(engine: sa.Engine, table: str, where: str = "TRUE", **params: Any
@@ -100,7 +102,7 @@ def snapshot(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
 
 def test_opportunity_rows_stage_history_and_products(engine: sa.Engine) -> None:
     s, q = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     o1, o2, o3 = rows(engine, "opportunities")
     assert (o1["opportunity_number"], o1["stage"], o1["probability_pct"],
             o1["forecast_category"]) == ("OPP-000001", "closed_won", 100, "closed")
@@ -153,7 +155,7 @@ def test_opportunity_rows_stage_history_and_products(engine: sa.Engine) -> None:
 
 def test_quotation_rows_lines_and_approvals(engine: sa.Engine) -> None:
     s, q = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     by_id = {r["quotation_id"]: r for r in rows(engine, "quotations")}
     q1, q2, q3 = by_id[q["q1"]], by_id[q["q2"]], by_id[q["q3"]]
     # a superseded quote takes no further transition: its expiry timer does nothing
@@ -182,7 +184,7 @@ def test_quotation_rows_lines_and_approvals(engine: sa.Engine) -> None:
 
 def test_integration_log_row_follows_the_erp_loop(engine: sa.Engine) -> None:
     s, q = lifecycle()
-    events = area_b_events(s)
+    events = deal_events(s)
     accept_at = max(e.occurred_at for e in events if e.event_type == "IntegrationRequested")
     project(engine, [e for e in events if e.occurred_at <= accept_at])
     (pending,) = rows(engine, "crm_integration_log")
@@ -205,19 +207,20 @@ def test_integration_log_row_follows_the_erp_loop(engine: sa.Engine) -> None:
 
 def test_sales_forecast_rows_hold_the_call_and_accumulate_actuals(engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    project(engine, area_b_events(s))
+    project(engine, deal_events(s))
     forecasts = rows(engine, "sales_forecasts", "sales_rep_id = 'R1'")
     march = next(f for f in forecasts if f["forecast_period"] == "monthly"
                  and f["forecast_month"] == 3)
-    call = next(e for e in of(s.log, ForecastCalled) if e.aggregate_id == march["forecast_id"])
+    call = next(e for e in of_type(s.events, ForecastCalled)
+                if e.aggregate_id == march["forecast_id"])
     assert (march["commit_amount"], march["snapshot_date"], march["territory_id"]) == (
         call.forecast_call, date(2026, 3, 16), "T1")
     assert (march["closed_amount"], march["actual_revenue"]) == (
         Decimal("76000.00"), Decimal("76000.00"))
     assert march["forecast_accuracy_pct"] == accuracy(Decimal(76000), call.forecast_call)
     assert march["created_at"] == call.occurred_at.replace(tzinfo=None)
-    assert len(rows(engine, "sales_forecasts")) == len(of(s.log, ForecastCalled))
-    snaps = of(s.log, ForecastSnapshotTaken)
+    assert len(rows(engine, "sales_forecasts")) == len(of_type(s.events, ForecastCalled))
+    snaps = of_type(s.events, ForecastSnapshotTaken)
     assert len(rows(engine, "crm_forecasting.sales_forecast_snapshots")) == len(snaps)
     with engine.connect() as conn:
         monthly = conn.execute(sa.text(
@@ -228,7 +231,7 @@ def test_sales_forecast_rows_hold_the_call_and_accumulate_actuals(engine: sa.Eng
 
 def test_redelivering_every_event_leaves_all_rows_unchanged(engine: sa.Engine) -> None:
     s, _ = lifecycle()
-    events = area_b_events(s)
+    events = deal_events(s)
     project(engine, events)
     before = snapshot(engine)
     assert all(before[t] for t in TABLES), {t: len(r) for t, r in before.items()}
@@ -241,7 +244,7 @@ def test_redelivering_every_event_leaves_all_rows_unchanged(engine: sa.Engine) -
 def test_one_event_per_batch_gives_the_same_rows_as_one_batch(
         engine: sa.Engine, fresh_db_url: str) -> None:
     s, _ = lifecycle()
-    events = area_b_events(s)
+    events = deal_events(s)
     for event in events:
         project(engine, [event])
     one_by_one = snapshot(engine)
