@@ -10,7 +10,7 @@ its derived events are returned (and kept in `events`), so a test reads as a tim
 
 The clock stands still unless a test moves it (`at`, `later`, `tick`); with
 `step=MINUTE` it also moves one minute before each input, for tests that only need inputs
-in order. The seed helpers below `run` are grouped by what they seed.
+in order. The seed helpers below the reads are grouped by what they seed.
 """
 
 from __future__ import annotations
@@ -117,11 +117,16 @@ class Scenario:
             out += self.tick(self.now + timedelta(minutes=minutes))
         return out
 
-    def run(self, rule: Callable[[Context], None], at: datetime | None = None) -> list[Event]:
-        """Run a domain function the way another rule calls it, in a context whose cause
-        is a tick at the clock (or `at`); the events it emitted."""
+    def context(self, at: datetime | None = None) -> Context:
+        """A rule's context whose cause is a tick at the clock (or `at`), for calling a
+        domain function directly; `commit()` it for the events."""
         cause = self.message(TickClock, "clock", **({"occurred_at": at} if at else {}))
-        ctx = Context(self.state, cause, self.rules, book=rulebook())
+        return Context(self.state, cause, self.rules, book=rulebook())
+
+    def run(self, rule: Callable[[Context], None], at: datetime | None = None) -> list[Event]:
+        """Run a domain function the way another rule calls it, in a `context`; the
+        events it emitted (kept in `events`)."""
+        ctx = self.context(at)
         rule(ctx)
         out = ctx.commit()
         self.events.extend(out)

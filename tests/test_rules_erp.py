@@ -18,7 +18,6 @@ from domain.accounts import (
     OpenAccount,
 )
 from domain.catalog import rulebook
-from domain.core import Context
 from domain.erp import (
     RETRY_TIMER,
     CustomerMasterCreated,
@@ -47,7 +46,6 @@ from domain.quote_status import AcceptQuote, SendQuote
 from domain.quotes import QuoteConverted
 from domain.records import updated
 from domain.sales_org import RepPerformanceUpdated
-from domain.system import TickClock
 from events.topics import topic_for
 from projectors.projection import rows_for
 from simulators.erp import ERP_REQUESTS, customer_number, data_problem, erp_reply
@@ -288,8 +286,7 @@ def test_a_retry_sends_the_request_again_and_the_log_keeps_what_was_sent() -> No
 
 def test_a_retry_timer_for_an_unknown_log_does_nothing() -> None:
     s = Scenario()
-    ctx = Context(s.state, TickClock(event_id="t1", aggregate_id="clock", occurred_at=s.now),
-                  s.rules, book=rulebook())
+    ctx = s.context()
     rulebook().timer_rule(RETRY_TIMER)(ctx, "LOG-unknown")
     assert ctx.commit() == []
 

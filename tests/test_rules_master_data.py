@@ -20,7 +20,6 @@ from domain.accounts import (
     SetParentAccount,
 )
 from domain.catalog import rulebook
-from domain.core import Context
 from domain.erp_messages import (
     CustomerMasterCreated,
     CustomerMasterRejected,
@@ -38,7 +37,6 @@ from domain.integration_log import IntegrationLog, customer_log_id_for, log_id_f
 from domain.master_data import _WAITING as WAITING
 from domain.master_data import RETRY_TIMER
 from domain.opportunities import OpenOpportunity
-from domain.system import TickClock
 
 
 def prospect_quote(s: Scenario, opp_id: str = "O2", account: str = "A2", **opened: object,
@@ -59,8 +57,7 @@ def master_created(s: Scenario, account: str = "A2", customer: str = "CUST-00000
 
 def timer(s: Scenario, log_id: str) -> list:
     """Run the customer master retry timer for `log_id` now; the events it emits."""
-    ctx = Context(s.state, TickClock(event_id=f"t-{len(s.events)}", aggregate_id="clock",
-                                     occurred_at=s.now), s.rules, book=rulebook())
+    ctx = s.context()
     rulebook().timer_rule(RETRY_TIMER)(ctx, log_id)
     return ctx.commit()
 

@@ -11,8 +11,7 @@ from scenario import Scenario, of_type, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
-from domain.catalog import rulebook
-from domain.core import Context, Rejected
+from domain.core import Rejected
 from domain.messages import Event, utc
 from domain.opportunities import (
     ChangeOpportunityTerms,
@@ -40,7 +39,6 @@ from domain.opportunity_stages import (
 from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
 from domain.rules_config import OpportunityRules
 from domain.sales_org import RepPerformanceUpdated
-from domain.system import TickClock
 from projectors.projection import merge, rows_for
 
 RULES = OpportunityRules()
@@ -130,8 +128,7 @@ def test_an_opportunity_id_in_use_is_refused() -> None:
 
 def test_open_opportunity_refuses_values_that_break_the_columns() -> None:
     s = Scenario().org()
-    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules, book=rulebook())
+    ctx = s.context()
     with pytest.raises(Rejected, match="^opportunity O9: String should have at most 100"):
         open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1", amount=Decimal(1),
                          close_date=date(2026, 4, 1), product_category="p" * 101)
@@ -248,8 +245,7 @@ def test_a_product_line_that_changes_the_amount_is_a_history_row() -> None:
 def test_a_synced_quote_amount_goes_through_the_terms_rule_with_its_row() -> None:
     s = Scenario().org()
     s.deal(amount="200000", close=date(2026, 3, 20))
-    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules, book=rulebook())
+    ctx = s.context()
     change_opportunity_terms(ctx, "O1", amount=Decimal("176000"), changed_by="R1",
                              reason="Primary quote QUO-000001")
     (changed,) = ctx.events

@@ -9,8 +9,7 @@ from scenario import Scenario, of_type, one
 
 from domain.accounts import AccountRevenueRecorded
 from domain.campaigns import CampaignResultsUpdated, PlanCampaign
-from domain.catalog import rulebook
-from domain.core import Context, derive_id
+from domain.core import derive_id
 from domain.opportunity_stages import (
     ChangeOpportunityStage,
     OpportunityLost,
@@ -19,7 +18,6 @@ from domain.opportunity_stages import (
     close_won,
     days_in_stage,
 )
-from domain.system import TickClock
 
 
 def campaign_deal(s: Scenario, amount: str = "80000") -> None:
@@ -28,16 +26,11 @@ def campaign_deal(s: Scenario, amount: str = "80000") -> None:
     s.deal(amount=amount, source_campaign_id="C1")
 
 
-def context(s: Scenario) -> Context:
-    return Context(s.state, TickClock(event_id=f"t-{len(s.events)}", aggregate_id="clock",
-                                      occurred_at=s.now), s.rules, book=rulebook())
-
-
 def test_a_deal_closed_by_an_order_takes_the_orders_amount_date_and_number() -> None:
     s = Scenario().org()
     s.deal(amount="80000")
     s.stage("O1", "proposal")
-    ctx = context(s)
+    ctx = s.context()
     close_won(ctx, "O1", amount=Decimal("91000"), order_id="SO-9", closed_by="R1",
               reason="PO received", notes="rush", on=date(2026, 3, 5))
     change, won = one(ctx.events, OpportunityStageChanged), one(ctx.events, OpportunityWon)

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 from scenario import T0, Scenario, one
 
-from domain.catalog import rulebook
-from domain.core import Context, Rejected
+from domain.core import Rejected
 from domain.messages import utc
 from domain.opportunities import (
     AddOpportunityProduct,
@@ -22,7 +21,6 @@ from domain.opportunities import (
     open_opportunity,
     price_line,
 )
-from domain.system import TickClock
 from projectors.projection import rows_for
 
 
@@ -74,8 +72,7 @@ def test_an_amount_may_be_set_to_zero_but_not_below() -> None:
 
 def test_each_refusal_says_why() -> None:
     s = Scenario().org()
-    ctx = Context(s.state, TickClock(event_id="t", aggregate_id="clock", occurred_at=s.now),
-                  s.rules, book=rulebook())
+    ctx = s.context()
     with pytest.raises(Rejected, match="^opportunity amount must not be negative$"):
         open_opportunity(ctx, "O9", opportunity_name="x", account_id="A1",
                          amount=Decimal("-5"), close_date=date(2026, 4, 1))
