@@ -42,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # Mutation testing of domain/ with the fast rule tests (docs/testing.md, "Mutation testing").
-# `make mutation MODULE=domain/activities.py` mutates one module. mutmut lives in a venv of
+# `make mutation MODULE=domain/leads/scoring.py` mutates one module. mutmut lives in a venv of
 # its own (it needs click>=8.4.2, faust-streaming pins click<8.4); the project's packages
 # come from .venv through a .pth placed after the tool's own.
 MUTATION_VENV ?= .mutation-venv

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from bench.stack import bench_env, peak_rss_mb
 from crm.bootstrap import Services
-from domain.leads import CaptureLead
+from domain.leads.messages import CaptureLead
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
 from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer

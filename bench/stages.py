@@ -28,7 +28,7 @@ import psycopg2
 from crm.backfill import BackfillPlan, generate
 from crm.backfill_run import simulation_factory
 from crm.runlog import read_log
-from domain.messages import Event, Message
+from domain.kernel.messages import Event, Message
 from events.codec import AvroCodec
 from events.topics import COMMANDS
 from processors.core import CoreProcessor

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.runlog import LogFile, RecordSink
-from domain.messages import Event, Message
+from domain.kernel.messages import Event, Message
 from events.topics import COMMANDS
 from processors.core import CoreProcessor
 

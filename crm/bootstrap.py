@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 import localstack
 from crm.config import Settings, load_settings
 from domain import catalog
-from domain.core import Rulebook
+from domain.kernel.rulebook import Rulebook
 from events.codec import AvroCodec
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer

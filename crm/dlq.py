@@ -28,7 +28,7 @@ from confluent_kafka import Consumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER, TOPICS

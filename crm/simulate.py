@@ -22,7 +22,7 @@ from typing import Any
 
 from crm.backfill import CYCLE, load_checkpoint, save_checkpoint
 from crm.bootstrap import Services
-from domain.messages import Event, Message
+from domain.kernel.messages import Event, Message
 from processors.core import CoreProcessor
 
 log = logging.getLogger("crm.simulate")

@@ -17,62 +17,92 @@ from __future__ import annotations
 from functools import cache
 from types import ModuleType
 
-from domain import (
-    account_messages,
-    account_teams,
-    accounts,
-    activities,
-    business_hours,
-    campaign_ab,
-    campaign_members,
-    campaign_messages,
-    campaigns,
-    case_lifecycle,
-    case_sla,
-    cases,
-    contact_touches,
-    contacts,
-    contract_renewals,
-    contracts,
-    erp,
-    erp_messages,
-    fiscal_calendar,
-    forecast_index,
-    forecast_messages,
-    forecasts,
-    health,
-    integration_log,
-    interactions,
-    lead_conversion,
-    lead_lifecycle,
-    lead_matching,
-    leads,
-    master_data,
-    opportunities,
-    opportunity_messages,
-    opportunity_stages,
-    quote_approvals,
-    quote_messages,
-    quote_status,
-    quote_sync,
-    quote_terms,
-    quotes,
-    sales_org,
-    sales_org_messages,
-    system,
-)
-from domain.core import Rulebook
-from domain.messages import Message, defined_in
+import domain.accounts.entities
+import domain.accounts.health
+import domain.accounts.lifecycle
+import domain.accounts.messages
+import domain.accounts.revenue
+import domain.accounts.teams
+import domain.activities.agenda
+import domain.activities.messages
+import domain.calendars.business_hours
+import domain.calendars.fiscal
+import domain.campaigns.ab_test
+import domain.campaigns.lifecycle
+import domain.campaigns.members
+import domain.campaigns.messages
+import domain.cases.entities
+import domain.cases.lifecycle
+import domain.cases.messages
+import domain.cases.sla
+import domain.contacts.lifecycle
+import domain.contacts.messages
+import domain.contacts.touches
+import domain.contracts.entities
+import domain.contracts.lifecycle
+import domain.contracts.messages
+import domain.contracts.renewals
+import domain.erp.integration_log
+import domain.erp.master_data
+import domain.erp.messages
+import domain.erp.sales_orders
+import domain.forecasts.calls
+import domain.forecasts.index
+import domain.forecasts.messages
+import domain.interactions.journal
+import domain.interactions.messages
+import domain.kernel.system
+import domain.leads.assignment
+import domain.leads.capture
+import domain.leads.conversion
+import domain.leads.entities
+import domain.leads.lifecycle
+import domain.leads.matching
+import domain.leads.messages
+import domain.leads.scoring
+import domain.opportunities.deals
+import domain.opportunities.entities
+import domain.opportunities.figures
+import domain.opportunities.messages
+import domain.opportunities.stages
+import domain.quotes.approvals
+import domain.quotes.drafting
+import domain.quotes.entities
+import domain.quotes.messages
+import domain.quotes.status
+import domain.quotes.sync
+import domain.quotes.terms
+import domain.sales_org.messages
+import domain.sales_org.org_chart
+import domain.sales_org.performance
+from domain.kernel.messages import Message, defined_in
+from domain.kernel.rulebook import Rulebook
 
 AREAS: tuple[ModuleType, ...] = (
-    account_messages, contracts, fiscal_calendar, opportunity_messages, opportunities,
-    opportunity_stages, accounts, sales_org_messages, sales_org, account_teams, contacts,
-    contact_touches, activities, campaign_ab, campaign_messages, campaigns,
-    campaign_members, business_hours, cases, case_sla, case_lifecycle, contract_renewals,
-    erp_messages, quote_messages, quote_sync, quote_terms, quotes, integration_log,
-    master_data, erp, forecast_index, forecast_messages, forecasts, interactions, health,
-    leads, lead_conversion, lead_lifecycle, lead_matching, quote_approvals, quote_status,
-    system,
+    domain.sales_org.messages, domain.sales_org.org_chart, domain.sales_org.performance,
+    domain.calendars.fiscal, domain.calendars.business_hours,
+    domain.accounts.messages, domain.accounts.entities, domain.accounts.revenue,
+    domain.accounts.lifecycle, domain.accounts.teams,
+    domain.contacts.messages, domain.contacts.lifecycle, domain.contacts.touches,
+    domain.activities.messages, domain.activities.agenda,
+    domain.interactions.messages, domain.interactions.journal,
+    domain.campaigns.messages, domain.campaigns.ab_test, domain.campaigns.lifecycle,
+    domain.campaigns.members,
+    domain.leads.messages, domain.leads.entities, domain.leads.scoring, domain.leads.assignment,
+    domain.leads.matching, domain.leads.capture, domain.leads.lifecycle,
+    domain.leads.conversion,
+    domain.opportunities.messages, domain.opportunities.entities, domain.opportunities.figures,
+    domain.opportunities.deals, domain.opportunities.stages,
+    domain.quotes.messages, domain.quotes.entities, domain.quotes.sync, domain.quotes.terms,
+    domain.quotes.approvals, domain.quotes.drafting, domain.quotes.status,
+    domain.contracts.messages, domain.contracts.entities, domain.contracts.lifecycle,
+    domain.contracts.renewals,
+    domain.cases.messages, domain.cases.entities, domain.cases.sla, domain.cases.lifecycle,
+    domain.erp.messages, domain.erp.integration_log, domain.erp.master_data,
+    domain.erp.sales_orders,
+    domain.forecasts.messages, domain.forecasts.index, domain.forecasts.calls,
+    domain.accounts.health,
+    domain.kernel.system,
 )
 """Every module that defines messages or rules, in the order their rules run."""
 

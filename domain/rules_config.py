@@ -59,7 +59,7 @@ class OpportunityRules:
 
 @dataclass(frozen=True)
 class QuoteRules:
-    """Validity and the threshold-based approval levels (domain.quote_approvals)."""
+    """Validity and the threshold-based approval levels (domain.quotes.approvals)."""
 
     valid_days: int = 30
     # Discounts are compared at 2 decimals, strictly above the limit.
@@ -70,7 +70,7 @@ class QuoteRules:
     tax_pct: Decimal = Decimal("18")
     # A revision needs a level again only if its value rose above what was approved.
     smart_approvals: bool = True
-    # Terms a drafted quote states (domain.quote_terms). Capital equipment at or above
+    # Terms a drafted quote states (domain.quotes.terms). Capital equipment at or above
     # this pre-tax value is sold on milestone payments, whoever the customer is.
     milestone_payment_amount: Decimal = Decimal("10000000")
     dispatch_plant: str = "Chakan (Pune) works"
@@ -109,8 +109,8 @@ class CaseRules:
     default_team: str = "General Support"
     support_role: str = "SE"
     escalation_role: str = "Manager"
-    # SLA calendars (domain/business_hours.py): "24x7" or "business" per priority. All 24x7
-    # by default; issue 13's suggestion is critical "24x7", the others "business".
+    # SLA calendars (domain/calendars/business_hours.py): "24x7" or "business" per priority.
+    # All 24x7 by default; issue 13's suggestion is critical "24x7", the others "business".
     calendar_by_priority: dict[str, str] = field(default_factory=lambda: {
         "critical": "24x7", "high": "24x7", "medium": "24x7", "low": "24x7",
     })

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from domain.catalog import message_types
-from domain.messages import ENVELOPE_FIELDS, DecimalSpec, Message
+from domain.kernel.messages import ENVELOPE_FIELDS, DecimalSpec, Message
 
 NAMESPACE = "genims.crm"
 SCHEMA_DIR = Path(__file__).parent / "schemas"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from domain.messages import ENVELOPE_FIELDS
+from domain.kernel.messages import ENVELOPE_FIELDS
 from events.avro import NAMESPACE, SCHEMA_DIR, all_schemas, schema_json, write_schema_files
 from events.topics import AGGREGATE_TOPICS, COMMANDS, DEAD_LETTER, FOREVER, TOPICS
 from events.upcasting import named_types

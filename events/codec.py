@@ -29,7 +29,7 @@ from fastavro.read import SchemaResolutionError
 from pydantic import BaseModel, ValidationError
 
 from domain.catalog import message_types
-from domain.messages import Message
+from domain.kernel.messages import Message
 from events.avro import NAMESPACE, RELEASED_DIR, released_schemas, schema_for
 from events.topics import topic_for_type
 from events.upcasting import (

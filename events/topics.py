@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.messages import Message
+from domain.kernel.messages import Message
 
 COMMANDS = "crm.commands"
 DEAD_LETTER = "crm.dead-letter"

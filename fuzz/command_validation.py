@@ -31,7 +31,7 @@ def targets() -> CoreProcessor:
     """A core that has folded WARM_DAYS of the business simulation (seed 7)."""
     from datetime import timedelta
 
-    from domain.messages import utc
+    from domain.kernel.messages import utc
     from processors.core import CoreProcessor
     from simulators.business import CYCLE, BusinessSimulation
 

@@ -20,7 +20,7 @@ def write_seeds(folder: Path) -> int:
     """Write the seeds under `folder/<harness>/<Type>`; returns how many files."""
     from datetime import timedelta
 
-    from domain.messages import Event, Message, utc
+    from domain.kernel.messages import Event, Message, utc
     from fuzz.command_validation import WARM_DAYS, WARM_SCALE
     from processors.core import CoreProcessor
     from simulators.business import CYCLE, BusinessSimulation

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import catalog
-from domain.core import Rulebook
-from domain.engine import handle
-from domain.messages import Event, Message
+from domain.kernel.engine import handle
+from domain.kernel.messages import Event, Message
+from domain.kernel.rulebook import Rulebook
+from domain.kernel.state import CrmState
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.state import CrmState
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import COMMANDS, topic_for

@@ -26,7 +26,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import Message as KafkaMessage
 
-from domain.messages import Message
+from domain.kernel.messages import Message
 from events.codec import AvroCodec
 from events.topics import topic_for
 from producers.partitioner import partition_for

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.account_teams import AccountTeamMemberAdded, AccountTeamMemberRemoved
-from domain.accounts import (
+from domain.accounts.messages import (
     AccountCreated,
     AccountLinkedToCustomer,
     AccountParentSet,
     AccountRelationshipChanged,
     AccountRevenueRecorded,
     AccountRevenueYearClosed,
+    AccountTeamMemberAdded,
+    AccountTeamMemberRemoved,
     AccountUpdated,
 )
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from domain.activities import ActivityCompleted, ActivityLogged, TaskCompleted, TaskCreated
-from domain.interactions import InteractionRecorded, NoteAdded
+from domain.activities.messages import (
+    ActivityCompleted,
+    ActivityLogged,
+    TaskCompleted,
+    TaskCreated,
+)
+from domain.interactions.messages import InteractionRecorded, NoteAdded
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import psycopg2
 from sqlalchemy import exc as sa_exc
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 
 
 def in_runs(events: Sequence[Event]) -> list[list[Event]]:

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.campaign_members import (
-    CampaignMemberAdded,
-    CampaignMemberLeadCreated,
-    CampaignMemberOpportunityCreated,
-    CampaignMemberStatusChanged,
-)
-from domain.campaigns import (
+from domain.campaigns.messages import (
     CampaignCancelled,
     CampaignCompleted,
     CampaignCostIncurred,
     CampaignLaunched,
+    CampaignMemberAdded,
+    CampaignMemberLeadCreated,
+    CampaignMemberOpportunityCreated,
+    CampaignMemberStatusChanged,
     CampaignPlanned,
     CampaignResultsUpdated,
     CampaignVariantStatsUpdated,
 )
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.cases import (
+from domain.cases.messages import (
     CaseAssigned,
     CaseClosed,
     CaseCommented,
@@ -16,7 +16,7 @@ from domain.cases import (
     CaseSlaClockResumed,
     CaseSlaViolated,
 )
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

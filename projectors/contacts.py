@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from domain.contact_touches import ContactTouched
-from domain.contacts import ContactCreated, ContactOptedOut, ContactRoleChanged, ContactUpdated
-from domain.messages import Event
+from domain.contacts.messages import (
+    ContactCreated,
+    ContactOptedOut,
+    ContactRoleChanged,
+    ContactTouched,
+    ContactUpdated,
+)
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

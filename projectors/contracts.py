@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from domain.contract_renewals import ContractExpired, ContractRenewalDue, ContractRenewed
-from domain.contracts import (
+from domain.contracts.messages import (
     ContractActivated,
     ContractDrafted,
+    ContractExpired,
+    ContractRenewalDue,
+    ContractRenewed,
     ContractSentForSignature,
     ContractSigned,
     ContractTerminated,
 )
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

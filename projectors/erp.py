@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from domain.erp_messages import (
+from domain.erp.messages import (
     IntegrationCompleted,
     IntegrationCustomerCreated,
     IntegrationFailed,
@@ -19,7 +19,7 @@ from domain.erp_messages import (
     IntegrationRequested,
     IntegrationRetried,
 )
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

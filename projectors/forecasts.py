@@ -10,12 +10,8 @@ crm_forecasting.sales_forecast_snapshots: one row per `ForecastSnapshotTaken`.
 
 from __future__ import annotations
 
-from domain.forecasts import (
-    ForecastActualsUpdated,
-    ForecastCalled,
-    ForecastSnapshotTaken,
-    attainment,
-)
+from domain.forecasts.calls import attainment
+from domain.forecasts.messages import ForecastActualsUpdated, ForecastCalled, ForecastSnapshotTaken
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.health import AccountHealthScored
+from domain.accounts.messages import AccountHealthScored
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import DateTime, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors.projection import Delete, Upsert, Write
 from projectors.tables import PROJECTED_TABLES, VERSION_COLUMN
 

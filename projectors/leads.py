@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from domain.lead_conversion import LeadConverted
-from domain.lead_lifecycle import (
+from domain.kernel.messages import Event
+from domain.leads.messages import (
     LeadActivityLogged,
+    LeadAssigned,
     LeadBantAssessed,
+    LeadCaptured,
+    LeadConverted,
     LeadDisqualified,
     LeadLost,
     LeadNurtured,
     LeadQualified,
+    LeadScored,
 )
-from domain.leads import LeadAssigned, LeadCaptured, LeadScored
-from domain.messages import Event
 from projectors.projection import Upsert, projects, upsert
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from domain.messages import Event
-from domain.opportunities import (
+from domain.kernel.messages import Event
+from domain.opportunities.messages import (
     OpportunityCompetitorNoted,
     OpportunityCreated,
+    OpportunityLost,
     OpportunityProductAdded,
     OpportunityQuoted,
+    OpportunityStageChanged,
     OpportunityTermsChanged,
+    OpportunityWon,
 )
-from domain.opportunity_stages import OpportunityLost, OpportunityStageChanged, OpportunityWon
 from projectors.projection import Upsert, projects, upsert
 
 

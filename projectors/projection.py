@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 
 Projector = Callable[[Any], Sequence["Upsert | Delete"]]
 _PROJECTORS: dict[str, list[Projector]] = {}

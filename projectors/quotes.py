@@ -4,19 +4,21 @@ an opportunity event)."""
 
 from __future__ import annotations
 
-from domain.messages import Event
-from domain.quote_approvals import QuoteApprovalDecided
-from domain.quote_messages import OpportunityProductsSynced
-from domain.quote_status import (
+from domain.kernel.messages import Event
+from domain.quotes.messages import (
+    OpportunityProductsSynced,
     QuoteAccepted,
     QuoteAcknowledged,
+    QuoteApprovalDecided,
+    QuoteConverted,
+    QuoteCreated,
     QuoteDeclined,
     QuoteExpired,
     QuoteSent,
     QuoteStatusEvent,
+    QuoteSuperseded,
     QuoteUnderReview,
 )
-from domain.quotes import QuoteConverted, QuoteCreated, QuoteSuperseded
 from projectors.projection import Delete, Upsert, delete, projects, upsert
 
 

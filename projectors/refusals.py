@@ -22,7 +22,7 @@ import psycopg2
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 
 REFUSAL = "the read model refused "
 """How the reason of a dead letter set aside by the projector begins."""

@@ -28,7 +28,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 from sqlalchemy.engine import Engine
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS

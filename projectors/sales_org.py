@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.sales_org import (
+from domain.sales_org.messages import (
     RepPerformanceUpdated,
     RepQuotaSet,
     RepStatusChanged,

@@ -32,7 +32,7 @@ from psycopg2.extensions import connection as PgConnection
 from psycopg2.extras import Json, execute_values
 from sqlalchemy.dialects import postgresql
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 from projectors import history
 from projectors.projection import Delete, Upsert, merge, writes_by_event
 from projectors.tables import EXTENSION_TABLES, PROJECTED_TABLES

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.account_teams import AddAccountTeamMember
-from domain.accounts import (
+from domain.accounts.messages import (
+    AddAccountTeamMember,
     LinkAccountToCustomer,
     SetParentAccount,
     UpdateAccount,
 )
-from domain.activities import CompleteTask
+from domain.activities.messages import CompleteTask
 from simulators.book import AccountFile, ContactFile, normalise
 from simulators.churn import AccountChurn, Signals
 from simulators.installed import account_profile, open_installed_base

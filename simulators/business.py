@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.messages import Event, Message
-from domain.system import TickClock
+from domain.kernel.messages import Event, Message
+from domain.kernel.system import TickClock
 from simulators.accounts import AccountDesk
 from simulators.book import Book
 from simulators.contracts import ContractDesk

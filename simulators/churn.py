@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from domain.accounts import ChangeAccountRelationship
-from domain.cases import OpenCase
-from domain.interactions import RecordInteraction
+from domain.accounts.messages import ChangeAccountRelationship
+from domain.cases.messages import OpenCase
+from domain.interactions.messages import RecordInteraction
 from simulators.worktime import at_local, local_day, office_times, window
 from simulators.world import pick
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.contracts import (
+from domain.contracts.messages import (
     DraftContract,
     SendContractForSignature,
     SignContract,

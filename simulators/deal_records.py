@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.messages import Command
-from domain.opportunities import ChangeOpportunityTerms, RecordWinReason
+from domain.kernel.messages import Command
+from domain.opportunities.messages import ChangeOpportunityTerms, RecordWinReason
 from simulators.worktime import after, local_day
 
 if TYPE_CHECKING:

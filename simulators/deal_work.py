@@ -8,13 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.activities import CompleteActivity, LogActivity
-from domain.interactions import AddNote
-from domain.opportunities import (
+from domain.activities.messages import CompleteActivity, LogActivity
+from domain.interactions.messages import AddNote
+from domain.opportunities.figures import price_line
+from domain.opportunities.messages import (
     AddOpportunityProduct,
     ChangeOpportunityTerms,
     NoteOpportunityCompetitor,
-    price_line,
 )
 from simulators.catalog import COMPETITORS, FAMILIES, PRODUCTS, list_price
 from simulators.installed import add_contacts

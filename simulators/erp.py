@@ -24,7 +24,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.erp import (
+from domain.erp.messages import (
     CustomerMasterCreated,
     CustomerMasterRejected,
     CustomerMasterRequested,
@@ -32,7 +32,7 @@ from domain.erp import (
     SalesOrderRejected,
     SalesOrderRequested,
 )
-from domain.messages import Command, Event
+from domain.kernel.messages import Command, Event
 from simulators.worktime import IST, local_day, next_open, window
 
 # The back office works a closed spell's queue off in about the working time the spell is

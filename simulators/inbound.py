@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain.leads import CaptureLead
+from domain.leads.messages import CaptureLead
 from simulators.catalog import CHEAPEST, FAMILIES, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.market import CUSTOMER_SHARE, KNOWN_CONTACT, REPEAT_SHARE, SAME_PERSON, new_company
 from simulators.marketing import FOLLOW_UP_DAYS as FOLLOW_UP

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.account_teams import AddAccountTeamMember
-from domain.accounts import OpenAccount, SetParentAccount
-from domain.contacts import CreateContact
-from domain.contracts import DraftContract, SendContractForSignature, SignContract, add_months
-from domain.lead_matching import normalise_email
+from domain.accounts.messages import AddAccountTeamMember, OpenAccount, SetParentAccount
+from domain.contacts.messages import CreateContact
+from domain.contracts.lifecycle import add_months
+from domain.contracts.messages import DraftContract, SendContractForSignature, SignContract
+from domain.leads.matching import normalise_email
 from simulators.catalog import CONTACT_ROLES, DEPARTMENTS, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.contracts import contract_terms
 from simulators.org import territory_code
@@ -73,7 +73,7 @@ def add_contacts(desk: AccountDesk, account_id: str, company: Company, count: in
     role and leaves the primary contact as it is).
 
     Nobody is entered twice: a drawn person whose e-mail is already one of the account's
-    contacts (the matching rule of `domain.lead_matching`: same e-mail, trimmed and
+    contacts (the matching rule of `domain.leads.matching`: same e-mail, trimmed and
     case-insensitive) is the same person, so another is drawn (a few tries, then fewer
     contacts), as a rep checks the account's contact list before adding someone.
     """

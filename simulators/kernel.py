@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.messages import Command, Event, Message
+from domain.kernel.messages import Command, Event, Message
 from simulators.worktime import after
 
 if TYPE_CHECKING:

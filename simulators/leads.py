@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from faker import Faker
 
-from domain.leads import CaptureLead
+from domain.leads.messages import CaptureLead
 from domain.rules_config import LeadRules
 
 SOURCES = [("website", 35), ("referral", 15), ("trade_show", 15), ("cold_call", 12),

@@ -19,13 +19,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.campaign_members import AddCampaignMember, RecordCampaignResponse
-from domain.campaigns import (
+from domain.campaigns.messages import (
+    AddCampaignMember,
     CancelCampaign,
     CompleteCampaign,
     IncurCampaignCost,
     LaunchCampaign,
     PlanCampaign,
+    RecordCampaignResponse,
     VariantSpec,
 )
 from simulators.book import CampaignTarget

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.messages import Event, Message, utc
+from domain.kernel.messages import Event, Message, utc
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from domain.messages import Event, Message
-from domain.system import TickClock
+from domain.kernel.messages import Event, Message
+from domain.kernel.system import TickClock
 from simulators.leads import lead_captures
 
 Submit = Callable[[Message], list[Event]]

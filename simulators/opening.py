@@ -29,9 +29,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.accounts import OpenAccount
-from domain.opportunities import OpenOpportunity
-from domain.opportunity_stages import ChangeOpportunityStage
+from domain.accounts.messages import OpenAccount
+from domain.opportunities.messages import ChangeOpportunityStage, OpenOpportunity
 from simulators.catalog import FAMILIES, INDUSTRY_FAMILIES
 from simulators.installed import account_profile, add_contacts
 from simulators.kernel import Desk

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.sales_org import ChangeRepStatus, DefineTerritory, HireSalesRep, SetRepQuota
+from domain.sales_org.messages import ChangeRepStatus, DefineTerritory, HireSalesRep, SetRepQuota
 from simulators.book import Rep
 from simulators.catalog import TERRITORIES
 from simulators.kernel import Desk

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.lead_conversion import ConvertLead
-from domain.lead_lifecycle import (
+from domain.leads.messages import (
     AssessLeadBant,
+    AssignLead,
+    ConvertLead,
     DisqualifyLead,
     LogLeadActivity,
     MarkLeadLost,
     NurtureLead,
 )
-from domain.leads import AssignLead
 from simulators.inbound import Inbound, LeadFile
 from simulators.kernel import Desk
 

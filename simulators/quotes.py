@@ -17,18 +17,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.account_messages import LinkAccountToCustomer
-from domain.interactions import RecordInteraction
-from domain.opportunity_stages import ChangeOpportunityStage
-from domain.quote_approvals import DecideQuoteApproval
-from domain.quote_status import (
+from domain.accounts.messages import LinkAccountToCustomer
+from domain.interactions.messages import RecordInteraction
+from domain.opportunities.messages import ChangeOpportunityStage
+from domain.quotes.messages import (
     AcceptQuote,
     AcknowledgeQuote,
+    DecideQuoteApproval,
     DeclineQuote,
+    QuoteLineInput,
     ReviewQuote,
+    ReviseQuote,
     SendQuote,
 )
-from domain.quotes import QuoteLineInput, ReviseQuote
 from simulators.catalog import PRODUCTS
 from simulators.erp import customer_number
 from simulators.worktime import after, at_local, fiscal_quarter_end, last_open, local_day
@@ -221,7 +222,7 @@ class QuoteWork:
         """Remember which account an ERP request is for (the service desk quotes orders).
 
         Master data is not the desk's job: the core asks for the customer master when a
-        quote is accepted for an account without one (domain/master_data.py)."""
+        quote is accepted for an account without one (domain/erp/master_data.py)."""
         self.book.erp_logs[e.log_id] = e.account_id
 
     def on_master_request(self, e: Any) -> None:

@@ -18,8 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.opportunities import OpenOpportunity
-from domain.opportunity_stages import ChangeOpportunityStage
+from domain.opportunities.messages import ChangeOpportunityStage, OpenOpportunity
 from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES
 from simulators.deal_records import DealRecords
 from simulators.deal_work import DealWork

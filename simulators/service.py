@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.cases import (
+from domain.cases.messages import (
     AssignCase,
     CloseCase,
     CommentOnCase,
@@ -27,7 +27,7 @@ from domain.cases import (
     RespondToCase,
     SetCasePendingCustomer,
 )
-from domain.interactions import RecordInteraction
+from domain.interactions.messages import RecordInteraction
 from simulators.catalog import (
     CASE_RESOLUTIONS,
     CASE_SUBJECTS,

@@ -17,8 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.account_teams import AddAccountTeamMember
-from domain.accounts import UpdateAccount
+from domain.accounts.messages import AddAccountTeamMember, UpdateAccount
 from simulators.worktime import at_local, local_day, office_share
 
 if TYPE_CHECKING:

@@ -11,11 +11,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.account_teams import AddAccountTeamMember, RemoveAccountTeamMember
-from domain.accounts import UpdateAccount
-from domain.activities import CompleteActivity, CreateTask, LogActivity
-from domain.contacts import ChangeContactRole, OptOutContact, UpdateContact
-from domain.interactions import AddNote, RecordInteraction
+from domain.accounts.messages import AddAccountTeamMember, RemoveAccountTeamMember, UpdateAccount
+from domain.activities.messages import CompleteActivity, CreateTask, LogActivity
+from domain.contacts.messages import ChangeContactRole, OptOutContact, UpdateContact
+from domain.interactions.messages import AddNote, RecordInteraction
 from simulators.book import AccountFile
 from simulators.catalog import CONTACT_ROLES, EMPLOYEES, LEAD_TITLES
 from simulators.installed import AUTHORITY, add_contacts

@@ -1,7 +1,7 @@
 """The scenario harness of the rule tests: commands and clock ticks folded in process.
 
 A `Scenario` holds a `CrmState` and an event-time clock. Every input gets the next id
-(`in-1`, `in-2`, ...) and the clock's time, is folded through `domain.engine.handle`, and
+(`in-1`, `in-2`, ...) and the clock's time, is folded through `domain.kernel.engine.handle`, and
 its derived events are returned (and kept in `events`), so a test reads as a timeline:
 
     s = Scenario().org()
@@ -20,26 +20,33 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.accounts import OpenAccount, record_account_revenue
-from domain.campaign_members import AddCampaignMember, RecordCampaignResponse
-from domain.campaigns import LaunchCampaign, PlanCampaign, VariantSpec
+from domain.accounts.messages import OpenAccount
+from domain.accounts.revenue import record_account_revenue
+from domain.campaigns.messages import (
+    AddCampaignMember,
+    LaunchCampaign,
+    PlanCampaign,
+    RecordCampaignResponse,
+    VariantSpec,
+)
 from domain.catalog import rulebook
-from domain.contacts import CreateContact
-from domain.core import Context
-from domain.engine import handle
-from domain.lead_conversion import ConvertLead
-from domain.lead_lifecycle import AssessLeadBant, LogLeadActivity
-from domain.leads import CaptureLead
-from domain.messages import Event, Message, utc
-from domain.opportunities import AddOpportunityProduct, OpenOpportunity, Opportunity
-from domain.opportunity_stages import ChangeOpportunityStage
-from domain.quote_approvals import DecideQuoteApproval
-from domain.quote_status import AcceptQuote, SendQuote
-from domain.quotes import Quote
+from domain.contacts.messages import CreateContact
+from domain.kernel.context import Context
+from domain.kernel.engine import handle
+from domain.kernel.messages import Event, Message, utc
+from domain.kernel.state import CrmState
+from domain.kernel.system import CommandRejected, TickClock
+from domain.leads.messages import AssessLeadBant, CaptureLead, ConvertLead, LogLeadActivity
+from domain.opportunities.entities import Opportunity
+from domain.opportunities.messages import (
+    AddOpportunityProduct,
+    ChangeOpportunityStage,
+    OpenOpportunity,
+)
+from domain.quotes.entities import Quote
+from domain.quotes.messages import AcceptQuote, DecideQuoteApproval, SendQuote
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.sales_org import DefineTerritory, HireSalesRep
-from domain.state import CrmState
-from domain.system import CommandRejected, TickClock
+from domain.sales_org.messages import DefineTerritory, HireSalesRep
 
 T0 = utc(2026, 3, 2, 9)  # a Monday
 MINUTE = timedelta(minutes=1)

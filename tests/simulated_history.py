@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.messages import Event, Message, utc
+from domain.kernel.messages import Event, Message, utc
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 

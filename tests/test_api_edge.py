@@ -16,7 +16,7 @@ from crm.api.app import create_app
 from crm.api.auth import KeyRing, parse_keys
 from crm.api.bodies import body_model, command_from, command_types, lead_form_model
 from crm.api.gateway import request_hash
-from domain.leads import AssignLead, CaptureLead
+from domain.leads.messages import AssignLead, CaptureLead
 
 with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)
     warnings.simplefilter("ignore")

@@ -19,7 +19,7 @@ from crm.api import store, tracker
 from crm.api.bodies import body_model, command_from
 from crm.api.completion import Outcome
 from crm.api.tracker import EVENT_PARTS, Tracker, retention_from_environment
-from domain.leads import AssignLead, CaptureLead
+from domain.leads.messages import AssignLead, CaptureLead
 from events.topics import COMMANDS
 from processors.core import CoreProcessor
 from producers.partitioner import partition_for

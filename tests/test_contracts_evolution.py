@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel, Field
 
-from domain.messages import Message, Percent, Quantity, utc
+from domain.kernel.messages import Message, Percent, Quantity, utc
 from events.avro import SCHEMA_DIR, release_schemas, schema_for, schema_json
 from events.codec import AvroCodec, BuiltinSchemaIds, DecodeError
 from events.compat import (

@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from domain.leads import CaptureLead, LeadCaptured
-from domain.messages import utc
+from domain.kernel.messages import utc
+from domain.leads.messages import CaptureLead, LeadCaptured
 from events.codec import AvroCodec, DecodeError, subject_for
 from events.registry import ConfluentSchemaIds, SchemaRegistryError
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from domain.catalog import message_types
-from domain.messages import EARLIEST_DAY, LATEST_DAY, DecimalSpec, Message
+from domain.kernel.messages import EARLIEST_DAY, LATEST_DAY, DecimalSpec, Message
 from events.codec import AvroCodec
 
 TRICKY_TEXT = [
@@ -158,7 +158,7 @@ def test_every_message_type_round_trips_exactly(name: str) -> None:
 
 
 def test_tricky_text_round_trips_verbatim() -> None:
-    from domain.system import CommandRejected
+    from domain.kernel.system import CommandRejected
 
     for sample in TRICKY_TEXT:
         message = CommandRejected(event_id="e", aggregate_id="a", occurred_at=datetime.now(UTC),

@@ -17,7 +17,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from domain.catalog import message_types
-from domain.messages import Message, Money, Percent, Timestamp
+from domain.kernel.messages import Message, Money, Percent, Timestamp
 from events.avro import SCHEMA_DIR, all_schemas, schema_for, schema_json, write_schema_files
 from events.catalog import DOCS_PATH, render_catalog
 from events.topics import AGGREGATE_TOPICS, COMMANDS, TOPICS, topic_for, topic_for_type

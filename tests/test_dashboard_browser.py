@@ -33,7 +33,7 @@ from rich.console import Console
 from crm.backfill import BackfillPlan
 from crm.backfill_run import run_backfill
 from crm.bootstrap import Services
-from domain.fiscal_calendar import period_bounds, periods_of
+from domain.calendars.fiscal import period_bounds, periods_of
 from domain.rules_config import DEFAULT_RULES
 from localstack import StackInfo
 

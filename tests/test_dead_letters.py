@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from support import wait_until
 
-from domain.leads import LeadCaptured
-from domain.messages import utc
+from domain.kernel.messages import utc
+from domain.leads.messages import LeadCaptured
 from events.admin import ensure_topics
 from events.avro import schema_for
 from events.codec import AvroCodec, BuiltinSchemaIds, DecodeError

@@ -11,15 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import catalog, core
-from domain.core import Context, Rejected, Rulebook, derive_id, handles, on_timer
-from domain.engine import handle, handle_all
-from domain.interactions import Note, NoteAdded
-from domain.leads import CaptureLead, LeadCaptured, LeadScored
-from domain.messages import Command, Event, utc
+from domain import catalog
+from domain.interactions.journal import Note
+from domain.interactions.messages import NoteAdded
+from domain.kernel import rulebook
+from domain.kernel.context import Context, Rejected, derive_id
+from domain.kernel.engine import handle, handle_all
+from domain.kernel.messages import Command, Event, utc
+from domain.kernel.rulebook import Rulebook, handles, on_timer
+from domain.kernel.state import CrmState
+from domain.kernel.system import CommandRejected, TickClock
+from domain.leads.messages import CaptureLead, LeadCaptured, LeadScored
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.state import CrmState
-from domain.system import CommandRejected, TickClock
 
 
 def capture(n: int, lead_id: str | None = None) -> CaptureLead:
@@ -66,7 +69,7 @@ def test_lead_numbers_follow_the_order_of_the_log() -> None:
 
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=4))
 def test_derived_ids_are_the_uuid5_of_the_joined_parts(parts: list[str]) -> None:
-    from domain.core import _ID_NAMESPACE, derive_id
+    from domain.kernel.context import _ID_NAMESPACE, derive_id
 
     assert derive_id(*parts) == str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
 
@@ -180,7 +183,7 @@ def test_a_refused_timer_or_periodic_rule_derives_nothing_not_even_a_rejection()
     assert state.get("note", "N-refused") is None
 
 
-# -- domain.core: the rulebook and the Context the rules see ------------------------
+# -- domain.kernel: the rulebook and the Context the rules see ------------------------
 
 
 class ProbeEvent(Event):
@@ -211,11 +214,11 @@ def test_the_marks_return_the_function_and_the_rulebook_finds_it_by_type_name_or
     def periodic(ctx: Context) -> None: ...
 
     assert handles(Probe, Unruled)(decide) is decide
-    assert core.evolves(ProbeEvent)(evolve) is evolve
+    assert rulebook.evolves(ProbeEvent)(evolve) is evolve
     assert on_timer("probe-kind")(timer) is timer
-    assert core.indexes(ProbeEvent)(first) is first
-    assert core.indexes(ProbeEvent)(second) is second
-    assert core.on_tick(periodic) is periodic
+    assert rulebook.indexes(ProbeEvent)(first) is first
+    assert rulebook.indexes(ProbeEvent)(second) is second
+    assert rulebook.on_tick(periodic) is periodic
     book = Rulebook.collect([periodic, decide, evolve, timer, first, second])
     assert (book.handler_for("Probe"), book.handler_for("Unruled")) == (decide, decide)
     assert book.handler_for("Nothing") is None
@@ -240,13 +243,14 @@ def test_a_second_rule_for_one_name_is_an_error_not_an_override() -> None:
 
 
 def test_a_module_contributes_the_rules_it_defines_in_definition_order() -> None:
-    from domain import accounts, health
+    from domain.accounts import entities, health
 
-    assert core.marked_rules(accounts)[0].__module__ == "domain.accounts"
-    assert all(fn.__module__ == "domain.health" for fn in core.marked_rules(health))
+    assert rulebook.marked_rules(entities)[0].__module__ == "domain.accounts.entities"
+    assert all(fn.__module__ == "domain.accounts.health" for fn in rulebook.marked_rules(health))
     ticks = [(fn.__module__, fn.__name__) for fn in catalog.rulebook().tick_rules]
-    assert ticks == [("domain.master_data", "release_for_linked_accounts"),
-                     ("domain.forecasts", "forecast_tick"), ("domain.health", "daily_health")]
+    assert ticks == [("domain.erp.master_data", "release_for_linked_accounts"),
+                     ("domain.forecasts.calls", "forecast_tick"),
+                     ("domain.accounts.health", "daily_health")]
 
 
 def test_new_ids_and_numbers_derive_from_the_cause_and_the_sequence() -> None:

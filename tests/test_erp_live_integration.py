@@ -19,9 +19,9 @@ from confluent_kafka import Consumer, TopicPartition
 from scenario import Scenario, one
 
 from crm.erp_worker import run_erp
-from domain.accounts import OpenAccount
-from domain.erp import CustomerMasterRequested, SalesOrderRequested
-from domain.opportunities import OpenOpportunity
+from domain.accounts.messages import OpenAccount
+from domain.erp.messages import CustomerMasterRequested, SalesOrderRequested
+from domain.opportunities.messages import OpenOpportunity
 from events.topics import CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS, topic_for
 from processors.core import CoreProcessor
 from processors.faust_app import bridge_erp_reply

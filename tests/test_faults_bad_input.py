@@ -27,10 +27,10 @@ from rich.console import Console
 from support import temp_home
 
 from crm.dlq import REDRIVEN_FROM, list_dead_letters, print_dead_letters, print_redrive, redrive
-from domain.account_messages import OpenAccount
-from domain.activities import LogActivity
-from domain.leads import AssignLead, CaptureLead, LeadCaptured
-from domain.messages import utc
+from domain.accounts.messages import OpenAccount
+from domain.activities.messages import LogActivity
+from domain.kernel.messages import utc
+from domain.leads.messages import AssignLead, CaptureLead, LeadCaptured
 from events.avro import schema_for
 from events.codec import AvroCodec, BuiltinSchemaIds
 from events.topics import COMMANDS, DEAD_LETTER

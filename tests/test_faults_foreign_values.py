@@ -26,8 +26,8 @@ from sqlalchemy import BigInteger
 from support import temp_home
 
 from crm.dlq import DlqEntry, list_dead_letters, redrive
-from domain.leads import LeadAssigned, LeadCaptured
-from domain.messages import Event, utc
+from domain.kernel.messages import Event, utc
+from domain.leads.messages import LeadAssigned, LeadCaptured
 from events.codec import AvroCodec
 from events.topics import DEAD_LETTER
 from localstack import StackInfo

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from crm import bootstrap
 from crm.cli import app
-from domain.messages import Event
+from domain.kernel.messages import Event
 from producers.kafka import MessageProducer
 from projectors.db import (
     ANALYST_ROLE,

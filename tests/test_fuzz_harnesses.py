@@ -111,7 +111,7 @@ def test_a_timestamp_on_the_first_day_of_year_one_east_of_utc_is_a_validation_er
     # a validation error: an API request with it would have been a 500)
     from pydantic import ValidationError
 
-    from domain.system import TickClock
+    from domain.kernel.system import TickClock
 
     with pytest.raises(ValidationError, match="is outside 1700-01-01 to 4000-12-31"):
         TickClock(event_id="t", aggregate_id="", occurred_at="0001-01-01T00:00:00+05:30")
@@ -122,7 +122,7 @@ def test_dates_follow_salesforce_s_valid_range_1700_to_4000() -> None:
 
     from pydantic import TypeAdapter, ValidationError
 
-    from domain.messages import Date
+    from domain.kernel.messages import Date
 
     days = TypeAdapter(Date)
     assert days.validate_python(date(1700, 1, 1)) == date(1700, 1, 1)
@@ -154,7 +154,7 @@ def test_a_command_whose_event_type_names_another_command_is_a_dead_letter() -> 
 def test_a_message_may_not_claim_another_aggregate_type() -> None:
     from pydantic import ValidationError
 
-    from domain.system import TickClock
+    from domain.kernel.system import TickClock
 
     with pytest.raises(ValidationError, match="'lead' is not 'clock'"):
         TickClock(event_id="t", aggregate_id="", aggregate_type="lead",

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from scenario import MINUTE, Scenario, of_type
 
-from domain.leads import Lead, LeadScored, grade_for, score_lead
-from domain.messages import utc
+from domain.kernel.messages import utc
+from domain.leads.entities import Lead
+from domain.leads.messages import LeadScored
+from domain.leads.scoring import grade_for, score_lead
 from domain.rules_config import LeadRules
 
 RULES = LeadRules()

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from scenario import T0, Scenario
 
-from domain.accounts import OpenAccount
-from domain.activities import CompleteActivity, CompleteTask, CreateTask, LogActivity
-from domain.cases import (
+from domain.accounts.messages import AccountHealthScored, OpenAccount
+from domain.activities.messages import CompleteActivity, CompleteTask, CreateTask, LogActivity
+from domain.cases.messages import (
     CommentOnCase,
     OpenCase,
     RateCaseSatisfaction,
@@ -25,10 +25,10 @@ from domain.cases import (
     RespondToCase,
     SetCasePendingCustomer,
 )
-from domain.contracts import DraftContract, SignContract, TerminateContract, midnight
-from domain.health import AccountHealthScored
-from domain.interactions import AddNote, RecordInteraction
-from domain.messages import Event, utc
+from domain.contracts.lifecycle import midnight
+from domain.contracts.messages import DraftContract, SignContract, TerminateContract
+from domain.interactions.messages import AddNote, RecordInteraction
+from domain.kernel.messages import Event, utc
 from projectors.db import make_engine, migrate
 from projectors.writer import apply_events
 

@@ -18,13 +18,21 @@ import sqlalchemy as sa
 from scenario import Scenario, of_type, one
 from support import project
 
-from domain.erp import SalesOrderCreated, SalesOrderRejected
-from domain.forecasts import ForecastCalled, ForecastSnapshotTaken, accuracy
-from domain.messages import Event, utc
-from domain.opportunities import ChangeOpportunityTerms, NoteOpportunityCompetitor
-from domain.quote_approvals import DecideQuoteApproval
-from domain.quote_status import AcceptQuote, AcknowledgeQuote, ReviewQuote, SendQuote
-from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.erp.messages import SalesOrderCreated, SalesOrderRejected
+from domain.forecasts.calls import accuracy
+from domain.forecasts.messages import ForecastCalled, ForecastSnapshotTaken
+from domain.kernel.messages import Event, utc
+from domain.opportunities.messages import ChangeOpportunityTerms, NoteOpportunityCompetitor
+from domain.quotes.messages import (
+    AcceptQuote,
+    AcknowledgeQuote,
+    DecideQuoteApproval,
+    QuoteCreated,
+    QuoteLineInput,
+    ReviewQuote,
+    ReviseQuote,
+    SendQuote,
+)
 from domain.rules_config import BusinessRules
 
 pytestmark = pytest.mark.integration

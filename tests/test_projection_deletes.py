@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from scenario import Scenario, one
 from support import project
 
-from domain.quote_messages import OpportunityProductsSynced
-from domain.quotes import QuoteLineInput, ReviseQuote
+from domain.quotes.messages import OpportunityProductsSynced, QuoteLineInput, ReviseQuote
 from projectors.projection import Delete, Upsert, merge, rows_for
 
 KEY = (("opp_product_id", "P2"),)

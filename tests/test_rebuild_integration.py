@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from domain.messages import utc
+from domain.kernel.messages import utc
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
 from projectors.db import make_engine, migrate, table_digest

@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import domain
-from domain import records
-from domain.records import updated
+from domain.kernel import records
+from domain.kernel.records import updated
 
 
 def _entities() -> list[type]:
     found: dict[str, type] = {}
-    for info in pkgutil.iter_modules(domain.__path__):
-        module = importlib.import_module(f"domain.{info.name}")
+    for info in pkgutil.walk_packages(domain.__path__, "domain."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if dataclasses.is_dataclass(value) and isinstance(value, type) \
                     and value.__module__ == module.__name__:

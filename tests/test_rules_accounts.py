@@ -8,28 +8,25 @@ from decimal import Decimal
 import pytest
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.account_teams import (
-    AccountTeamMemberAdded,
-    AccountTeamMemberRemoved,
-    AddAccountTeamMember,
-    RemoveAccountTeamMember,
-)
-from domain.accounts import (
+from domain.accounts.entities import find_account_by_name, normalise_name
+from domain.accounts.lifecycle import open_account
+from domain.accounts.messages import (
     AccountCreated,
     AccountRelationshipChanged,
     AccountRevenueRecorded,
     AccountRevenueYearClosed,
+    AccountTeamMemberAdded,
+    AccountTeamMemberRemoved,
     AccountUpdated,
+    AddAccountTeamMember,
     ChangeAccountRelationship,
     LinkAccountToCustomer,
     OpenAccount,
+    RemoveAccountTeamMember,
     SetParentAccount,
     UpdateAccount,
-    find_account_by_name,
-    normalise_name,
-    open_account,
 )
-from domain.contacts import (
+from domain.contacts.messages import (
     ChangeContactRole,
     ContactCreated,
     ContactOptedOut,
@@ -38,9 +35,9 @@ from domain.contacts import (
     OptOutContact,
     UpdateContact,
 )
-from domain.core import Context, Rejected
-from domain.messages import utc
-from domain.system import TickClock
+from domain.kernel.context import Context, Rejected
+from domain.kernel.messages import utc
+from domain.kernel.system import TickClock
 
 
 def revenue(w: Scenario, account: str, amount: str, on: date,

@@ -9,22 +9,20 @@ import pytest
 from pydantic import ValidationError
 from scenario import T0, Scenario, of_type, rejection
 
-from domain.activities import (
-    Activity,
+from domain.activities.agenda import Activity, Task, create_task
+from domain.activities.messages import (
     ActivityCompleted,
     ActivityLogged,
     CompleteActivity,
     CompleteTask,
     CreateTask,
     LogActivity,
-    Task,
     TaskCompleted,
     TaskCreated,
-    create_task,
 )
-from domain.cases import OpenCase
-from domain.core import Rejected, derive_id
-from domain.interactions import AddNote, InteractionRecorded, NoteAdded, RecordInteraction
+from domain.cases.messages import OpenCase
+from domain.interactions.messages import AddNote, InteractionRecorded, NoteAdded, RecordInteraction
+from domain.kernel.context import Rejected, derive_id
 
 
 def log_call(w: Scenario, activity_id: str = "ACT1", **changes: object) -> list:

@@ -8,18 +8,16 @@ from decimal import Decimal
 
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.campaign_ab import ab_winner, critical_z, z_score
-from domain.campaign_members import (
+from domain.campaigns.ab_test import ab_winner, critical_z, z_score
+from domain.campaigns.lifecycle import Variant, count_for_variant, record_campaign_outcome
+from domain.campaigns.messages import (
     AddCampaignMember,
-    CampaignMemberAdded,
-    CampaignMemberOpportunityCreated,
-    CampaignMemberStatusChanged,
-    RecordCampaignResponse,
-)
-from domain.campaigns import (
     CampaignCancelled,
     CampaignCompleted,
     CampaignCostIncurred,
+    CampaignMemberAdded,
+    CampaignMemberOpportunityCreated,
+    CampaignMemberStatusChanged,
     CampaignPlanned,
     CampaignResultsUpdated,
     CampaignVariantStatsUpdated,
@@ -28,17 +26,15 @@ from domain.campaigns import (
     IncurCampaignCost,
     LaunchCampaign,
     PlanCampaign,
-    Variant,
+    RecordCampaignResponse,
     VariantSpec,
-    count_for_variant,
-    record_campaign_outcome,
 )
-from domain.contacts import ContactOptedOut, OptOutContact
-from domain.core import derive_id
-from domain.leads import CaptureLead
-from domain.messages import utc
+from domain.contacts.messages import ContactOptedOut, OptOutContact
+from domain.kernel.context import derive_id
+from domain.kernel.messages import utc
+from domain.kernel.system import TickClock
+from domain.leads.messages import CaptureLead
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.system import TickClock
 from projectors.projection import rows_for
 
 

@@ -8,12 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from scenario import Scenario, of_type
 
-from domain.business_hours import (
-    add_business_time,
-    business_time_between,
-    calendar_for,
-)
-from domain.cases import (
+from domain.calendars.business_hours import add_business_time, business_time_between, calendar_for
+from domain.cases.messages import (
     CaseOpened,
     CaseSlaClockResumed,
     CustomerRepliedToCase,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from scenario import T0, Scenario, of_type
 
-from domain.cases import (
+from domain.cases.messages import (
     AssignCase,
     CaseEscalated,
     CaseMarkedPendingCustomer,
@@ -22,7 +22,7 @@ from domain.cases import (
     RespondToCase,
     SetCasePendingCustomer,
 )
-from domain.messages import utc
+from domain.kernel.messages import utc
 from domain.rules_config import BusinessRules
 
 

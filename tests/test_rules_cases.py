@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 from scenario import T0, Scenario, of_type, rejection
 
-from domain.cases import (
+from domain.cases.messages import (
     AssignCase,
     CaseAssigned,
     CaseClosed,
@@ -32,9 +32,9 @@ from domain.cases import (
     RespondToCase,
     SetCasePendingCustomer,
 )
-from domain.messages import utc
+from domain.kernel.messages import utc
 from domain.rules_config import BusinessRules
-from domain.sales_org import DefineTerritory, HireSalesRep
+from domain.sales_org.messages import DefineTerritory, HireSalesRep
 
 
 def world_with_case(priority: str = "critical", category: str | None = "technical",

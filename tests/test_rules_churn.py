@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type, one
 
-from domain.accounts import ChangeAccountRelationship
-from domain.contracts import DraftContract
-from domain.messages import Event
-from domain.opportunity_stages import OpportunityLost, OpportunityStageChanged
-from domain.sales_org import RepPerformanceUpdated
+from domain.accounts.messages import ChangeAccountRelationship
+from domain.contracts.messages import DraftContract
+from domain.kernel.messages import Event
+from domain.opportunities.messages import OpportunityLost, OpportunityStageChanged
+from domain.sales_org.messages import RepPerformanceUpdated
 
 
 def churn(s: Scenario, reason: str | None = "Moved to a competitor") -> list[Event]:

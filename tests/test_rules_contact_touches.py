@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from scenario import T0, Scenario, of_type
 
-from domain.activities import CompleteActivity, LogActivity
-from domain.contact_touches import ContactTouched, touch
-from domain.contacts import CreateContact, get_contact
-from domain.interactions import RecordInteraction
-from domain.messages import utc
+from domain.activities.messages import CompleteActivity, LogActivity
+from domain.contacts.lifecycle import get_contact
+from domain.contacts.messages import ContactTouched, CreateContact
+from domain.contacts.touches import touch
+from domain.interactions.messages import RecordInteraction
+from domain.kernel.messages import utc
 from projectors.projection import rows_for
 
 

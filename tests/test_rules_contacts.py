@@ -7,21 +7,23 @@ from __future__ import annotations
 import pytest
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.contacts import (
+from domain.contacts.lifecycle import (
     Contact,
-    ContactCreated,
-    ContactOptedOut,
-    ContactUpdated,
-    CreateContact,
-    OptOutContact,
-    UpdateContact,
     contacts_of,
     find_contact_by_email,
     get_contact,
     open_contact,
     opt_out,
 )
-from domain.core import Rejected
+from domain.contacts.messages import (
+    ContactCreated,
+    ContactOptedOut,
+    ContactUpdated,
+    CreateContact,
+    OptOutContact,
+    UpdateContact,
+)
+from domain.kernel.context import Rejected
 
 
 def acme(*contacts: tuple[str, dict[str, object]]) -> Scenario:

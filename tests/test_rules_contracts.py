@@ -12,38 +12,30 @@ from typing import Any
 import pytest
 from scenario import Scenario, of_type, rejection
 
-from domain.account_teams import (
+from domain.accounts.messages import (
     AccountTeamMemberAdded,
     AccountTeamMemberRemoved,
     AddAccountTeamMember,
+    ChangeAccountRelationship,
 )
-from domain.accounts import ChangeAccountRelationship
-from domain.activities import TaskCreated
-from domain.contract_renewals import (
+from domain.activities.messages import TaskCreated
+from domain.contracts.lifecycle import add_months, midnight, notice_date, term_end
+from domain.contracts.messages import (
+    ContractActivated,
+    ContractDrafted,
     ContractExpired,
     ContractRenewalDue,
     ContractRenewed,
-    activate,
-    end_of_term,
-    renewal_alert,
-)
-from domain.contracts import (
-    ContractActivated,
-    ContractDrafted,
     ContractSigned,
     ContractTerminated,
     DraftContract,
     SendContractForSignature,
     SignContract,
     TerminateContract,
-    add_months,
-    midnight,
-    notice_date,
-    term_end,
 )
-from domain.messages import utc
-from domain.opportunities import OpportunityCreated
-from domain.opportunity_stages import ChangeOpportunityStage
+from domain.contracts.renewals import activate, end_of_term, renewal_alert
+from domain.kernel.messages import utc
+from domain.opportunities.messages import ChangeOpportunityStage, OpportunityCreated
 
 START = date(2026, 4, 1)
 

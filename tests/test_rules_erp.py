@@ -11,15 +11,21 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type, one
 
-from domain.accounts import (
+from domain.accounts.messages import (
     AccountLinkedToCustomer,
     AccountRevenueRecorded,
     LinkAccountToCustomer,
     OpenAccount,
 )
 from domain.catalog import rulebook
-from domain.erp import (
-    RETRY_TIMER,
+from domain.erp.integration_log import (
+    IntegrationLog,
+    backoff,
+    customer_log_id_for,
+    log_id_for,
+    payload_json,
+)
+from domain.erp.messages import (
     CustomerMasterCreated,
     CustomerMasterRejected,
     CustomerMasterRequested,
@@ -27,25 +33,19 @@ from domain.erp import (
     IntegrationCustomerCreated,
     IntegrationFailed,
     IntegrationHeld,
-    IntegrationLog,
     IntegrationReleased,
     IntegrationRequested,
     IntegrationRetried,
     SalesOrderCreated,
     SalesOrderRejected,
     SalesOrderRequested,
-    backoff,
-    log_id_for,
 )
-from domain.integration_log import customer_log_id_for, payload_json
-from domain.messages import Command
-from domain.opportunities import OpenOpportunity
-from domain.opportunity_stages import OpportunityStageChanged, OpportunityWon
-from domain.quote_approvals import DecideQuoteApproval
-from domain.quote_status import AcceptQuote, SendQuote
-from domain.quotes import QuoteConverted
-from domain.records import updated
-from domain.sales_org import RepPerformanceUpdated
+from domain.erp.sales_orders import RETRY_TIMER
+from domain.kernel.messages import Command
+from domain.kernel.records import updated
+from domain.opportunities.messages import OpenOpportunity, OpportunityStageChanged, OpportunityWon
+from domain.quotes.messages import AcceptQuote, DecideQuoteApproval, QuoteConverted, SendQuote
+from domain.sales_org.messages import RepPerformanceUpdated
 from events.topics import topic_for
 from projectors.projection import rows_for
 from simulators.erp import ERP_REQUESTS, customer_number, data_problem, erp_reply

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.fiscal_calendar import (
+from domain.calendars.fiscal import (
     Period,
     call_day,
     fiscal_quarter,

@@ -7,23 +7,15 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type
 
-from domain.fiscal_calendar import call_day, period_bounds, periods_of
-from domain.forecast_index import months_of
-from domain.forecasts import (
-    Forecast,
-    ForecastActualsUpdated,
-    ForecastCalled,
-    ForecastSnapshotTaken,
-    accuracy,
-    attainment,
-    forecast_id,
-    quota_for,
-)
-from domain.messages import utc
-from domain.opportunities import Opportunity
+from domain.calendars.fiscal import call_day, period_bounds, periods_of
+from domain.forecasts.calls import Forecast, accuracy, attainment, forecast_id, quota_for
+from domain.forecasts.index import months_of
+from domain.forecasts.messages import ForecastActualsUpdated, ForecastCalled, ForecastSnapshotTaken
+from domain.kernel.messages import utc
+from domain.kernel.state import CrmState
+from domain.opportunities.entities import Opportunity
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.sales_org import SetRepQuota
-from domain.state import CrmState
+from domain.sales_org.messages import SetRepQuota
 
 FISCAL = DEFAULT_RULES.fiscal
 # Most tests call mid-month (offset 14) and need no warm-up, so a short history shows a call.

@@ -10,18 +10,22 @@ from decimal import Decimal
 import pytest
 from scenario import T0, Scenario, of_type
 
-from domain.accounts import ChangeAccountRelationship, OpenAccount, UpdateAccount
-from domain.cases import CaseSlaViolated, OpenCase, ResolveCase
-from domain.health import (
-    AccountHealthScored,
+from domain.accounts.health import (
     HealthInputs,
     _breach,
     _next_expiry,
     churn_risk_for,
     score_health,
 )
-from domain.interactions import RecordInteraction
-from domain.messages import utc
+from domain.accounts.messages import (
+    AccountHealthScored,
+    ChangeAccountRelationship,
+    OpenAccount,
+    UpdateAccount,
+)
+from domain.cases.messages import CaseSlaViolated, OpenCase, ResolveCase
+from domain.interactions.messages import RecordInteraction
+from domain.kernel.messages import utc
 from domain.rules_config import AccountRules
 
 RULES = AccountRules()

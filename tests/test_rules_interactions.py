@@ -6,16 +6,10 @@ from __future__ import annotations
 
 from scenario import T0, Scenario, of_type, rejection
 
-from domain.cases import OpenCase
-from domain.interactions import (
-    AddNote,
-    Interaction,
-    InteractionRecorded,
-    Note,
-    NoteAdded,
-    RecordInteraction,
-)
-from domain.messages import utc
+from domain.cases.messages import OpenCase
+from domain.interactions.journal import Interaction, Note
+from domain.interactions.messages import AddNote, InteractionRecorded, NoteAdded, RecordInteraction
+from domain.kernel.messages import utc
 
 
 def test_a_note_keeps_its_relation_and_a_taken_note_id_is_refused() -> None:

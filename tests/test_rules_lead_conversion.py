@@ -7,14 +7,13 @@ from decimal import Decimal
 
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.accounts import AccountCreated
-from domain.campaign_members import CampaignMemberOpportunityCreated
-from domain.campaigns import CampaignResultsUpdated
-from domain.contacts import ContactCreated
-from domain.core import derive_id
-from domain.lead_conversion import LeadConverted
-from domain.messages import Event
-from domain.opportunities import OpportunityCreated
+from domain.accounts.messages import AccountCreated
+from domain.campaigns.messages import CampaignMemberOpportunityCreated, CampaignResultsUpdated
+from domain.contacts.messages import ContactCreated
+from domain.kernel.context import derive_id
+from domain.kernel.messages import Event
+from domain.leads.messages import LeadConverted
+from domain.opportunities.messages import OpportunityCreated
 
 
 def converted(events: list[Event]) -> tuple[AccountCreated, ContactCreated, OpportunityCreated]:

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from scenario import MINUTE, Scenario, of_type
 
-from domain.accounts import AccountCreated
-from domain.contacts import ContactCreated, UpdateContact
-from domain.lead_conversion import LeadConverted
-from domain.lead_lifecycle import LeadDisqualified, MarkLeadLost
-from domain.lead_matching import LeadMatched, match_lead, normalise_email
-from domain.leads import CaptureLead, LeadAssigned, LeadCaptured
-from domain.sales_org import ChangeRepStatus
+from domain.accounts.messages import AccountCreated
+from domain.contacts.messages import ContactCreated, UpdateContact
+from domain.leads.matching import match_lead, normalise_email
+from domain.leads.messages import (
+    CaptureLead,
+    LeadAssigned,
+    LeadCaptured,
+    LeadConverted,
+    LeadDisqualified,
+    LeadMatched,
+    MarkLeadLost,
+)
+from domain.sales_org.messages import ChangeRepStatus
 from projectors.projection import merge, rows_for
 
 

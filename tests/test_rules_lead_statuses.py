@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.campaigns import CampaignResultsUpdated
-from domain.lead_lifecycle import (
+from domain.campaigns.messages import CampaignResultsUpdated
+from domain.leads.messages import (
     AssessLeadBant,
     DisqualifyLead,
     LeadActivityLogged,

@@ -10,23 +10,26 @@ from decimal import Decimal
 import pytest
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.accounts import AccountCreated
+from domain.accounts.messages import AccountCreated
 from domain.catalog import rulebook
-from domain.contacts import ContactCreated
-from domain.engine import handle
-from domain.lead_conversion import LeadConverted
-from domain.lead_lifecycle import (
+from domain.contacts.messages import ContactCreated
+from domain.kernel.engine import handle
+from domain.kernel.messages import Event
+from domain.leads.messages import (
+    AssignLead,
+    CaptureLead,
     DisqualifyLead,
     LeadActivityLogged,
+    LeadAssigned,
+    LeadConverted,
     LeadQualified,
+    LeadScored,
     MarkLeadLost,
     NurtureLead,
 )
-from domain.leads import AssignLead, CaptureLead, LeadAssigned, LeadScored
-from domain.messages import Event
-from domain.opportunities import OpportunityCreated
+from domain.opportunities.messages import OpportunityCreated
 from domain.rules_config import DEFAULT_RULES, BusinessRules
-from domain.sales_org import ChangeRepStatus
+from domain.sales_org.messages import ChangeRepStatus
 from projectors.projection import merge, rows_for
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type, one
 
-from domain.accounts import (
+from domain.accounts.messages import (
     AccountCreated,
     AccountLinkedToCustomer,
     LinkAccountToCustomer,
@@ -20,7 +20,15 @@ from domain.accounts import (
     SetParentAccount,
 )
 from domain.catalog import rulebook
-from domain.erp_messages import (
+from domain.erp.integration_log import (
+    IntegrationLog,
+    customer_log_id_for,
+    log_id_for,
+    payload_json,
+)
+from domain.erp.master_data import _WAITING as WAITING
+from domain.erp.master_data import RETRY_TIMER
+from domain.erp.messages import (
     CustomerMasterCreated,
     CustomerMasterRejected,
     CustomerMasterRequested,
@@ -33,10 +41,7 @@ from domain.erp_messages import (
     SalesOrderCreated,
     SalesOrderRequested,
 )
-from domain.integration_log import IntegrationLog, customer_log_id_for, log_id_for, payload_json
-from domain.master_data import _WAITING as WAITING
-from domain.master_data import RETRY_TIMER
-from domain.opportunities import OpenOpportunity
+from domain.opportunities.messages import OpenOpportunity
 
 
 def prospect_quote(s: Scenario, opp_id: str = "O2", account: str = "A2", **opened: object,

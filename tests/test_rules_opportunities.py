@@ -9,36 +9,34 @@ from typing import Any
 import pytest
 from scenario import Scenario, of_type, one
 
-from domain.accounts import AccountRevenueRecorded
-from domain.campaigns import CampaignResultsUpdated, PlanCampaign
-from domain.core import Rejected
-from domain.messages import Event, utc
-from domain.opportunities import (
+from domain.accounts.messages import AccountRevenueRecorded
+from domain.campaigns.messages import CampaignResultsUpdated, PlanCampaign
+from domain.kernel.context import Rejected
+from domain.kernel.messages import Event, utc
+from domain.opportunities.deals import change_opportunity_terms, open_opportunity
+from domain.opportunities.figures import (
+    describe_change,
+    forecast_category_for,
+    stage_forecast_category,
+)
+from domain.opportunities.messages import (
+    ChangeOpportunityStage,
     ChangeOpportunityTerms,
     HistoryFields,
     NoteOpportunityCompetitor,
     OpenOpportunity,
     OpportunityCompetitorNoted,
     OpportunityCreated,
-    OpportunityProductAdded,
-    OpportunityTermsChanged,
-    change_opportunity_terms,
-    describe_change,
-    forecast_category_for,
-    open_opportunity,
-    stage_forecast_category,
-)
-from domain.opportunity_stages import (
-    ChangeOpportunityStage,
     OpportunityLost,
+    OpportunityProductAdded,
     OpportunityStageChanged,
+    OpportunityTermsChanged,
     OpportunityWon,
-    days_in_stage,
-    stage_move_refusal,
 )
-from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.opportunities.stages import days_in_stage, stage_move_refusal
+from domain.quotes.messages import QuoteCreated, QuoteLineInput, ReviseQuote
 from domain.rules_config import OpportunityRules
-from domain.sales_org import RepPerformanceUpdated
+from domain.sales_org.messages import RepPerformanceUpdated
 from projectors.projection import merge, rows_for
 
 RULES = OpportunityRules()

@@ -7,17 +7,16 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type, one
 
-from domain.accounts import AccountRevenueRecorded
-from domain.campaigns import CampaignResultsUpdated, PlanCampaign
-from domain.core import derive_id
-from domain.opportunity_stages import (
+from domain.accounts.messages import AccountRevenueRecorded
+from domain.campaigns.messages import CampaignResultsUpdated, PlanCampaign
+from domain.kernel.context import derive_id
+from domain.opportunities.messages import (
     ChangeOpportunityStage,
     OpportunityLost,
     OpportunityStageChanged,
     OpportunityWon,
-    close_won,
-    days_in_stage,
 )
+from domain.opportunities.stages import close_won, days_in_stage
 
 
 def campaign_deal(s: Scenario, amount: str = "80000") -> None:

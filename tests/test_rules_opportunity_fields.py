@@ -9,13 +9,13 @@ from typing import Any
 
 from scenario import Scenario, one
 
-from domain.messages import Event
-from domain.opportunities import (
+from domain.kernel.messages import Event
+from domain.opportunities.figures import margin_pct
+from domain.opportunities.messages import (
     ChangeOpportunityTerms,
     OpportunityCreated,
     OpportunityProductAdded,
     OpportunityTermsChanged,
-    margin_pct,
 )
 from projectors.projection import merge, rows_for
 

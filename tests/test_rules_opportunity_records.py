@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from scenario import T0, Scenario, one
 
-from domain.core import Rejected
-from domain.messages import utc
-from domain.opportunities import (
+from domain.kernel.context import Rejected
+from domain.kernel.messages import utc
+from domain.opportunities.deals import open_opportunity
+from domain.opportunities.figures import price_line
+from domain.opportunities.messages import (
     AddOpportunityProduct,
     ChangeOpportunityTerms,
     NoteOpportunityCompetitor,
@@ -18,8 +20,6 @@ from domain.opportunities import (
     OpportunityCreated,
     OpportunityProductAdded,
     OpportunityTermsChanged,
-    open_opportunity,
-    price_line,
 )
 from projectors.projection import rows_for
 

@@ -9,9 +9,14 @@ from decimal import Decimal
 
 from scenario import Scenario, one
 
-from domain.erp import SalesOrderCreated
-from domain.opportunities import WIN_REASONS, OpportunityWinReasonRecorded, RecordWinReason
-from domain.opportunity_stages import OpportunityStageChanged, OpportunityWon
+from domain.erp.messages import SalesOrderCreated
+from domain.opportunities.messages import (
+    WIN_REASONS,
+    OpportunityStageChanged,
+    OpportunityWinReasonRecorded,
+    OpportunityWon,
+    RecordWinReason,
+)
 from projectors.projection import merge, rows_for
 
 

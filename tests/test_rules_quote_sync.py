@@ -1,5 +1,5 @@
 """Quote sync: the primary (synced) quote's lines are the opportunity's product lines, and
-their sum its amount (Salesforce's quote sync; domain.quote_sync)."""
+their sum its amount (Salesforce's quote sync; domain.quotes.sync)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ from decimal import Decimal
 
 from scenario import Scenario, of_type, one
 
-from domain.erp_messages import SalesOrderCreated
-from domain.opportunities import (
+from domain.erp.messages import SalesOrderCreated
+from domain.opportunities.messages import (
     AddOpportunityProduct,
     OpportunityProductAdded,
     OpportunityTermsChanged,
+    OpportunityWon,
 )
-from domain.opportunity_stages import OpportunityWon
-from domain.quote_messages import OpportunityProductsSynced
-from domain.quote_status import AcceptQuote, DeclineQuote, SendQuote
-from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.quotes.messages import (
+    AcceptQuote,
+    DeclineQuote,
+    OpportunityProductsSynced,
+    QuoteCreated,
+    QuoteLineInput,
+    ReviseQuote,
+    SendQuote,
+)
 from projectors.projection import merge, rows_for
 
 

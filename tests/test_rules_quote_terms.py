@@ -1,4 +1,4 @@
-"""The payment, delivery and warranty terms a drafted quotation states (domain.quote_terms)."""
+"""The payment, delivery and warranty terms a drafted quotation states (domain.quotes.terms)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from scenario import Scenario, one
 
-from domain.account_messages import LinkAccountToCustomer
-from domain.accounts import OpenAccount, UpdateAccount
-from domain.opportunities import AddOpportunityProduct, OpenOpportunity
-from domain.quotes import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.accounts.messages import LinkAccountToCustomer, OpenAccount, UpdateAccount
+from domain.opportunities.messages import AddOpportunityProduct, OpenOpportunity
+from domain.quotes.messages import QuoteCreated, QuoteLineInput, ReviseQuote
 from projectors.quotes import quote_created
 
 SUPPLY_12 = "12 months from date of supply against defects in material and workmanship"

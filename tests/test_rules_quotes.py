@@ -9,32 +9,31 @@ from decimal import Decimal
 import pytest
 from scenario import Scenario, of_type, one
 
-from domain.erp import SalesOrderRequested
-from domain.messages import utc
-from domain.opportunities import OpportunityTermsChanged
-from domain.opportunity_stages import ChangeOpportunityStage
-from domain.quote_approvals import DecideQuoteApproval, QuoteApprovalDecided, required_levels
-from domain.quote_status import (
+from domain.erp.messages import SalesOrderRequested
+from domain.kernel.messages import utc
+from domain.opportunities.messages import ChangeOpportunityStage, OpportunityTermsChanged
+from domain.quotes.approvals import required_levels
+from domain.quotes.drafting import expires_at
+from domain.quotes.messages import (
     AcceptQuote,
     AcknowledgeQuote,
+    DecideQuoteApproval,
     DeclineQuote,
     QuoteAccepted,
+    QuoteApprovalDecided,
+    QuoteCreated,
     QuoteDeclined,
     QuoteExpired,
+    QuoteLineInput,
     QuoteSent,
     QuoteStatusEvent,
+    QuoteSuperseded,
     ReviewQuote,
+    ReviseQuote,
     SendQuote,
 )
-from domain.quotes import (
-    QuoteCreated,
-    QuoteLineInput,
-    QuoteSuperseded,
-    ReviseQuote,
-    expires_at,
-)
 from domain.rules_config import BusinessRules, QuoteRules
-from domain.sales_org import ChangeRepStatus, DefineTerritory, HireSalesRep
+from domain.sales_org.messages import ChangeRepStatus, DefineTerritory, HireSalesRep
 from projectors.quotes import quote_created
 
 RULES = QuoteRules()

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from scenario import MINUTE, Scenario, of_type, rejection
 
-from domain.core import Rejected
-from domain.fiscal_calendar import fiscal_quarter, fiscal_year
-from domain.messages import utc
-from domain.records import updated
+from domain.calendars.fiscal import fiscal_quarter, fiscal_year
+from domain.kernel.context import Rejected
+from domain.kernel.messages import utc
+from domain.kernel.records import updated
+from domain.kernel.system import TickClock
 from domain.rules_config import BusinessRules
-from domain.sales_org import (
+from domain.sales_org.messages import (
     ChangeRepStatus,
     DefineTerritory,
     HireSalesRep,
@@ -21,14 +22,15 @@ from domain.sales_org import (
     RepStatusChanged,
     SalesRepHired,
     SetRepQuota,
+)
+from domain.sales_org.org_chart import (
     Territory,
     best_territory,
-    record_rep_deal,
     rep_manager,
     rep_with_role,
     territory_matches,
 )
-from domain.system import TickClock
+from domain.sales_org.performance import record_rep_deal
 
 
 def deal(w: Scenario, rep: str, amount: str, won: bool,

@@ -13,7 +13,7 @@ from statistics import median
 import pytest
 from simulated_history import START, History
 
-from domain.messages import Event
+from domain.kernel.messages import Event
 from simulators.kernel import Kernel
 from simulators.sales import FALLOUT, cycle_days, stage_share
 from simulators.service import CAPACITY, MAX_LATE, late_share

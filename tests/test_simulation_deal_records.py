@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from simulated_history import START
 
-from domain.opportunities import WIN_REASONS, ChangeOpportunityTerms, RecordWinReason
+from domain.opportunities.messages import WIN_REASONS, ChangeOpportunityTerms, RecordWinReason
 from simulators.business import BusinessSimulation
 from simulators.deal_records import GROSS_MARGIN, NOTE_DELAY_MINUTES, win_reason
 from simulators.sales import Deal

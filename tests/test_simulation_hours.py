@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from simulated_history import History
 
-from domain.erp_messages import CustomerMasterRequested
-from domain.messages import utc
+from domain.erp.messages import CustomerMasterRequested
+from domain.kernel.messages import utc
 from simulators.book import AccountFile, Book, ContactFile
 from simulators.erp import erp_reply, reply_time
 from simulators.installed import add_contacts

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from simulated_history import History
 
-from domain.messages import utc
+from domain.kernel.messages import utc
 from simulators.market import territory_demand
 from simulators.marketing import FOLLOW_UP_DAYS, SHOWS, upcoming_shows
 from simulators.org import AES, SDRS, headcount

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from domain.accounts import ChangeAccountRelationship
-from domain.messages import Event, Message, utc
+from domain.accounts.messages import ChangeAccountRelationship
+from domain.kernel.messages import Event, Message, utc
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 from simulators.churn import SOURING_PER_YEAR, Signals

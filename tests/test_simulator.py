@@ -10,9 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from domain.erp import SalesOrderCreated, SalesOrderLine, SalesOrderRejected, SalesOrderRequested
-from domain.messages import Event, Message, utc
-from domain.system import TickClock
+from domain.erp.messages import (
+    SalesOrderCreated,
+    SalesOrderLine,
+    SalesOrderRejected,
+    SalesOrderRequested,
+)
+from domain.kernel.messages import Event, Message, utc
+from domain.kernel.system import TickClock
 from events.codec import AvroCodec
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
@@ -183,7 +188,7 @@ def test_every_input_submitted_round_trips_through_avro(week: Week) -> None:
 
 def test_the_business_uses_most_of_the_commands_the_core_accepts(two_months: Run) -> None:
     from domain.catalog import message_types
-    from domain.messages import Command
+    from domain.kernel.messages import Command
 
     commands = {n for n, cls in message_types().items() if issubclass(cls, Command)}
     used = set(two_months.sim.stats.inputs)

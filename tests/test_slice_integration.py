@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from faults_support import core_committed
 from support import temp_home, wait_until
 
-from domain.leads import CaptureLead
-from domain.messages import utc
+from domain.kernel.messages import utc
+from domain.leads.messages import CaptureLead
 from events.admin import ensure_topics
 from events.topics import COMMANDS
 from kafka_client.offsets import log_ends

@@ -38,12 +38,12 @@ from typing import Any
 from mutation_report import report  # tools/ is on sys.path when this runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
-# Decorators that only mark the function for the rulebook (domain/core.py) and return it.
+# Decorators that only mark the function for the rulebook (domain/kernel/rulebook.py).
 REGISTRATIONS = frozenset({"handles", "evolves", "on_timer", "on_tick", "indexes"})
 
 
 def registration_only(function: Any) -> bool:
-    """True if a libcst FunctionDef is decorated, and only by domain/core.py rule marks."""
+    """True if a libcst FunctionDef is decorated, and only by rule marks (kernel/rulebook)."""
     import libcst as cst
 
     if not function.decorators:
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run mutmut over domain/ (or some modules of it) and print the per-module report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", nargs="+", default=[],
-                        help="files to mutate, e.g. domain/activities.py (default: domain/)")
+                        help="files to mutate, e.g. domain/leads/scoring.py (default: domain/)")
     parser.add_argument("--max-children", type=int, default=2,
                         help="parallel mutant workers (the machine is shared: 2 at most)")
     parser.add_argument("--diff", action="store_true", help="print each survivor's diff")

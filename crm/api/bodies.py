@@ -17,9 +17,9 @@ from typing import Annotated, Any, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
-from domain.leads import CaptureLead
 from domain.catalog import message_types
-from domain.messages import ENVELOPE_FIELDS, Command, DecimalSpec, Timestamp
+from domain.kernel.messages import ENVELOPE_FIELDS, Command, DecimalSpec, Timestamp
+from domain.leads.messages import CaptureLead
 
 # Inputs that are not for outside callers: the clock is the scheduler's alone.
 INTERNAL_COMMANDS = frozenset({"TickClock"})

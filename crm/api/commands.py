@@ -16,8 +16,8 @@ from crm.api import store
 from crm.api.auth import WRITER, Principal, require
 from crm.api.bodies import body_model, command_types, lead_form_model
 from crm.api.gateway import Gateway, KeyReused, NotSent
-from domain.leads import CaptureLead
-from domain.messages import Command
+from domain.kernel.messages import Command
+from domain.leads.messages import CaptureLead
 
 router = APIRouter(prefix="/v1")
 IdempotencyKey = Annotated[str | None, Header(

@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from crm.api import store
 from crm.api.bodies import command_from
 from crm.api.tracker import Tracker
-from domain.core import derive_id
-from domain.messages import Command
+from domain.kernel.context import derive_id
+from domain.kernel.messages import Command
 from producers.kafka import DeliveryFailed, MessageProducer
 
 SEND_TIMEOUT = 15.0  # seconds to wait for the broker's acknowledgement

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from crm.api import store
 from crm.api.completion import Completion, Outcome, Partition
-from domain.system import CommandRejected
+from domain.kernel.system import CommandRejected
 from events.codec import AvroCodec, DecodeError
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
 from kafka_client.offsets import partition_ends

@@ -1,0 +1,1 @@
+"""Accounts: the customer register, its revenue, account teams and health."""

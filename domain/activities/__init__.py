@@ -1,0 +1,1 @@
+"""Activities and tasks: the sales team's calls, meetings and to-dos."""

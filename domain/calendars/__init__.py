@@ -1,0 +1,1 @@
+"""Calendars the rules count time with: the fiscal calendar and business hours."""

@@ -1,0 +1,1 @@
+"""Campaigns: planning, A/B variants, members and their responses."""

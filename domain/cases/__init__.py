@@ -1,0 +1,1 @@
+"""Service cases: their lifecycle and SLA clocks."""

@@ -1,0 +1,1 @@
+"""Contacts: people at accounts, and when they were last in touch."""

@@ -1,0 +1,1 @@
+"""Contracts: drafting, signature, terms and renewals."""

@@ -1,0 +1,1 @@
+"""The ERP bridge: sales orders, the integration log, master data from the ERP."""

@@ -1,0 +1,1 @@
+"""Sales forecasts: the pipeline index and the called, frozen and judged forecasts."""

@@ -1,0 +1,1 @@
+"""Leads: capture, scoring, assignment, matching, lifecycle and conversion."""

@@ -1,0 +1,1 @@
+"""Opportunities: deals, their figures and their stages to closing."""

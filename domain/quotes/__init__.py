@@ -1,0 +1,1 @@
+"""Quotations: drafting, approvals, terms, product sync and status."""

@@ -1,0 +1,1 @@
+"""The sales organisation: territories, reps, quotas and performance."""
