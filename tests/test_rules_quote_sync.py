@@ -174,3 +174,36 @@ def test_a_product_added_after_a_sync_keeps_its_row_through_the_next_sync() -> N
     assert (synced.added_opp_product_ids, synced.removed_opp_product_ids) == ([], [])
     assert sorted(product_rows(s)) == sorted([*ids, added])
     assert s.opp().amount == Decimal("253800.00")
+
+
+def test_lines_a_sync_adds_get_distinct_new_ids_that_the_next_sync_keeps() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.product("O1", "1", "100000")
+    quote_id = s.to_proposal()
+    three = [line("CNC spindle", "1", "100000"), line("Tool kit", "2", "10000", material="MAT-2"),
+             line("Coolant unit", "1", "40000", material="MAT-3")]
+    first = one(s.ok(ReviseQuote, quote_id, lines=three), OpportunityProductsSynced)
+    added = first.added_opp_product_ids
+    assert len(added) == 2 and len(set(added)) == 2
+    assert all(opp_product_id.startswith("OPL-") for opp_product_id in added)
+    assert [ln.opp_product_id for ln in first.lines][1:] == added
+    again = one(s.ok(ReviseQuote, s.opp().quote_id,
+                     lines=[ln.model_copy(update={"discount_pct": Decimal(2)}) for ln in three]),
+                OpportunityProductsSynced)
+    assert [ln.opp_product_id for ln in again.lines] == [ln.opp_product_id for ln in first.lines]
+    assert (again.added_opp_product_ids, again.removed_opp_product_ids) == ([], [])
+
+
+def test_a_synced_line_gives_the_deal_its_description_unit_and_unit_price() -> None:
+    s, quote_id = two_line_quote()
+    described = QuoteLineInput(material_id="MAT-1", product_name="CNC spindle",
+                               product_description="5-axis, 24,000 rpm", quantity=Decimal(2),
+                               unit_of_measure="SET", list_price=Decimal(100000),
+                               discount_pct=Decimal(5))
+    synced = one(s.ok(ReviseQuote, quote_id, lines=[described]), OpportunityProductsSynced)
+    assert synced.lines[0].product_description == "5-axis, 24,000 rpm"
+    (product,) = s.opp().products
+    assert (product.product_description, product.unit_of_measure, product.unit_price,
+            product.line_total) == ("5-axis, 24,000 rpm", "SET", Decimal("95000.0000"),
+                                    Decimal("190000.00"))
