@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from scenario import Scenario, one
 from domain.accounts.messages import LinkAccountToCustomer, OpenAccount, UpdateAccount
 from domain.opportunities.messages import AddOpportunityProduct, OpenOpportunity
 from domain.quotes.messages import QuoteCreated, QuoteLineInput, ReviseQuote
+from domain.rules_config import DEFAULT_RULES
 from projectors.quotes import quote_created
 
 SUPPLY_12 = "12 months from date of supply against defects in material and workmanship"
@@ -103,3 +105,52 @@ def test_a_revision_keeps_its_parents_terms_unless_new_ones_are_agreed() -> None
                  QuoteCreated)
     assert (agreed.payment_terms, agreed.delivery_terms, agreed.warranty_terms) == (
         "advance", FCA, "24 months from date of supply")
+
+
+DAP_TAIL = ", Incoterms 2020; installation and commissioning by us"
+
+
+def test_an_installed_machine_for_an_account_without_a_city_is_delivered_at_the_buyers_site(
+        ) -> None:
+    _, quote = quoted(("MAT-CNC-001", "1", "2250000"), city=None)
+    assert quote.delivery_terms == f"DAP buyer's site{DAP_TAIL}"
+
+
+def test_a_line_of_no_known_material_group_is_supplied_from_the_plant_for_12_months() -> None:
+    _, quote = quoted(("MAT-XYZ-001", "1", "50000"))
+    assert (quote.delivery_terms, quote.warranty_terms) == (FCA, SUPPLY_12)
+
+
+def test_the_billing_city_is_the_delivery_place_and_later_updates_keep_city_and_terms() -> None:
+    s = Scenario().org()
+    s.ok(UpdateAccount, "A1", payment_terms="NET30", billing_city="Pune")
+    s.ok(UpdateAccount, "A1", account_owner="R2")  # neither terms nor city: both kept
+    s.deal()
+    s.ok(AddOpportunityProduct, "O1", product_name="Lathe", material_id="MAT-CNC-002",
+         quantity=Decimal(1), list_price=Decimal(900000))
+    quote = s.quote(s.to_proposal())
+    assert (quote.payment_terms, quote.delivery_terms) == ("NET30", f"DAP Pune{DAP_TAIL}")
+
+
+def test_a_deal_for_an_account_the_crm_does_not_know_is_quoted_advance_from_the_plant() -> None:
+    s = Scenario().org()
+    s.ok(OpenOpportunity, "O2", opportunity_name="Deal O2", account_id="A-UNKNOWN",
+         amount=Decimal("200000"), close_date=date(2026, 3, 20), opportunity_owner="R1")
+    quote = s.quote(s.to_proposal("O2"))
+    assert (quote.payment_terms, quote.delivery_terms, quote.warranty_terms) == (
+        "advance", FCA, SUPPLY_12)
+
+
+def test_delivery_terms_are_cut_to_100_characters_for_a_long_city_or_plant_name() -> None:
+    city = "Pimpri-Chinchwad Industrial Area, MIDC Bhosari, Block J"  # 55 characters
+    _, site = quoted(("MAT-CNC-001", "1", "2250000"), city=city)
+    assert site.delivery_terms == f"DAP {city}{DAP_TAIL}"[:100]
+    assert len(site.delivery_terms) == 100
+    plant = "Chakan (Pune) works, Plot 14, MIDC Phase II, Chakan Industrial Area"
+    s = Scenario(rules=replace(DEFAULT_RULES, quotes=replace(DEFAULT_RULES.quotes,
+                                                             dispatch_plant=plant))).org()
+    s.deal()
+    plant_quote = s.quote(s.to_proposal())
+    assert plant_quote.delivery_terms == (
+        f"FCA {plant}, Incoterms 2020; freight and insurance to buyer's account"[:100])
+    assert len(plant_quote.delivery_terms) == 100
