@@ -15,6 +15,7 @@ from types import FrameType
 
 from crm.bootstrap import bootstrap
 from processors.core import CoreProcessor
+from processors.exactly_once import EXACTLY_ONCE, choose_guarantee, warm_up_committed
 from processors.faust_app import APP_ID, build_app, run_worker
 from processors.warmup import warm_up
 
@@ -22,12 +23,18 @@ log = logging.getLogger(__name__)
 
 
 def run_core() -> None:
-    """Rebuild state from the input log, then run the faust worker (blocks)."""
+    """Rebuild state from the input log, then run the faust worker (blocks).
+
+    The processing guarantee (CRM_PROCESSING_GUARANTEE, `auto` by default) is exactly
+    once where the broker honours transactions, at least once on Tansu."""
     services = bootstrap(start=False)
     processor = CoreProcessor(codec=services.codec)
-    folded = warm_up(processor, services.bootstrap, APP_ID, services.kafka_extra)
-    log.warning("core: state rebuilt from %d inputs", folded)
-    run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra))
+    guarantee = choose_guarantee(services.bootstrap, services.kafka_extra)
+    fold = warm_up_committed if guarantee == EXACTLY_ONCE else warm_up
+    folded = fold(processor, services.bootstrap, APP_ID, services.kafka_extra)
+    log.warning("core: %s, state rebuilt from %d inputs", guarantee, folded)
+    run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra,
+                         guarantee=guarantee))
 
 
 def stop_on_signals(role: str) -> Callable[[], bool]:

@@ -4,6 +4,9 @@ The agent only decodes, calls the rules and sends; everything else lives in
 `processors.core` and `domain/`. State is rebuilt at start by folding the inputs up to
 the group's committed offset (`processors.warmup`), so a restarted worker decides
 exactly as the one that stopped.
+
+`guarantee="exactly_once"` (processors.exactly_once) makes each input's outputs and its
+offset one Kafka transaction; the default, at least once, is what Tansu can do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from events.codec import DecodeError
 from events.dlq import DeadLetter
 from events.topics import COMMANDS, DEAD_LETTER, ERP_REPLIES
 from processors.core import CoreProcessor, Outgoing
+from processors.exactly_once import AT_LEAST_ONCE, EXACTLY_ONCE, OutputTransactions
 
 APP_ID = "crm-core"
 ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected",
@@ -48,6 +52,7 @@ class _Consumer(faust_aiokafka.Consumer):
 
 class _Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
+    TransactionManager = OutputTransactions  # used only under exactly_once
 
 
 class CoreApp(faust.App):
@@ -79,11 +84,14 @@ def faust_credentials(kafka_extra: dict[str, Any] | None) -> Any:
 
 
 def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
-              kafka_extra: dict[str, Any] | None = None, **settings: Any) -> faust.App:
+              kafka_extra: dict[str, Any] | None = None, guarantee: str = AT_LEAST_ONCE,
+              **settings: Any) -> faust.App:
     """A faust app whose one agent folds `crm.commands` through the processor.
 
     `kafka_extra`: the librdkafka security settings the other clients get, turned into
-    faust's `broker_credentials`.
+    faust's `broker_credentials`. `guarantee`: `at_least_once` (outputs flushed before
+    the input offsets commit) or `exactly_once` (outputs and offsets in one transaction,
+    read_committed input).
     """
     credentials = faust_credentials(kafka_extra)
     if credentials is not None:
@@ -101,40 +109,73 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
         topic_allow_declare=False,
         broker_commit_every=1000,
         broker_commit_interval=1.0,
+        processing_guarantee=guarantee,
         **settings,
     )
     raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
            "value_serializer": "raw"}
     commands = app.topic(COMMANDS, **raw)
-    dead_letters = app.topic(DEAD_LETTER, **raw)
     erp_replies = app.topic(ERP_REPLIES, **raw)
-
-    async def publish(result: list[Outgoing] | DeadLetter) -> None:
-        if isinstance(result, DeadLetter):
-            await dead_letters.send(key=result.key, value=result.original,
-                                    headers=result.headers())
-            return
-        # Derived events go straight to the app's producer, the one faust flushes before
-        # it commits input offsets (same order, same partitioner as Topic.send, which
-        # would wrap each record in a FutureMessage with callbacks and sensor calls:
-        # 13 % of the worker's CPU per input, docs/benchmarks.md).
-        send = app.producer.send
-        for out in result:
-            await send(out.topic, out.key.encode(), out.value, None, None, None)
+    publish = _transactional_sink(app) if guarantee == EXACTLY_ONCE else _sink(app)
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
         async for event in stream.events():
             msg = event.message
-            await publish(processor.process_bytes(event.value, msg.partition, msg.offset))
+            await publish(event, processor.process_bytes(event.value, msg.partition,
+                                                         msg.offset))
 
     @app.agent(erp_replies, name="erp-bridge")
     async def erp_bridge(stream: faust.StreamT) -> None:
         async for event in stream.events():
             msg = event.message
-            await publish(bridge_erp_reply(processor, event.value, msg.partition, msg.offset))
+            await publish(event, bridge_erp_reply(processor, event.value, msg.partition,
+                                                  msg.offset))
 
     return app
+
+
+_Record = tuple[str, bytes, bytes, Any]
+_Sink = Any  # async (event, outputs or a dead letter) -> None
+
+
+def _records(result: list[Outgoing] | DeadLetter) -> list[_Record]:
+    if isinstance(result, DeadLetter):
+        return [(DEAD_LETTER, result.key, result.original, result.headers())]
+    return [(out.topic, out.key.encode(), out.value, None) for out in result]
+
+
+def _sink(app: faust.App) -> _Sink:
+    """At least once: the records go to the app's producer, which faust flushes before
+    it commits input offsets; the stream acks the input when it asks for the next."""
+
+    async def publish(event: faust.EventT, result: list[Outgoing] | DeadLetter) -> None:
+        # Straight to the producer (same order, same partitioner as Topic.send, which
+        # would wrap each record in a FutureMessage with callbacks and sensor calls:
+        # 13 % of the worker's CPU per input, docs/benchmarks.md).
+        send = app.producer.send
+        for topic, key, value, headers in _records(result):
+            await send(topic, key, value, None, None, headers)
+
+    return publish
+
+
+def _transactional_sink(app: faust.App) -> _Sink:
+    """Exactly once: an input's records go to its partition's transaction, and the input
+    is acked before another commit may run (OutputTransactions.in_flight)."""
+
+    async def publish(event: faust.EventT, result: list[Outgoing] | DeadLetter) -> None:
+        transactions = app.consumer.transactions
+        assert isinstance(transactions, OutputTransactions)
+        producer = transactions.producer
+        async with transactions.in_flight:
+            tid = transactions.transactional_id(event.message.tp)
+            for topic, key, value, headers in _records(result):
+                await producer.send(topic, key, value, None, None, headers,
+                                    transactional_id=tid)
+            event.ack()  # its offset may now commit, in the transaction of its records
+
+    return publish
 
 
 def bridge_erp_reply(processor: CoreProcessor, value: bytes, partition: int,

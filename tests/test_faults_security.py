@@ -149,6 +149,7 @@ def test_the_faust_worker_gets_the_same_credentials(secure_env: dict[str, str],
     built: list[faust.App] = []
     monkeypatch.setattr(crm.workers, "bootstrap", lambda start=False: services)
     monkeypatch.setattr(crm.workers, "warm_up", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(crm.workers, "choose_guarantee", lambda *args: "at_least_once")
     monkeypatch.setattr(crm.workers, "run_worker", built.append)
     crm.workers.run_core()  # `crm run --role core`, up to starting the worker
     [app] = built

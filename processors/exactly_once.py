@@ -1,0 +1,156 @@
+"""Exactly-once output of the core: derived events commit together with the input offsets.
+
+With `exactly_once` the faust worker runs with faust's `processing_guarantee=
+"exactly_once"`: one transactional producer per input partition, and every commit of
+input offsets is `send_offsets_to_transaction` + `commit_transaction` on it. A worker
+killed mid-work leaves an open transaction; its successor's producer (same
+transactional id) fences it and the broker aborts it, so a `read_committed` consumer
+sees each derived event once although the inputs are processed again.
+
+faust's own transaction manager does not hold for this app (faust-streaming 0.15): it
+names a record's transaction after the *output* topic's partition, which only works
+for topics the app also consumes (ours are sinks: faust fails with a KeyError or sends
+outside any transaction, faust-streaming issues #177 and #517), and it commits while an
+input's outputs are half sent. `OutputTransactions` fixes both: an input's records go
+to its own partition's transaction, and no commit happens between an input's first
+record and its ack (`in_flight`).
+
+Tansu accepts the transaction requests but neither hides aborted records from
+`read_committed` readers nor stores offsets sent in a transaction (a restarted worker
+would fold and publish everything again). `CRM_PROCESSING_GUARANTEE` chooses: `auto`
+(default) probes the broker (`broker_honours_transactions`), `exactly_once` or
+`at_least_once` force one. docs/kafka.md, "Exactly once".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from faust.transport.consumer import TransactionManager
+from faust.types import TP
+
+from events.codec import DecodeError
+from events.topics import COMMANDS
+from processors.core import CoreProcessor
+
+log = logging.getLogger(__name__)
+
+EXACTLY_ONCE = "exactly_once"
+AT_LEAST_ONCE = "at_least_once"
+AUTO = "auto"
+GUARANTEE_ENV = "CRM_PROCESSING_GUARANTEE"
+PROBE_GROUP = "crm-core.transaction-probe"
+
+
+class OutputTransactions(TransactionManager):
+    """faust's transaction manager, with each input's records in its input's transaction.
+
+    `in_flight` is held by an agent from an input's first output record to its ack;
+    `commit` takes it too, so a transaction never commits an input's records without
+    its offset, nor its offset without all its records.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_flight = asyncio.Lock()
+
+    def transactional_id(self, tp: TP) -> str:
+        """The transactional id faust commits `tp`'s offsets with (same format)."""
+        group = self.app.assignor.group_for_topic(tp.topic)
+        return f"{self.app.conf.id}-{group}-{tp.partition}"
+
+    async def commit(self, offsets: Any, start_new_transaction: bool = True) -> bool:
+        """Commit the offsets with their transactions, never in the middle of an input."""
+        async with self.in_flight:
+            return bool(await super().commit(offsets, start_new_transaction))
+
+
+def choose_guarantee(bootstrap: str, extra: dict[str, Any] | None = None,
+                     setting: str | None = None) -> str:
+    """`exactly_once` or `at_least_once` from the setting (CRM_PROCESSING_GUARANTEE).
+
+    `auto` (the default): exactly once where the broker honours transactions (Apache
+    Kafka), at least once where it does not (Tansu)."""
+    value = (setting if setting is not None else os.environ.get(GUARANTEE_ENV, "")).strip()
+    value = value.lower() or AUTO
+    if value in (EXACTLY_ONCE, AT_LEAST_ONCE):
+        return value
+    if value != AUTO:
+        raise ValueError(f"{GUARANTEE_ENV}={value!r}: expected auto, exactly_once or "
+                         "at_least_once")
+    return EXACTLY_ONCE if broker_honours_transactions(bootstrap, extra) else AT_LEAST_ONCE
+
+
+def broker_honours_transactions(bootstrap: str, extra: dict[str, Any] | None = None,
+                                timeout: float = 30.0) -> bool:
+    """Whether offsets sent in a transaction commit with it and vanish with an abort.
+
+    The probe writes no record: it sends offsets for `crm.commands` in a consumer group
+    of its own (PROBE_GROUP) in one aborted and one committed transaction, then reads
+    them back. Tansu answers every request but stores neither."""
+    conf = {"bootstrap.servers": bootstrap, "log_level": 0, **(extra or {})}
+    probe = uuid.uuid4().hex[:12]
+    consumer = Consumer({**conf, "group.id": PROBE_GROUP, "enable.auto.commit": False})
+    producer = Producer({**conf, "transactional.id": f"{PROBE_GROUP}-{probe}",
+                         "transaction.timeout.ms": 10000})
+    tp = TopicPartition(COMMANDS, 0)
+    try:
+        producer.init_transactions(timeout)
+        group = consumer.consumer_group_metadata()
+        committed = []
+        for mark, commit in ((1, False), (2, True)):
+            producer.begin_transaction()
+            producer.send_offsets_to_transaction([TopicPartition(COMMANDS, 0, mark)], group,
+                                                 timeout)
+            if commit:
+                producer.commit_transaction(timeout)
+            else:
+                producer.abort_transaction(timeout)
+            committed.append(consumer.committed([tp], timeout=timeout)[0].offset)
+        honoured = committed[1] == 2 and committed[0] != 1
+        log.info("transaction probe on %s: offsets after abort %d, after commit %d",
+                 bootstrap, *committed)
+        return honoured
+    except KafkaException as exc:
+        if exc.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            raise RuntimeError(f"{COMMANDS} does not exist yet: run `crm init`") from exc
+        log.warning("transaction probe on %s failed: %s", bootstrap, exc)
+        return False  # no transaction support at all
+    finally:
+        consumer.close()
+
+
+def warm_up_committed(processor: CoreProcessor, bootstrap: str, group: str,
+                      extra: dict[str, Any] | None = None, timeout: float = 30.0) -> int:
+    """Fold the inputs below the group's committed offset, reading `read_committed`.
+
+    Under exactly-once, `crm.commands` holds the ERP bridge's transactions: an aborted
+    bridged reply was never processed and must not be folded, and the commit markers
+    take offsets (so the fold ends at the consumer's position, not at the last record).
+    Returns the number of offsets passed (records folded and markers skipped)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "enable.auto.commit": False, "isolation.level": "read_committed",
+                         "log_level": 0, **(extra or {})})
+    try:
+        committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=timeout)[0].offset
+        if committed <= 0:
+            return 0
+        consumer.assign([TopicPartition(COMMANDS, 0, 0)])
+        position = 0
+        while position < committed:
+            for msg in consumer.consume(num_messages=5000, timeout=1.0):
+                if msg.error() or msg.offset() >= committed:
+                    continue
+                with contextlib.suppress(DecodeError):  # dead-lettered the first time
+                    processor.process(processor.codec.decode(msg.value()))
+            found = consumer.position([TopicPartition(COMMANDS, 0)])[0].offset
+            position = max(position, found)
+        return committed
+    finally:
+        consumer.close()
