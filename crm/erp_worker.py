@@ -28,7 +28,10 @@ def run_erp(bootstrap: str, should_stop: Callable[[], bool], codec: AvroCodec | 
     from simulators.erp import ERP_REQUESTS, erp_reply
 
     codec = codec or AvroCodec()
+    # read_committed: where the core is exactly once (Apache Kafka), a killed core's
+    # aborted requests are never answered; Tansu ignores the setting (docs/kafka.md)
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "erp-simulator",
+                         "isolation.level": "read_committed",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
                          **(extra or {})})

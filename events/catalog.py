@@ -13,7 +13,14 @@ from typing import Any
 
 from domain.kernel.messages import ENVELOPE_FIELDS
 from events.avro import NAMESPACE, SCHEMA_DIR, all_schemas, schema_json, write_schema_files
-from events.topics import AGGREGATE_TOPICS, COMMANDS, DEAD_LETTER, FOREVER, TOPICS
+from events.topics import (
+    AGGREGATE_TOPICS,
+    COMMANDS,
+    DEAD_LETTER,
+    ERP_REPLIES,
+    FOREVER,
+    TOPICS,
+)
 from events.upcasting import named_types
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "events.md"
@@ -42,7 +49,7 @@ therefore always decode with the newest schema.
 def render_catalog(schemas: dict[str, dict[str, Any]] | None = None) -> str:
     """The catalog page in Markdown (from `all_schemas()` unless schemas are given)."""
     schemas = all_schemas() if schemas is None else schemas
-    out = [_HEADER, _topics_section(), _dead_letter_section()]
+    out = [_HEADER, _topics_section(), _guarantee_section(), _dead_letter_section()]
     envelope = next(iter(schemas.values()), None)
     if envelope is not None:
         out.append("## Envelope (every message)\n\nEvery record starts with these fields; "
@@ -94,6 +101,53 @@ def _topics_section() -> str:
         days = "forever" if spec.retention_ms == FOREVER else \
             f"{spec.retention_ms / 86_400_000:g} days"
         rows.append(f"| `{spec.name}` | {spec.partitions} | {days} | {_escape(spec.doc)} |")
+    return "\n".join(rows) + "\n"
+
+
+# Who writes each topic and what a consumer can count on, per broker (docs/kafka.md,
+# "Exactly once"; proven by tests/test_kafka_exactly_once.py).
+_GUARANTEE_INTRO = """## Delivery guarantee per topic
+
+The core worker writes its events exactly once where the broker honours Kafka transactions
+(Apache Kafka, a managed Kafka): each input's events, dead letters and bridged ERP replies
+commit in one transaction with the input's offset. On the embedded Tansu, which accepts
+transactions but neither hides aborted records nor keeps transactional offsets, it runs at
+least once. `CRM_PROCESSING_GUARANTEE` (`auto` by default: probes the broker; or
+`exactly_once`, `at_least_once`) chooses; see [kafka.md](kafka.md#exactly-once).
+
+- **exactly once** holds for consumers with `isolation.level=read_committed`. A
+  `read_uncommitted` consumer also sees the records of a killed worker's aborted
+  transaction, which its successor derives again with the same bytes. Events become
+  visible when the core commits (every second, or every 1000 inputs).
+- **at least once**: after a core worker is killed, the events it derived since its last
+  commit come again, byte-identical (same `event_id`, same `aggregate_version`): skip an
+  aggregate's events up to the version you hold.
+- A backfill publishes its pre-computed log directly, not through the core, and without
+  transactions; an interrupted publish resumes after what each partition holds, so no
+  record is written twice on either broker.
+"""
+
+
+def _guarantees(topic: str) -> tuple[str, str, str]:
+    """(written by, on Apache Kafka, on Tansu) for a topic."""
+    if topic == COMMANDS:
+        return ("producers (API, simulators); ERP replies bridged by the core",
+                "producers: at least once (idempotent; a repeated input has the same "
+                "`event_id` and derives nothing); bridged ERP replies: exactly once",
+                "at least once")
+    if topic == ERP_REPLIES:
+        return ("the ERP", "the ERP's own guarantee", "the ERP's own guarantee")
+    if topic == DEAD_LETTER:
+        return ("the core and the other consumers",
+                "the core's: exactly once; the others': at least once", "at least once")
+    return ("the core (or a backfill's publisher)", "exactly once", "at least once")
+
+
+def _guarantee_section() -> str:
+    rows = [_GUARANTEE_INTRO, "| Topic | Written by | Apache Kafka | Tansu (embedded) |",
+            "|---|---|---|---|"]
+    for spec in TOPICS:
+        rows.append("| `{}` | {} | {} | {} |".format(spec.name, *_guarantees(spec.name)))
     return "\n".join(rows) + "\n"
 
 
