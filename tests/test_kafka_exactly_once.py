@@ -26,10 +26,10 @@ from kafka_support import ApacheKafka, recreate_crm_topics, wait_for
 from support import create_database, drop_database, project, temp_home
 from test_runtimes_agree import recorded_log
 
-from crm.localstack import StackInfo
 from events.admin import ensure_topics
 from events.codec import AvroCodec
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS, SALES_ORDERS
+from localstack import StackInfo
 from processors.exactly_once import broker_honours_transactions, choose_guarantee
 from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
