@@ -96,9 +96,9 @@ def broker_honours_transactions(bootstrap: str, extra: dict[str, Any] | None = N
     them back. Tansu answers every request but stores neither."""
     conf = {"bootstrap.servers": bootstrap, "log_level": 0, **(extra or {})}
     probe = uuid.uuid4().hex[:12]
-    consumer = Consumer({**conf, "group.id": PROBE_GROUP, "enable.auto.commit": False})
     producer = Producer({**conf, "transactional.id": f"{PROBE_GROUP}-{probe}",
                          "transaction.timeout.ms": 10000})
+    consumer = Consumer({**conf, "group.id": PROBE_GROUP, "enable.auto.commit": False})
     tp = TopicPartition(COMMANDS, 0)
     try:
         producer.init_transactions(timeout)

@@ -3,8 +3,9 @@
 The faust core worker runs with `exactly_once` where the broker honours transactions
 (processors.exactly_once): a worker killed -9 with open transactions is restarted, and a
 `read_committed` consumer of the event topics and `erp.sales-orders` sees every derived
-event once, byte for byte what the in-process fold derives. Marked `kafka` (the session
-cluster of tests/kafka_support.py); docs/kafka.md, "Exactly once".
+event once, byte for byte what the in-process fold derives. Those tests are marked `kafka`
+(the session cluster of tests/kafka_support.py); the setting's parsing and the probe's
+client settings are checked without a broker. docs/kafka.md, "Exactly once".
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
 from projectors.db import make_engine, migrate, table_digest
-
-pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
 DAYS, SCALE = 14, 0.3
 
@@ -102,6 +101,8 @@ def database(stack: StackInfo) -> Iterator[sa.Engine]:
     drop_database(url)
 
 
+@pytest.mark.kafka
+@pytest.mark.integration
 def test_the_broker_probe_says_apache_kafka_honours_transactions_and_tansu_does_not(
     apache_kafka: ApacheKafka, fresh_kafka: str,
 ) -> None:
@@ -113,6 +114,8 @@ def test_the_broker_probe_says_apache_kafka_honours_transactions_and_tansu_does_
     assert choose_guarantee(fresh_kafka, setting="exactly_once") == "exactly_once"
 
 
+@pytest.mark.kafka
+@pytest.mark.integration
 def test_a_core_worker_killed_mid_work_gives_read_committed_consumers_each_event_once(
     apache_kafka: ApacheKafka, database: sa.Engine, stack: StackInfo,
 ) -> None:
@@ -186,3 +189,61 @@ def test_a_core_worker_killed_mid_work_gives_read_committed_consumers_each_event
         clean.dispose()
     finally:
         drop_database(clean_url)
+
+
+def test_the_setting_forces_a_guarantee_and_auto_asks_the_broker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import processors.exactly_once as eos
+
+    asked: list[str] = []
+    monkeypatch.setattr(eos, "broker_honours_transactions",
+                        lambda bootstrap, extra=None: asked.append(bootstrap) or True)
+    monkeypatch.delenv(eos.GUARANTEE_ENV, raising=False)
+
+    assert eos.choose_guarantee("b:1", setting="at_least_once") == eos.AT_LEAST_ONCE
+    assert eos.choose_guarantee("b:1", setting=" Exactly_Once ") == eos.EXACTLY_ONCE
+    assert asked == [], "a forced guarantee probes nothing"
+    assert eos.choose_guarantee("b:2") == eos.EXACTLY_ONCE  # unset: auto
+    monkeypatch.setenv(eos.GUARANTEE_ENV, "auto")
+    assert eos.choose_guarantee("b:3") == eos.EXACTLY_ONCE
+    assert asked == ["b:2", "b:3"]
+    monkeypatch.setenv(eos.GUARANTEE_ENV, "at_least_once")
+    assert eos.choose_guarantee("b:4") == eos.AT_LEAST_ONCE
+    with pytest.raises(ValueError, match="exactly_once"):
+        eos.choose_guarantee("b:5", setting="twice")
+
+
+def test_the_probe_and_the_warm_up_use_the_security_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import processors.exactly_once as eos
+
+    configs: list[dict[str, object]] = []
+
+    class Refused(Exception):
+        pass
+
+    class Client:  # records its settings; refuses every call but close()
+        def __init__(self, conf: dict[str, object]) -> None:
+            configs.append(conf)
+
+        def close(self) -> None:
+            pass
+
+        def __getattr__(self, name: str) -> object:
+            raise Refused(name)
+
+    monkeypatch.setattr(eos, "Consumer", Client)
+    monkeypatch.setattr(eos, "Producer", Client)
+    extra = {"security.protocol": "SASL_SSL", "sasl.username": "crm-core"}
+    for call in (lambda: eos.broker_honours_transactions("b:1", extra),
+                 lambda: eos.warm_up_committed(None, "b:1", "g", extra)):  # type: ignore
+        with pytest.raises(Refused):
+            call()
+    assert len(configs) == 3  # the probe's consumer and producer, the warm-up's consumer
+    assert all(c["security.protocol"] == "SASL_SSL" and c["sasl.username"] == "crm-core"
+               for c in configs)
+    assert [str(c.get("transactional.id", "")).startswith(eos.PROBE_GROUP)
+            for c in configs] == [True, False, False]
+    assert configs[2]["isolation.level"] == "read_committed"
