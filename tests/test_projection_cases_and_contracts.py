@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from scenario import T0, Scenario
 
 from domain.accounts.messages import AccountHealthScored, OpenAccount
@@ -29,7 +30,6 @@ from domain.contracts.lifecycle import midnight
 from domain.contracts.messages import DraftContract, SignContract, TerminateContract
 from domain.interactions.messages import AddNote, RecordInteraction
 from domain.kernel.messages import Event, utc
-from projectors.db import make_engine, migrate
 from projectors.writer import apply_events
 
 pytestmark = pytest.mark.integration
@@ -37,16 +37,13 @@ AGGREGATES = {"case", "contract", "activity", "task", "note", "interaction"}
 
 
 @pytest.fixture
-def conn(fresh_db_url: str) -> Iterator[Any]:
-    """A psycopg2 connection to a migrated, empty read model."""
-    migrate(fresh_db_url)
-    engine = make_engine(fresh_db_url)
+def conn(engine: sa.Engine) -> Iterator[Any]:
+    """A psycopg2 connection to a migrated, empty read model (conftest's `engine`)."""
     raw = engine.raw_connection()
     try:
         yield raw
     finally:
         raw.close()
-        engine.dispose()
 
 
 def ours(events: list[Event]) -> list[Event]:
