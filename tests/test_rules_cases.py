@@ -37,7 +37,7 @@ from domain.rules_config import BusinessRules
 from domain.sales_org.messages import DefineTerritory, HireSalesRep
 
 
-def world_with_case(priority: str = "critical", category: str | None = "technical",
+def case_scenario(priority: str = "critical", category: str | None = "technical",
                     reps: bool = True) -> Scenario:
     """Account A1, manager M1 over engineer SE1, case C1 opened at T0 (09:00)."""
     w = Scenario().account("A1")
@@ -53,7 +53,7 @@ def world_with_case(priority: str = "critical", category: str | None = "technica
 ])
 def test_opening_a_case_sets_its_sla_deadlines_by_priority(
         priority: str, response_h: int, resolution_h: int) -> None:
-    w = world_with_case(priority)
+    w = case_scenario(priority)
     opened = of_type(w.events, CaseOpened)[0]
     assert opened.case_number == "CASE-000001"
     assert (opened.sla_response_hours, opened.sla_resolution_hours) == (response_h, resolution_h)
@@ -66,7 +66,7 @@ def test_opening_a_case_sets_its_sla_deadlines_by_priority(
     ("quality", "Quality Assurance"), (None, "General Support"),
 ])
 def test_the_team_follows_the_case_category(category: str | None, team: str) -> None:
-    assert of_type(world_with_case(category=category).events, CaseOpened)[0].assigned_team == team
+    assert of_type(case_scenario(category=category).events, CaseOpened)[0].assigned_team == team
 
 
 def test_cases_go_round_robin_to_support_engineers_only() -> None:
@@ -104,7 +104,7 @@ def test_without_support_engineers_any_active_rep_takes_the_case() -> None:
 
 
 def test_without_any_rep_only_a_team_is_assigned() -> None:
-    opened = of_type(world_with_case(reps=False).events, CaseOpened)[0]
+    opened = of_type(case_scenario(reps=False).events, CaseOpened)[0]
     assert opened.assigned_to is None and opened.assigned_team == "Technical Support"
 
 
@@ -114,14 +114,14 @@ def test_a_case_for_an_unknown_account_is_refused() -> None:
 
 
 def test_a_response_exactly_at_its_deadline_is_in_time() -> None:
-    w = world_with_case("critical")  # response due 10:00
+    w = case_scenario("critical")  # response due 10:00
     responded = w.at(utc(2026, 3, 2, 10, 0)).send(RespondToCase, "C1")
     assert of_type(responded, CaseResponded)[0].case_status == "in_progress"
     assert of_type(responded + w.tick(utc(2026, 3, 2, 10, 30)), CaseSlaViolated) == []
 
 
 def test_an_unanswered_case_is_breached_on_the_first_tick_after_its_deadline() -> None:
-    w = world_with_case("critical")
+    w = case_scenario("critical")
     assert of_type(w.tick(utc(2026, 3, 2, 10, 0)), CaseSlaViolated) == []  # not yet
     events = w.tick(utc(2026, 3, 2, 10, 30))
     violated, escalated = of_type(events, CaseSlaViolated), of_type(events, CaseEscalated)
@@ -140,7 +140,7 @@ def test_without_an_assignee_manager_the_case_escalates_to_any_manager() -> None
 
 
 def test_a_resolution_breach_after_a_response_breach_does_not_escalate_twice() -> None:
-    w = world_with_case("critical")
+    w = case_scenario("critical")
     w.tick(utc(2026, 3, 2, 10, 30))
     w.send(RespondToCase, "C1")
     events = w.tick(utc(2026, 3, 2, 17, 30))
@@ -149,14 +149,14 @@ def test_a_resolution_breach_after_a_response_breach_does_not_escalate_twice() -
 
 
 def test_a_late_response_is_recorded_as_a_breach() -> None:
-    w = world_with_case("critical")
+    w = case_scenario("critical")
     events = w.at(utc(2026, 3, 2, 10, 10)).send(RespondToCase, "C1")
     assert [v.breach for v in of_type(events, CaseSlaViolated)] == ["response"]
     assert of_type(w.tick(utc(2026, 3, 2, 10, 30)), CaseSlaViolated) == []
 
 
 def test_a_late_resolution_is_recorded_as_a_breach_without_escalation() -> None:
-    w = world_with_case("critical")
+    w = case_scenario("critical")
     w.at(T0 + timedelta(minutes=30)).send(RespondToCase, "C1")
     events = w.at(T0 + timedelta(hours=8, minutes=1)).send(ResolveCase, "C1", resolution="ok")
     assert [v.breach for v in of_type(events, CaseSlaViolated)] == ["resolution"]
@@ -164,19 +164,19 @@ def test_a_late_resolution_is_recorded_as_a_breach_without_escalation() -> None:
 
 
 def test_responding_to_a_closed_case_is_refused() -> None:
-    w = world_with_case()
+    w = case_scenario()
     w.send(CloseCase, "C1")
     assert rejection(w.send(RespondToCase, "C1")) == "cannot respond: case CASE-000001 is closed"
 
 
 def test_responding_twice_is_refused() -> None:
-    w = world_with_case()
+    w = case_scenario()
     w.send(RespondToCase, "C1")
     assert "already had its first response" in (rejection(w.send(RespondToCase, "C1")) or "")
 
 
 def test_comments_keep_their_text_verbatim_and_are_refused_on_closed_cases() -> None:
-    w = world_with_case()
+    w = case_scenario()
     text = "  Customer said: 'it's broken' -- DROP TABLE cases; 😀\n second line "
     comment = of_type(w.send(CommentOnCase, "C1", comment_text=text, is_public=False),
                       CaseCommented)[0]
@@ -186,7 +186,7 @@ def test_comments_keep_their_text_verbatim_and_are_refused_on_closed_cases() -> 
 
 
 def test_assigning_changes_the_owner_and_keeps_the_team() -> None:
-    w = world_with_case()
+    w = case_scenario()
     assigned = of_type(w.send(AssignCase, "C1", assigned_to="M1"), CaseAssigned)[0]
     assert (assigned.assigned_to, assigned.assigned_team) == ("M1", "Technical Support")
     w.send(AssignCase, "C1", assigned_team="Quality Assurance")
@@ -195,7 +195,7 @@ def test_assigning_changes_the_owner_and_keeps_the_team() -> None:
 
 
 def test_an_escalated_case_stays_escalated_when_it_is_answered() -> None:
-    w = world_with_case("critical")
+    w = case_scenario("critical")
     w.tick(utc(2026, 3, 2, 10, 30))  # response breach, escalated
     assert of_type(w.send(RespondToCase, "C1"), CaseResponded)[0].case_status == "escalated"
     case = w.state.get("case", "C1")
@@ -203,7 +203,7 @@ def test_an_escalated_case_stays_escalated_when_it_is_answered() -> None:
 
 
 def test_a_pending_case_auto_resolves_after_exactly_seven_days_without_reply() -> None:
-    w = world_with_case("low")
+    w = case_scenario("low")
     pending_at = T0 + timedelta(hours=1)
     events = w.at(pending_at).send(SetCasePendingCustomer, "C1")
     assert of_type(events, CaseResponded)  # asking the customer is the first response
@@ -214,7 +214,7 @@ def test_a_pending_case_auto_resolves_after_exactly_seven_days_without_reply() -
 
 
 def test_a_customer_reply_restarts_the_pending_period() -> None:
-    w = world_with_case("low")
+    w = case_scenario("low")
     w.at(T0 + timedelta(hours=1)).send(SetCasePendingCustomer, "C1")
     replied = w.later(days=2).send(CustomerRepliedToCase, "C1")
     assert of_type(replied, CaseCustomerReplied)[0].case_status == "in_progress"
@@ -225,11 +225,11 @@ def test_a_customer_reply_restarts_the_pending_period() -> None:
 
 
 def test_a_customer_reply_to_a_case_not_waiting_for_them_is_refused() -> None:
-    assert "not waiting" in (rejection(world_with_case().send(CustomerRepliedToCase, "C1")) or "")
+    assert "not waiting" in (rejection(case_scenario().send(CustomerRepliedToCase, "C1")) or "")
 
 
 def test_a_case_whose_clock_ran_out_before_the_wait_is_breached_and_keeps_pending() -> None:
-    w = world_with_case("critical")  # resolution due 17:00
+    w = case_scenario("critical")  # resolution due 17:00
     w.at(T0 + timedelta(minutes=10)).send(RespondToCase, "C1")
     pending = w.at(utc(2026, 3, 2, 17, 10)).send(SetCasePendingCustomer, "C1")
     assert of_type(pending, CaseMarkedPendingCustomer)[0].sla_clock_paused is False
@@ -244,7 +244,7 @@ def test_a_case_whose_clock_ran_out_before_the_wait_is_breached_and_keeps_pendin
 
 
 def test_a_resolved_case_closes_three_days_later() -> None:
-    w = world_with_case("low")
+    w = case_scenario("low")
     resolved_at = T0 + timedelta(hours=2)
     resolved = w.at(resolved_at).send(ResolveCase, "C1", resolution="Replaced the valve",
                                       root_cause="Worn seal")
@@ -254,7 +254,7 @@ def test_a_resolved_case_closes_three_days_later() -> None:
 
 
 def test_satisfaction_can_be_rated_only_once_resolved() -> None:
-    w = world_with_case()
+    w = case_scenario()
     assert "rate it once resolved" in (
         rejection(w.send(RateCaseSatisfaction, "C1", satisfaction_rating=4)) or "")
     w.send(ResolveCase, "C1", resolution="done")
@@ -270,7 +270,7 @@ def test_a_rating_outside_one_to_five_is_refused_by_validation(rating: int) -> N
 
 
 def test_a_duplicate_input_changes_nothing() -> None:
-    w = world_with_case()
+    w = case_scenario()
     respond = w.message(RespondToCase, "C1")
     w.fold(respond)
     before = copy.deepcopy(w.state.entities), dict(w.state.versions)
@@ -280,7 +280,7 @@ def test_a_duplicate_input_changes_nothing() -> None:
 
 def test_the_same_log_folded_twice_gives_identical_events() -> None:
     def story() -> list:
-        w = world_with_case("high")
+        w = case_scenario("high")
         w.later(hours=1).send(CommentOnCase, "C1", comment_text="Looking")
         w.ticks_until(T0 + timedelta(days=2))
         return w.events
@@ -303,31 +303,31 @@ def test_the_same_log_folded_twice_gives_identical_events() -> None:
     ((CloseCase,), CloseCase, {}, "case CASE-000001 is already closed"),
 ])
 def test_refusals_say_why(steps: tuple, command: type, fields: dict, reason: str) -> None:
-    w = world_with_case()
+    w = case_scenario()
     for step in steps:
         w.send(step, "C1", **({"resolution": "done"} if step is ResolveCase else {}))
     assert rejection(w.send(command, "C1", **fields)) == reason
 
 
 def test_commands_for_an_unknown_case_are_refused() -> None:
-    assert rejection(world_with_case().send(CloseCase, "C9")) == "case C9 does not exist"
+    assert rejection(case_scenario().send(CloseCase, "C9")) == "case C9 does not exist"
 
 
 def test_a_resolution_by_support_is_not_an_auto_resolution() -> None:
-    w = world_with_case()
+    w = case_scenario()
     assert of_type(w.send(ResolveCase, "C1", resolution="done"),
                    CaseResolved)[0].auto_resolved is False
 
 
 def test_a_case_closed_by_hand_is_not_closed_again_by_its_timer() -> None:
-    w = world_with_case("low")
+    w = case_scenario("low")
     w.send(ResolveCase, "C1", resolution="done")
     w.later(days=1).send(CloseCase, "C1")
     assert of_type(w.tick(T0 + timedelta(days=4)), CaseClosed) == []
 
 
 def test_a_closed_case_can_still_be_rated() -> None:
-    w = world_with_case()
+    w = case_scenario()
     w.send(ResolveCase, "C1", resolution="done")
     w.send(CloseCase, "C1")
     assert of_type(w.send(RateCaseSatisfaction, "C1", satisfaction_rating=3),
@@ -335,7 +335,7 @@ def test_a_closed_case_can_still_be_rated() -> None:
 
 
 def test_comment_ids_are_cmt_ids() -> None:
-    w = world_with_case()
+    w = case_scenario()
     comment = of_type(w.send(CommentOnCase, "C1", comment_text="x"), CaseCommented)[0]
     assert comment.comment_id.startswith("CMT-")
 

@@ -40,7 +40,7 @@ from domain.opportunities.messages import ChangeOpportunityStage, OpportunityCre
 START = date(2026, 4, 1)
 
 
-def world_with_contract(start: date = START, signed_on: date = date(2026, 3, 20),
+def contract_scenario(start: date = START, signed_on: date = date(2026, 3, 20),
                         **terms: Any) -> Scenario:
     """Account A1; contract K1 (12 months from `start`) drafted, sent and signed."""
     w = Scenario(start=utc(2026, 3, 10, 9)).account("A1")
@@ -56,7 +56,7 @@ def world_with_contract(start: date = START, signed_on: date = date(2026, 3, 20)
 
 
 def test_drafting_numbers_the_contract_and_fills_the_renewal_defaults() -> None:
-    drafted = of_type(world_with_contract().events, ContractDrafted)[0]
+    drafted = of_type(contract_scenario().events, ContractDrafted)[0]
     assert drafted.contract_number == "CTR-000001"
     assert drafted.contract_end_date == date(2027, 3, 31)
     assert (drafted.renewal_notice_days, drafted.renewal_term_months) == (60, 12)
@@ -76,25 +76,25 @@ def test_a_draft_without_a_valid_term_or_account_is_refused(changes: dict, reaso
 
 
 def test_signing_records_the_date_and_only_drafts_or_sent_contracts_can_be_signed() -> None:
-    w = world_with_contract()
+    w = contract_scenario()
     assert of_type(w.events, ContractSigned)[0].signed_date == date(2026, 3, 20)
     assert "is signed" in (rejection(w.send(SignContract, "K1")) or "")
     assert "is signed" in (rejection(w.send(SendContractForSignature, "K1")) or "")
 
 
 def test_a_signed_contract_activates_on_its_start_date() -> None:
-    w = world_with_contract()
+    w = contract_scenario()
     assert of_type(w.tick(midnight(START) - timedelta(minutes=30)), ContractActivated) == []
     assert of_type(w.tick(midnight(START)), ContractActivated)
 
 
 def test_signing_after_the_start_date_activates_at_once() -> None:
-    w = world_with_contract(signed_on=date(2026, 4, 3))
+    w = contract_scenario(signed_on=date(2026, 4, 3))
     assert of_type(w.events, ContractActivated)
 
 
 def test_the_renewal_alert_creates_a_review_task_and_a_renewal_opportunity_once() -> None:
-    w = world_with_contract()
+    w = contract_scenario()
     alert_day = date(2027, 1, 30)  # 2027-03-31 minus 60 days
     assert of_type(w.tick(midnight(alert_day) - timedelta(minutes=30)), ContractRenewalDue) == []
     events = w.tick(midnight(alert_day))
@@ -113,7 +113,7 @@ def test_the_renewal_alert_creates_a_review_task_and_a_renewal_opportunity_once(
 
 
 def test_an_auto_renewing_contract_is_continued_by_a_new_linked_contract_at_its_end() -> None:
-    w = world_with_contract(auto_renewal=True, renewal_term_months=24)
+    w = contract_scenario(auto_renewal=True, renewal_term_months=24)
     assert of_type(w.tick(midnight(date(2027, 3, 31)) + timedelta(hours=23)),
                    ContractRenewed) == []  # still in force all of its last day
     events = w.tick(midnight(date(2027, 4, 1)))
@@ -130,7 +130,7 @@ def test_an_auto_renewing_contract_is_continued_by_a_new_linked_contract_at_its_
 
 
 def test_a_contract_without_auto_renewal_expires_at_its_end() -> None:
-    w = world_with_contract(auto_renewal=False)
+    w = contract_scenario(auto_renewal=False)
     events = w.tick(midnight(date(2027, 4, 1)))
     assert [e.aggregate_id for e in of_type(events, ContractExpired)] == ["K1"]
     assert of_type(events, ContractRenewed) == []
@@ -145,7 +145,7 @@ def test_date_arithmetic_around_29_february_is_well_defined() -> None:
 
 
 def test_a_contract_ending_on_29_february_alerts_and_renews_on_the_right_days() -> None:
-    w = world_with_contract(start=date(2027, 3, 1), auto_renewal=True)
+    w = contract_scenario(start=date(2027, 3, 1), auto_renewal=True)
     drafted = of_type(w.events, ContractDrafted)[0]
     assert drafted.contract_end_date == date(2028, 2, 29)
     assert drafted.renewal_date == date(2027, 12, 31)
@@ -158,7 +158,7 @@ def test_a_contract_ending_on_29_february_alerts_and_renews_on_the_right_days() 
 
 
 def test_a_terminated_contract_ignores_its_timers_and_notes_the_penalty() -> None:
-    w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
+    w = contract_scenario(early_termination_penalty=Decimal("50000.00"))
     terminated = of_type(w.send(TerminateContract, "K1", reason="Plant closed"),
                          ContractTerminated)[0]
     assert terminated.early_termination_penalty == Decimal("50000.00")
@@ -168,7 +168,7 @@ def test_a_terminated_contract_ignores_its_timers_and_notes_the_penalty() -> Non
 
 
 def test_a_penalty_given_at_termination_replaces_the_one_in_the_terms() -> None:
-    w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
+    w = contract_scenario(early_termination_penalty=Decimal("50000.00"))
     waived = of_type(w.send(TerminateContract, "K1", early_termination_penalty=Decimal("0")),
                      ContractTerminated)[0]
     assert waived.early_termination_penalty == Decimal("0")
@@ -189,7 +189,7 @@ ALERT_DAY, END_DAY = date(2027, 1, 30), date(2027, 4, 1)  # K1: 2026-04-01 .. 20
 
 
 def test_a_lost_renewal_opportunity_stops_the_auto_renewal_and_the_contract_expires() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     opportunity = of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)[0]
     w.at(midnight(ALERT_DAY) + timedelta(days=20)).send(
         ChangeOpportunityStage, opportunity.renewal_opportunity_id, to_stage="closed_lost",
@@ -201,7 +201,7 @@ def test_a_lost_renewal_opportunity_stops_the_auto_renewal_and_the_contract_expi
 
 
 def test_an_open_renewal_opportunity_does_not_stop_the_auto_renewal() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     assert of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)
     events = w.tick(midnight(END_DAY))
     assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == ["K1"]
@@ -209,7 +209,7 @@ def test_an_open_renewal_opportunity_does_not_stop_the_auto_renewal() -> None:
 
 
 def test_a_terminated_contract_raises_no_renewal_alert() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     w.at(midnight(ALERT_DAY) - timedelta(days=3)).send(TerminateContract, "K1")
     events = w.tick(midnight(ALERT_DAY)) + w.tick(midnight(END_DAY))
     assert of_type(events, ContractRenewalDue) == []
@@ -218,7 +218,7 @@ def test_a_terminated_contract_raises_no_renewal_alert() -> None:
 
 
 def test_a_renewed_contract_alerts_and_renews_again_at_its_own_end() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     first = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
     assert (first.contract_end_date, first.renewal_date) == (date(2028, 3, 31),
                                                              date(2028, 1, 31))
@@ -235,7 +235,7 @@ def test_a_renewed_contract_alerts_and_renews_again_at_its_own_end() -> None:
 
 
 def test_a_renewed_contract_whose_own_renewal_is_lost_expires_at_its_own_end() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     first = of_type(w.tick(midnight(END_DAY)), ContractDrafted)[0]
     alert = of_type(w.tick(midnight(date(2028, 1, 31))), ContractRenewalDue)[0]
     w.at(midnight(date(2028, 2, 15))).send(ChangeOpportunityStage,
@@ -245,9 +245,9 @@ def test_a_renewed_contract_whose_own_renewal_is_lost_expires_at_its_own_end() -
     assert of_type(events, ContractRenewed) == []
 
 
-def churn_world() -> Scenario:
+def churn_scenario() -> Scenario:
     """A1 with K1 signed (penalty 50,000), K2 drafted, K3 expired, and a team of two."""
-    w = world_with_contract(early_termination_penalty=Decimal("50000.00"))
+    w = contract_scenario(early_termination_penalty=Decimal("50000.00"))
     w.rep("AM1", "AM").rep("SE1", "SE")
     w.send(AddAccountTeamMember, "A1", sales_rep_id="AM1", team_role="account_manager")
     w.send(AddAccountTeamMember, "A1", sales_rep_id="SE1", team_role="sales_engineer")
@@ -263,7 +263,7 @@ def churn_world() -> Scenario:
 
 
 def test_churn_terminates_the_accounts_contracts_at_once_with_the_penalty_of_their_terms() -> None:
-    w = churn_world()
+    w = churn_scenario()
     events = w.at(utc(2026, 6, 10, 11)).send(ChangeAccountRelationship, "A1",
                                              relationship_status="churned", reason="Competitor")
     terminated = [(e.aggregate_id, e.termination_date, e.early_termination_penalty, e.reason)
@@ -276,7 +276,7 @@ def test_churn_terminates_the_accounts_contracts_at_once_with_the_penalty_of_the
 
 
 def test_churn_deactivates_the_account_team_on_the_day_of_churn() -> None:
-    w = churn_world()
+    w = churn_scenario()
     members = [e.team_member_id for e in of_type(w.events, AccountTeamMemberAdded)]
     events = w.at(utc(2026, 6, 10, 11)).send(ChangeAccountRelationship, "A1",
                                              relationship_status="churned")
@@ -287,7 +287,7 @@ def test_churn_deactivates_the_account_team_on_the_day_of_churn() -> None:
 
 
 def test_an_account_going_inactive_keeps_its_contracts_and_team() -> None:
-    w = churn_world()
+    w = churn_scenario()
     events = w.send(ChangeAccountRelationship, "A1", relationship_status="inactive")
     assert of_type(events, ContractTerminated) == of_type(events, AccountTeamMemberRemoved) == []
 
@@ -296,7 +296,7 @@ def test_an_account_going_inactive_keeps_its_contracts_and_team() -> None:
 
 
 def test_the_renewal_task_and_opportunity_are_fully_described_and_their_ids_stable() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     events = w.tick(midnight(ALERT_DAY))
     due = of_type(events, ContractRenewalDue)[0]
     # ids derive from the cause (a replay must derive the same ones): pinned literally
@@ -317,20 +317,20 @@ def test_the_renewal_task_and_opportunity_are_fully_described_and_their_ids_stab
 
 
 def test_a_long_contract_name_is_cut_to_200_characters_in_the_renewal_opportunity() -> None:
-    w = world_with_contract(contract_name="N" * 200)
+    w = contract_scenario(contract_name="N" * 200)
     opportunity = of_type(w.tick(midnight(ALERT_DAY)), OpportunityCreated)[0]
     assert opportunity.opportunity_name == ("Renewal CTR-000001: " + "N" * 200)[:200]
 
 
 def test_a_renewal_alert_run_a_second_time_alerts_nothing() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     assert of_type(w.tick(midnight(ALERT_DAY)), ContractRenewalDue)
     w.at(midnight(ALERT_DAY) + timedelta(days=2))
     assert w.run(lambda ctx: renewal_alert(ctx, "K1")) == []
 
 
 def test_timers_run_before_their_day_do_nothing() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     w.at(midnight(START) - timedelta(minutes=1))
     assert w.run(lambda ctx: activate(ctx, "K1")) == []
     w.tick(midnight(START))
@@ -342,7 +342,7 @@ def test_timers_run_before_their_day_do_nothing() -> None:
 
 
 def test_the_renewed_contract_copies_the_terms_under_a_stable_id_created_by_the_system() -> None:
-    w = world_with_contract(auto_renewal=True, payment_terms="Net 30",
+    w = contract_scenario(auto_renewal=True, payment_terms="Net 30",
                             early_termination_penalty=Decimal("5000.00"))
     events = w.tick(midnight(END_DAY))
     renewed = of_type(events, ContractRenewed)[0]
@@ -359,7 +359,7 @@ def test_the_renewed_contract_copies_the_terms_under_a_stable_id_created_by_the_
 
 
 def test_a_renewal_term_defaults_from_the_rules_when_the_terms_have_none() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     k1 = w.state.get("contract", "K1")
     # A contract drafted before renewal_term_months was filled in (an old event).
     w.state.store("contract")["K1"] = replace(
@@ -369,7 +369,7 @@ def test_a_renewal_term_defaults_from_the_rules_when_the_terms_have_none() -> No
 
 
 def test_an_auto_renewing_contract_without_a_renewal_opportunity_renews() -> None:
-    w = world_with_contract(auto_renewal=True)
+    w = contract_scenario(auto_renewal=True)
     w.at(midnight(END_DAY))  # the end-of-term rule runs, no renewal alert ever ran
     events = w.run(lambda ctx: end_of_term(ctx, "K1"))
     assert [e.aggregate_id for e in of_type(events, ContractRenewed)] == ["K1"]
@@ -407,7 +407,7 @@ def test_churn_skips_ended_contracts_wherever_they_are_in_the_list() -> None:
 
 
 def test_a_long_churn_reason_is_cut_to_500_characters_on_the_contract() -> None:
-    w = churn_world()
+    w = churn_scenario()
     events = w.send(ChangeAccountRelationship, "A1", relationship_status="churned",
                     reason="x" * 600)
     reasons = [e.reason for e in of_type(events, ContractTerminated)]
@@ -417,7 +417,7 @@ def test_a_long_churn_reason_is_cut_to_500_characters_on_the_contract() -> None:
 
 def test_a_contract_signed_on_its_start_date_activates_at_once_without_an_activation_timer(
 ) -> None:
-    w = world_with_contract(signed_on=START)
+    w = contract_scenario(signed_on=START)
     assert [e.aggregate_id for e in of_type(w.events, ContractActivated)] == ["K1"]
     assert sorted(t.kind for t in w.state.timers) == ["contract_end", "contract_renewal_alert"]
 
@@ -428,7 +428,7 @@ def test_commands_for_an_unknown_contract_are_refused_by_name() -> None:
 
 
 def test_a_termination_keeps_its_reason() -> None:
-    w = world_with_contract()
+    w = contract_scenario()
     terminated = of_type(w.send(TerminateContract, "K1", reason="Plant closed"),
                          ContractTerminated)[0]
     assert (terminated.reason, terminated.termination_date) == ("Plant closed",

@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[type, dict[str, Any], set[str]]] = {
 
 
 def lead_in(status: str) -> Scenario:
-    """A world whose lead L1 has `status` (and a rep R1)."""
+    """A scenario whose lead L1 has `status` (and a rep R1)."""
     w = Scenario(step=MINUTE)
     w.rep("R1")
     if status in ("qualified", "converted"):
