@@ -15,7 +15,7 @@ from domain import catalog
 from domain.interactions.journal import Note
 from domain.interactions.messages import NoteAdded
 from domain.kernel import rulebook
-from domain.kernel.context import Context, Rejected, derive_id
+from domain.kernel.context import Context, Rejected, derive_id, require
 from domain.kernel.engine import handle, handle_all
 from domain.kernel.messages import Command, Event, utc
 from domain.kernel.rulebook import Rulebook, handles, on_timer
@@ -335,3 +335,15 @@ def test_an_unknown_rule_setting_is_refused_by_name_and_section() -> None:
     with pytest.raises(KeyError) as unknown:
         BusinessRules.from_mapping({"quotes": {"tax_percent": 12}})
     assert unknown.value.args == ("unknown rule setting 'tax_percent' in QuoteRules",)
+
+
+def test_require_returns_the_entity_or_refuses_naming_the_aggregate_and_id() -> None:
+    ctx = context()
+    ctx.emit(NoteAdded, "N1", note_text="x")
+    assert require(ctx, "note", "N1") == Note("N1")
+    with pytest.raises(Rejected, match="^sales rep R9 does not exist$"):
+        require(ctx, "sales_rep", "R9")
+    with pytest.raises(Rejected, match="^unknown quotation Q1$"):
+        require(ctx, "quote", "Q1", "unknown quotation {id}")
+    with pytest.raises(Rejected, match="^unknown opportunity None$"):
+        require(ctx, "opportunity", None, "unknown {aggregate} {id}")

@@ -18,7 +18,6 @@ from domain.accounts.messages import (
     AccountRevenueYearClosed,
     AccountUpdated,
 )
-from domain.kernel.context import Context, Rejected
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, indexes
 from domain.kernel.state import CrmState
@@ -62,14 +61,6 @@ def find_account_by_name(state: CrmState, company_name: str) -> str | None:
 def get_account(state: CrmState, account_id: str | None) -> Account | None:
     """The account, or None."""
     return state.get("account", account_id) if account_id else None
-
-
-def require_account(ctx: Context, account_id: str) -> Account:
-    """The account or a rejection naming it."""
-    account = get_account(ctx.state, account_id)
-    if account is None:
-        raise Rejected(f"account {account_id} does not exist")
-    return account
 
 
 @evolves(AccountCreated)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from domain.accounts.entities import Account, get_account, require_account
+from domain.accounts.entities import Account, get_account
 from domain.accounts.messages import (
     AccountCreated,
     AccountLinkedToCustomer,
@@ -25,7 +25,7 @@ from domain.accounts.messages import (
     UpdateAccount,
 )
 from domain.contracts.lifecycle import terminate_for_churn
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.rulebook import handles
 from domain.opportunities.stages import close_for_churn
 
@@ -64,7 +64,7 @@ def open_account_command(ctx: Context, cmd: OpenAccount) -> None:
 @handles(UpdateAccount)
 def update_account(ctx: Context, cmd: UpdateAccount) -> None:
     """Apply the given profile changes; a command that changes nothing emits nothing."""
-    require_account(ctx, cmd.aggregate_id)
+    require(ctx, "account", cmd.aggregate_id)
     changes = {k: v for k, v in cmd.payload().items() if v is not None}
     if changes:
         ctx.emit(AccountUpdated, cmd.aggregate_id, **changes)
@@ -73,12 +73,12 @@ def update_account(ctx: Context, cmd: UpdateAccount) -> None:
 @handles(SetParentAccount)
 def set_parent_account(ctx: Context, cmd: SetParentAccount) -> None:
     """Set the parent; an unknown parent, the account itself or a cycle is refused."""
-    account = require_account(ctx, cmd.aggregate_id)
+    account = require(ctx, "account", cmd.aggregate_id)
     parent_id = cmd.parent_account_id
     if parent_id is not None:
         if parent_id == account.account_id:
             raise Rejected(f"account {parent_id} cannot be its own parent")
-        ancestor: Account | None = require_account(ctx, parent_id)
+        ancestor: Account | None = require(ctx, "account", parent_id)
         while ancestor is not None:
             if ancestor.account_id == account.account_id:
                 raise Rejected(f"account {parent_id} is a subsidiary of {account.account_id}: "
@@ -93,7 +93,7 @@ def change_relationship(ctx: Context, cmd: ChangeAccountRelationship) -> None:
     """Change the relationship status; churned customers become former customers."""
     # No "unchanged" shortcut: the health rules may have moved the status (at_risk) with
     # their own events, so the stated status is always recorded.
-    account = require_account(ctx, cmd.aggregate_id)
+    account = require(ctx, "account", cmd.aggregate_id)
     churned = cmd.relationship_status == "churned" and account.account_type == "customer"
     ctx.emit(AccountRelationshipChanged, cmd.aggregate_id,
              relationship_status=cmd.relationship_status, reason=cmd.reason,
@@ -121,7 +121,7 @@ def _churn(ctx: Context, account: Account, reason: str | None) -> None:
 @handles(LinkAccountToCustomer)
 def link_to_customer(ctx: Context, cmd: LinkAccountToCustomer) -> None:
     """Link to a master-data customer; relinking to a different customer is refused."""
-    account = require_account(ctx, cmd.aggregate_id)
+    account = require(ctx, "account", cmd.aggregate_id)
     if account.customer_id == cmd.customer_id:
         return
     if account.customer_id is not None:

@@ -13,7 +13,7 @@ from domain.accounts.messages import (
     AccountRevenueYearClosed,
 )
 from domain.calendars.fiscal import fiscal_year, next_fiscal_year_start
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.rulebook import on_timer
 
@@ -25,9 +25,7 @@ def record_account_revenue(ctx: Context, account_id: str, amount: Decimal, on: d
 
     The account becomes an active customer; customer_since is the first purchase date.
     """
-    account = get_account(ctx.state, account_id)
-    if account is None:
-        raise Rejected(f"account {account_id} does not exist")
+    account: Account = require(ctx, "account", account_id)
     if amount <= 0:
         raise Rejected(f"revenue for account {account_id} must be positive, got {amount}")
     year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)  # FiscalRules: April-March

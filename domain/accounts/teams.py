@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.accounts.entities import Account, require_account
+from domain.accounts.entities import Account
 from domain.accounts.messages import (
     AccountTeamMemberAdded,
     AccountTeamMemberRemoved,
     AddAccountTeamMember,
     RemoveAccountTeamMember,
 )
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles
 from domain.sales_org.org_chart import get_rep
@@ -32,7 +32,7 @@ class TeamMember:
 @handles(AddAccountTeamMember)
 def add_team_member(ctx: Context, cmd: AddAccountTeamMember) -> None:
     """Add a rep; the rep must exist, and the same rep in the same role only once."""
-    account = require_account(ctx, cmd.aggregate_id)
+    account = require(ctx, "account", cmd.aggregate_id)
     if get_rep(ctx.state, cmd.sales_rep_id) is None:
         raise Rejected(f"sales rep {cmd.sales_rep_id} does not exist")
     if any(m.sales_rep_id == cmd.sales_rep_id and m.team_role == cmd.team_role
@@ -48,7 +48,7 @@ def add_team_member(ctx: Context, cmd: AddAccountTeamMember) -> None:
 @handles(RemoveAccountTeamMember)
 def remove_team_member(ctx: Context, cmd: RemoveAccountTeamMember) -> None:
     """Remove an active team member of this account."""
-    account = require_account(ctx, cmd.aggregate_id)
+    account = require(ctx, "account", cmd.aggregate_id)
     if all(m.team_member_id != cmd.team_member_id for m in account.team):
         raise Rejected(f"team member {cmd.team_member_id} is not active on account "
                        f"{account.account_id}")

@@ -22,7 +22,7 @@ from domain.activities.messages import (
     TaskCreated,
 )
 from domain.contacts.touches import touch
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles
 
@@ -88,9 +88,7 @@ def log_activity(ctx: Context, cmd: LogActivity) -> None:
 @handles(CompleteActivity)
 def complete_activity(ctx: Context, cmd: CompleteActivity) -> None:
     """Complete a planned activity; a follow-up date creates a follow-up task."""
-    activity: Activity | None = ctx.get("activity", cmd.aggregate_id)
-    if activity is None:
-        raise Rejected(f"activity {cmd.aggregate_id} does not exist")
+    activity: Activity = require(ctx, "activity", cmd.aggregate_id)
     if activity.status != "planned":
         raise Rejected(f"activity {cmd.aggregate_id} is {activity.status}, not planned")
     # Tasks relate to leads, accounts, opportunities (not contacts): fall back to the account.
@@ -120,9 +118,7 @@ def create_task_command(ctx: Context, cmd: CreateTask) -> None:
 @handles(CompleteTask)
 def complete_task(ctx: Context, cmd: CompleteTask) -> None:
     """Complete an open task; a completed one is refused."""
-    task: Task | None = ctx.get("task", cmd.aggregate_id)
-    if task is None:
-        raise Rejected(f"task {cmd.aggregate_id} does not exist")
+    task: Task = require(ctx, "task", cmd.aggregate_id)
     if task.status in ("completed", "cancelled"):
         raise Rejected(f"task {cmd.aggregate_id} is already {task.status}")
     ctx.emit(TaskCompleted, cmd.aggregate_id, completed_date=ctx.now.date(),

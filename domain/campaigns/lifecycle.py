@@ -29,7 +29,7 @@ from domain.campaigns.messages import (
     PlanCampaign,
     PlannedVariant,
 )
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles, on_timer
@@ -161,9 +161,7 @@ def plan_campaign(ctx: Context, cmd: PlanCampaign) -> None:
 
 def require_campaign(ctx: Context, campaign_id: str, *statuses: str) -> Campaign:
     """The campaign, in one of `statuses` (any if none given), or a rejection."""
-    campaign = get_campaign(ctx.state, campaign_id)
-    if campaign is None:
-        raise Rejected(f"campaign {campaign_id} does not exist")
+    campaign: Campaign = require(ctx, "campaign", campaign_id)
     if statuses and campaign.status not in statuses:
         raise Rejected(f"campaign {campaign_id} is {campaign.status}, not {' or '.join(statuses)}")
     return campaign

@@ -24,7 +24,7 @@ from domain.campaigns.messages import (
     RecordCampaignResponse,
 )
 from domain.contacts.lifecycle import get_contact, opt_out
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles, indexes
 from domain.kernel.state import CrmState
@@ -92,9 +92,7 @@ def record_response(ctx: Context, cmd: RecordCampaignResponse) -> None:
     A bounce is only possible before any engagement; nothing follows a bounce or an
     opt-out. Opting out a contact member also opts the contact out of e-mail.
     """
-    member = get_member(ctx.state, cmd.aggregate_id)
-    if member is None:
-        raise Rejected(f"campaign member {cmd.aggregate_id} does not exist")
+    member: CampaignMember = require(ctx, "campaign_member", cmd.aggregate_id)
     require_campaign(ctx, member.campaign_id, "in_progress", "completed")
     if member.status == "attributed":
         raise Rejected(f"campaign member {member.member_id} was attributed, never sent")

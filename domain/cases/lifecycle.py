@@ -31,7 +31,7 @@ from domain.cases.messages import (
     SetCasePendingCustomer,
 )
 from domain.cases.sla import JUST_AFTER, can_pause, record_late, resume_clock
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.rulebook import handles, on_timer
 from domain.kernel.state import CrmState
 from domain.sales_org.messages import SalesRole
@@ -48,15 +48,8 @@ def support_reps(state: CrmState, role: str) -> list[str]:
     return [rep.sales_rep_id for rep in reps]
 
 
-def _case(ctx: Context, case_id: str) -> Case:
-    case: Case | None = ctx.get("case", case_id)
-    if case is None:
-        raise Rejected(f"case {case_id} does not exist")
-    return case
-
-
 def _open_case(ctx: Context, case_id: str, action: str) -> Case:
-    case = _case(ctx, case_id)
+    case = require(ctx, "case", case_id)
     if not case.is_open:
         raise Rejected(f"cannot {action}: case {case.case_number} is {case.status}")
     return case
@@ -115,7 +108,7 @@ def _first_response(ctx: Context, case: Case) -> None:
 @handles(CommentOnCase)
 def comment_on_case(ctx: Context, cmd: CommentOnCase) -> None:
     """A case_comments row, text verbatim; refused on a closed case."""
-    case = _case(ctx, cmd.aggregate_id)
+    case = require(ctx, "case", cmd.aggregate_id)
     if case.status == "closed":
         raise Rejected(f"cannot comment: case {case.case_number} is closed")
     ctx.emit(CaseCommented, case.case_id, comment_id=ctx.new_id("CMT"), **cmd.payload())
@@ -139,7 +132,7 @@ def set_pending_customer(ctx: Context, cmd: SetCasePendingCustomer) -> None:
 @handles(CustomerRepliedToCase)
 def customer_replied(ctx: Context, cmd: CustomerRepliedToCase) -> None:
     """The customer answered: back to in_progress, the resolution clock runs again."""
-    case = _case(ctx, cmd.aggregate_id)
+    case = require(ctx, "case", cmd.aggregate_id)
     if case.status != "pending_customer":
         raise Rejected(f"case {case.case_number} is {case.status}, not waiting for the customer")
     resume_clock(ctx, case, reschedule=True)
@@ -171,7 +164,7 @@ def _resolve(ctx: Context, case: Case, resolution: str, root_cause: str | None,
 @handles(CloseCase)
 def close_case(ctx: Context, cmd: CloseCase) -> None:
     """Close a case (normally a resolved one); a closed case is refused."""
-    case = _case(ctx, cmd.aggregate_id)
+    case = require(ctx, "case", cmd.aggregate_id)
     if case.status == "closed":
         raise Rejected(f"case {case.case_number} is already closed")
     resume_clock(ctx, case, reschedule=False)
@@ -181,7 +174,7 @@ def close_case(ctx: Context, cmd: CloseCase) -> None:
 @handles(RateCaseSatisfaction)
 def rate_case(ctx: Context, cmd: RateCaseSatisfaction) -> None:
     """CSAT 1-5, only for resolved or closed cases."""
-    case = _case(ctx, cmd.aggregate_id)
+    case = require(ctx, "case", cmd.aggregate_id)
     if case.status not in ("resolved", "closed"):
         raise Rejected(f"case {case.case_number} is {case.status}: rate it once resolved")
     ctx.emit(CaseSatisfactionRated, case.case_id, **cmd.payload())

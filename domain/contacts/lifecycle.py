@@ -21,7 +21,7 @@ from domain.contacts.messages import (
     OptOutContact,
     UpdateContact,
 )
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles, indexes
 from domain.kernel.state import CrmState
@@ -91,13 +91,6 @@ def _demote_primary(ctx: Context, account_id: str, new_primary: str) -> None:
             ctx.emit(ContactUpdated, contact.contact_id, is_primary=False)
 
 
-def _require(ctx: Context, contact_id: str) -> Contact:
-    contact = get_contact(ctx.state, contact_id)
-    if contact is None:
-        raise Rejected(f"contact {contact_id} does not exist")
-    return contact
-
-
 @handles(CreateContact)
 def create_contact(ctx: Context, cmd: CreateContact) -> None:
     """Create a contact from a command."""
@@ -107,7 +100,7 @@ def create_contact(ctx: Context, cmd: CreateContact) -> None:
 @handles(UpdateContact)
 def update_contact(ctx: Context, cmd: UpdateContact) -> None:
     """Apply the given changes; a command that changes nothing emits nothing."""
-    contact = _require(ctx, cmd.aggregate_id)
+    contact = require(ctx, "contact", cmd.aggregate_id)
     changes = {k: v for k, v in cmd.payload().items() if v is not None}
     if changes.get("is_primary") and not contact.is_primary:
         _demote_primary(ctx, contact.account_id, contact.contact_id)
@@ -118,14 +111,14 @@ def update_contact(ctx: Context, cmd: UpdateContact) -> None:
 @handles(ChangeContactRole)
 def change_contact_role(ctx: Context, cmd: ChangeContactRole) -> None:
     """Change the decision role."""
-    _require(ctx, cmd.aggregate_id)
+    require(ctx, "contact", cmd.aggregate_id)
     ctx.emit(ContactRoleChanged, cmd.aggregate_id, **cmd.payload())
 
 
 @handles(OptOutContact)
 def opt_out_contact(ctx: Context, cmd: OptOutContact) -> None:
     """Opt the contact out of e-mail; opting out again changes nothing."""
-    opt_out(ctx, _require(ctx, cmd.aggregate_id).contact_id, cmd.reason)
+    opt_out(ctx, require(ctx, "contact", cmd.aggregate_id).contact_id, cmd.reason)
 
 
 def opt_out(ctx: Context, contact_id: str, reason: str | None) -> None:

@@ -12,7 +12,6 @@ from domain.contracts.messages import (
     ContractSigned,
     ContractTerminated,
 )
-from domain.kernel.context import Context, Rejected
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, indexes
 from domain.kernel.state import CrmState
@@ -37,13 +36,6 @@ class Contract:
         """Last day in force."""
         assert self.terms.contract_end_date is not None
         return self.terms.contract_end_date
-
-
-def _contract(ctx: Context, contract_id: str) -> Contract:
-    contract: Contract | None = ctx.get("contract", contract_id)
-    if contract is None:
-        raise Rejected(f"contract {contract_id} does not exist")
-    return contract
 
 
 def account_contracts(state: CrmState, account_id: str) -> list[Contract]:

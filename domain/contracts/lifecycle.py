@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from domain.contracts.entities import ENDED, LIVE, _contract, account_contracts
+from domain.contracts.entities import ENDED, LIVE, account_contracts
 from domain.contracts.messages import (
     ContractActivated,
     ContractDrafted,
@@ -24,7 +24,7 @@ from domain.contracts.messages import (
     SignContract,
     TerminateContract,
 )
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.rulebook import handles
 
 
@@ -97,7 +97,7 @@ def draft_contract(ctx: Context, cmd: DraftContract) -> None:
 @handles(SendContractForSignature)
 def send_for_signature(ctx: Context, cmd: SendContractForSignature) -> None:
     """Only a draft can be sent."""
-    contract = _contract(ctx, cmd.aggregate_id)
+    contract = require(ctx, "contract", cmd.aggregate_id)
     if contract.status != "draft":
         raise Rejected(f"contract {contract.terms.contract_number} is {contract.status}")
     ctx.emit(ContractSentForSignature, contract.contract_id)
@@ -106,7 +106,7 @@ def send_for_signature(ctx: Context, cmd: SendContractForSignature) -> None:
 @handles(SignContract)
 def sign_contract(ctx: Context, cmd: SignContract) -> None:
     """Sign a draft or sent contract; activates now if its start date has come."""
-    contract = _contract(ctx, cmd.aggregate_id)
+    contract = require(ctx, "contract", cmd.aggregate_id)
     if contract.status not in ("draft", "sent_for_signature"):
         raise Rejected(f"contract {contract.terms.contract_number} is {contract.status}")
     terms = contract.terms
@@ -120,7 +120,7 @@ def sign_contract(ctx: Context, cmd: SignContract) -> None:
 @handles(TerminateContract)
 def terminate_contract(ctx: Context, cmd: TerminateContract) -> None:
     """Terminate a contract that has not ended; the penalty defaults to its terms."""
-    contract = _contract(ctx, cmd.aggregate_id)
+    contract = require(ctx, "contract", cmd.aggregate_id)
     if contract.status in ENDED:
         raise Rejected(f"contract {contract.terms.contract_number} is already {contract.status}")
     penalty = cmd.early_termination_penalty

@@ -29,10 +29,10 @@ from domain.erp.messages import (
     SalesOrderCreated,
     SalesOrderRejected,
 )
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.rulebook import handles, on_timer
 from domain.opportunities.stages import close_won
-from domain.quotes.entities import Quote, get_quote
+from domain.quotes.entities import Quote
 from domain.quotes.messages import QuoteConverted
 
 RETRY_TIMER = "erp_order_retry"
@@ -42,7 +42,7 @@ DIRECTION = TO_ERP
 def request_sales_order(ctx: Context, quotation_id: str) -> None:
     """Ask the ERP for a sales order from an accepted quote and open the log row; an
     account without a customer master waits for it (held row, master data asked once)."""
-    quote = get_quote(ctx, quotation_id)
+    quote = require(ctx, "quote", quotation_id, "unknown quotation {id}")
     account = ctx.get("account", quote.account_id)
     if account is not None and account.customer_id is None:
         hold_for_customer(ctx, quote)
@@ -60,7 +60,7 @@ def sales_order_created(ctx: Context, cmd: SalesOrderCreated) -> None:
     The ERP may say it twice: the same order again changes nothing; another order for an
     already converted quote is refused.
     """
-    quote = get_quote(ctx, cmd.quotation_id)
+    quote = require(ctx, "quote", cmd.quotation_id, "unknown quotation {id}")
     if quote.order_id == cmd.sales_order_id:
         return
     if quote.order_id:
@@ -88,7 +88,7 @@ def sales_order_created(ctx: Context, cmd: SalesOrderCreated) -> None:
 @handles(SalesOrderRejected)
 def sales_order_rejected(ctx: Context, cmd: SalesOrderRejected) -> None:
     """Log the error; retry after the configured backoff until max_retries is used up."""
-    quote = get_quote(ctx, cmd.quotation_id)
+    quote = require(ctx, "quote", cmd.quotation_id, "unknown quotation {id}")
     log: IntegrationLog | None = ctx.get("integration", log_id_for(quote.quotation_id))
     if log is None or log.status != "pending" or log.attempt == 0 or quote.order_id:
         raise Rejected(f"no sales order request pending for quotation {quote.quotation_id}")

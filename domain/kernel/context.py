@@ -33,6 +33,20 @@ class Rejected(Exception):
         self.reason = reason
 
 
+def require(ctx: Context, aggregate: str, aggregate_id: str | None,
+            refusal: str = "{aggregate} {id} does not exist") -> Any:
+    """The entity `aggregate_id` of an aggregate type, or `Rejected` saying it is missing.
+
+    The one get-or-reject of the domain. `refusal` words the reason, with `{aggregate}`
+    (the type, underscores as spaces: "sales rep") and `{id}`; rules check the entity's
+    status themselves, each in its own words.
+    """
+    entity = ctx.get(aggregate, aggregate_id) if aggregate_id is not None else None
+    if entity is None:
+        raise Rejected(refusal.format(aggregate=aggregate.replace("_", " "), id=aggregate_id))
+    return entity
+
+
 def derive_id(*parts: str) -> str:
     """A deterministic UUID from the causing message and a tag: replays give the same id.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves
 from domain.leads.messages import LeadAssigned, LeadCaptured, LeadFields, LeadScored
@@ -45,9 +45,7 @@ OPEN = ("new", "contacted", "nurturing", "qualified", "unqualified")
 
 def require_lead(ctx: Context, lead_id: str, *statuses: str) -> Lead:
     """The lead, in one of `statuses` (any if none given), or a rejection saying why."""
-    lead: Lead | None = ctx.get("lead", lead_id)
-    if lead is None:
-        raise Rejected(f"lead {lead_id} does not exist")
+    lead: Lead = require(ctx, "lead", lead_id)
     if statuses and lead.status not in statuses:
         raise Rejected(f"lead {lead_id} is {lead.status}")
     return lead

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from domain.campaigns.lifecycle import record_campaign_outcome
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.rulebook import handles
 from domain.opportunities.entities import Opportunity
@@ -132,9 +132,7 @@ def _emit_created(ctx: Context, opportunity_id: str, probability: int,
 
 def open_deal(ctx: Context, opportunity_id: str) -> Opportunity:
     """The opportunity, refusing unknown or closed ones (every change needs an open deal)."""
-    opp: Opportunity | None = ctx.get("opportunity", opportunity_id)
-    if opp is None:
-        raise Rejected(f"unknown opportunity {opportunity_id}")
+    opp: Opportunity = require(ctx, "opportunity", opportunity_id, "unknown {aggregate} {id}")
     if opp.is_closed:
         raise Rejected(f"opportunity {opportunity_id} is closed ({opp.stage})")
     return opp

@@ -13,7 +13,7 @@ from decimal import Decimal
 from domain.accounts.entities import get_account
 from domain.accounts.revenue import record_account_revenue
 from domain.campaigns.lifecycle import record_campaign_outcome
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles, indexes
 from domain.kernel.state import CrmState
@@ -137,9 +137,7 @@ def _credit(ctx: Context, opp: Opportunity, amount: Decimal, *, won: bool, on: d
 @handles(ChangeOpportunityStage)
 def change_stage(ctx: Context, cmd: ChangeOpportunityStage) -> None:
     """Check the move, record it; proposal generates a quote, closed stages close."""
-    opp: Opportunity | None = ctx.get("opportunity", cmd.aggregate_id)
-    if opp is None:
-        raise Rejected(f"unknown opportunity {cmd.aggregate_id}")
+    opp: Opportunity = require(ctx, "opportunity", cmd.aggregate_id, "unknown {aggregate} {id}")
     refusal = stage_move_refusal(opp.stage, cmd.to_stage)
     if refusal:
         raise Rejected(f"opportunity {opp.opportunity_id} {refusal}")

@@ -27,12 +27,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles
 from domain.kernel.state import CrmState
-from domain.quotes.entities import Quote, get_quote, widen
+from domain.quotes.entities import Quote, widen
 from domain.quotes.messages import (
     ApprovalStep,
     DecideQuoteApproval,
@@ -156,7 +156,7 @@ def _first_up(state: CrmState, start: str | None, role: str, exclude: str | None
 @handles(DecideQuoteApproval)
 def decide_approval(ctx: Context, cmd: DecideQuoteApproval) -> None:
     """Decide the lowest pending level; deciding a higher one first is refused."""
-    quote = get_quote(ctx, cmd.aggregate_id)
+    quote = require(ctx, "quote", cmd.aggregate_id, "unknown quotation {id}")
     qid = quote.quotation_id
     if quote.superseded_by:
         raise Rejected(f"quotation {qid} was superseded by {quote.superseded_by}")

@@ -21,14 +21,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.rulebook import handles
 from domain.opportunities.deals import change_opportunity_terms, link_quote, open_deal
 from domain.opportunities.entities import Opportunity
 from domain.opportunities.figures import price_line
 from domain.quotes.approvals import plan_approval
-from domain.quotes.entities import Quote, get_quote, is_live
+from domain.quotes.entities import Quote, is_live
 from domain.quotes.messages import (
     QuoteCreated,
     QuoteLine,
@@ -149,7 +149,7 @@ def generate_quote(ctx: Context, opportunity_id: str, *, prepared_by: str | None
 
 def open_quote(ctx: Context, quote_id: str, allowed: tuple[str, ...], action: str) -> Quote:
     """The quote if it is current and in one of the `allowed` statuses, else Rejected."""
-    quote = get_quote(ctx, quote_id)
+    quote = require(ctx, "quote", quote_id, "unknown quotation {id}")
     if quote.superseded_by:
         raise Rejected(f"quotation {quote_id} was superseded by {quote.superseded_by}")
     if quote.status not in allowed:

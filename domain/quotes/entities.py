@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from domain.kernel.context import Context, Rejected
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves
 from domain.quotes.messages import (
@@ -65,14 +64,6 @@ def is_live(quote: Quote | None) -> bool:
     """A quote still in play (not superseded, not answered no, not expired)."""
     return quote is not None and quote.superseded_by is None and quote.status not in (
         "rejected", "expired", "superseded")
-
-
-def get_quote(ctx: Context, quote_id: str) -> Quote:
-    """The quote, or Rejected."""
-    quote: Quote | None = ctx.get("quote", quote_id)
-    if quote is None:
-        raise Rejected(f"unknown quotation {quote_id}")
-    return quote
 
 
 @evolves(QuoteCreated)

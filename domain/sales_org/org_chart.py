@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, Rejected, require
 from domain.kernel.records import updated
 from domain.kernel.rulebook import evolves, handles
 from domain.kernel.state import CrmState
@@ -157,24 +157,17 @@ def hire_sales_rep(ctx: Context, cmd: HireSalesRep) -> None:
 @handles(SetRepQuota)
 def set_rep_quota(ctx: Context, cmd: SetRepQuota) -> None:
     """Set a rep's quota."""
-    _require_rep(ctx, cmd.aggregate_id)
+    require(ctx, REP, cmd.aggregate_id)
     ctx.emit(RepQuotaSet, cmd.aggregate_id, **cmd.payload())
 
 
 @handles(ChangeRepStatus)
 def change_rep_status(ctx: Context, cmd: ChangeRepStatus) -> None:
     """Change a rep's status; setting the current status again changes nothing."""
-    rep = _require_rep(ctx, cmd.aggregate_id)
+    rep = require(ctx, REP, cmd.aggregate_id)
     if rep.rep_status != cmd.rep_status:
         ctx.emit(RepStatusChanged, cmd.aggregate_id, rep_status=cmd.rep_status,
                  is_active=cmd.rep_status != "inactive")
-
-
-def _require_rep(ctx: Context, rep_id: str) -> SalesRep:
-    rep = get_rep(ctx.state, rep_id)
-    if rep is None:
-        raise Rejected(f"sales rep {rep_id} does not exist")
-    return rep
 
 
 def _all(state: CrmState, kind: type[_T]) -> list[_T]:

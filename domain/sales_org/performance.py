@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.calendars.fiscal import fiscal_year, next_fiscal_year_start
-from domain.kernel.context import Context, Rejected
+from domain.kernel.context import Context, require
 from domain.kernel.messages import money
 from domain.kernel.records import updated
 from domain.kernel.rulebook import on_timer
 from domain.sales_org.messages import (
     RepPerformanceUpdated,
 )
-from domain.sales_org.org_chart import SalesRep, get_rep, reporting_chain
+from domain.sales_org.org_chart import REP, SalesRep, get_rep, reporting_chain
 
 _YTD_TIMER = "rep_ytd_rollover"
 
@@ -26,9 +26,7 @@ def record_rep_deal(ctx: Context, sales_rep_id: str, amount: Decimal, won: bool)
     VP's figures are their team's (plus their own deals), measured against their team
     quota. Figures restart with the fiscal year of the event time (FiscalRules).
     """
-    rep = get_rep(ctx.state, sales_rep_id)
-    if rep is None:
-        raise Rejected(f"sales rep {sales_rep_id} does not exist")
+    rep: SalesRep = require(ctx, REP, sales_rep_id)
     year = fiscal_year(ctx.now.date(), ctx.rules.fiscal)
     for member in reporting_chain(ctx.state, rep):
         _add_deal(ctx, member, year, amount, won)
