@@ -19,6 +19,7 @@ from types import ModuleType
 
 import domain.accounts.entities
 import domain.accounts.health
+import domain.accounts.health_inputs
 import domain.accounts.lifecycle
 import domain.accounts.messages
 import domain.accounts.revenue
@@ -65,6 +66,7 @@ import domain.opportunities.entities
 import domain.opportunities.figures
 import domain.opportunities.messages
 import domain.opportunities.stages
+import domain.opportunities.terms
 import domain.quotes.approvals
 import domain.quotes.drafting
 import domain.quotes.entities
@@ -92,7 +94,7 @@ AREAS: tuple[ModuleType, ...] = (
     domain.leads.matching, domain.leads.capture, domain.leads.lifecycle,
     domain.leads.conversion,
     domain.opportunities.messages, domain.opportunities.entities, domain.opportunities.figures,
-    domain.opportunities.deals, domain.opportunities.stages,
+    domain.opportunities.deals, domain.opportunities.terms, domain.opportunities.stages,
     domain.quotes.messages, domain.quotes.entities, domain.quotes.sync, domain.quotes.terms,
     domain.quotes.approvals, domain.quotes.drafting, domain.quotes.status,
     domain.contracts.messages, domain.contracts.entities, domain.contracts.lifecycle,
@@ -101,7 +103,7 @@ AREAS: tuple[ModuleType, ...] = (
     domain.erp.messages, domain.erp.integration_log, domain.erp.master_data,
     domain.erp.sales_orders,
     domain.forecasts.messages, domain.forecasts.index, domain.forecasts.calls,
-    domain.accounts.health,
+    domain.accounts.health_inputs, domain.accounts.health,
     domain.kernel.system,
 )
 """Every module that defines messages or rules, in the order their rules run."""

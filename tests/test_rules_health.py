@@ -10,13 +10,8 @@ from decimal import Decimal
 import pytest
 from scenario import T0, Scenario, of_type
 
-from domain.accounts.health import (
-    HealthInputs,
-    _breach,
-    _next_expiry,
-    churn_risk_for,
-    score_health,
-)
+from domain.accounts.health import _next_expiry, churn_risk_for, score_health
+from domain.accounts.health_inputs import HealthInputs, _breach
 from domain.accounts.messages import (
     AccountHealthScored,
     ChangeAccountRelationship,

@@ -13,7 +13,7 @@ from domain.accounts.messages import AccountRevenueRecorded
 from domain.campaigns.messages import CampaignResultsUpdated, PlanCampaign
 from domain.kernel.context import Rejected
 from domain.kernel.messages import Event, utc
-from domain.opportunities.deals import change_opportunity_terms, open_opportunity
+from domain.opportunities.deals import open_opportunity
 from domain.opportunities.figures import (
     describe_change,
     forecast_category_for,
@@ -34,6 +34,7 @@ from domain.opportunities.messages import (
     OpportunityWon,
 )
 from domain.opportunities.stages import days_in_stage, stage_move_refusal
+from domain.opportunities.terms import change_opportunity_terms
 from domain.quotes.messages import QuoteCreated, QuoteLineInput, ReviseQuote
 from domain.rules_config import OpportunityRules
 from domain.sales_org.messages import RepPerformanceUpdated

@@ -51,7 +51,7 @@ def derive_id(*parts: str) -> str:
     """A deterministic UUID from the causing message and a tag: replays give the same id.
 
     Exactly `str(uuid.uuid5(_ID_NAMESPACE, name))` (a test holds them equal), computed
-    without building a UUID object: half the cost, on a path taken for every event.
+    without building a UUID object, which is cheaper on a path taken for every event.
     """
     digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join(parts).encode()).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5

@@ -1,10 +1,11 @@
 """`updated`: a changed copy of one of the domain's frozen entity dataclasses.
 
-`dataclasses.replace` runs the generated `__init__` with every field again; the rules
-call it on every state change (430k times in a 180-day backfill, 7 % of the
-generator's time). Copying the instance dict costs a quarter of that and gives the same
-object for our entities: plain frozen dataclasses, no `__post_init__`, no slots (a test
-holds `updated` equal to `replace` for each of them)."""
+`dataclasses.replace` runs the generated `__init__` with every field again, and the rules
+call it on every state change, on the generator's critical path. Copying the instance
+dict is several times cheaper (docs/benchmarks.md, item 12) and gives the same object for
+our entities: plain frozen dataclasses, no `__post_init__`, no slots (a test holds
+`updated` equal to `replace` for each of them).
+"""
 
 from __future__ import annotations
 

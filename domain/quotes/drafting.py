@@ -12,7 +12,7 @@ opportunity's converted_to_quote_id, its lines are the opportunity's product lin
 (`domain.quotes.sync`) and its pre-tax total (subtotal - discount), their sum, is the
 opportunity's amount. The payment, delivery and warranty terms it states come from
 `domain.quotes.terms` (a revision keeps its parent's unless given new ones).
-The messages are in `domain.quotes.messages` (re-exported here). Sending, the customer's
+The messages are in `domain.quotes.messages`. Sending, the customer's
 answers and expiry live in `domain.quotes.status`; the approval workflow in
 `domain.quotes.approvals`; the ERP hand-off in `domain.erp.sales_orders`."""
 
@@ -24,9 +24,10 @@ from decimal import Decimal
 from domain.kernel.context import Context, Rejected, require
 from domain.kernel.messages import money
 from domain.kernel.rulebook import handles
-from domain.opportunities.deals import change_opportunity_terms, link_quote, open_deal
+from domain.opportunities.deals import link_quote, open_deal
 from domain.opportunities.entities import Opportunity
 from domain.opportunities.figures import price_line
+from domain.opportunities.terms import change_opportunity_terms
 from domain.quotes.approvals import plan_approval
 from domain.quotes.entities import Quote, is_live
 from domain.quotes.messages import (
