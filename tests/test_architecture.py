@@ -16,6 +16,7 @@ FORBIDDEN = frozenset({
     "kafka", "faust", "sqlalchemy", "fastavro", "confluent_kafka",  # libraries of the edges
     "crm", "events", "projectors", "processors", "producers",  # the layers that use domain
     "api", "backfill", "localstack", "operations", "reports", "simulators", "bench",
+    "archive", "kafka_client",
 })
 
 
