@@ -1,7 +1,7 @@
 """Account health 0-100 and churn risk, from cases, SLA breaches, sentiment and revenue.
 
 Inputs are collected per account in the `health_inputs` view by indexers on the events
-that change them (this area's case and interaction events, area A's account events), and
+that change them (case and interaction events, and the account's own events), and
 the account is marked dirty. On the first clock tick of each day (event time) the dirty
 accounts, and those whose inputs age out of their window that day, are rescored;
 `AccountHealthScored` is emitted only when the score or the churn risk changed. When the

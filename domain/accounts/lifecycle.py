@@ -1,7 +1,7 @@
 """Accounts: creation, profile updates, hierarchy, relationship, revenue, master-data link.
 
 Messages are in `domain.accounts.messages`; account teams in `domain.accounts.teams`.
-Health score and churn risk belong to the health rules (area C), which write those
+Health score and churn risk belong to the health rules (`domain.accounts.health`), which write those
 columns with their own account events."""
 
 from __future__ import annotations
