@@ -154,3 +154,11 @@ def test_delivery_terms_are_cut_to_100_characters_for_a_long_city_or_plant_name(
     assert plant_quote.delivery_terms == (
         f"FCA {plant}, Incoterms 2020; freight and insurance to buyer's account"[:100])
     assert len(plant_quote.delivery_terms) == 100
+
+
+def test_a_revision_states_the_delivery_terms_agreed_in_negotiation() -> None:
+    s, first = quoted(("MAT-FRG-001", "100", "4800"))
+    ex_works = "EXW Chakan (Pune) works, Incoterms 2020; buyer collects"
+    agreed = one(s.ok(ReviseQuote, first.aggregate_id, delivery_terms=ex_works), QuoteCreated)
+    assert (agreed.payment_terms, agreed.delivery_terms, agreed.warranty_terms) == (
+        "NET60", ex_works, SUPPLY_12)
