@@ -11,7 +11,12 @@ from scenario import Scenario, of_type, one
 
 from domain.erp.messages import SalesOrderRequested
 from domain.kernel.messages import utc
-from domain.opportunities.messages import ChangeOpportunityStage, OpportunityTermsChanged
+from domain.opportunities.messages import (
+    AddOpportunityProduct,
+    ChangeOpportunityStage,
+    OpenOpportunity,
+    OpportunityTermsChanged,
+)
 from domain.quotes.approvals import required_levels
 from domain.quotes.drafting import expires_at
 from domain.quotes.messages import (
@@ -675,3 +680,40 @@ def test_an_approval_carries_through_a_revision_that_needed_none() -> None:
     assert q3.approvals == [] and q3.approval_carried_over
     assert (q3.approved_net_amount, q3.approved_by, q3.approved_at) == (
         Decimal("5100000.00"), "VP1", approved_at)
+
+
+def test_a_quotes_id_and_its_approval_ids_derive_from_the_cause_deal_and_quote() -> None:
+    s, quote_id = quote_with_discount("25")
+    created = one(s.events, QuoteCreated)
+    # ids derive from the cause (a replay must derive the same ones): pinned literally
+    assert (quote_id, [step.approval_id for step in created.approvals]) == (
+        "QUO-fdaa0636-cb1a-5b18", ["QAP-243e1866-7aec-5c8c", "QAP-3e75da94-791b-5f33"])
+
+
+def test_a_quotation_is_named_after_180_characters_of_the_deal_and_its_revision() -> None:
+    s = Scenario().org()
+    name = "Press line retrofit for the Chakan plant, " * 5  # 210 characters
+    s.ok(OpenOpportunity, "O1", opportunity_name=name[:200], account_id="A1",
+         amount=Decimal(100000), close_date=date(2026, 3, 20), opportunity_owner="R1")
+    quote_id = s.to_proposal()
+    created = one([e for e in s.events if e.aggregate_id == quote_id], QuoteCreated)
+    assert created.quotation_name == f"{name[:180]} - rev 1"
+
+
+def test_a_product_lines_description_is_quoted_on_its_line() -> None:
+    s = Scenario().org()
+    s.deal()
+    s.ok(AddOpportunityProduct, "O1", product_name="CNC spindle", material_id="MAT-CNC-001",
+         product_description="5-axis, 24,000 rpm", quantity=Decimal(1),
+         list_price=Decimal(900000))
+    (quoted_line,) = s.quote(s.to_proposal()).lines
+    assert quoted_line.product_description == "5-axis, 24,000 rpm"
+
+
+def test_a_deal_above_the_largest_line_price_needs_product_lines_to_be_quoted() -> None:
+    s = Scenario().org()
+    s.deal(amount="100000000.00")  # 10 crore: more than a quote line's price can hold
+    s.stage("O1", "qualification")
+    s.stage("O1", "needs_analysis")
+    reason = s.refused(ChangeOpportunityStage, "O1", to_stage="proposal")
+    assert reason == "opportunity O1 needs product lines for a quote"
