@@ -717,3 +717,11 @@ def test_a_deal_above_the_largest_line_price_needs_product_lines_to_be_quoted() 
     s.stage("O1", "needs_analysis")
     reason = s.refused(ChangeOpportunityStage, "O1", to_stage="proposal")
     assert reason == "opportunity O1 needs product lines for a quote"
+
+
+def test_a_quote_is_addressed_to_the_deals_primary_contact() -> None:
+    s = Scenario().org()
+    s.contact("C1", "A1")
+    s.deal(primary_contact_id="C1")
+    quote_id = s.to_proposal()
+    assert one([e for e in s.events if e.aggregate_id == quote_id], QuoteCreated).contact_id == "C1"
