@@ -162,3 +162,13 @@ def test_a_revision_states_the_delivery_terms_agreed_in_negotiation() -> None:
     agreed = one(s.ok(ReviseQuote, first.aggregate_id, delivery_terms=ex_works), QuoteCreated)
     assert (agreed.payment_terms, agreed.delivery_terms, agreed.warranty_terms) == (
         "NET60", ex_works, SUPPLY_12)
+
+
+def test_terms_agreed_on_a_revision_carry_to_the_next_revision() -> None:
+    s, first = quoted(("MAT-FRG-001", "100", "4800"))
+    ex_works = "EXW Chakan (Pune) works, Incoterms 2020; buyer collects"
+    agreed = one(s.ok(ReviseQuote, first.aggregate_id, delivery_terms=ex_works,
+                      warranty_terms="24 months from date of supply"), QuoteCreated)
+    again = one(s.ok(ReviseQuote, agreed.aggregate_id), QuoteCreated)
+    assert (again.payment_terms, again.delivery_terms, again.warranty_terms) == (
+        "NET60", ex_works, "24 months from date of supply")
