@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Security, status
 
-from crm.api.auth import API_KEY_HEADER, Principal
+from api.auth import API_KEY_HEADER, Principal
 
 LOCAL = Principal("analyst", "loopback")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})

@@ -15,13 +15,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from crm.api import commands, dashboard, reads, store
-from crm.api.access import is_loopback
-from crm.api.auth import KeyRing, parse_keys
-from crm.api.gateway import Gateway
-from crm.api.tracker import Tracker
+from api import commands, dashboard, reads, store
+from api.access import is_loopback
+from api.auth import KeyRing, parse_keys
+from api.gateway import Gateway
+from api.tracker import Tracker
 from crm.bootstrap import Services
-from crm.live import LiveFigures, projected_offsets
+from operations.live_figures import LiveFigures, projected_offsets
 
 log = logging.getLogger(__name__)
 KEYS_VARIABLE = "CRM_API_KEYS"
@@ -31,7 +31,7 @@ def create_app(services: Services, keys: KeyRing, local_dashboard: bool = False)
     """The application on a running stack (its tables migrated, topics created).
 
     `local_dashboard`: the dashboard's reads answer local requests without a key
-    (crm/api/access.py); `serve` sets it when bound to a loopback address.
+    (api/access.py); `serve` sets it when bound to a loopback address.
     """
 
     @asynccontextmanager

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Requ
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from crm.api import store
-from crm.api.auth import WRITER, Principal, require
-from crm.api.bodies import body_model, command_types, lead_form_model
-from crm.api.gateway import Gateway, KeyReused, NotSent
+from api import store
+from api.auth import WRITER, Principal, require
+from api.bodies import body_model, command_types, lead_form_model
+from api.gateway import Gateway, KeyReused, NotSent
 from domain.kernel.messages import Command
 from domain.leads.messages import CaptureLead
 
@@ -122,7 +122,7 @@ def command_status(
     """pending, applied (with every derived event id) or rejected (with the reason).
 
     `applied` is written by the tracker only once the core has finished the command and
-    every derived event was read (crm/api/completion.py), so `visible` covers them all.
+    every derived event was read (api/completion.py), so `visible` covers them all.
     """
     engine = _gateway(request).engine
     deadline = time.monotonic() + wait

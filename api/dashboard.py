@@ -1,9 +1,9 @@
 """The analysts' dashboard at `/`: one static page of our own (HTML, CSS, a small script)
-and Chart.js, vendored under crm/api/static/ (no CDN, no build step: it works offline).
+and Chart.js, vendored under api/static/ (no CDN, no build step: it works offline).
 
 The page holds no data: it reads the seven reports from `GET /v1/reports/{name}` and the
 live figures from `GET /v1/status`, with a key or, on a loopback server, without one
-(crm/api/access.py says who may).
+(api/access.py says who may).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from crm.api.access import viewer
-from crm.api.auth import Principal
-from crm.live import LiveFigures
+from api.access import viewer
+from api.auth import Principal
+from operations.live_figures import LiveFigures
 
 STATIC = Path(__file__).with_name("static")
 # the page loads only its own files; Chart.js draws on canvas and needs nothing else
@@ -32,7 +32,7 @@ router = APIRouter()
 
 
 class LiveStatus(BaseModel):
-    """Live figures of the pipeline (crm/live.py), as `crm status` shows them."""
+    """Live figures of the pipeline (operations/live_figures.py), as `crm status` shows them."""
 
     at: float = Field(description="When sampled, seconds since the epoch (UTC)")
     events: int = Field(description="Records on the event topics")

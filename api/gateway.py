@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from crm.api import store
-from crm.api.bodies import command_from
-from crm.api.tracker import Tracker
+from api import store
+from api.bodies import command_from
+from api.tracker import Tracker
 from domain.kernel.context import derive_id
 from domain.kernel.messages import Command
 from producers.kafka import DeliveryFailed, MessageProducer

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from crm.api.access import viewer
-from crm.api.auth import Principal, require
+from api.access import viewer
+from api.auth import Principal, require
 from projectors.db import ANALYST_ROLE
 from projectors.seed_queries import SEED_QUERIES
 from projectors.tables import TABLES

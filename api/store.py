@@ -1,7 +1,7 @@
 """The API's own bookkeeping: one row per command it accepted, in schema `crm_api`.
 
 Not CRM data and not a read table (never rebuilt, counted or checksummed): it remembers
-idempotency keys and what became of each command (filled in by `crm.api.tracker`). The
+idempotency keys and what became of each command (filled in by `api.tracker`). The
 server creates it on start (`ensure`), so no migration of the read model is involved.
 Rows live for the retention (`CRM_API_RETENTION_DAYS`, default 7): the tracker prunes.
 """
@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import Engine
 
-from crm.api.completion import Outcome
+from api.completion import Outcome
 
 SCHEMA = "crm_api"
 metadata = MetaData(schema=SCHEMA)

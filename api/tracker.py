@@ -3,7 +3,7 @@
 Every event the core derives carries the input's id as `causation_id`; a refused input
 derives one `CommandRejected` (topic `crm.rejections`) naming it. The events of one
 command reach the tracker at different times (several topics and partitions), so it
-writes an outcome to `crm_api.commands` only once it is complete (crm/api/completion.py):
+writes an outcome to `crm_api.commands` only once it is complete (api/completion.py):
 a rejection at once; `applied` once the core's group has committed past the command's
 offset on `crm.commands` and the tracker has read the event topics up to their ends as
 they were after that commit, i.e. with every derived event id.
@@ -27,13 +27,19 @@ from datetime import UTC, datetime, timedelta
 from confluent_kafka import Consumer, Message, TopicPartition
 from sqlalchemy.engine import Engine
 
-from crm.api import store
-from crm.api.completion import Completion, Outcome, Partition
+from api import store
+from api.completion import Completion, Outcome, Partition
 from domain.kernel.system import CommandRejected
 from events.codec import AvroCodec, DecodeError
-from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
+from events.core_group import core_group_consumer, folded_inputs
+from events.topics import (
+    API_PROBE_GROUP,
+    API_TRACKER_GROUP,
+    COMMANDS,
+    EVENT_PARTITIONS,
+    EVENT_TOPICS,
+)
 from kafka_client.offsets import partition_ends
-from processors.faust_app import APP_ID
 
 log = logging.getLogger(__name__)
 WATCH_LIMIT = 100_000  # commands remembered; the oldest are dropped past this
@@ -62,8 +68,9 @@ class Tracker:
                  retention: timedelta | None = None) -> None:
         self._engine = engine
         self._codec = codec
+        self._bootstrap, self._extra = bootstrap, dict(extra or {})
         self._conf = {"bootstrap.servers": bootstrap, "enable.auto.commit": False,
-                      **(extra or {})}
+                      **self._extra}
         self._retention = retention or retention_from_environment()
         self._completion = Completion()  # the tracker thread's alone
         self._watched: OrderedDict[str, str] = OrderedDict()  # command id -> aggregate id
@@ -143,9 +150,9 @@ class Tracker:
         return [TopicPartition(t, p, offset) for (t, p), offset in starts.items()]
 
     def _run(self) -> None:
-        consumer = Consumer({**self._conf, "group.id": "crm-api-tracker"})
-        probe = Consumer({**self._conf, "group.id": "crm-api-tracker-probe"})
-        core = Consumer({**self._conf, "group.id": APP_ID})  # never subscribed: reads commits
+        consumer = Consumer({**self._conf, "group.id": API_TRACKER_GROUP})
+        probe = Consumer({**self._conf, "group.id": API_PROBE_GROUP})
+        core = core_group_consumer(self._bootstrap, self._extra)  # reads its commits
         try:
             assigned = self._start_offsets(probe)
             consumer.assign(assigned)
@@ -165,8 +172,7 @@ class Tracker:
                 if ask:
                     last_commit_poll = now
                 self._settle(
-                    (lambda: core.committed([TopicPartition(COMMANDS, 0)],
-                                            timeout=10)[0].offset) if ask else None,
+                    (lambda: folded_inputs(core, timeout=10)) if ask else None,
                     lambda: partition_ends(probe, EVENT_PARTS, timeout=10))
                 if now - last_prune >= PRUNE_EVERY_S:
                     last_prune = now

@@ -1,8 +1,8 @@
 """The projector and the archiver of a backfill, each in a process of its own.
 
 They follow the topics while the history is generated and published, so projecting and
-archiving overlap generation on the second core instead of waiting for it (the 180-day
-backfill: 78 s sequential, docs/benchmarks.md). When the publisher has flushed, the
+archiving overlap generation on the second core instead of waiting for it
+(docs/benchmarks.md, "Pipelined backfill"). When the publisher has flushed, the
 backfill sets `published`; each follower then catches up to the end of the log and
 reports.
 
@@ -16,9 +16,7 @@ path.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -26,15 +24,14 @@ from dataclasses import dataclass, field
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
+from backfill.helper_process import become_helper, cpu_s, peak_rss_mb
 from crm.bootstrap import Services
 
-_PR_SET_PDEATHSIG = 1
-FOLLOWER_NICENESS = 10
 # Each archive pass reads every partition's end, a scan of the partition on Tansu.
 FOLLOW_INTERVAL = 5.0  # seconds between archive passes while the log still grows
-# The projector follows a log that grows by ~10k records/s: asking for a full megabyte
-# (or half a second) per fetch means ~10x fewer fetches and transactions of whole
-# batches: broker CPU 3.1 -> 1.7 s, PostgreSQL 3.4 -> 2.2 s at 90 days.
+# The projector follows a fast-growing log: asking for a full megabyte (or half a second)
+# per fetch means far fewer fetches (each one costs the broker more the longer the log)
+# and transactions of whole batches (docs/benchmarks.md, item 10).
 FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
 
 
@@ -101,16 +98,6 @@ def stop(follower: Follower) -> None:
     follower.process.join(10)
 
 
-def become_helper(parent: int) -> None:
-    """Set up a helper process of the backfill: the kernel kills it when `parent` dies,
-    and it runs at FOLLOWER_NICENESS, so the generator (the critical path) keeps a core."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-    os.nice(FOLLOWER_NICENESS)
-
-
 def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
           results: Any, parent: int) -> None:
     become_helper(parent)
@@ -121,23 +108,6 @@ def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
     except BaseException:  # reported to the parent, which raises it there
         result = FollowerResult(role, error=traceback.format_exc())
     results.put(result)
-
-
-def cpu_s() -> float:
-    """CPU seconds (user + system) this process has used so far."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    """This process' peak resident memory (VmHWM), MiB."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _project(services: Services, published: Any, progress: Any) -> FollowerResult:

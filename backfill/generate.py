@@ -4,14 +4,14 @@ Phases, each resumable after a crash at any point:
 1. generate: the simulation and the core run in-process (the fast runtime); every input
    and derived record is written, in produce order, to `<run>/log.avro` (atomically:
    a crash leaves no half file, and the run is deterministic, so it is simply redone;
-   crm/runlog.py). `crm backfill` also hands each record to a publisher process that
-   publishes it at once (crm/publisher_process.py);
+   backfill/runlog.py). `crm backfill` also hands each record to a publisher process that
+   publishes it at once (backfill/publisher_process.py);
 2. publish: records are placed by Kafka's default partitioner, so a partition already
    holding k records of this run skips its first k: nothing lost, nothing doubled. Once
    the log file is complete, a rerun publishes from it instead of generating. The core
    worker's group is then positioned after the history, so `crm run` carries on there;
 3. project and 4. archive (local broker only) run from the start in processes of their
-   own, following the topics (crm/backfill_run.py, crm/followers.py); offsets live with
+   own, following the topics (backfill/run.py, backfill/followers.py); offsets live with
    the rows in PostgreSQL, the archive knows its own length.
 """
 
@@ -20,17 +20,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from crm.runlog import LogFile, RecordSink
+from backfill.runlog import LogFile, RecordSink
 from domain.kernel.messages import Event, Message
 from events.topics import COMMANDS
 from processors.core import CoreProcessor
+from simulators.checkpoint import save_checkpoint
 
 CYCLE = timedelta(minutes=30)
 
@@ -194,9 +194,9 @@ def few_collections(threshold: int = 50_000) -> Iterator[None]:
     """Collect cyclic garbage less often while generating.
 
     The generator's heap is mostly state that lives to the end (accounts, leads, timers),
-    which every older-generation collection re-scans. For 90 days, time in the collector
-    fell from 0.75 s (773 young, 4 full collections) to 0.37 s (338, 1): 2 % of the
-    generation's CPU, within run-to-run noise but never worse.
+    which every older-generation collection re-scans; collecting less often halves the
+    time in the collector, a small share of the generation's CPU but never worse
+    (docs/benchmarks.md, item 13).
     """
     old = gc.get_threshold()
     gc.set_threshold(threshold, old[1], old[2])
@@ -204,21 +204,3 @@ def few_collections(threshold: int = 50_000) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
-
-
-def save_checkpoint(path: Path, sim: Any, state: Any, clock: datetime) -> None:
-    """Pickle the simulation, the core's state and the clock (atomic replace).
-
-    Local state of our own making, read back only by `crm simulate` on this machine.
-    """
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump({"simulation": sim, "state": state, "clock": clock}, fh,
-                    protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
-
-
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """What `save_checkpoint` wrote."""
-    with path.open("rb") as fh:
-        return pickle.load(fh)  # noqa: S301  (our own file under CRM_HOME)

@@ -15,16 +15,16 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from crm.runlog import read_log
+from backfill.runlog import read_log
+from events.core_group import core_group_consumer, skip_inputs
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import partition_ends, watermarks
-from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
 
-# Bulk publishing: fuller batches, far fewer produce requests. The embedded broker's CPU
-# for a 45-day backfill fell from 3.8 s to 1.8 s (docs/benchmarks.md); live producers
-# keep the default 5 ms, which every live command would otherwise wait out.
+# Bulk publishing: fuller batches, far fewer produce requests, much less of the embedded
+# broker's CPU (docs/benchmarks.md, items 7 and 10); live producers keep the default 5 ms,
+# which every live command would otherwise wait out.
 BULK = {"linger.ms": 500, "batch.size": 1_000_000}
 
 
@@ -40,8 +40,7 @@ class LogPublisher:
     """
 
     def __init__(self, bootstrap: str, extra: dict[str, Any] | None = None) -> None:
-        self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": APP_ID,
-                                   "enable.auto.commit": False, **(extra or {})})
+        self._consumer = core_group_consumer(bootstrap, extra)
         self._present = _present(self._consumer)
         self._producer = MessageProducer(bootstrap, extra={**BULK, **(extra or {})})
         self._seen: dict[tuple[str, int], int] = {}
@@ -57,7 +56,7 @@ class LogPublisher:
         try:
             if exc is None:
                 self._producer.flush()
-                _position_core_group(self._consumer, self._seen.get((COMMANDS, 0), 0))
+                skip_inputs(self._consumer, self._seen.get((COMMANDS, 0), 0))
         finally:
             self._consumer.close()
 
@@ -111,10 +110,3 @@ def _check_same_history(consumer: Consumer, first_value: bytes) -> None:
             consumer.unassign()
             return
     raise LogConflict("could not read the first record of crm.commands to compare histories")
-
-
-def _position_core_group(consumer: Consumer, inputs: int) -> None:
-    """Point the rules worker's group after the history it must not process again."""
-    committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=30)[0].offset
-    if committed < inputs:
-        consumer.commit(offsets=[TopicPartition(COMMANDS, 0, inputs)], asynchronous=False)

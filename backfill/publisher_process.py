@@ -1,13 +1,13 @@
 """The backfill's publisher, in a process of its own.
 
-On a 2-core machine the generator is the backfill's critical path; producing (the
-confluent-kafka calls, the partitioner, librdkafka's threads) was a fifth of its CPU.
+On a 2-core machine the generator is the backfill's critical path, and producing (the
+confluent-kafka calls, the partitioner, librdkafka's threads) was a large share of its CPU.
 Here the generator only appends each record to a chunk and sends whole chunks down a
 pipe; this process publishes them, in order, through a `LogPublisher` (so skipping what
 Kafka already holds works as before). (Writing the log file here as well was tried: the
-cores are saturated by then, and it cost this process three times what it saved the
-generator, docs/benchmarks.md.) The pipe's buffer is the back-pressure: a slow broker slows the
-generator instead of filling memory. The process dies with the backfill
+cores are saturated by then, and it cost this process more than it saved the generator;
+docs/benchmarks.md, item 11.) The pipe's buffer is the back-pressure: a slow broker slows
+the generator instead of filling memory. The process dies with the backfill
 (PR_SET_PDEATHSIG), like the followers.
 """
 
@@ -22,8 +22,8 @@ from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any
 
-from crm.followers import become_helper, cpu_s, peak_rss_mb
-from crm.publish import LogConflict, LogPublisher
+from backfill.helper_process import become_helper, cpu_s, peak_rss_mb
+from backfill.publish import LogConflict, LogPublisher
 
 CHUNK = 4096  # records per hand-over: amortises the pipe, bounds what is in flight
 RESULT_TIMEOUT = 3600.0  # the last acknowledgements of a long log on a slow broker

@@ -1,8 +1,8 @@
 """Drive a backfill: generate and publish, with the projector and the archiver following.
 
 The history is generated in this process and published as it is made, by a publisher
-process it hands the records to (crm/publisher_process.py); the projector and the
-archiver run in processes of their own from the start (crm/followers.py), so the two
+process it hands the records to (backfill/publisher_process.py); the projector and the
+archiver run in processes of their own from the start (backfill/followers.py), so the two
 cores work at once. A rerun after a crash generates the same history again (or, once the
 log file is complete, publishes from it), skipping what Kafka already holds.
 """
@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crm import followers
-from crm.backfill import BackfillPlan, GenerateStats, generate, run_dir, same_day_run
+from backfill import followers
+from backfill.generate import BackfillPlan, GenerateStats, generate, run_dir, same_day_run
+from backfill.publish import publish
+from backfill.publisher_process import PublisherProcess
 from crm.bootstrap import Services
-from crm.publish import publish
-from crm.publisher_process import PublisherProcess
 from projectors.db import table_counts
 
 

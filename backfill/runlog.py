@@ -40,8 +40,8 @@ class LogFile:
         self._path = directory / LOG_NAME
         self._tmp = directory / f"{LOG_NAME}.tmp"
         self._fh = self._tmp.open("wb")
-        # snappy (Avro's standard codec, via cramjam): 42 % less CPU than deflate level 1
-        # for a file 30 % larger, on the generator's critical path (docs/benchmarks.md)
+        # snappy (Avro's standard codec, via cramjam): much less CPU than deflate for a
+        # somewhat larger file, on the generator's critical path (docs/benchmarks.md, 14)
         self._writer = Writer(self._fh, LOG_RECORD, codec=LOG_CODEC, sync_interval=1 << 20,
                               sync_marker=hashlib.sha256(run_id.encode()).digest()[:16])
 

@@ -43,31 +43,27 @@ def _servers(pg_pid: int | None, broker_pid: int | None) -> dict[str, tuple[floa
     return out
 
 
-def _own_cpu_s() -> float:
-    times = psutil.Process().cpu_times()
-    return times.user + times.system
-
-
 def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
         floor: bool = True) -> dict[str, Any]:
     """Backfill on a new stack; returns its figures (and the COPY floor of its rows)."""
     from rich.console import Console
 
-    from bench.stack import own_peak_rss_mb, temp_stack
+    from backfill.generate import BackfillPlan
+    from backfill.helper_process import cpu_s, peak_rss_mb
+    from backfill.run import run_backfill
+    from bench.stack import temp_stack
     from bench.stages import copy_floor
-    from crm.backfill import BackfillPlan
-    from crm.backfill_run import run_backfill
 
     plan = BackfillPlan(days, seed, end_date, scale)
     with temp_stack(prefix="crm-bench-backfill-") as services, open(os.devnull, "w") as null:
-        rss_before = own_peak_rss_mb()
+        rss_before = peak_rss_mb()
         before = _servers(services.stack.pg_pid, services.stack.broker_pid)
-        cpu0 = _own_cpu_s()
+        cpu0 = cpu_s()
         t0 = time.perf_counter()
         summary = run_backfill(services, plan, Console(file=null), simulation)
         wall = time.perf_counter() - t0
-        own_cpu = _own_cpu_s() - cpu0
-        peak = own_peak_rss_mb()
+        own_cpu = cpu_s() - cpu0
+        peak = peak_rss_mb()
         after = _servers(services.stack.pg_pid, services.stack.broker_pid)
         servers = {name: rss for name, (rss, _) in after.items()}
         cpu = {"backfill": own_cpu, **summary.cpu_s,

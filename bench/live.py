@@ -33,7 +33,8 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
-from bench.stack import bench_env, peak_rss_mb
+from backfill.helper_process import peak_rss_mb
+from bench.stack import bench_env
 from crm.bootstrap import Services
 from domain.leads.messages import CaptureLead
 from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS

@@ -58,10 +58,10 @@ def run(stage: str, days: int, scale: float, use_cprofile: bool) -> None:
     from rich.console import Console
 
     from archive.log import Archiver
+    from backfill.generate import BackfillPlan, generate, run_dir
+    from backfill.publish import publish
+    from backfill.run import run_backfill, simulation_factory
     from bench.stack import temp_stack
-    from crm.backfill import BackfillPlan, generate, run_dir
-    from crm.backfill_run import run_backfill, simulation_factory
-    from crm.publish import publish
     from projectors.runner import Projector
 
     plan = BackfillPlan(days, 42, date(2026, 1, 31), scale)

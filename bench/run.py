@@ -145,8 +145,8 @@ def run_backfill_child(days: int, scale: float, plan: Plan, floor: bool = True,
 
 def run_live_stage(services: Any, plan: Plan, status: Console) -> dict[str, Any]:
     """History first (so rules see reps and territories), then the two workers."""
-    from crm.backfill import BackfillPlan
-    from crm.backfill_run import run_backfill
+    from backfill.generate import BackfillPlan
+    from backfill.run import run_backfill
 
     history = BackfillPlan(plan.live_history_days, plan.seed, plan.end_date, 1.0)
     with open(os.devnull, "w") as null:

@@ -82,23 +82,3 @@ def _enable_commit_timestamps(services: Services) -> None:
             conn.execute(sa.text("ALTER SYSTEM SET track_commit_timestamp = on"))
     finally:
         engine.dispose()
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of a live process, in MiB; 0 when unknown."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
-def own_peak_rss_mb() -> float:
-    """Peak RSS of this process so far, in MiB.
-
-    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork + exec, so a
-    child would report its parent's peak whenever that was higher.
-    """
-    return peak_rss_mb(os.getpid())

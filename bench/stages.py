@@ -25,9 +25,9 @@ from typing import Any
 
 import psycopg2
 
-from crm.backfill import BackfillPlan, generate
-from crm.backfill_run import simulation_factory
-from crm.runlog import read_log
+from backfill.generate import BackfillPlan, generate
+from backfill.run import simulation_factory
+from backfill.runlog import read_log
 from domain.kernel.messages import Event, Message
 from events.codec import AvroCodec
 from events.topics import COMMANDS

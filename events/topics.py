@@ -22,6 +22,17 @@ ERP_REPLIES = "erp.sales-order-replies"
 FOREVER = -1
 EVENT_PARTITIONS = 3
 
+# Consumer groups. The core's group (also the faust app's id) commits its position on
+# crm.commands: how many inputs the rules have folded (events/core_group.py reads and moves
+# it). The projector keeps its offsets with its rows in PostgreSQL, under its group's name;
+# a rebuild projects under a group of its own and hands its offsets over to the live one.
+CORE_GROUP = "crm-core"
+PROJECTOR_GROUP = "crm-projector"
+REBUILD_GROUP = "crm-rebuild"
+API_TRACKER_GROUP = "crm-api-tracker"  # the HTTP API follows the event topics ...
+API_PROBE_GROUP = "crm-api-tracker-probe"  # ... and asks their ends (never subscribed)
+LIVE_FIGURES_GROUP = "crm-live-figures"  # `crm status --live`, GET /v1/status (ends only)
+
 
 @dataclass(frozen=True)
 class TopicSpec:

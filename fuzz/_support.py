@@ -18,7 +18,7 @@ SEEDS = ROOT / "fuzz" / "corpus"  # committed: a few real messages + every findi
 WORK = ROOT / ".fuzz"  # not committed: the growing corpus and new findings
 # Our packages are instrumented for coverage; fastavro and pydantic-core are compiled and
 # cannot be, so their behaviour is reached through our own branches on their results.
-INSTRUMENTED = ["events", "domain", "processors", "producers", "crm.dlq"]
+INSTRUMENTED = ["events", "domain", "processors", "producers", "operations.dead_letters"]
 
 
 def seed_inputs(harness: str) -> list[tuple[str, bytes]]:

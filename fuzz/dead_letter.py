@@ -31,7 +31,7 @@ HEADER_NAMES = ("dlq.reason", "dlq.source.topic", "dlq.source.partition",
 @cache
 def targets() -> CoreProcessor:
     """A fresh core (its codec is the one redrive uses too)."""
-    import crm.dlq  # noqa: F401  (imported here to be instrumented)
+    import operations.dead_letters  # noqa: F401  (imported here to be instrumented)
     from processors.core import CoreProcessor
 
     return CoreProcessor()
@@ -39,8 +39,8 @@ def targets() -> CoreProcessor:
 
 def check(data: bytes) -> None:
     """Refuse `data` as a record, round-trip the letter, and read `data` back as one."""
-    from crm.dlq import _partition, _still_broken
     from events.dlq import DeadLetter
+    from operations.dead_letters import _partition, _still_broken
     from processors.faust_app import bridge_erp_reply
 
     core = targets()

@@ -30,7 +30,7 @@ from localstack.stack import StackInfo
 
 log = logging.getLogger(__name__)
 # Each archive pass reads every partition's end (a scan of the partition on Tansu), as the
-# backfill's archiver does every 5 s (crm/followers.py): at most this much of the log is
+# backfill's archiver does every 5 s (backfill/followers.py): at most this much of the log is
 # lost when the embedded broker crashes.
 ARCHIVE_INTERVAL = 5.0
 

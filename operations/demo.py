@@ -12,22 +12,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
 from rich.console import Console
-from sqlalchemy import text
 
-from crm.backfill import BackfillPlan
-from crm.backfill_run import run_backfill
+from backfill.generate import BackfillPlan
+from backfill.run import run_backfill
 from crm.bootstrap import Services
-from crm.reporting import print_rows, read_only_query
-from crm.simulate import simulate
+from events.core_group import core_group_consumer, folded_inputs
 from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
 from kafka_client.offsets import log_ends
 from localstack.worker_processes import workers
-from processors.faust_app import APP_ID
+from operations.live_figures import projected_positions
+from operations.simulate import simulate
 from projectors.db import table_counts
-from projectors.runner import GROUP
 from projectors.seed_queries import SEED_QUERIES
+from reports.queries import print_rows, read_only_query
 
 
 def run_demo(services: Services, console: Console, days: int = 180, seed: int = 42,
@@ -94,21 +92,16 @@ def _wait(done, procs, what: str, timeout: float) -> None:
 
 def _core_done(services: Services) -> bool:
     end = log_ends(services.bootstrap, [(COMMANDS, 0)], services.kafka_extra)[(COMMANDS, 0)]
-    consumer = Consumer({"bootstrap.servers": services.bootstrap, "group.id": APP_ID,
-                         **services.kafka_extra})
+    consumer = core_group_consumer(services.bootstrap, services.kafka_extra)
     try:
-        committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
+        return folded_inputs(consumer, timeout=10) >= end
     finally:
         consumer.close()
-    return committed >= end
 
 
 def _projected(services: Services) -> bool:
     partitions = [(s.name, p) for s in TOPICS if s.name in EVENT_TOPICS
                   for p in range(s.partitions)]
     ends = log_ends(services.bootstrap, partitions, services.kafka_extra)
-    with services.engine.connect() as conn:
-        stored = {(t, p): o for t, p, o in conn.execute(text(
-            "SELECT topic, partition, next_offset FROM crm_meta.projector_offsets "
-            "WHERE consumer_group = :g"), {"g": GROUP})}
+    stored = projected_positions(services.engine)
     return all(stored.get(tp, 0) >= end for tp, end in ends.items())

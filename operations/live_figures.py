@@ -18,13 +18,19 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer, TopicPartition
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from events.topics import COMMANDS, DEAD_LETTER, EVENT_TOPICS, TOPICS
+from events.core_group import core_group_consumer, folded_inputs
+from events.topics import (
+    COMMANDS,
+    DEAD_LETTER,
+    EVENT_TOPICS,
+    LIVE_FIGURES_GROUP,
+    PROJECTOR_GROUP,
+    TOPICS,
+)
 from kafka_client.offsets import partition_ends
-from processors.faust_app import APP_ID
-from projectors.runner import GROUP as PROJECTOR_GROUP
+from projectors.writer import load_offsets
 
 if TYPE_CHECKING:
     from crm.config import Settings
@@ -38,15 +44,21 @@ RATE_WINDOW_S = 60.0  # events/s is the mean over (up to) the last minute of sam
 FRESH_S = 2.0  # a sample younger than this is answered again (many tabs, one probe)
 
 
+def projected_positions(engine: Engine) -> dict[tuple[str, int], int]:
+    """The projector's committed next offset per (topic, partition), as its writer keeps
+    them (with the rows, in one transaction)."""
+    conn = engine.raw_connection()
+    try:
+        return load_offsets(conn, PROJECTOR_GROUP)  # type: ignore[arg-type]
+    finally:
+        conn.close()
+
+
 def projected_offsets(engine: Engine) -> Callable[[], dict[str, int]]:
     """A function returning the projector's committed next offset per "topic/partition"."""
-    query = text("SELECT topic, partition, next_offset FROM crm_meta.projector_offsets "
-                 "WHERE consumer_group = :group")
 
     def read() -> dict[str, int]:
-        with engine.connect() as conn:
-            rows = conn.execute(query, {"group": PROJECTOR_GROUP}).all()
-        return {f"{topic}/{partition}": offset for topic, partition, offset in rows}
+        return {f"{t}/{p}": offset for (t, p), offset in projected_positions(engine).items()}
 
     return read
 
@@ -84,8 +96,8 @@ class LiveFigures:
         config = {"bootstrap.servers": bootstrap, "enable.auto.commit": False,
                   **(kafka_extra or {})}
         # never subscribed: one reads high watermarks, the other the core's commits
-        self._probe = Consumer({**config, "group.id": "crm-live-figures"})
-        self._core = Consumer({**config, "group.id": APP_ID})
+        self._probe = Consumer({**config, "group.id": LIVE_FIGURES_GROUP})
+        self._core = core_group_consumer(bootstrap, kafka_extra)
         self._lock = threading.Lock()
         self._samples: deque[tuple[float, int]] = deque()
         self._last: Figures | None = None
@@ -118,10 +130,10 @@ class LiveFigures:
             low, _ = self._probe.get_watermark_offsets(TopicPartition(topic, partition),
                                                        timeout=10)
             dead += max(0, ends[(topic, partition)] - max(low, 0))
-        committed = self._core.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
+        committed = folded_inputs(self._core, timeout=10)
         commands = ends[(COMMANDS, 0)]
         return Figures(at=time.time(), events=events, events_per_s=self._rate(now, events),
-                       commands=commands, core_lag=max(0, commands - max(committed, 0)),
+                       commands=commands, core_lag=max(0, commands - committed),
                        projector_lag=projector_lag, dead_letters=dead)
 
     def _rate(self, now: float, events: int) -> float | None:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from types import FrameType
 
 from crm.bootstrap import bootstrap
+from events.topics import CORE_GROUP
 from processors.core import CoreProcessor
 from processors.exactly_once import EXACTLY_ONCE, choose_guarantee, warm_up_committed
-from processors.faust_app import APP_ID, build_app, run_worker
+from processors.faust_app import build_app, run_worker
 from processors.warmup import warm_up
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def run_core() -> None:
     processor = CoreProcessor(codec=services.codec)
     guarantee = choose_guarantee(services.bootstrap, services.kafka_extra)
     fold = warm_up_committed if guarantee == EXACTLY_ONCE else warm_up
-    folded = fold(processor, services.bootstrap, APP_ID, services.kafka_extra)
+    folded = fold(processor, services.bootstrap, CORE_GROUP, services.kafka_extra)
     log.warning("core: %s, state rebuilt from %d inputs", guarantee, folded)
     run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra,
                          guarantee=guarantee))
@@ -81,7 +82,7 @@ def run_projector() -> None:
 
 def run_erp_simulator() -> None:
     """The stand-in ERP (local mode) until SIGINT/SIGTERM."""
-    from crm.erp_worker import run_erp
+    from operations.erp_worker import run_erp
 
     services = bootstrap(start=False)
     should_stop = stop_on_signals("erp")

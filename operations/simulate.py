@@ -20,12 +20,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from crm.backfill import CYCLE, load_checkpoint, save_checkpoint
+from backfill.generate import CYCLE
 from crm.bootstrap import Services
 from domain.kernel.messages import Event, Message
 from processors.core import CoreProcessor
+from simulators.checkpoint import load_checkpoint, save_checkpoint
 
-log = logging.getLogger("crm.simulate")
+log = logging.getLogger("operations.simulate")
 CHECKPOINT_EVERY = 12  # cycles (6 simulated hours)
 
 
@@ -56,7 +57,7 @@ def resume(services: Services, seed: int, scale: float) -> Live:
             core.state = saved["state"]
             log.info("resuming from %s at %s", path, saved["clock"])
             return Live(saved["simulation"], core, saved["clock"])
-    from crm.backfill_run import simulation_factory
+    from backfill.run import simulation_factory
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=now.minute % 30)

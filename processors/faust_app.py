@@ -20,11 +20,11 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from events.codec import DecodeError
 from events.dlq import DeadLetter
-from events.topics import COMMANDS, DEAD_LETTER, ERP_REPLIES
+from events.topics import COMMANDS, CORE_GROUP, DEAD_LETTER, ERP_REPLIES
 from processors.core import CoreProcessor, Outgoing
 from processors.exactly_once import AT_LEAST_ONCE, EXACTLY_ONCE, OutputTransactions
 
-APP_ID = "crm-core"
+APP_ID = CORE_GROUP  # the faust app id is the core's consumer group (events/topics.py)
 ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected",
                              "CustomerMasterCreated", "CustomerMasterRejected"})
 # Performance settings (docs/benchmarks.md has the measurements behind them):

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import contextlib
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
 
 from events.codec import DecodeError
-from events.topics import COMMANDS
+from events.core_group import core_group_consumer, folded_inputs
+from events.topics import COMMANDS, CORE_GROUP
 from processors.core import CoreProcessor
 
 
-def warm_up(processor: CoreProcessor, bootstrap: str, group: str,
+def warm_up(processor: CoreProcessor, bootstrap: str, group: str = CORE_GROUP,
             extra: dict[str, str] | None = None) -> int:
     """Fold the already-processed inputs into `processor`; returns how many."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False, **(extra or {})})
+    consumer = core_group_consumer(bootstrap, extra, group)
     try:
-        committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=30)[0].offset
-        if committed <= 0:
+        committed = folded_inputs(consumer)
+        if committed == 0:
             return 0
         consumer.assign([TopicPartition(COMMANDS, 0, 0)])
         folded = 0

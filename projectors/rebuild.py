@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine, event, text
 
+from events.topics import REBUILD_GROUP
 from projectors.db import ANALYST_ROLE, WRITER_ROLE, ensure_roles, make_engine
 from projectors.runner import GROUP, PROJECTION_LOCK, Projector
 from projectors.tables import EXTENSION_TABLES, READ_TABLES, TABLES, extension_metadata, metadata
 
 BUILD_SCHEMA = "crm_rebuild"
 RETIRED_SCHEMA = "crm_retired"
-REBUILD_GROUP = "crm-rebuild"
 
 
 def _engine_in_schema(url: str, schema: str) -> Engine:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
-from events.topics import EVENT_TOPICS
+from events.topics import EVENT_TOPICS, PROJECTOR_GROUP
 from kafka_client.offsets import log_ends
 from producers.dead_letters import DeadLetterPublisher
 from projectors.batches import in_runs, is_transient_db_error
@@ -39,7 +39,7 @@ from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_
 from projectors.writer import apply_again, apply_events, load_offsets, save_offsets
 
 log = logging.getLogger(__name__)
-GROUP = "crm-projector"
+GROUP = PROJECTOR_GROUP
 # Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
 # exclusively to swap tables, so no batch can land in a table being swapped out.
 PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"

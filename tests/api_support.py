@@ -17,8 +17,8 @@ import uvicorn
 from support import create_database, drop_database, temp_home
 
 import localstack
-from crm.api.app import create_app
-from crm.api.auth import KeyRing
+from api.app import create_app
+from api.auth import KeyRing
 from crm.bootstrap import Services
 from crm.config import load_settings
 from localstack import StackInfo

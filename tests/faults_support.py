@@ -38,16 +38,15 @@ from confluent_kafka import Consumer, TopicPartition
 from support import create_database, drop_database
 
 import localstack
-from crm.backfill import BackfillPlan, generate, run_dir
-from crm.backfill_run import simulation_factory
+from backfill.generate import BackfillPlan, generate, run_dir
+from backfill.run import simulation_factory
+from backfill.runlog import read_log
 from crm.config import KafkaSecurity, Settings
-from crm.runlog import read_log
 from events.codec import AvroCodec
-from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
+from events.topics import COMMANDS, CORE_GROUP, EVENT_TOPICS, TOPICS
 from kafka_client.offsets import log_ends, partition_ends
 from localstack import postgres
 from localstack.children import wait_dead
-from processors.faust_app import APP_ID
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
 from projectors.db import make_engine, migrate, table_digest
@@ -150,8 +149,8 @@ def continuation(h: History, cycles: int) -> list[list[Record]]:
     by the events the core derives from it (the state comes from the run's checkpoint)."""
     from datetime import timedelta
 
-    from crm.backfill import load_checkpoint
     from processors.core import CoreProcessor
+    from simulators.checkpoint import load_checkpoint
 
     saved = load_checkpoint(h.directory / "checkpoint.pkl")
     sim, clock, core = saved["simulation"], saved["clock"], CoreProcessor()
@@ -296,7 +295,7 @@ def event_ends(bootstrap: str) -> dict[tuple[str, int], int]:
 
 def core_committed(bootstrap: str) -> int:
     """The rules worker group's committed offset on crm.commands (-1001: none)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": APP_ID})
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": CORE_GROUP})
     try:
         return consumer.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
     finally:

@@ -24,10 +24,12 @@ from support import create_database, drop_database, temp_home
 from test_runtimes_agree import read_topics, recorded_log
 
 from events.admin import ensure_topics
+from events.dlq import DeadLetter
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import log_ends
 from localstack import StackInfo
-from producers.dead_letters import DeadLetter, DeadLetterPublisher, read_dead_letters
+from operations.dead_letters import list_dead_letters
+from producers.dead_letters import DeadLetterPublisher
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
 
@@ -211,8 +213,8 @@ def test_dead_letters_published_to_apache_kafka_are_read_back_newest_last(
     with DeadLetterPublisher(apache_kafka.bootstrap) as publisher:
         assert publisher.publish_all(letters) == 3
 
-    assert read_dead_letters(apache_kafka.bootstrap, limit=3) == letters
-    assert read_dead_letters(apache_kafka.bootstrap, limit=1) == letters[-1:]
+    assert [e.letter for e in list_dead_letters(apache_kafka.bootstrap, limit=3)] == letters
+    assert [e.letter for e in list_dead_letters(apache_kafka.bootstrap, limit=1)] == letters[-1:]
 
 
 def test_the_faust_core_worker_on_apache_kafka_derives_the_in_process_folds_bytes(

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm.api.app import create_app
-from crm.api.auth import KeyRing, parse_keys
-from crm.api.bodies import body_model, command_from, command_types, lead_form_model
-from crm.api.gateway import request_hash
+from api.app import create_app
+from api.auth import KeyRing, parse_keys
+from api.bodies import body_model, command_from, command_types, lead_form_model
+from api.gateway import request_hash
 from domain.leads.messages import AssignLead, CaptureLead
 
 with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 from sqlalchemy import update
 
-from crm.api import store
-from crm.api.tracker import EVENT_PARTS, Tracker
+from api import store
+from api.tracker import EVENT_PARTS, Tracker
 from crm.bootstrap import Services
 from kafka_client.offsets import log_ends
 from localstack import StackInfo

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from crm.api import store, tracker
-from crm.api.bodies import body_model, command_from
-from crm.api.completion import Outcome
-from crm.api.tracker import EVENT_PARTS, Tracker, retention_from_environment
+from api import store, tracker
+from api.bodies import body_model, command_from
+from api.completion import Outcome
+from api.tracker import EVENT_PARTS, Tracker, retention_from_environment
 from domain.leads.messages import AssignLead, CaptureLead
 from events.topics import COMMANDS
 from processors.core import CoreProcessor

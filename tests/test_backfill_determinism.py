@@ -9,9 +9,9 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from crm.backfill import BackfillPlan, generate
-from crm.backfill_run import simulation_factory
-from crm.runlog import read_log
+from backfill.generate import BackfillPlan, generate
+from backfill.run import simulation_factory
+from backfill.runlog import read_log
 
 
 def digest(path: Path) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from backfill.generate import CYCLE, BackfillPlan, generate, last_tick, same_day_run
+from backfill.run import simulation_factory
 from crm import backfill_run, bootstrap
-from crm.backfill import CYCLE, BackfillPlan, generate, last_tick, same_day_run
-from crm.backfill_run import simulation_factory
 from crm.cli import app
 from events.codec import AvroCodec
 

@@ -30,8 +30,8 @@ from api_support import ANALYST, Api, own_stack, serving
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 from rich.console import Console
 
-from crm.backfill import BackfillPlan
-from crm.backfill_run import run_backfill
+from backfill.generate import BackfillPlan
+from backfill.run import run_backfill
 from crm.bootstrap import Services
 from domain.calendars.fiscal import period_bounds, periods_of
 from domain.rules_config import DEFAULT_RULES

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from crm.api.access import host_name, is_loopback
-from crm.api.app import create_app
-from crm.api.auth import KeyRing
-from crm.api.dashboard import STATIC
-from crm.live import Figures
+from api.access import host_name, is_loopback
+from api.app import create_app
+from api.auth import KeyRing
+from api.dashboard import STATIC
+from operations.live_figures import Figures
 
 with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)
     warnings.simplefilter("ignore")
@@ -122,7 +122,7 @@ def test_crm_demo_ends_by_saying_how_to_open_the_dashboard(
 
     from rich.console import Console
 
-    from crm import demo
+    from operations import demo
 
     monkeypatch.setattr("sys.argv", [str(demo.Path.cwd() / ".venv" / "bin" / "crm")])
     monkeypatch.setattr(demo.shutil, "which", lambda _: None)  # crm is not on PATH

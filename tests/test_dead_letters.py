@@ -22,7 +22,8 @@ from events.avro import schema_for
 from events.codec import AvroCodec, BuiltinSchemaIds, DecodeError
 from events.dlq import DeadLetter
 from events.topics import DEAD_LETTER
-from producers.dead_letters import DeadLetterPublisher, read_dead_letters
+from operations.dead_letters import list_dead_letters
+from producers.dead_letters import DeadLetterPublisher
 from producers.kafka import MessageProducer
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector
@@ -155,7 +156,8 @@ def test_broken_messages_land_on_the_dead_letter_topic_while_good_ones_are_proje
         projector.close()
     assert projected() == [(m.aggregate_id, m.company_name) for m in good]
 
-    letters = [d for d in read_dead_letters(kafka_bootstrap, limit=100_000)
+    letters = [e.letter for e in list_dead_letters(kafka_bootstrap, limit=None)]
+    letters = [d for d in letters
                if d.original in ours and d.key is not None and d.key.startswith(
                    f"DLQ-{run}".encode())]
     by_bytes = {d.original: d for d in letters}
@@ -167,7 +169,7 @@ def test_broken_messages_land_on_the_dead_letter_topic_while_good_ones_are_proje
 
 
 @pytest.mark.integration
-def test_the_publisher_flushes_and_read_dead_letters_returns_the_newest(
+def test_the_publisher_flushes_and_list_dead_letters_returns_the_newest(
         kafka_bootstrap: str) -> None:
     ensure_topics(kafka_bootstrap)
     marker = uuid.uuid4().hex.encode()
@@ -176,6 +178,6 @@ def test_the_publisher_flushes_and_read_dead_letters_returns_the_newest(
     with DeadLetterPublisher(kafka_bootstrap) as publisher:
         assert publisher.publish_all(letters) == 3
     assert publisher.delivered == 3
-    newest = read_dead_letters(kafka_bootstrap, limit=3)
+    newest = [e.letter for e in list_dead_letters(kafka_bootstrap, limit=3)]
     assert newest == letters
-    assert read_dead_letters(kafka_bootstrap, limit=1000, topic=f"{DEAD_LETTER}-none") == []
+    assert list_dead_letters(kafka_bootstrap, limit=1000, topic=f"{DEAD_LETTER}-none") == []

@@ -2,7 +2,7 @@
 on the ERP's own topics, and the core's ERP bridge turns each answer into an input.
 
 A CustomerMasterRequested goes to `erp.customer-masters` and a SalesOrderRequested to
-`erp.sales-orders`; `crm.erp_worker.run_erp` (in a thread) must reply to both on
+`erp.sales-orders`; `operations.erp_worker.run_erp` (in a thread) must reply to both on
 `erp.sales-order-replies` exactly as the in-process stand-in does, and
 `processors.faust_app.bridge_erp_reply` must forward the replies to `crm.commands`.
 """
@@ -18,11 +18,11 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from scenario import Scenario, one
 
-from crm.erp_worker import run_erp
 from domain.accounts.messages import OpenAccount
 from domain.erp.messages import CustomerMasterRequested, SalesOrderRequested
 from domain.opportunities.messages import OpenOpportunity
 from events.topics import CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS, topic_for
+from operations.erp_worker import run_erp
 from processors.core import CoreProcessor
 from processors.faust_app import bridge_erp_reply
 from producers.kafka import MessageProducer

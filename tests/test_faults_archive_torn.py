@@ -34,7 +34,7 @@ from support import temp_home
 
 import localstack
 from archive.log import archived_counts
-from crm.backfill_run import run_backfill
+from backfill.run import run_backfill
 from crm.bootstrap import bootstrap
 from events.topics import EVENT_TOPICS
 from projectors.db import make_engine

@@ -38,11 +38,11 @@ from support import temp_home
 
 import localstack
 from archive.log import archived_counts, read_partition
-from crm.backfill import run_dir
-from crm.backfill_run import run_backfill
+from backfill.generate import run_dir
+from backfill.publish import LogConflict
+from backfill.publisher_process import CHUNK, PublisherProcess
+from backfill.run import run_backfill
 from crm.bootstrap import bootstrap
-from crm.publish import LogConflict
-from crm.publisher_process import CHUNK, PublisherProcess
 from projectors.db import make_engine
 from projectors.runner import Projector
 

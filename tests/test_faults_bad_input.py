@@ -26,7 +26,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from support import temp_home
 
-from crm.dlq import REDRIVEN_FROM, list_dead_letters, print_dead_letters, print_redrive, redrive
 from domain.accounts.messages import OpenAccount
 from domain.activities.messages import LogActivity
 from domain.kernel.messages import utc
@@ -34,6 +33,13 @@ from domain.leads.messages import AssignLead, CaptureLead, LeadCaptured
 from events.avro import schema_for
 from events.codec import AvroCodec, BuiltinSchemaIds
 from events.topics import COMMANDS, DEAD_LETTER
+from operations.dead_letters import (
+    REDRIVEN_FROM,
+    list_dead_letters,
+    print_dead_letters,
+    print_redrive,
+    redrive,
+)
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for

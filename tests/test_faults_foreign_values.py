@@ -25,12 +25,12 @@ from faults_support import (
 from sqlalchemy import BigInteger
 from support import temp_home
 
-from crm.dlq import DlqEntry, list_dead_letters, redrive
 from domain.kernel.messages import Event, utc
 from domain.leads.messages import LeadAssigned, LeadCaptured
 from events.codec import AvroCodec
 from events.topics import DEAD_LETTER
 from localstack import StackInfo
+from operations.dead_letters import DlqEntry, list_dead_letters, redrive
 from producers.kafka import MessageProducer
 from projectors import writer
 from projectors.db import make_engine, migrate, table_digest

@@ -80,11 +80,13 @@ def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
                                              monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     import archive.log
-    import crm.dlq
-    import crm.erp_worker
-    import crm.publish
+    import backfill.publish
     import events.admin
+    import events.core_group
     import kafka_client.offsets
+    import operations.dead_letters
+    import operations.erp_worker
+    import operations.live_figures
     import processors.warmup
     import producers.dead_letters
     import producers.kafka
@@ -96,14 +98,14 @@ def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
     assert extra["ssl.ca.location"] == secure_env["CRM_KAFKA_SSL_CA_LOCATION"]
 
     for module, names in ((producers.kafka, ["Producer"]),
-                          (producers.dead_letters, ["Producer", "Consumer"]),
+                          (producers.dead_letters, ["Producer"]),
                           (kafka_client.offsets, ["Consumer"]),
                           (archive.log, ["Producer", "Consumer"]),
                           (projectors.runner, ["Consumer"]),
-                          (processors.warmup, ["Consumer"]),
-                          (crm.publish, ["Consumer"]),
-                          (crm.erp_worker, ["Consumer"]),
-                          (crm.dlq, ["Consumer"]),
+                          (events.core_group, ["Consumer"]),  # warm-up, backfill publish
+                          (operations.erp_worker, ["Consumer"]),
+                          (operations.dead_letters, ["Consumer"]),
+                          (operations.live_figures, ["Consumer"]),
                           (events.admin, ["AdminClient"])):
         for name in names:
             monkeypatch.setattr(module, name, Recorder(f"{module.__name__}.{name}"))
@@ -112,22 +114,22 @@ def test_kafka_security_reaches_every_client(secure_env: dict[str, str],
     builders: list[Callable[[], Any]] = [
         lambda: producers.kafka.MessageProducer(bootstrap, extra=extra),
         lambda: producers.dead_letters.DeadLetterPublisher(bootstrap, extra),
-        lambda: producers.dead_letters.read_dead_letters(bootstrap, extra=extra),
         lambda: kafka_client.offsets.log_ends(bootstrap, [("crm.leads", 0)], extra),
         lambda: archive.log.Archiver(tmp_path, bootstrap, extra),
         lambda: archive.log.restore(tmp_path, bootstrap, extra),
         lambda: projectors.runner.Projector(None, bootstrap, extra=extra),  # type: ignore
         lambda: processors.warmup.warm_up(None, bootstrap, "g", extra),  # type: ignore
-        lambda: crm.publish.publish(tmp_path, bootstrap, extra),
-        lambda: crm.erp_worker.run_erp(bootstrap, lambda: True, None, extra),
-        lambda: crm.dlq.list_dead_letters(bootstrap, extra),
+        lambda: backfill.publish.publish(tmp_path, bootstrap, extra),
+        lambda: operations.erp_worker.run_erp(bootstrap, lambda: True, None, extra),
+        lambda: operations.dead_letters.list_dead_letters(bootstrap, extra),
+        lambda: operations.live_figures.LiveFigures(bootstrap, None, extra),  # type: ignore
         lambda: events.admin.ensure_topics(bootstrap, extra),
     ]
     for build in builders:
         with contextlib.suppress(_Built, AttributeError, TypeError):
             build()
     kinds = {kind for kind, _ in Recorder.configs}
-    assert len(kinds) >= 12, kinds
+    assert len(kinds) >= 11, kinds
     for kind, conf in Recorder.configs:
         missing = {k: v for k, v in EXPECTED.items() if conf.get(k) != v}
         assert not missing, f"{kind} built without {sorted(missing)}"
@@ -138,7 +140,7 @@ def test_the_faust_worker_gets_the_same_credentials(secure_env: dict[str, str],
     import faust
     from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
-    import crm.workers
+    import operations.live_workers
     from crm.bootstrap import Services
     from crm.config import load_settings
     from localstack import StackInfo
@@ -147,11 +149,11 @@ def test_the_faust_worker_gets_the_same_credentials(secure_env: dict[str, str],
     services = Services(settings, StackInfo("postgresql://x@/y", "broker.example:9093",
                                             False, False, None, None))
     built: list[faust.App] = []
-    monkeypatch.setattr(crm.workers, "bootstrap", lambda start=False: services)
-    monkeypatch.setattr(crm.workers, "warm_up", lambda *args, **kwargs: 0)
-    monkeypatch.setattr(crm.workers, "choose_guarantee", lambda *args: "at_least_once")
-    monkeypatch.setattr(crm.workers, "run_worker", built.append)
-    crm.workers.run_core()  # `crm run --role core`, up to starting the worker
+    monkeypatch.setattr(operations.live_workers, "bootstrap", lambda start=False: services)
+    monkeypatch.setattr(operations.live_workers, "warm_up", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(operations.live_workers, "choose_guarantee", lambda *args: "at_least_once")
+    monkeypatch.setattr(operations.live_workers, "run_worker", built.append)
+    operations.live_workers.run_core()  # `crm run --role core`, up to starting the worker
     [app] = built
     credentials = app.conf.broker_credentials
     assert isinstance(credentials, faust.SASLCredentials)

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the fuzz/ folder is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from crm.dlq import _partition, _still_broken  # noqa: E402
 from events.dlq import DeadLetter  # noqa: E402
 from fuzz._support import seed_inputs  # noqa: E402
 from fuzz.seeds import write_seeds  # noqa: E402
+from operations.dead_letters import _partition, _still_broken  # noqa: E402
 
 HARNESSES = ("avro_decode", "command_validation", "dead_letter")
 

@@ -30,8 +30,8 @@ import hashlib, json, sys
 from datetime import date
 from pathlib import Path
 
-from crm.backfill import BackfillPlan, generate
-from crm.runlog import read_log
+from backfill.generate import BackfillPlan, generate
+from backfill.runlog import read_log
 from events.topics import COMMANDS
 from processors.core import CoreProcessor
 
@@ -81,7 +81,7 @@ def child(mode: str, directory: Path, hash_seed: str) -> dict[str, object]:
 
 def logged_events_digest(directory: Path) -> str:
     """The derived records of a generated log (topic, key, value), in produce order."""
-    from crm.runlog import read_log
+    from backfill.runlog import read_log
     from events.topics import COMMANDS
 
     digest = hashlib.sha256()

@@ -19,7 +19,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from support import temp_home, wait_until
 
-from crm.backfill_run import simulation_factory
+from backfill.run import simulation_factory
 from domain.kernel.messages import Event, Message, utc
 from events.topics import EVENT_TOPICS, TOPICS
 from kafka_client.offsets import log_ends
