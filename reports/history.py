@@ -1,4 +1,4 @@
-"""`crm history RECORD_ID`: the whole life of one record, from crm_history.field_history.
+"""The whole life of one record, from crm_history.field_history (`crm history`).
 
 A lead, account, opportunity, quote, case or contract: every change of its own row and of
 the rows its events write (an opportunity's products and stage history, a quote's lines
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -70,19 +69,3 @@ def print_history(console: Console, record_id: str, rows: list[dict[str, Any]],
         table.add_row(str(row["changed_at"]), row["event_type"], where, _change(row),
                       row["command_id"] or "", row["actor"] or "")
     console.print(table)
-
-
-def history(
-    record_id: Annotated[str, typer.Argument(help="Id of a lead, account, opportunity, "
-                                                  "quote, case or contract")],
-    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
-) -> None:
-    """The whole life of one record: every change, in order, with who and why."""
-    from crm.bootstrap import bootstrap
-
-    rows = record_history(bootstrap().engine, record_id)
-    console = Console()
-    if not rows:
-        Console(stderr=True).print(f"no history for {record_id}")
-        raise typer.Exit(1)
-    print_history(console, record_id, rows, fmt)

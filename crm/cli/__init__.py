@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 
 from crm.cli import bench, dlq, kafka, pipeline, reads, schemas, serve, stack
-from reports.history import history
 
 app = typer.Typer(
     help="GenIMS CRM core: event-sourced CRM on Kafka with PostgreSQL read tables.\n\n"
@@ -38,6 +37,6 @@ for command in (stack.up, stack.down, stack.status, stack.init, stack.run, pipel
     app.command()(command)
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(kafka.app, name="kafka")
-app.command("history")(history)  # reports/history.py (issue 19)
+app.command()(reads.history)
 for command in (bench.bench, reads.report, reads.checksum, pipeline.rebuild):
     app.command()(command)

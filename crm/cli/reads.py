@@ -1,4 +1,4 @@
-"""`crm sql/report/checksum`: read-only looks at the read tables."""
+"""`crm sql/report/checksum/history`: read-only looks at the read tables."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from crm.cli.console import console, err
+from reports.history import Format
 
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",
                 "forecast-accuracy", "campaign-roi", "case-sla")
@@ -60,3 +61,19 @@ def checksum(
             table.add_row(name, str(counts[name]), digest)
         console.print(table)
     print(table_digest(engine))
+
+
+def history(
+    record_id: Annotated[str, typer.Argument(help="Id of a lead, account, opportunity, "
+                                                  "quote, case or contract")],
+    fmt: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """The whole life of one record: every change, in order, with who and why."""
+    from crm.bootstrap import bootstrap
+    from reports.history import print_history, record_history
+
+    rows = record_history(bootstrap().engine, record_id)
+    if not rows:
+        err.print(f"no history for {record_id}")
+        raise typer.Exit(1)
+    print_history(console, record_id, rows, fmt)
