@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from backfill import run as backfill_run
 from backfill.generate import CYCLE, BackfillPlan, generate, last_tick, same_day_run
 from backfill.run import simulation_factory
-from crm import backfill_run, bootstrap
+from crm import bootstrap
 from crm.cli import app
 from events.codec import AvroCodec
 
