@@ -209,6 +209,8 @@ def test_the_default_reason_says_what_changed_and_by_how_much() -> None:
         "Close date -7 days; Amount 200000.00 -> 150000.50")
     assert describe_change(Decimal(1), Decimal(2), date(2026, 1, 1), date(2026, 1, 1)) == (
         "Amount 1.00 -> 2.00")
+    assert describe_change(Decimal(1), Decimal(1), date(2026, 1, 1), date(2026, 1, 1)) == (
+        "No change")
 
 
 def test_terms_equal_to_the_current_ones_change_nothing_and_write_no_row() -> None:

@@ -94,3 +94,33 @@ def test_a_product_line_recomputes_the_margin_on_the_new_amount() -> None:
     added = one(s.product("O1", "2", "20000"), OpportunityProductAdded)
     assert added.margin_pct == Decimal("25.00")
     assert opportunity_row(added)["margin_pct"] == Decimal("25.00")
+
+
+def test_a_new_cost_estimate_and_next_step_date_stay_on_the_deal_for_later_changes() -> None:
+    s = Scenario().org()
+    s.deal(amount="100000", cost_estimate=Decimal("70000"), next_step="Discovery call",
+           next_step_date=date(2026, 1, 10))
+    s.ok(ChangeOpportunityTerms, "O1", cost_estimate=Decimal("65000"),
+         next_step_date=date(2026, 2, 1))
+    opp = s.opp()
+    assert (opp.cost_estimate, opp.next_step, opp.next_step_date) == (
+        Decimal("65000.00"), "Discovery call", date(2026, 2, 1))
+    later = one(s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("130000")),
+                OpportunityTermsChanged)
+    assert (later.cost_estimate, later.margin_pct, later.next_step_date) == (
+        Decimal("65000.00"), Decimal("50.00"), date(2026, 2, 1))
+
+
+def test_a_cost_estimate_of_zero_is_accepted_as_a_full_margin() -> None:
+    s = Scenario().org()
+    s.deal(amount="100000", cost_estimate=Decimal("40000"))
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", cost_estimate=Decimal("0")),
+                  OpportunityTermsChanged)
+    assert (changed.cost_estimate, changed.margin_pct) == (Decimal("0.00"), Decimal("100.00"))
+
+
+def test_a_negative_cost_estimate_change_is_refused_saying_so() -> None:
+    s = Scenario().org()
+    s.deal()
+    assert s.refused(ChangeOpportunityTerms, "O1", cost_estimate=Decimal("-0.01")) == (
+        "opportunity cost_estimate must not be negative")
