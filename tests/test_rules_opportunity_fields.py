@@ -9,6 +9,7 @@ from typing import Any
 
 from scenario import Scenario, one
 
+from domain.catalog import rulebook
 from domain.kernel.messages import Event
 from domain.opportunities.figures import margin_pct
 from domain.opportunities.messages import (
@@ -124,3 +125,18 @@ def test_a_negative_cost_estimate_change_is_refused_saying_so() -> None:
     s.deal()
     assert s.refused(ChangeOpportunityTerms, "O1", cost_estimate=Decimal("-0.01")) == (
         "opportunity cost_estimate must not be negative")
+
+
+def test_a_terms_change_from_an_old_log_without_cost_or_next_step_keeps_the_deals_own() -> None:
+    s = Scenario().org()
+    s.deal(amount="100000", cost_estimate=Decimal("70000"), next_step="Discovery call",
+           next_step_date=date(2026, 1, 10))
+    changed = one(s.ok(ChangeOpportunityTerms, "O1", close_date=date(2026, 4, 30)),
+                  OpportunityTermsChanged)
+    old = OpportunityTermsChanged.model_validate(changed.model_dump(exclude={
+        "cost_estimate", "margin_pct", "next_step", "next_step_date"}))
+    assert (old.cost_estimate, old.next_step, old.next_step_date) == (None, None, None)
+    folded = rulebook().evolvers[old.event_type](s.opp(), old)
+    assert (folded.close_date, folded.cost_estimate, folded.next_step,
+            folded.next_step_date) == (date(2026, 4, 30), Decimal("70000.00"),
+                                       "Discovery call", date(2026, 1, 10))
