@@ -116,3 +116,12 @@ def test_an_original_creation_date_in_the_future_is_refused() -> None:
                      amount=Decimal(1), close_date=date(2026, 4, 1),
                      original_created_at=utc(2026, 3, 2, 9, 30)) == (
         "opportunity O9: original_created_at 2026-03-02 09:30 is in the future")
+
+
+def test_a_product_lines_id_derives_from_the_cause_deal_and_line_number() -> None:
+    s = Scenario().org()
+    s.deal()
+    ids = [one(s.product("O1", qty, "1000"), OpportunityProductAdded).opp_product_id
+           for qty in ("1", "2")]
+    # ids derive from the cause (a replay must derive the same ones): pinned literally
+    assert ids == ["OPL-7a0d00d8-7ca5-58e4", "OPL-fdc1936d-7007-58a0"]
