@@ -108,8 +108,8 @@ def test_a_new_cost_estimate_and_next_step_date_stay_on_the_deal_for_later_chang
         Decimal("65000.00"), "Discovery call", date(2026, 2, 1))
     later = one(s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("130000")),
                 OpportunityTermsChanged)
-    assert (later.cost_estimate, later.margin_pct, later.next_step_date) == (
-        Decimal("65000.00"), Decimal("50.00"), date(2026, 2, 1))
+    assert (later.cost_estimate, later.margin_pct, later.next_step, later.next_step_date) == (
+        Decimal("65000.00"), Decimal("50.00"), "Discovery call", date(2026, 2, 1))
 
 
 def test_a_cost_estimate_of_zero_is_accepted_as_a_full_margin() -> None:

@@ -125,3 +125,12 @@ def test_a_product_lines_id_derives_from_the_cause_deal_and_line_number() -> Non
            for qty in ("1", "2")]
     # ids derive from the cause (a replay must derive the same ones): pinned literally
     assert ids == ["OPL-7a0d00d8-7ca5-58e4", "OPL-fdc1936d-7007-58a0"]
+
+
+def test_a_terms_change_history_id_derives_from_the_cause_deal_and_version() -> None:
+    s = Scenario().org()
+    s.deal()
+    ids = [one(s.ok(ChangeOpportunityTerms, "O1", **change), OpportunityTermsChanged).history_id
+           for change in ({"amount": Decimal("150000")}, {"close_date": date(2026, 4, 30)})]
+    # ids derive from the cause (a replay must derive the same ones): pinned literally
+    assert ids == ["OSH-780d1024-492f-5529", "OSH-7d9bff6b-682b-5a60"]
