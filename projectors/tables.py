@@ -911,7 +911,7 @@ field_history = _extension_table(
     _str("aggregate_id", 50),
     _str("command_id", 64),
     _str("actor", 50),
-    index=("record_id", "aggregate_id"),
+    index=("record_id", "aggregate_id", ("table_name", "changed_at")),
 )
 
 PROJECTED_TABLES: dict[str, Table] = {**TABLES, **EXTENSION_TABLES}

@@ -1,0 +1,79 @@
+"""Pipeline and forecast trends (issue 19): the deals as of each week, concrete values."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from area_b_fixtures import Scenario
+from support import project
+
+from domain.messages import utc
+from domain.opportunities import ChangeOpportunityTerms
+from reports.trends import fiscal_quarter_of, forecast_trend, pipeline_trend, week_ends
+
+WEEKS = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23),
+         date(2026, 3, 30)]
+
+
+def test_the_weeks_of_a_period_end_with_its_last_day() -> None:
+    assert week_ends(date(2026, 3, 2), date(2026, 3, 30)) == WEEKS
+    assert week_ends(date(2026, 3, 2), date(2026, 3, 12)) == [
+        date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 12)]
+    with pytest.raises(ValueError):
+        week_ends(date(2026, 3, 2), date(2026, 3, 1))
+
+
+def test_the_default_forecast_period_is_the_fiscal_quarter() -> None:
+    assert fiscal_quarter_of(date(2026, 3, 30)) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert fiscal_quarter_of(date(2026, 4, 1)) == (date(2026, 4, 1), date(2026, 7, 1))
+
+
+def month_of_deals() -> Scenario:
+    """Two deals opened on Monday 2 March, moved on each of the next three Tuesdays; a
+    third opened on the 24th. O1 and O3 close in March, O2 in April."""
+    s = Scenario().org()
+    s.deal("O1", "100000", close=date(2026, 3, 20))
+    s.deal("O2", "50000", owner="R2", close=date(2026, 4, 15))
+    s.at(utc(2026, 3, 10, 11))
+    s.stage("O1", "qualification")
+    s.stage("O2", "qualification")
+    s.stage("O2", "needs_analysis")
+    s.at(utc(2026, 3, 17, 11))
+    s.stage("O1", "needs_analysis")
+    s.stage("O2", "closed_lost", win_loss_reason="price")
+    s.at(utc(2026, 3, 24, 11))
+    s.deal("O3", "30000", close=date(2026, 3, 31))
+    s.ok(ChangeOpportunityTerms, "O1", amount=Decimal("120000"))
+    return s
+
+
+@pytest.mark.integration
+def test_the_pipeline_by_stage_at_the_end_of_each_week(engine: sa.Engine) -> None:
+    project(engine, month_of_deals().log)
+    assert [(day.isoformat(), stage, n, str(amount), f"{weighted:.2f}") for
+            day, stage, n, amount, weighted in pipeline_trend(engine, WEEKS)] == [
+        ("2026-03-02", "prospecting", 2, "150000.00", "15000.00"),
+        ("2026-03-09", "prospecting", 2, "150000.00", "15000.00"),
+        ("2026-03-16", "qualification", 1, "100000.00", "20000.00"),
+        ("2026-03-16", "needs_analysis", 1, "50000.00", "20000.00"),
+        ("2026-03-23", "needs_analysis", 1, "100000.00", "40000.00"),
+        ("2026-03-30", "prospecting", 1, "30000.00", "3000.00"),
+        ("2026-03-30", "needs_analysis", 1, "120000.00", "48000.00")]
+
+
+@pytest.mark.integration
+def test_the_forecast_by_category_of_the_quarter_at_the_end_of_each_week(
+        engine: sa.Engine) -> None:
+    project(engine, month_of_deals().log)
+    quarter = fiscal_quarter_of(WEEKS[-1])
+    assert [(day.isoformat(), category, n, str(amount)) for day, category, n, amount
+            in forecast_trend(engine, WEEKS, quarter)] == [
+        ("2026-03-02", "pipeline", 1, "100000.00"),
+        ("2026-03-09", "pipeline", 1, "100000.00"),
+        ("2026-03-16", "pipeline", 1, "100000.00"),
+        ("2026-03-23", "best_case", 1, "100000.00"),
+        ("2026-03-30", "pipeline", 1, "30000.00"),
+        ("2026-03-30", "best_case", 1, "120000.00")]
