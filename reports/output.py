@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 
 class Format(StrEnum):
@@ -35,8 +34,6 @@ def write_rows(console: Console, columns: list[str], rows: Sequence[Sequence[Any
         objects = [dict(zip(columns, row, strict=True)) for row in rows]
         console.out(json.dumps(objects, default=str, indent=2), highlight=False)
     else:
-        table = Table(*columns, title=title)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-        console.print(f"[dim]{len(rows)} row(s)[/]")
+        from reports.queries import print_rows  # (sqlalchemy: not at the CLI's start)
+
+        print_rows(console, columns, rows, title=title)

@@ -11,7 +11,7 @@ from `reports.asof`, so each week's figures are the ones the live table held the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -83,3 +83,34 @@ def forecast_trend(engine: Engine, days: Sequence[date],
     """The amount by forecast category of the deals whose close date is in `closing`
     (first day, first day after), at the end of each of `days` (FORECAST_COLUMNS)."""
     return _trend(engine, days, _FORECAST, {"first": closing[0], "after": closing[1]})
+
+
+def parse_days(first: str | None, last: str | None, every: str = "week",
+               today: date | None = None) -> list[date]:
+    """The points of a trend from the CLI's --from/--to/--every (YYYY-MM-DD; `week` or a
+    number of days): `last` defaults to `today`, `first` to 12 weeks before `last`."""
+    end = _date(last, "--to") or today or datetime.now(UTC).date()
+    start = _date(first, "--from") or end - 12 * WEEK
+    if every != "week" and not (every.isdigit() and int(every) > 0):
+        raise ValueError("--every must be week or a number of days")
+    return week_ends(start, end, WEEK if every == "week" else timedelta(days=int(every)))
+
+
+def parse_closing(last_day: date, first: str | None, last: str | None) -> tuple[date, date]:
+    """The forecast's close-date period (first day, first day after) from the CLI's
+    --closing-from/--closing-to (inclusive dates); by default the fiscal quarter of
+    `last_day`."""
+    quarter = fiscal_quarter_of(last_day)
+    hi = _date(last, "--closing-to")
+    period = (_date(first, "--closing-from") or quarter[0],
+              quarter[1] if hi is None else hi + timedelta(days=1))
+    if period[1] <= period[0]:
+        raise ValueError("--closing-to is before --closing-from")
+    return period
+
+
+def _date(value: str | None, option: str) -> date | None:
+    try:
+        return None if value is None else date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} must be YYYY-MM-DD") from None

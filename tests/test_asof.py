@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from simulated_history import START, History
-from support import project
+from support import create_database, drop_database, project
+from typer.testing import CliRunner
 
+from crm import bootstrap
+from crm.cli import app
+from localstack import StackInfo
+from projectors.db import make_engine, migrate
 from projectors.history import UNTRACKED
 from projectors.seed_queries import SEED_QUERIES
 from projectors.tables import TABLES
@@ -99,10 +106,14 @@ def history() -> History:
     return History(21, 0.4)
 
 
-@pytest.fixture
-def projected(engine: sa.Engine, history: History) -> Iterator[tuple[sa.Engine, dict[
+@pytest.fixture(scope="module")
+def projected(stack: StackInfo, history: History) -> Iterator[tuple[sa.Engine, dict[
         datetime, Any]]]:
-    """The history projected in live-sized batches; the tables and reports at each cut."""
+    """The history projected in live-sized batches into a database of this module's
+    tests (read only); the tables and reports at each cut."""
+    url = create_database(stack.database_url)
+    migrate(url)
+    engine = make_engine(url)
     seen: dict[datetime, Any] = {}
     events = history.events
     done = 0
@@ -114,7 +125,11 @@ def projected(engine: sa.Engine, history: History) -> Iterator[tuple[sa.Engine, 
         with engine.connect() as conn:
             seen[cut] = (snapshot(conn, "public"), reports(engine, cut))
     project(engine, *(events[i:i + 3000] for i in range(done, len(events), 3000)))
-    yield engine, seen
+    try:
+        yield engine, seen
+    finally:
+        engine.dispose()
+        drop_database(url)
 
 
 @pytest.mark.integration
@@ -138,3 +153,24 @@ def test_each_seed_report_as_of_t_equals_the_report_taken_at_t(projected: Any) -
             columns, rows = query_as_of(engine, sql, cut)
             assert [tuple(r) for r in rows] == taken[name], (cut, name)
         assert any(Decimal(r[2]) > 0 for r in taken["pipeline"])
+
+
+@pytest.mark.integration
+def test_crm_report_and_sql_as_of_t_on_the_command_line(
+        projected: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, seen = projected
+    cut = CUTS[0]
+    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(engine=engine))
+    at = cut.isoformat()
+    shown = CliRunner().invoke(app, ["report", "pipeline", "--as-of", at, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert [(r["stage"], r["opportunity_count"], r["total_amount"])
+            for r in json.loads(shown.output)] == [
+        (stage, n, str(amount)) for stage, n, amount, *_ in seen[cut][1]["pipeline"]]
+    as_csv = CliRunner().invoke(app, ["sql", "SELECT COUNT(*) AS n FROM leads", "--as-of",
+                                      at + "+00:00", "--format", "csv"])
+    assert as_csv.output == f"n\n{len(seen[cut][0]['leads'])}\n"
+    refused = CliRunner().invoke(app, ["sql", "SELECT max(updated_at) FROM leads",
+                                       "--as-of", at])
+    assert refused.exit_code == 2
+    assert "updated_at is not in field history" in refused.output

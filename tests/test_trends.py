@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from area_b_fixtures import Scenario
 from support import project
+from typer.testing import CliRunner
 
+from crm import bootstrap
+from crm.cli import app
 from domain.messages import utc
 from domain.opportunities import ChangeOpportunityTerms
-from reports.trends import fiscal_quarter_of, forecast_trend, pipeline_trend, week_ends
+from reports.trends import (
+    fiscal_quarter_of,
+    forecast_trend,
+    parse_closing,
+    parse_days,
+    pipeline_trend,
+    week_ends,
+)
 
 WEEKS = [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23),
          date(2026, 3, 30)]
@@ -77,3 +88,36 @@ def test_the_forecast_by_category_of_the_quarter_at_the_end_of_each_week(
         ("2026-03-23", "best_case", 1, "100000.00"),
         ("2026-03-30", "pipeline", 1, "30000.00"),
         ("2026-03-30", "best_case", 1, "120000.00")]
+
+
+def test_the_trend_options_of_the_command_line() -> None:
+    assert parse_days("2026-03-02", "2026-03-30") == WEEKS
+    assert parse_days(None, "2026-03-30", "14") == [
+        date(2026, 1, 5), date(2026, 1, 19), date(2026, 2, 2), date(2026, 2, 16),
+        date(2026, 3, 2), date(2026, 3, 16), date(2026, 3, 30)]
+    assert parse_days("2026-03-28", None, today=date(2026, 3, 30)) == [
+        date(2026, 3, 28), date(2026, 3, 30)]
+    assert parse_closing(date(2026, 3, 30), None, None) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert parse_closing(date(2026, 3, 30), "2026-03-01", "2026-03-31") == (
+        date(2026, 3, 1), date(2026, 4, 1))
+    for bad in (("2026-03-30", "2026-03-02", "week"), ("x", None, "week"),
+                ("2026-03-02", "2026-03-30", "fortnight")):
+        with pytest.raises(ValueError):
+            parse_days(*bad)
+
+
+@pytest.mark.integration
+def test_crm_report_forecast_trend_on_the_command_line(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    project(engine, month_of_deals().log)
+    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(engine=engine))
+    shown = CliRunner().invoke(app, ["report", "forecast-trend", "--from", "2026-03-16",
+                                     "--to", "2026-03-30", "--format", "csv"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output == (
+        "as_of,forecast_category,opportunity_count,amount\n"
+        "2026-03-16,pipeline,1,100000.00\n2026-03-23,best_case,1,100000.00\n"
+        "2026-03-30,pipeline,1,30000.00\n2026-03-30,best_case,1,120000.00\n")
+    table = CliRunner().invoke(app, ["report", "pipeline-trend", "--from", "2026-03-30",
+                                     "--to", "2026-03-30"], env={"COLUMNS": "200"})
+    assert "needs_analysis" in table.output and "120000.00" in table.output

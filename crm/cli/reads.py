@@ -9,41 +9,92 @@ from rich.table import Table
 
 from crm.cli.console import console, err
 from reports.history import Format
+from reports.output import Format as Output
+from reports.output import write_rows
 
 REPORT_NAMES = ("lead-funnel", "pipeline", "rep-performance", "account-health",
                 "forecast-accuracy", "campaign-roi", "case-sla")
+TREND_NAMES = ("pipeline-trend", "forecast-trend")
+_AS_OF = ("Read the tables as they stood then: YYYY-MM-DD (the end of that day, UTC) or an "
+          "ISO timestamp (UTC unless it has an offset)")
 
 
-def sql(query: Annotated[str, typer.Argument(help="A read-only SQL query")]) -> None:
-    """Run a read-only query against the read tables and print it as a table."""
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help=_AS_OF)] = None,
+    fmt: Annotated[Output, typer.Option("--format", help="table, csv or json")] = Output.table,
+) -> None:
+    """Run a read-only query against the read tables (now, or --as-of) and print it."""
     from crm.bootstrap import bootstrap
-    from reports.queries import print_rows, read_only_query
+    from reports.asof import parse_moment, query_as_of
+    from reports.queries import read_only_query
 
     try:
-        columns, rows = read_only_query(bootstrap().engine, query)
+        at = None if as_of is None else parse_moment(as_of)
+        engine = bootstrap().engine
+        columns, rows = (read_only_query(engine, query) if at is None
+                         else query_as_of(engine, query, at))
     except ValueError as exc:
         err.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(2) from None
-    print_rows(console, columns, rows)
+    write_rows(console, columns, rows, fmt)
 
 
 def report(
-    name: Annotated[str, typer.Argument(help=f"all, or one of: {', '.join(REPORT_NAMES)}")],
+    name: Annotated[str, typer.Argument(help=f"all, one of: {', '.join(REPORT_NAMES)}; or "
+                                             f"a weekly trend: {', '.join(TREND_NAMES)}")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help=_AS_OF)] = None,
+    fmt: Annotated[Output, typer.Option("--format", help="table, csv or json")] = Output.table,
+    first: Annotated[str | None, typer.Option(
+        "--from", help="Trends: the first point, YYYY-MM-DD (default: 12 weeks before "
+                       "--to)")] = None,
+    last: Annotated[str | None, typer.Option(
+        "--to", help="Trends: the last point, YYYY-MM-DD (default: today, UTC)")] = None,
+    every: Annotated[str, typer.Option(
+        "--every", help="Trends: week, or a number of days between points")] = "week",
+    closing_from: Annotated[str | None, typer.Option(
+        "--closing-from", help="forecast-trend: deals closing from this day (default: the "
+                               "fiscal quarter of --to)")] = None,
+    closing_to: Annotated[str | None, typer.Option(
+        "--closing-to", help="forecast-trend: ... up to this day")] = None,
 ) -> None:
-    """Run the seed's analyst queries exactly as written and print the results."""
+    """Run the seed's analyst queries exactly as written (now, or --as-of) and print the
+    results; or the pipeline or forecast as of each week of a period."""
     from crm.bootstrap import bootstrap
     from projectors.seed_queries import SEED_QUERIES
-    from reports.queries import print_rows, read_only_query
+    from reports import trends
+    from reports.asof import parse_moment, query_as_of
+    from reports.queries import read_only_query
 
     names = list(SEED_QUERIES) if name == "all" else [name]
-    unknown = [n for n in names if n not in SEED_QUERIES]
+    unknown = [n for n in names if n not in SEED_QUERIES and n not in TREND_NAMES]
     if unknown:
-        raise typer.BadParameter(f"unknown report {unknown[0]!r}; choose all or "
-                                 f"{', '.join(SEED_QUERIES)}")
-    engine = bootstrap().engine
-    for each in names:
-        columns, rows = read_only_query(engine, SEED_QUERIES[each])
-        print_rows(console, columns, rows, title=each)
+        raise typer.BadParameter(f"unknown report {unknown[0]!r}; choose all, "
+                                 f"{', '.join(SEED_QUERIES)} or {', '.join(TREND_NAMES)}")
+    try:
+        engine = bootstrap().engine
+        if name in TREND_NAMES:
+            if as_of is not None:
+                raise ValueError("a trend is as of each of its weeks: use --from/--to")
+            days = trends.parse_days(first, last, every)
+            if name == "pipeline-trend":
+                rows = trends.pipeline_trend(engine, days)
+                write_rows(console, trends.PIPELINE_COLUMNS, rows, fmt, title=name)
+                return
+            period = trends.parse_closing(days[-1], closing_from, closing_to)
+            rows = trends.forecast_trend(engine, days, period)
+            title = f"{name}: deals closing {period[0]} .. {period[1]} (excluded)"
+            write_rows(console, trends.FORECAST_COLUMNS, rows, fmt, title=title)
+            return
+        at = None if as_of is None else parse_moment(as_of)
+        for each in names:
+            columns, rows = (read_only_query(engine, SEED_QUERIES[each]) if at is None
+                             else query_as_of(engine, SEED_QUERIES[each], at))
+            title = each if at is None else f"{each} as of {at.isoformat(sep=' ')} UTC"
+            write_rows(console, columns, rows, fmt, title=title)
+    except ValueError as exc:
+        err.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(2) from None
 
 
 def checksum(
