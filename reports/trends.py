@@ -26,7 +26,7 @@ WEEK = timedelta(days=7)
 PIPELINE_COLUMNS = ["as_of", "stage", "opportunity_count", "total_amount",
                     "weighted_pipeline"]
 _PIPELINE = """
-SELECT stage, COUNT(*), SUM(amount), SUM(amount * probability_pct / 100)
+SELECT stage, COUNT(*), SUM(amount), ROUND(SUM(amount * probability_pct / 100), 2)
 FROM pg_temp.opportunities
 WHERE is_active = true AND stage NOT IN ('closed_won', 'closed_lost')
 GROUP BY stage
