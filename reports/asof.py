@@ -13,10 +13,10 @@ The tables are temporary tables of the query's own session, dropped after it: th
 temporary schema comes first in PostgreSQL's lookup, and the query runs with an empty
 search_path, so an unqualified name can only mean the as-of table (a table not rebuilt is
 an error, never the live table). Then the query runs unmodified in a READ ONLY
-transaction, except for its clock: CURRENT_DATE, CURRENT_TIMESTAMP, now() and
-LOCALTIMESTAMP are T, so "the last 90 days" means the 90 days before T, as the report
-taken at T read them. `updated_at` (not tracked by field history) is not in the as-of
-tables: a query naming it fails instead of reading today's value.
+transaction, except for its clock: CURRENT_DATE, CURRENT_TIMESTAMP, LOCALTIMESTAMP, now()
+and the other *_timestamp() functions are T, so "the last 90 days" means the 90 days
+before T, as the report taken at T read them. `updated_at` (not tracked by field history)
+is not in the as-of tables: a query naming it fails instead of reading today's value.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from projectors.tables import TABLES
 
 LIVE_SCHEMA = "public"
 # Schemas a query could name to reach live data past the as-of tables.
-_QUALIFIED = re.compile(r"\b(public|crm_history|crm_forecasting|crm_meta)\s*\.", re.I)
-_CLOCK = re.compile(r"\b(current_date|current_timestamp|localtimestamp|now\s*\(\s*\))", re.I)
+_QUALIFIED = re.compile(r"\b(public|crm_history|crm_forecasting|crm_meta)\"?\s*\.", re.I)
+_CLOCK = re.compile(r"\b(current_date|current_timestamp|localtimestamp|(?:now|clock_timestamp|"
+                    r"statement_timestamp|transaction_timestamp)\s*\(\s*\))", re.I)
 # String literals and comments are left alone by the table and clock matching.
 _SKIP = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _ORDER = "changed_at, aggregate_version, event_id"

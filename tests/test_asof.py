@@ -56,7 +56,8 @@ def test_the_tables_a_query_needs_and_what_is_refused() -> None:
     assert tables_of("SELECT 'accounts' -- cases\nFROM leads") == ["leads"]
     for sql in ("SELECT * FROM public.leads", "SELECT * FROM crm_history.field_history",
                 "SELECT max(updated_at) FROM leads",
-                "SELECT * FROM crm_forecasting . sales_forecast_snapshots"):
+                "SELECT * FROM crm_forecasting . sales_forecast_snapshots",
+                'SELECT * FROM "public".leads'):
         with pytest.raises(AsOfError):
             check(sql)
 
