@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from area_b_fixtures import Scenario
+from scenario import Scenario
 from support import project
 from typer.testing import CliRunner
 
@@ -63,7 +63,7 @@ def month_of_deals() -> Scenario:
 
 @pytest.mark.integration
 def test_the_pipeline_by_stage_at_the_end_of_each_week(engine: sa.Engine) -> None:
-    project(engine, month_of_deals().log)
+    project(engine, month_of_deals().events)
     assert [(day.isoformat(), stage, n, str(amount), f"{weighted:.2f}") for
             day, stage, n, amount, weighted in pipeline_trend(engine, WEEKS)] == [
         ("2026-03-02", "prospecting", 2, "150000.00", "15000.00"),
@@ -78,7 +78,7 @@ def test_the_pipeline_by_stage_at_the_end_of_each_week(engine: sa.Engine) -> Non
 @pytest.mark.integration
 def test_the_forecast_by_category_of_the_quarter_at_the_end_of_each_week(
         engine: sa.Engine) -> None:
-    project(engine, month_of_deals().log)
+    project(engine, month_of_deals().events)
     quarter = fiscal_quarter_of(WEEKS[-1])
     assert [(day.isoformat(), category, n, str(amount)) for day, category, n, amount
             in forecast_trend(engine, WEEKS, quarter)] == [
@@ -109,7 +109,7 @@ def test_the_trend_options_of_the_command_line() -> None:
 @pytest.mark.integration
 def test_crm_report_forecast_trend_on_the_command_line(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    project(engine, month_of_deals().log)
+    project(engine, month_of_deals().events)
     monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(engine=engine))
     shown = CliRunner().invoke(app, ["report", "forecast-trend", "--from", "2026-03-16",
                                      "--to", "2026-03-30", "--format", "csv"])
