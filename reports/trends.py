@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from domain.fiscal_calendar import period_bounds, periods_of
+from domain.calendars.fiscal import period_bounds, periods_of
 from domain.rules_config import DEFAULT_RULES
 from reports.asof import build
 

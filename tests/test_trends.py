@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from crm import bootstrap
 from crm.cli import app
-from domain.messages import utc
-from domain.opportunities import ChangeOpportunityTerms
+from domain.kernel.messages import utc
+from domain.opportunities.messages import ChangeOpportunityTerms
 from reports.trends import (
     fiscal_quarter_of,
     forecast_trend,
