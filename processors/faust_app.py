@@ -16,50 +16,17 @@ import ssl
 from typing import Any
 
 import faust
-from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from events.codec import DecodeError
 from events.dlq import DeadLetter
 from events.topics import COMMANDS, CORE_GROUP, DEAD_LETTER, ERP_REPLIES
 from processors.core import CoreProcessor, Outgoing
 from processors.exactly_once import AT_LEAST_ONCE, EXACTLY_ONCE, OutputTransactions
+from processors.faust_transport import PRODUCER_LINGER_MS, CoreApp
 
 APP_ID = CORE_GROUP  # the faust app id is the core's consumer group (events/topics.py)
 ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected",
                              "CustomerMasterCreated", "CustomerMasterRejected"})
-# Performance settings (docs/benchmarks.md has the measurements behind them):
-# - outputs are batched for up to 10 ms instead of one produce request per send
-#   (aiokafka's default linger of 0): 25 % less CPU per input, +40 % inputs/s;
-# - a fetch waits at most 50 ms for new input. faust hard-codes 1500 ms, and a broker
-#   that does not answer a waiting fetch as soon as data arrives (the embedded Tansu)
-#   then holds inputs up to 1.5 s; shorter than ~50 ms, the extra fetches cost the
-#   broker more CPU than they save on this 2-core machine.
-PRODUCER_LINGER_MS = 10
-FETCH_MAX_WAIT_MS = 50
-
-
-class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    def _create_worker_consumer(self, transport: Any) -> Any:
-        consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts
-        return consumer
-
-
-class _Consumer(faust_aiokafka.Consumer):
-    def _new_consumer_thread(self) -> _ConsumerThread:
-        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-
-class _Transport(faust_aiokafka.Transport):
-    Consumer = _Consumer
-    TransactionManager = OutputTransactions  # used only under exactly_once
-
-
-class CoreApp(faust.App):
-    """faust.App whose Kafka consumer waits at most FETCH_MAX_WAIT_MS per fetch."""
-
-    def _new_transport(self) -> Any:
-        return _Transport(self.conf.broker_consumer, self)
 
 
 def faust_credentials(kafka_extra: dict[str, Any] | None) -> Any:
