@@ -1,11 +1,9 @@
 """Confluent wire format: magic byte 0, 4-byte big-endian schema id, Avro body.
 
 One codec serves the confluent-kafka producers/consumers, the faust processors and the
-archive. Schema ids come from a `SchemaIds` source: the built-in one derives a stable id
-from the schema itself (same id on every machine, no server needed) and knows every
-current and released schema; `events.registry.ConfluentSchemaIds` talks to a Confluent
-Schema Registry (used when CRM_SCHEMA_REGISTRY_URL is set). Subjects follow
-TopicRecordNameStrategy: `<topic>-<namespace>.<RecordName>`.
+archive. Schema ids come from a `SchemaIds` source (events/schema_ids.py): the built-in
+one derives a stable id from the schema itself, `events.registry.ConfluentSchemaIds` talks
+to a Confluent Schema Registry (used when CRM_SCHEMA_REGISTRY_URL is set).
 
 Decoding resolves the writer's schema against the current one (a compatible change needs
 nothing else) or, for a writer version with an upcaster, reads with the writer's schema
@@ -16,13 +14,9 @@ and upcasts (events/upcasting.py). Anything that is not a valid message raises
 from __future__ import annotations
 
 import io
-import json
 import struct
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
 import fastavro
 from fastavro.read import SchemaResolutionError
@@ -30,8 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from domain.catalog import message_types
 from domain.kernel.messages import Message
-from events.avro import NAMESPACE, RELEASED_DIR, released_schemas, schema_for
-from events.topics import topic_for_type
+from events.avro import schema_for
+from events.schema_ids import BuiltinSchemaIds, SchemaIds, builtin_id, id_form, subject_for
 from events.upcasting import (
     UPCASTERS,
     Plan,
@@ -44,8 +38,6 @@ from events.upcasting import (
 
 MAGIC = 0
 _HEADER = struct.Struct(">bI")
-_KEEP = ("type", "name", "namespace", "fields", "symbols", "items", "values", "size",
-         "logicalType", "precision", "scale", "schema_version")
 
 __all__ = ["AvroCodec", "BuiltinSchemaIds", "DecodeError", "SchemaIds", "Upcaster",
            "builtin_id", "subject_for"]
@@ -60,90 +52,11 @@ class DecodeError(ValueError):
         return str(self)
 
 
-class SchemaIds(Protocol):
-    """Where schema ids come from (built-in or a Confluent Schema Registry)."""
-
-    def id_for(self, subject: str, schema: dict[str, Any]) -> int: ...
-
-    def schema_for(self, schema_id: int) -> dict[str, Any] | None: ...
-
-
-def subject_for(cls: type[Message]) -> str:
-    """The registry subject of a message class (TopicRecordNameStrategy)."""
-    return f"{topic_for_type(cls)}-{NAMESPACE}.{cls.__name__}"
-
-
-def builtin_id(schema: dict[str, Any]) -> int:
-    """A stable 31-bit id: CRC-32 of the schema's resolution-relevant form.
-
-    Like Avro's Parsing Canonical Form but keeping logical types and the record's
-    `schema_version`, so e.g. a decimal whose scale changed, or a new version with the
-    same shape, gets a new id.
-    """
-    form = json.dumps(_id_form(schema, ""), sort_keys=True, separators=(",", ":"))
-    return zlib.crc32(form.encode()) & 0x7FFFFFFF
-
-
-def _id_form(schema: Any, namespace: str) -> Any:
-    if isinstance(schema, list):
-        return [_id_form(s, namespace) for s in schema]
-    if isinstance(schema, str):
-        primitive = schema in ("null", "boolean", "int", "long", "float", "double", "bytes",
-                               "string")
-        return schema if primitive or "." in schema else f"{namespace}.{schema}"
-    out = {k: v for k, v in schema.items() if k in _KEEP}
-    if "name" in out:
-        namespace = out.pop("namespace", namespace)
-        out["name"] = out["name"] if "." in out["name"] else f"{namespace}.{out['name']}"
-    if "fields" in out:
-        out["fields"] = [{"name": f["name"], "type": _id_form(f["type"], namespace)}
-                         for f in out["fields"]]
-    for key in ("items", "values"):
-        if key in out:
-            out[key] = _id_form(out[key], namespace)
-    if isinstance(out.get("type"), dict | list):
-        out["type"] = _id_form(out["type"], namespace)
-    return out
-
-
 def _holds_model(annotation: Any) -> bool:
     """Does a field type contain a pydantic model anywhere (nested record, list of them)?"""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True
     return any(_holds_model(arg) for arg in get_args(annotation))
-
-
-class BuiltinSchemaIds:
-    """Stable ids without a server; knows the current schemas and every released one."""
-
-    def __init__(self, schemas: Iterable[dict[str, Any]] | None = None,
-                 released_dir: Path | None = RELEASED_DIR) -> None:
-        """Knows `schemas` (default: every current one) and those in `released_dir`."""
-        self._by_id: dict[int, dict[str, Any]] = {}
-        if schemas is None:
-            schemas = [schema_for(cls) for cls in message_types().values()]
-        for schema in schemas:
-            self.register(schema)
-        if released_dir is not None:
-            for schema in released_schemas(released_dir).values():
-                self.register(schema)
-
-    def register(self, schema: dict[str, Any]) -> int:
-        """Remember a schema; returns its id."""
-        schema_id = builtin_id(schema)
-        known = self._by_id.setdefault(schema_id, schema)
-        if known is not schema and _id_form(known, "") != _id_form(schema, ""):
-            raise ValueError(f"schema id collision on {schema_id}: {schema['name']} "
-                             f"and {known['name']}")
-        return schema_id
-
-    def id_for(self, subject: str, schema: dict[str, Any]) -> int:
-        """The id of `schema` (the subject does not matter for built-in ids)."""
-        return self.register(schema)
-
-    def schema_for(self, schema_id: int) -> dict[str, Any] | None:
-        """The schema with this id, if known."""
-        return self._by_id.get(schema_id)
 
 
 @dataclass(frozen=True)
@@ -256,7 +169,7 @@ class AvroCodec:
         if isinstance(version, int) and (name, version) in self._upcasters \
                 and version < current.get("schema_version", 1):
             reading = _Reading(name, parsed, None, upcast_from=version)
-        elif _id_form(writer, "") == _id_form(current, ""):
+        elif id_form(writer, "") == id_form(current, ""):
             reading = _Reading(name, self._current(name), None)
         else:
             plan = defaulted_plan(writer, current)

@@ -4,7 +4,7 @@ CRM_SCHEMA_REGISTRY_URL is set.
 Only the two calls a serde needs, over the registry's REST API with httpx:
 `POST /subjects/{subject}/versions` registers a schema (idempotent: an existing schema
 returns its id) and `GET /schemas/ids/{id}` fetches the writer schema of some bytes.
-Subjects follow TopicRecordNameStrategy (`events.codec.subject_for`), so several event
+Subjects follow TopicRecordNameStrategy (`events.schema_ids.subject_for`), so several event
 types share a topic, each with its own compatibility history. Both directions are cached:
 a schema is registered once per process, an id fetched once.
 """

@@ -17,7 +17,8 @@ A new row is one row, column `(created)` (its first values are the row's values 
 the later changes); a deleted row is one row, column `(deleted)`, its old value the row
 as JSON. `updated_at` is not tracked (the `changed_at` of a row's last change says it).
 Values are text: numbers at the column's scale, timestamps in UTC
-(`YYYY-MM-DD HH:MM:SS`), booleans `true`/`false`, JSON as sorted JSON.
+(`YYYY-MM-DD HH:MM:SS`), booleans `true`/`false`, JSON as sorted JSON
+(projectors/history_values.py).
 `CRM_FIELD_HISTORY=0` turns the history off (docs/time-travel.md has its cost).
 """
 
@@ -25,18 +26,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import DateTime, Numeric
-from sqlalchemy.dialects.postgresql import JSONB
-
 from domain.kernel.messages import Event
+from projectors.history_values import as_text, canonical, converters, default_text, utc_naive
 from projectors.projection import Delete, Upsert, Write
 from projectors.tables import PROJECTED_TABLES, VERSION_COLUMN
+from projectors.write_sql import required_columns
 
 HISTORY_TABLE = "field_history"
 CREATED = "(created)"
@@ -101,16 +99,16 @@ def _walk(event: Event, writes: Sequence[Write],
         row = state.get(slot)
         if isinstance(w, Delete):
             if row is not None and row[0] <= w.version:
-                old = json.dumps({c: _text(w.table, c, v) for c, v in sorted(row[1].items())
+                old = json.dumps({c: as_text(w.table, c, v) for c, v in sorted(row[1].items())
                                   if v is not None}, sort_keys=True)
                 emit(w.table, w.key, DELETED, old, None)
                 state[slot] = None
             continue
-        conv = _converters(w.table)
+        conv = converters(w.table)
         if row is None:
-            if not _required(w.table) <= {k for k, _ in w.key}.union(w.values):
+            if not required_columns(w.table) <= {k for k, _ in w.key}.union(w.values):
                 continue  # a patch of a row that is not there changes nothing
-            state[slot] = (w.version, {c: _canon(conv, c, v) for c, v in w.values.items()})
+            state[slot] = (w.version, {c: canonical(conv, c, v) for c, v in w.values.items()})
             emit(w.table, w.key, CREATED, None, None)
             continue
         version, values = row
@@ -119,27 +117,17 @@ def _walk(event: Event, writes: Sequence[Write],
         for column, value in w.values.items():
             if column in UNTRACKED:
                 continue
-            new = _canon(conv, column, value)
+            new = canonical(conv, column, value)
             old = values.get(column, _MISSING)
             if old is _MISSING:  # created in this batch without it: the column's default
-                before = _default_text(w.table, column)
-                if before != (after := _text(w.table, column, new)):
+                before = default_text(w.table, column)
+                if before != (after := as_text(w.table, column, new)):
                     emit(w.table, w.key, column, before, after)
-            elif old != new and (before := _text(w.table, column, old)) != (
-                    after := _text(w.table, column, new)):
+            elif old != new and (before := as_text(w.table, column, old)) != (
+                    after := as_text(w.table, column, new)):
                 emit(w.table, w.key, column, before, after)
             values[column] = new
         state[slot] = (w.version, values)
-
-
-def _canon(conv: dict[str, Callable[[Any], Any]], column: str, value: Any) -> Any:
-    """`value` in the form it is compared in (as PostgreSQL would store it)."""
-    f = conv.get(column)
-    if f is not None:
-        return f(value)
-    if type(value) is list or type(value) is tuple:  # JSON-array text (sales_team, ...)
-        return json.dumps(list(value))
-    return value
 
 
 @cache
@@ -152,7 +140,7 @@ def _stamp(event: Event) -> dict[str, Any]:
     """The columns every history row of `event` shares."""
     actor = next((v for name in _actor_fields(type(event))
                   if isinstance(v := event.__dict__[name], str) and v), None)
-    return {"changed_at": _utc(event.occurred_at), "event_type": event.event_type,
+    return {"changed_at": utc_naive(event.occurred_at), "event_type": event.event_type,
             "aggregate_type": event.aggregate_type or None,
             "aggregate_id": event.aggregate_id, "command_id": event.causation_id,
             "actor": actor}
@@ -184,79 +172,6 @@ def _stored(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
                                           if c in names and c not in UNTRACKED]
     select = ", ".join(f'"{c}"' for c in [key_col, VERSION_COLUMN, *cols])
     cur.execute(f'SELECT {select} FROM "{table}" WHERE "{key_col}" = ANY(%s)', (keys,))
-    conv = _converters(table)
-    return {(table, ((key_col, r[0]),)): (r[1], {c: _canon(conv, c, v) for c, v in zip(
+    conv = converters(table)
+    return {(table, ((key_col, r[0]),)): (r[1], {c: canonical(conv, c, v) for c, v in zip(
         cols, r[2:], strict=True)}) for r in cur.fetchall()}
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is UTC:
-        return value.replace(tzinfo=None)
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def _json(value: Any) -> Any:
-    return None if value is None else json.dumps(value, sort_keys=True, default=str)
-
-
-def _time(value: Any) -> Any:
-    return _utc(value) if isinstance(value, datetime) else value
-
-
-@cache
-def _converters(table: str) -> dict[str, Callable[[Any], Any]]:
-    """The columns whose values need converting before a comparison, and how."""
-    out: dict[str, Callable[[Any], Any]] = {}
-    for c in PROJECTED_TABLES[table].columns:
-        if isinstance(c.type, JSONB):
-            out[c.name] = _json
-        elif isinstance(c.type, DateTime):
-            out[c.name] = _time
-    return out
-
-
-@cache
-def _scale(table: str, column: str) -> int | None:
-    kind = PROJECTED_TABLES[table].c[column].type
-    return kind.scale if isinstance(kind, Numeric) and kind.scale is not None else None
-
-
-def _text(table: str, column: str, value: Any) -> str | None:
-    """A value as field_history stores it (text, the column's scale for numbers)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal | int) and (scale := _scale(table, column)) is not None:
-        return f"{Decimal(value):.{scale}f}"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-@cache
-def _default_text(table: str, column: str) -> str | None:
-    """The text of a column's server default (what a row created without it holds)."""
-    default = PROJECTED_TABLES[table].c[column].server_default
-    if default is None:
-        return None
-    literal = str(getattr(default, "arg", "")).strip()
-    if literal.startswith("'") and literal.endswith("'"):
-        return literal[1:-1].replace("''", "'")
-    if literal in ("true", "false"):
-        return literal
-    try:
-        return _text(table, column, Decimal(literal))
-    except ArithmeticError:
-        return None
-
-
-@cache
-def _required(table: str) -> frozenset[str]:
-    """Columns a creating write carries (NOT NULL without a server default)."""
-    return frozenset(c.name for c in PROJECTED_TABLES[table].columns
-                     if not c.nullable and c.server_default is None)

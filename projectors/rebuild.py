@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 
 from events.topics import REBUILD_GROUP
+from projectors.commit import PROJECTION_LOCK
 from projectors.db import ANALYST_ROLE, WRITER_ROLE, ensure_roles, make_engine
-from projectors.runner import GROUP, PROJECTION_LOCK, Projector
+from projectors.runner import GROUP, Projector
 from projectors.tables import EXTENSION_TABLES, READ_TABLES, TABLES, extension_metadata, metadata
 
 BUILD_SCHEMA = "crm_rebuild"

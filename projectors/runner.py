@@ -9,6 +9,7 @@ Messages that do not decode become dead letters: they are published to
 only repeat a dead letter, never lose one, and the projector keeps going. So do events
 that decode but carry a value the read model refuses (projectors/refusals.py): the one
 that fails the batch is found, set aside the same way, and the rest of the batch written.
+The transactions themselves are projectors/commit.py's.
 
 PostgreSQL going away (restart, failover, network) is waited out: the batch's
 transaction is rolled back and retried with backoff on a new connection; past
@@ -29,26 +30,30 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPar
 from sqlalchemy.engine import Engine
 
 from domain.kernel.messages import Event
-from events.codec import AvroCodec, DecodeError
+from events.codec import AvroCodec
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS, PROJECTOR_GROUP
 from kafka_client.offsets import log_ends
 from producers.dead_letters import DeadLetterPublisher
-from projectors.batches import in_runs, is_transient_db_error
-from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
-from projectors.writer import apply_again, apply_events, load_offsets, save_offsets
+from projectors.batches import is_transient_db_error
+from projectors.commit import (
+    BACKOFF,
+    commit_batch,
+    commit_setting_aside,
+    first_line,
+    retrying,
+    stored_offsets,
+)
+from projectors.intake import dead_letter_of, decode_batch
+from projectors.refusals import refusal_reason, refused_by_the_read_model
 
 log = logging.getLogger(__name__)
 GROUP = PROJECTOR_GROUP
-# Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
-# exclusively to swap tables, so no batch can land in a table being swapped out.
-PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
 # A batch is whatever is already fetched, up to this many events: one per poll when live,
 # full batches when catching up, where larger batches fold more updates of one row into
-# one write (20,000 vs 5,000: +20 % events/s, docs/benchmarks.md).
+# one write (docs/benchmarks.md compares batch sizes).
 BATCH_SIZE = 20_000
 DB_RETRY_TIMEOUT = 60.0  # per batch; stays well under librdkafka's max.poll.interval.ms
-_BACKOFF = (0.2, 5.0)  # first and longest wait between attempts
 
 
 @dataclass
@@ -158,24 +163,10 @@ class Projector:
         msgs = self._take(timeout)
         if not msgs:
             return 0
-        events: list[Event] = []
-        sources: list[Any] = []  # the message of each event, for a dead letter
-        letters: list[DeadLetter] = []
-        offsets: dict[tuple[str, int], int] = {}
-        for msg in msgs:
-            if msg.error():
-                log.warning("consumer error: %s", msg.error())
-                continue
-            offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
-            try:
-                event = self.codec.decode(msg.value())  # type: ignore[arg-type]
-            except DecodeError as exc:
-                letters.append(_letter(msg, str(exc)))
-                continue
-            events.append(event)
-            sources.append(msg)
+        batch = decode_batch(self.codec, msgs)
+        events, offsets, letters = batch.events, batch.offsets, batch.letters
         decoded = len(letters)
-        rows = self._write_with_retry(events, offsets, letters, sources)
+        rows = self._write_with_retry(events, offsets, letters, batch.sources)
         applied = len(events) - (len(letters) - decoded)  # less those the read model refused
         self.positions.update(offsets)
         for letter in letters:
@@ -189,47 +180,10 @@ class Projector:
         self.stats.batches += 1
         return applied
 
-    def _write(self, events: list[Event], offsets: dict[tuple[str, int], int]) -> int:
-        """The batch's rows and its next offsets, committed together.
-
-        A batch holding redelivered events is written as several runs (`in_runs`), each
-        committed in turn and the offsets with the last: every commit is a state a
-        one-event-at-a-time projector would have passed through, and a crash between
-        them only re-reads the batch (the version guard skips what is already applied).
-        """
-        parts = in_runs(events) or [[]]
-        rows = 0
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            rows += self._transaction(part, offsets if last else {})
-        return rows
-
-    def _transaction(self, events: list[Event], offsets: dict[tuple[str, int], int]) -> int:
-        raw = self.engine.raw_connection()
-        try:
-            if self._take_lock:
-                with raw.driver_connection.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
-            rows = apply_events(raw.driver_connection, events)
-            save_offsets(raw.driver_connection, self.group, offsets)
-            raw.commit()
-        except Exception as exc:
-            if is_transient_db_error(exc):
-                raw.invalidate()  # a dead connection must not go back to the pool
-            else:
-                raw.rollback()
-            raise
-        finally:
-            raw.close()
-        return rows
-
     def _write_with_retry(self, events: list[Event], offsets: dict[tuple[str, int], int],
                           letters: list[DeadLetter], sources: list[Any] | None = None) -> int:
-        """Dead letters flushed, then `_write` retried with backoff while PostgreSQL is
-        unreachable.
-
-        A retry repeats the whole transaction (rows are version-guarded, offsets absolute),
-        so a commit whose acknowledgement was lost is harmless. An event the read model
+        """Dead letters flushed, then the batch committed, retried with backoff while
+        PostgreSQL is unreachable (`commit.retrying`). An event the read model
         refuses (with `sources`, the messages of `events`) is set aside as a dead letter,
         added to `letters`, and the rest written. On giving up (or any other error) the
         consumer is re-sought to the last committed positions first, so the batch is read
@@ -238,55 +192,34 @@ class Projector:
         if letters:  # durable on Kafka before the offsets past them commit
             self.dead_letters.publish_all(letters)
             self.dead_letters.flush()
-        started = time.monotonic()
-        delay = _BACKOFF[0]
-        while True:
+
+        def attempt() -> int:
             try:
-                try:
-                    return self._write(events, offsets)
-                except Exception as exc:
-                    if sources is None or not refused_by_the_read_model(exc):
-                        raise
-                    return self._write_setting_aside(events, offsets, sources, letters)
+                return commit_batch(self.engine, self.group, events, offsets, self._take_lock)
             except Exception as exc:
-                waited = time.monotonic() - started
-                if (not is_transient_db_error(exc) or waited + delay > self.db_retry_timeout
-                        or self._should_stop()):
-                    self.rewind()
+                if sources is None or not refused_by_the_read_model(exc):
                     raise
-                log.warning("projector: waiting for PostgreSQL (%s); the batch of %d events "
-                            "is not committed, retrying in %.1fs", _first_line(exc),
-                            len(events), delay)
-                time.sleep(delay)
-                delay = min(delay * 2, _BACKOFF[1])
+                return self._write_setting_aside(events, offsets, sources, letters)
+
+        return retrying(attempt, f"the batch of {len(events)} events",
+                        self.db_retry_timeout, self._should_stop, self.rewind)
 
     def _write_setting_aside(self, events: list[Event], offsets: dict[tuple[str, int], int],
                              sources: list[Any], letters: list[DeadLetter]) -> int:
-        """The batch without the events the read model refuses, and its offsets, in one
-        transaction; the refused ones become dead letters (added to `letters`), flushed
-        to Kafka before the offsets past them commit."""
-        raw = self.engine.raw_connection()
-        conn = raw.driver_connection
-        try:
-            if self._take_lock:
-                with conn.cursor() as cur:
-                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
-            rows, refused = apply_setting_aside(
-                conn, events, lambda part: sum(apply_again(conn, run) for run in in_runs(part)))
-            new = [_letter(sources[i], refusal_reason(events[i], exc)) for i, exc in refused]
+        """The batch less the events the read model refuses, committed with its offsets;
+        the refused ones become dead letters (added to `letters`), flushed to Kafka
+        before the offsets past them commit."""
+        new: list[DeadLetter] = []
+
+        def set_aside(refused: Sequence[tuple[int, BaseException]]) -> None:
+            new.extend(dead_letter_of(sources[i], refusal_reason(events[i], exc))
+                       for i, exc in refused)
             if new:
                 self.dead_letters.publish_all(new)
                 self.dead_letters.flush()
-            save_offsets(conn, self.group, offsets)
-            raw.commit()
-        except Exception as exc:
-            if is_transient_db_error(exc):
-                raw.invalidate()
-            else:
-                raw.rollback()
-            raise
-        finally:
-            raw.close()
+
+        rows = commit_setting_aside(self.engine, self.group, events, offsets, self._take_lock,
+                                    set_aside)
         letters.extend(new)
         return rows
 
@@ -314,34 +247,13 @@ class Projector:
             if not is_transient_db_error(exc):
                 raise
             log.warning("projector: PostgreSQL still unavailable (%s); re-reading from the "
-                        "last committed offsets", _first_line(exc))
+                        "last committed offsets", first_line(exc))
             if not self._should_stop():
-                time.sleep(_BACKOFF[1])
+                time.sleep(BACKOFF[1])
             return 0
 
-    def _load_offsets(self) -> dict[tuple[str, int], int]:
-        started = time.monotonic()
-        delay = _BACKOFF[0]
-        while True:
-            raw = None
-            try:
-                raw = self.engine.raw_connection()
-                return load_offsets(raw.driver_connection, self.group)
-            except Exception as exc:
-                if not is_transient_db_error(exc) or time.monotonic() - started > 300:
-                    raise
-                log.warning("projector: waiting for PostgreSQL to read the stored offsets "
-                            "(%s); retrying in %.1fs", _first_line(exc), delay)
-                if raw is not None:
-                    raw.invalidate()
-                time.sleep(delay)
-                delay = min(delay * 2, _BACKOFF[1])
-            finally:
-                if raw is not None:
-                    raw.close()
-
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        stored = self._load_offsets()
+        stored = stored_offsets(self.engine, self.group)
         for tp in partitions:
             tp.offset = stored.get((tp.topic, tp.partition), OFFSET_BEGINNING)
             self.positions[(tp.topic, tp.partition)] = max(tp.offset, 0)
@@ -364,14 +276,3 @@ class Projector:
                 raise TimeoutError(f"projector did not reach the end of the log in {timeout}s")
             if self._poll_tolerant(timeout=0.2) and progress is not None:
                 progress(self.stats.events)
-
-
-def _letter(msg: Any, reason: str) -> DeadLetter:
-    """A consumed message as a dead letter: its bytes, key, origin and the reason."""
-    return DeadLetter(msg.value() or b"", reason, msg.topic(), msg.partition(), msg.offset(),
-                      msg.key())
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"

@@ -221,7 +221,7 @@ def test_redelivered_and_reinterleaved_events_give_the_clean_digest(
 def test_a_batch_is_split_only_where_a_redelivered_event_breaks_a_run() -> None:
     from domain.kernel.messages import utc
     from processors.core import CoreProcessor
-    from projectors.runner import in_runs
+    from projectors.batches import in_runs
     from simulators.leads import lead_captures
 
     core = CoreProcessor()

@@ -25,7 +25,7 @@ from events.admin import ensure_topics
 from events.topics import COMMANDS
 from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer
-from projectors import runner
+from projectors import commit
 from projectors.db import make_engine, migrate
 from projectors.runner import Projector
 from simulators.leads import lead_captures
@@ -119,14 +119,14 @@ def test_a_restarted_projector_resumes_from_the_offsets_committed_with_its_rows(
     assert not scored_rows(engine, late_ids)
 
     seen: list[str] = []
-    real_apply = runner.apply_events
+    real_apply = commit.apply_events
 
     def spy(conn, events):
         events = list(events)
         seen.extend(e.aggregate_id for e in events)
         return real_apply(conn, events)
 
-    monkeypatch.setattr(runner, "apply_events", spy)
+    monkeypatch.setattr(commit, "apply_events", spy)
     again = Projector(engine, bootstrap, group="resume-test")
     # the condition, not a fixed wait: joined, the late leads projected, the log's end
     assert wait_until(lambda: again.poll_once(0.5) >= 0 and

@@ -1,0 +1,136 @@
+"""A batch's rows and its next offsets, committed in one PostgreSQL transaction.
+
+A batch holding redelivered events is written as several runs (`in_runs`), each committed
+in turn and the offsets with the last: every commit is a state a one-event-at-a-time
+projector would have passed through, and a crash between them only re-reads the batch
+(the version guard skips what is already applied). A connection that failed with a
+transient error is invalidated, not returned to the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from domain.kernel.messages import Event
+from projectors.batches import in_runs, is_transient_db_error
+from projectors.offsets import load_offsets, save_offsets
+from projectors.refusals import apply_setting_aside
+from projectors.writer import apply_again, apply_events
+
+log = logging.getLogger(__name__)
+# Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
+# exclusively to swap tables, so no batch can land in a table being swapped out.
+PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
+BACKOFF = (0.2, 5.0)  # first and longest wait between attempts to reach PostgreSQL
+Offsets = dict[tuple[str, int], int]
+
+
+def commit_batch(engine: Engine, group: str, events: list[Event], offsets: Offsets,
+                 take_lock: bool) -> int:
+    """The batch's rows and `offsets` of `group`, committed together; returns rows sent."""
+    parts = in_runs(events) or [[]]
+    rows = 0
+    for index, part in enumerate(parts):
+        position = offsets if index == len(parts) - 1 else {}
+
+        def write(conn: Any, part: list[Event] = part, position: Offsets = position) -> int:
+            written = apply_events(conn, part)
+            save_offsets(conn, group, position)
+            return written
+
+        rows += _in_transaction(engine, take_lock, write)
+    return rows
+
+
+def commit_setting_aside(engine: Engine, group: str, events: list[Event], offsets: Offsets,
+                         take_lock: bool,
+                         set_aside: Callable[[Sequence[tuple[int, BaseException]]], None]) -> int:
+    """The batch without the events the read model refuses, and its offsets, in one
+    transaction. `set_aside` gets the refused ones (index in `events`, the error) before
+    the commit: it makes them durable dead letters before the offsets past them commit."""
+
+    def write(conn: Any) -> int:
+        rows, refused = apply_setting_aside(
+            conn, events, lambda part: sum(apply_again(conn, run) for run in in_runs(part)))
+        set_aside(refused)
+        save_offsets(conn, group, offsets)
+        return rows
+
+    return _in_transaction(engine, take_lock, write)
+
+
+def _in_transaction(engine: Engine, take_lock: bool, write: Callable[[Any], int]) -> int:
+    raw = engine.raw_connection()
+    try:
+        if take_lock:
+            with raw.driver_connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
+        rows = write(raw.driver_connection)
+        raw.commit()
+    except Exception as exc:
+        if is_transient_db_error(exc):
+            raw.invalidate()  # a dead connection must not go back to the pool
+        else:
+            raw.rollback()
+        raise
+    finally:
+        raw.close()
+    return rows
+
+
+def retrying(attempt: Callable[[], int], what: str, timeout: float,
+             should_stop: Callable[[], bool], give_up: Callable[[], None]) -> int:
+    """`attempt()`, tried again with backoff while PostgreSQL is unreachable, for up to
+    `timeout` seconds or until `should_stop()`; `give_up()` runs before an error is raised.
+
+    A retry repeats the whole transaction (rows are version-guarded, offsets absolute), so
+    a commit whose acknowledgement was lost is harmless.
+    """
+    started = time.monotonic()
+    delay = BACKOFF[0]
+    while True:
+        try:
+            return attempt()
+        except Exception as exc:
+            waited = time.monotonic() - started
+            if not is_transient_db_error(exc) or waited + delay > timeout or should_stop():
+                give_up()
+                raise
+            log.warning("projector: waiting for PostgreSQL (%s); %s is not committed, "
+                        "retrying in %.1fs", first_line(exc), what, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF[1])
+
+
+def stored_offsets(engine: Engine, group: str, patience: float = 300.0) -> Offsets:
+    """`group`'s stored positions, waiting (up to `patience` seconds) for PostgreSQL."""
+    started = time.monotonic()
+    delay = BACKOFF[0]
+    while True:
+        raw = None
+        try:
+            raw = engine.raw_connection()
+            return load_offsets(raw.driver_connection, group)
+        except Exception as exc:
+            if not is_transient_db_error(exc) or time.monotonic() - started > patience:
+                raise
+            log.warning("projector: waiting for PostgreSQL to read the stored offsets "
+                        "(%s); retrying in %.1fs", first_line(exc), delay)
+            if raw is not None:
+                raw.invalidate()
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF[1])
+        finally:
+            if raw is not None:
+                raw.close()
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's type and the first line of its message (for a one-line log)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
