@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from domain.leads.messages import CaptureLead
 from simulators.catalog import CHEAPEST, FAMILIES, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.market import CUSTOMER_SHARE, KNOWN_CONTACT, REPEAT_SHARE, SAME_PERSON, new_company
-from simulators.marketing import FOLLOW_UP_DAYS as FOLLOW_UP
+from simulators.trade_shows import FOLLOW_UP_DAYS as FOLLOW_UP
 from simulators.worktime import at_local, demand_season, local_day, office_times, weekday_factor
 from simulators.world import Company, deal_value, email, phone, pick
 

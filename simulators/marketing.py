@@ -20,18 +20,18 @@ from decimal import Decimal
 from typing import Any
 
 from domain.campaigns.messages import (
-    AddCampaignMember,
     CancelCampaign,
     CompleteCampaign,
     IncurCampaignCost,
     LaunchCampaign,
     PlanCampaign,
-    RecordCampaignResponse,
     VariantSpec,
 )
 from simulators.book import CampaignTarget
+from simulators.campaign_sends import CampaignSends
 from simulators.catalog import FAMILIES, INDUSTRIES, INDUSTRY_FAMILIES
 from simulators.kernel import Desk
+from simulators.trade_shows import FOLLOW_UP_DAYS, ZONES, upcoming_shows
 from simulators.worktime import at_local, local_day, office_times
 from simulators.world import pick
 
@@ -44,32 +44,6 @@ BUDGET = {"email": (50_000, 300_000), "webinar": (100_000, 500_000),
 MEMBERS = {"email": 320, "webinar": 200, "social": 200, "content": 140, "partner": 60,
            "trade_show": 0}
 AB_SHARE = {"email": 0.7, "social": 0.5, "webinar": 0.2}
-OPEN_RATE = {"A": 0.24, "B": 0.30, None: 0.26}
-NORTH = ("Delhi", "Haryana", "Uttar Pradesh", "Punjab", "Rajasthan", "Uttarakhand",
-         "Himachal Pradesh")
-EAST = ("West Bengal", "Odisha", "Jharkhand", "Bihar", "Assam", "Chhattisgarh")
-WEST = ("Maharashtra", "Gujarat", "Goa", "Madhya Pradesh")
-SOUTH = ("Tamil Nadu", "Karnataka", "Telangana", "Andhra Pradesh", "Kerala")
-ZONES = (("North India", NORTH), ("East India", EAST), ("West India", WEST),
-         ("South India", SOUTH))
-# The show calendar: name, month, first day, days, focus industry (None: all), visitors' states.
-# One edition a year; the exhibitor books each edition once.
-SHOWS: tuple[tuple[str, int, int, int, str | None, tuple[str, ...]], ...] = (
-    ("IMTEX Bengaluru", 1, 22, 7, None, SOUTH),
-    ("ELECRAMA Greater Noida", 2, 22, 5, "Energy", NORTH),
-    ("Steel & Metals Expo Kolkata", 3, 12, 3, "Metals", EAST),
-    ("India Industrial Fair Chennai", 7, 24, 4, None, ("Tamil Nadu", "Kerala", "Karnataka",
-                                                       "Andhra Pradesh")),
-    ("Automation Expo Mumbai", 8, 20, 4, None, WEST),
-    ("Auto Components Show Gurugram", 9, 18, 3, "Automotive", NORTH),
-    ("Pharma Machinery Expo Hyderabad", 10, 9, 3, "Pharmaceuticals",
-     ("Telangana", "Andhra Pradesh", "Karnataka", "Maharashtra", "Gujarat")),
-    ("Manufacturing Expo Pune", 11, 20, 4, None, ("Maharashtra", "Goa", "Gujarat")),
-    ("Engimach Gandhinagar", 12, 3, 5, None, ("Gujarat", "Madhya Pradesh", "Rajasthan",
-                                              "Maharashtra")),
-)
-BOOK_AHEAD = (7, 60)  # an edition is booked when it starts within this many days
-FOLLOW_UP_DAYS = 14  # booth leads keep coming (cards keyed in, call-backs) after a show
 BUYERS = {f: tuple(i for i, fams in INDUSTRY_FAMILIES.items() if f in fams) for f in FAMILIES}
 
 
@@ -88,7 +62,7 @@ class CampaignFile:
     target: CampaignTarget | None = None
 
 
-class MarketingDesk(Desk):
+class MarketingDesk(CampaignSends, Desk):
     """Plans, launches, pays for and runs campaigns; records member responses."""
 
     NAME = "marketing"
@@ -247,73 +221,3 @@ class MarketingDesk(Desk):
                         cost_description=self.k.rng.choice((
                             "Agency fee", "Media spend", "Venue and stall", "Content production",
                             "Platform licence")))
-
-    def send_batch(self, campaign_id: str, size: int) -> None:
-        """Send to customer contacts in the campaign's audience and nurtured leads not yet
-        in the campaign."""
-        campaign = self.campaigns.get(campaign_id)
-        if campaign is None or campaign.status != "in_progress":
-            return
-        rng, k, target = self.k.rng, self.k, campaign.target
-        pool = [("contact", c) for c in self.book.mailable() if target is None
-                or self._reaches(target, self.book.contacts[c].account_id)]
-        pool += [("lead", lead) for lead in self.book.nurturing]
-        pool = [p for p in pool if p[1] not in campaign.members]
-        for kind, ref in rng.sample(pool, min(size, len(pool))):
-            campaign.members[ref] = None
-            variant = rng.choice(campaign.variants) if campaign.variants else None
-            member_id = k.new_id("CM")
-            k.send(AddCampaignMember, member_id, campaign_id=campaign_id, member_type=kind,
-                   lead_id=ref if kind == "lead" else None,
-                   contact_id=ref if kind == "contact" else None, variant_code=variant)
-            self._plan_response(member_id, kind, ref, variant, campaign_id)
-
-    def _reaches(self, target: CampaignTarget, account_id: str) -> bool:
-        account = self.book.accounts[account_id]
-        return target.reaches(account.industry or "", account.size or "", account.state or "")
-
-    def _plan_response(self, member_id: str, kind: str, ref: str, variant: str | None,
-                       campaign_id: str) -> None:
-        rng, t = self.k.rng, self.k.now
-        draw = rng.random()
-        if draw < 0.03:
-            self.at(t + timedelta(minutes=rng.randrange(5, 600)), "response", member_id,
-                    "bounced", kind, ref, campaign_id)
-            return
-        if draw > 0.03 + OPEN_RATE[variant]:
-            return
-        steps = ["opened"]
-        if rng.random() < 0.006:
-            steps.append("opted_out")
-        elif rng.random() < 0.15:
-            steps.append("clicked")
-            if rng.random() < (0.42 if variant == "B" else 0.3):
-                steps.append("responded")
-        for step in steps:
-            t += timedelta(hours=rng.uniform(1, 60))
-            self.at(t.replace(microsecond=0), "response", member_id, step, kind, ref,
-                    campaign_id)
-
-    def response(self, member_id: str, step: str, kind: str, ref: str,
-                 campaign_id: str) -> None:
-        """A member's response; a reply may become a lead or wake a nurtured lead."""
-        self.k.send(RecordCampaignResponse, member_id, response=step)
-        if step != "responded":
-            return
-        if kind == "lead" and ref in self.book.nurturing:
-            self.k.later(self.k.hours(2, 30), "leads", "reengage", ref)
-        elif kind == "contact" and self.k.chance(0.4):
-            self.k.later(self.k.hours(0.5, 24), "leads", "capture", "website", campaign_id,
-                         member_id, ref, kind="any")
-
-
-def upcoming_shows(day: date) -> list[tuple[tuple[str, int, int, int, str | None,
-                                                tuple[str, ...]], date]]:
-    """The show editions starting `BOOK_AHEAD` days from `day` (calendar order)."""
-    found = []
-    for show in SHOWS:
-        for year in (day.year, day.year + 1):
-            first = date(year, show[1], show[2])
-            if BOOK_AHEAD[0] <= (first - day).days <= BOOK_AHEAD[1]:
-                found.append((show, first))
-    return sorted(found, key=lambda item: item[1])

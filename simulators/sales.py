@@ -1,8 +1,8 @@
 """Opportunities: each deal's fate is drawn when it opens, then the owner walks it through
 the stages (products, competitors, demos, proposal) and the customer's quote decisions
-(in `simulators.quotes`) play the fate out; the ERP's sales order closes it won.
-
-Win probability by type (new business 25 %, existing customer 38 %, upsell 35 %, renewal
+(in `simulators.quotes`) play the fate out; the ERP's sales order closes it won. The
+fate itself is drawn from simulators/deal_fate.py:
+win probability by type (new business 25 %, existing customer 38 %, upsell 35 %, renewal
 80 %, nudged by lead source); the cycle grows with the deal (`cycle_days`: about a month
 for ₹2 lakh, two months for ₹16 lakh, four for ₹80 lakh, six to nine above ₹2 crore);
 losers fall out at every stage, prospecting included. Every delay is working time
@@ -12,7 +12,6 @@ managers.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +19,15 @@ from typing import Any
 
 from domain.opportunities.messages import ChangeOpportunityStage, OpenOpportunity
 from simulators.catalog import COMPETITORS, FAMILIES, INDUSTRY_FAMILIES
+from simulators.deal_fate import (
+    DISCOUNTS,
+    FALLOUT,
+    LOSS_STAGES,
+    P_WIN,
+    SOURCE_EDGE,
+    cycle_days,
+    stage_share,
+)
 from simulators.deal_records import DealRecords
 from simulators.deal_work import DealWork
 from simulators.kernel import Desk
@@ -27,50 +35,18 @@ from simulators.quotes import QuoteFile, QuoteWork
 from simulators.worktime import after, local_day, office_share, office_times, window
 from simulators.world import deal_value, pick
 
-P_WIN = {"new_business": 0.25, "existing_customer": 0.38, "upsell": 0.35, "renewal": 0.8}
-SOURCE_EDGE = {"referral": 0.06, "partner": 0.04, "cold_call": -0.06, "social_media": -0.03}
-# Where losers fall out (the opening desk still replays LOSS_STAGES, without prospecting).
-LOSS_STAGES = (("qualification", 28), ("needs_analysis", 24), ("proposal", 33),
-               ("negotiation", 15))
-FALLOUT = (("prospecting", 14), ("qualification", 24), ("needs_analysis", 21),
-           ("proposal", 27), ("negotiation", 14))
-# Cycle by deal size: median CYCLE_DAYS at CYCLE_AMOUNT (₹8.5 lakh, about $10k), growing
-# with the amount ** CYCLE_POWER (₹85 lakh ≈ $100k: 4.4 months; ₹2.1 crore: 6.4), spread
-# log-normally (σ 0.3), CYCLE_RANGE days; repeat business is quicker (docs/simulation.md).
-CYCLE_DAYS, CYCLE_AMOUNT, CYCLE_POWER, CYCLE_SIGMA = 50.0, 850_000.0, 0.42, 0.3
-CYCLE_RANGE = (20.0, 330.0)
-REPEAT_PACE = {"existing_customer": 0.75, "upsell": 0.75}
-QUOTE_TAIL = 40.0  # days from proposal to the decision, at most (for long cycles)
 NEEDS = ("Capacity expansion: a second line needs {f}",
          "Replacement of ageing equipment with {f}",
          "New product launch at the plant calls for {f}",
          "Standardise the plant on our {f} after good experience")
-DISCOUNTS = ((0, 5, 40), (5, 10, 33), (10, 15, 17), (15, 20, 6), (20, 25, 4))
 NEXT = {"prospecting": "qualification", "qualification": "needs_analysis",
         "needs_analysis": "proposal"}
-AT = {"qualification": 0.08, "needs_analysis": 0.25, "proposal": 0.5}  # share of the cycle
 LOSS_REASONS = {"prospecting": ("Budgetary enquiry only; no project",
                                 "No response after the first meeting"),
                 "qualification": ("No budget this financial year", "Requirement dropped"),
                 "needs_analysis": ("Technical fit not adequate", "Lost to competitor on specs"),
                 "proposal": ("Price too high", "No decision from customer"),
                 "negotiation": ("Lost to competitor on price", "Payment terms not agreed")}
-
-
-def cycle_days(rng: Any, amount: float, kind: str = "new_business") -> float:
-    """A deal's cycle in days: longer for bigger deals, shorter for repeat business."""
-    median = CYCLE_DAYS * (max(float(amount), 100_000.0) / CYCLE_AMOUNT) ** CYCLE_POWER
-    days = median * REPEAT_PACE.get(kind, 1.0) * math.exp(rng.gauss(0, CYCLE_SIGMA))
-    return min(CYCLE_RANGE[1], max(CYCLE_RANGE[0], days))
-
-
-def stage_share(stage: str, cycle: float) -> float:
-    """Share of the cycle at which a deal enters `stage`: the proposal comes at half the
-    cycle, or QUOTE_TAIL days before its end in long ones (months of evaluation, then
-    the quote, its revisions and the decision)."""
-    if stage == "proposal":
-        return max(AT["proposal"], 1 - QUOTE_TAIL / cycle)
-    return AT[stage]
 
 
 def first_opening(at: datetime, kind: str = "office") -> datetime:

@@ -17,24 +17,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.cases.messages import (
-    AssignCase,
-    CloseCase,
-    CommentOnCase,
-    CustomerRepliedToCase,
     OpenCase,
-    RateCaseSatisfaction,
-    ResolveCase,
-    RespondToCase,
-    SetCasePendingCustomer,
 )
 from domain.interactions.messages import RecordInteraction
+from simulators.case_work import CaseWork
 from simulators.catalog import (
-    CASE_RESOLUTIONS,
     CASE_SUBJECTS,
     FAMILIES,
     INDUSTRY_FAMILIES,
     PRODUCTS,
-    ROOT_CAUSES,
 )
 from simulators.kernel import Desk
 from simulators.worktime import local_day, next_open, office_times, service_season
@@ -62,8 +53,6 @@ MAX_LATE = 0.6
 def late_share(usual: float, load: float) -> float:
     """The share of cases done late by an engineer at `load` (open cases / CAPACITY)."""
     return min(MAX_LATE, usual * load ** 2)
-CSAT = {False: (5, 4, 3, 2, 1), True: (1, 2, 3, 4, 5)}
-CSAT_W = {False: (45, 35, 12, 5, 3), True: (15, 20, 30, 25, 10)}
 
 
 @dataclass(slots=True)
@@ -82,7 +71,7 @@ class CaseFile:
     load: float = 1.0  # the engineer's open cases / CAPACITY when it came in
 
 
-class ServiceDesk(Desk):
+class ServiceDesk(CaseWork, Desk):
     """Opens the customers' cases and works them."""
 
     NAME = "service"
@@ -242,81 +231,3 @@ class ServiceDesk(Desk):
         account = self.book.erp_logs.pop(e.aggregate_id, None)
         if account:
             self.book.orders.setdefault(account, []).append(e.sales_order_id)
-
-    # ------------------------------------------------------------------ the team's work
-    def respond(self, case_id: str) -> None:
-        """First response to the customer."""
-        case = self.cases.get(case_id)
-        if case is not None and not case.responded and case.status in ("new", "escalated"):
-            self.k.send(RespondToCase, case_id)
-
-    def wait_for_customer(self, case_id: str) -> None:
-        """Ask the customer for information (photos, logs, batch numbers)."""
-        case = self.cases.get(case_id)
-        if case is not None and case.status in ("in_progress", "escalated"):
-            self.k.send(SetCasePendingCustomer, case_id)
-            self.k.send(CommentOnCase, case_id, comment_text="Please share photos of the "
-                        "nameplate and the alarm history.", created_by=case.assignee)
-
-    def customer_reply(self, case_id: str) -> None:
-        """The customer sends what was asked for."""
-        case = self.cases.get(case_id)
-        if case is not None and case.status == "pending_customer":
-            self.k.send(CustomerRepliedToCase, case_id)
-            self.k.send(CommentOnCase, case_id, comment_text="Details attached as requested.",
-                        created_by=case.contact_id or "customer")
-
-    def late_reply(self, case_id: str) -> None:
-        """A customer answers long after the case was auto-resolved."""
-        self.k.send(CustomerRepliedToCase, case_id)
-
-    def comment(self, case_id: str, internal: bool, author: str | None = None) -> None:
-        """A working note or an update to the customer."""
-        case = self.cases.get(case_id)
-        if case is None or case.status in ("resolved", "closed"):
-            return
-        text = ("Escalation reviewed; senior engineer assigned and customer informed."
-                if internal else self.k.rng.choice((
-                    "Engineer visit scheduled for tomorrow morning.",
-                    "Spare part dispatched; tracking shared.", "Analysing the logs shared.",
-                    "Workaround suggested; permanent fix in progress.")))
-        self.k.send(CommentOnCase, case_id, comment_text=text, is_public=not internal,
-                    created_by=author or case.assignee)
-
-    def reassign(self, case_id: str) -> None:
-        """Hand the case to a specialist engineer."""
-        case = self.cases.get(case_id)
-        other = self.book.any_of(self.k.rng, "SE")
-        if case is not None and case.status not in ("resolved", "closed") and other \
-                and other != case.assignee:
-            self.k.send(AssignCase, case_id, assigned_to=other,
-                        assigned_team="Technical Support")
-
-    def resolve(self, case_id: str) -> None:
-        """Solve the case (waiting a little longer if the customer owes an answer)."""
-        case = self.cases.get(case_id)
-        if case is None or case.status in ("resolved", "closed"):
-            return
-        if case.status == "pending_customer":
-            self.later(self.k.hours(6, 24), "resolve", case_id, kind="support")
-            return
-        rng = self.k.rng
-        self.k.send(ResolveCase, case_id, resolution=rng.choice(CASE_RESOLUTIONS[case.category]),
-                    root_cause=rng.choice(ROOT_CAUSES))
-
-    def rate(self, case_id: str) -> None:
-        """The customer's CSAT rating."""
-        case = self.cases.pop(case_id, None)
-        if case is None or case.status not in ("resolved", "closed"):
-            return
-        score = self.k.rng.choices(CSAT[case.breached], CSAT_W[case.breached])[0]
-        self.k.send(RateCaseSatisfaction, case_id, satisfaction_rating=score,
-                    customer_feedback=self.k.rng.choice((
-                        None, "Quick response, thanks.", "Took too long to resolve.",
-                        "Engineer was knowledgeable.")))
-
-    def close(self, case_id: str) -> None:
-        """Support closes a resolved case once the customer confirms."""
-        case = self.cases.get(case_id)
-        if case is not None and case.status == "resolved":
-            self.k.send(CloseCase, case_id)

@@ -14,8 +14,8 @@ import pytest
 from simulated_history import START, History
 
 from domain.kernel.messages import Event
+from simulators.deal_fate import FALLOUT, cycle_days, stage_share
 from simulators.kernel import Kernel
-from simulators.sales import FALLOUT, cycle_days, stage_share
 from simulators.service import CAPACITY, MAX_LATE, late_share
 from simulators.worktime import (
     IST,

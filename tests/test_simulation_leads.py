@@ -13,8 +13,8 @@ from simulated_history import History
 
 from domain.kernel.messages import utc
 from simulators.market import territory_demand
-from simulators.marketing import FOLLOW_UP_DAYS, SHOWS, upcoming_shows
 from simulators.org import AES, SDRS, headcount
+from simulators.trade_shows import FOLLOW_UP_DAYS, SHOWS, upcoming_shows
 
 START = utc(2025, 7, 10)  # India Industrial Fair Chennai (24-27 Jul) is booked in the window
 DAYS = 36  # the show, its two weeks of follow-ups, the next show booked

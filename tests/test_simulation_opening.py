@@ -17,7 +17,8 @@ from domain.kernel.messages import Event, Message, utc
 from processors.core import CoreProcessor
 from simulators.business import CYCLE, BusinessSimulation
 from simulators.churn import SOURING_PER_YEAR, Signals
-from simulators.opening import OPEN_CASES, stage_at, still_open
+from simulators.opening import OPEN_CASES
+from simulators.pipeline_replay import stage_at, still_open
 from simulators.quotes import QuoteFile, QuoteWork
 from simulators.sales import Deal, first_opening
 from simulators.worktime import after, at_local, local_day
