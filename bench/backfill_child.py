@@ -51,8 +51,8 @@ def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
     from backfill.generate import BackfillPlan
     from backfill.helper_process import cpu_s, peak_rss_mb
     from backfill.run import run_backfill
+    from bench.copy_floor import copy_floor
     from bench.stack import temp_stack
-    from bench.stages import copy_floor
 
     plan = BackfillPlan(days, seed, end_date, scale)
     with temp_stack(prefix="crm-bench-backfill-") as services, open(os.devnull, "w") as null:

@@ -19,26 +19,16 @@ Two measurements:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import psutil
-import sqlalchemy as sa
-
-from backfill.helper_process import peak_rss_mb
-from bench.stack import bench_env
+from bench.probes import commit_times, event_total, last_event_times, wait_rows
+from bench.workers import Workers
 from crm.bootstrap import Services
 from domain.leads.messages import CaptureLead
-from events.topics import COMMANDS, EVENT_PARTITIONS, EVENT_TOPICS
-from kafka_client.offsets import log_ends
+from events.topics import COMMANDS
 from producers.kafka import MessageProducer
 from simulators.leads import lead_captures
 
@@ -107,128 +97,6 @@ class _Commands:
         return out
 
 
-class Workers:
-    """The core and projector worker subprocesses on the bench stack."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        home = services.settings.home
-        env = bench_env(home)
-        log_dir = services.settings.log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        for role in ("core", "projector"):
-            log = (log_dir / f"bench-{role}.log").open("ab")
-            self.procs[role] = subprocess.Popen(
-                [sys.executable, "-m", "crm.cli", "run", "--role", role],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=os.getcwd())
-
-    def check(self) -> None:
-        for role, proc in self.procs.items():
-            if proc.poll() is not None:
-                log = self.services.settings.log_dir / f"bench-{role}.log"
-                raise RuntimeError(f"the {role} worker exited with {proc.returncode}; "
-                                   f"see {log}")
-
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) used so far by each worker and by the servers."""
-        out = {role: _cpu(proc.pid) for role, proc in self.procs.items()}
-        stack = self.services.stack
-        out["postgres"] = _cpu(stack.pg_pid, children=True) if stack.pg_pid else 0.0
-        out["broker"] = _cpu(stack.broker_pid) if stack.broker_pid else 0.0
-        out["bench"] = _cpu(os.getpid())
-        return out
-
-    def peak_rss(self) -> dict[str, float]:
-        return {role: peak_rss_mb(proc.pid) for role, proc in self.procs.items()}
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-
-
-def _cpu(pid: int, children: bool = False) -> float:
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)] if children else [proc]
-        total = 0.0
-        for each in procs:
-            with contextlib.suppress(psutil.Error):
-                t = each.cpu_times()
-                total += t.user + t.system
-        return total
-    except psutil.Error:
-        return 0.0
-
-
-def _visible(engine: sa.Engine, prefix: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT count(*) FROM leads WHERE lead_id LIKE :p AND lead_grade IS NOT NULL"),
-            {"p": prefix + "%"}).scalar_one()
-
-
-def _wait_rows(engine: sa.Engine, prefix: str, expected: int, timeout: float,
-               check: Callable[[], None]) -> None:
-    deadline = time.monotonic() + timeout
-    while _visible(engine, prefix) < expected:
-        check()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {_visible(engine, prefix)} of {expected} {prefix}* rows "
-                               f"visible after {timeout:.0f}s")
-        time.sleep(0.1)
-
-
-def _commit_times(engine: sa.Engine, prefix: str) -> dict[str, float]:
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT lead_id, extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8 "
-            "FROM leads WHERE lead_id LIKE :p"), {"p": prefix + "%"})
-        return {lead_id: ts for lead_id, ts in rows}
-
-
-def _last_event_times(services: Services, prefix: str, expected: int) -> dict[str, float]:
-    """Per lead id, the producer timestamp (CreateTime, wall clock) of its last derived
-    event on `crm.leads`: when the core had handed it to Kafka."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": services.bootstrap, "group.id": "crm-bench-probe",
-                         "enable.auto.commit": False, **services.kafka_extra})
-    ends = log_ends(services.bootstrap, [("crm.leads", p) for p in range(EVENT_PARTITIONS)],
-                    services.kafka_extra)
-    try:
-        consumer.assign([TopicPartition("crm.leads", p, 0) for p in range(EVENT_PARTITIONS)])
-        seen: dict[tuple[str, int], int] = {}
-        out: dict[str, float] = {}
-        deadline = time.monotonic() + 60
-        while any(seen.get(tp, 0) < end for tp, end in ends.items()):
-            if time.monotonic() > deadline:
-                break
-            for msg in consumer.consume(num_messages=10_000, timeout=0.5):
-                if msg.error():
-                    continue
-                seen[(msg.topic(), msg.partition())] = msg.offset() + 1
-                key = (msg.key() or b"").decode()
-                if key.startswith(prefix):
-                    ts = msg.timestamp()[1] / 1000
-                    out[key] = max(out.get(key, 0.0), ts)
-        return out
-    finally:
-        consumer.close()
-
-
-def _event_total(services: Services) -> int:
-    parts = [(t, p) for t in EVENT_TOPICS for p in range(EVENT_PARTITIONS)]
-    return sum(log_ends(services.bootstrap, parts, services.kafka_extra).values())
-
-
 def _paced(producer: MessageProducer, commands: list[tuple[str, bytes]],
            rate: float) -> dict[str, float]:
     """Produce at `rate` commands/s; returns the wall time each was handed to the client."""
@@ -264,30 +132,30 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
             for lead_id, value in warm:  # both workers joined their groups and are hot
                 producer.send_raw(COMMANDS, lead_id, value, partition=0)
             producer.flush()
-            _wait_rows(engine, "LIVE-W-", len(warm), 120, workers.check)
+            wait_rows(engine, "LIVE-W-", len(warm), 120, workers.check)
 
             sent = _paced(producer, paced, rate)
             producer.flush()
-            _wait_rows(engine, "LIVE-L-", len(paced), timeout, workers.check)
+            wait_rows(engine, "LIVE-L-", len(paced), timeout, workers.check)
             span = max(sent.values()) - min(sent.values())
-            committed = _commit_times(engine, "LIVE-L-")
+            committed = commit_times(engine, "LIVE-L-")
             latencies = [(committed[k] - t) * 1000 for k, t in sent.items()]
-            produced = _last_event_times(services, "LIVE-L-", len(paced))
+            produced = last_event_times(services, "LIVE-L-", len(paced))
             core_hop = [(produced[k] - t) * 1000 for k, t in sent.items() if k in produced]
             projector_hop = [(committed[k] - produced[k]) * 1000 for k in sent if k in produced]
 
-            before = _event_total(services)
+            before = event_total(services)
             cpu0 = workers.cpu_seconds()
             t_first = time.time()
             for lead_id, value in bursty:
                 producer.send_raw(COMMANDS, lead_id, value, partition=0)
             producer.flush()
-            _wait_rows(engine, "LIVE-B-", len(bursty), timeout, workers.check)
-            burst_committed = _commit_times(engine, "LIVE-B-")
+            wait_rows(engine, "LIVE-B-", len(bursty), timeout, workers.check)
+            burst_committed = commit_times(engine, "LIVE-B-")
             wall = max(burst_committed.values()) - t_first
             cpu1 = workers.cpu_seconds()
             cpu_share = {k: (cpu1[k] - cpu0[k]) / (time.time() - t_first) for k in cpu0}
-            events = _event_total(services) - before
+            events = event_total(services) - before
         rss = workers.peak_rss()
     finally:
         workers.stop()

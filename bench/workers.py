@@ -1,0 +1,82 @@
+"""The core and projector workers of the live bench: `crm run --role core` and
+`crm run --role projector` as real subprocesses on the bench stack (exactly as an
+operator starts them), with the CPU time and peak memory each one used."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+
+import psutil
+
+from backfill.helper_process import peak_rss_mb
+from bench.stack import bench_env
+from crm.bootstrap import Services
+
+
+class Workers:
+    """The core and projector worker subprocesses on the bench stack."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        home = services.settings.home
+        env = bench_env(home)
+        log_dir = services.settings.log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        for role in ("core", "projector"):
+            log = (log_dir / f"bench-{role}.log").open("ab")
+            self.procs[role] = subprocess.Popen(
+                [sys.executable, "-m", "crm.cli", "run", "--role", role],
+                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=os.getcwd())
+
+    def check(self) -> None:
+        """Raise if a worker has exited (its log says why)."""
+        for role, proc in self.procs.items():
+            if proc.poll() is not None:
+                log = self.services.settings.log_dir / f"bench-{role}.log"
+                raise RuntimeError(f"the {role} worker exited with {proc.returncode}; "
+                                   f"see {log}")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each worker and by the servers."""
+        out = {role: cpu_seconds_of(proc.pid) for role, proc in self.procs.items()}
+        stack = self.services.stack
+        out["postgres"] = cpu_seconds_of(stack.pg_pid, children=True) if stack.pg_pid else 0.0
+        out["broker"] = cpu_seconds_of(stack.broker_pid) if stack.broker_pid else 0.0
+        out["bench"] = cpu_seconds_of(os.getpid())
+        return out
+
+    def peak_rss(self) -> dict[str, float]:
+        """Peak resident memory of each worker so far, in MB."""
+        return {role: peak_rss_mb(proc.pid) for role, proc in self.procs.items()}
+
+    def stop(self) -> None:
+        """SIGTERM both workers; kill one that has not exited within 30 s."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def cpu_seconds_of(pid: int, children: bool = False) -> float:
+    """CPU time (user + system) of a process (and, with `children`, of its children)."""
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)] if children else [proc]
+        total = 0.0
+        for each in procs:
+            with contextlib.suppress(psutil.Error):
+                t = each.cpu_times()
+                total += t.user + t.system
+        return total
+    except psutil.Error:
+        return 0.0
