@@ -98,7 +98,8 @@ class AvroCodec:
         buf.write(header)
         try:
             # A message of scalar fields is written from its own field dict: what
-            # model_dump() would copy, value for value (24 % faster encoding).
+            # model_dump() would copy, value for value, without the copy (docs/benchmarks.md,
+            # optimisation 4).
             fastavro.schemaless_writer(buf, schema,
                                        message.__dict__ if flat else message.model_dump())
         except (ValueError, TypeError) as exc:
@@ -190,7 +191,8 @@ class AvroCodec:
                 raise DecodeError(str(exc)) from exc
         record["schema_version"] = cls.SCHEMA_VERSION
         try:
-            # the validator itself: model_validate's wrapper was 5 % of a decode
+            # the validator itself: model_validate's wrapper costs every decode
+            # (docs/benchmarks.md, optimisation 15)
             return cls.__pydantic_validator__.validate_python(record)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}"

@@ -115,7 +115,8 @@ class MessageProducer:
         self._seq += 1
         self._unacked[self._seq] = (topic, key, value, headers, partition)
         self._produce(self._seq)
-        if self._seq % POLL_EVERY == 0:  # serves delivery callbacks; per message: 20 % CPU
+        if self._seq % POLL_EVERY == 0:  # serves delivery callbacks; not per message (its
+            # cost showed in the publishing profile: docs/benchmarks.md, optimisation 9)
             self._producer.poll(0)
 
     def _produce(self, seq: int) -> None:

@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 GROUP = PROJECTOR_GROUP
 # A batch is whatever is already fetched, up to this many events: one per poll when live,
 # full batches when catching up, where larger batches fold more updates of one row into
-# one write (docs/benchmarks.md compares batch sizes).
+# one write (docs/benchmarks.md, optimisation 5).
 BATCH_SIZE = 20_000
 DB_RETRY_TIMEOUT = 60.0  # per batch; stays well under librdkafka's max.poll.interval.ms
 

@@ -10,6 +10,10 @@ Beyond the contract, every read table gets `aggregate_version` (the version of t
 event applied to the row, for idempotent upserts), marked ``info={"contract": False}``
 so that checksums ignore it. Bookkeeping that is not CRM data (consumer offsets, the
 Alembic version table) lives in the `crm_meta` schema.
+
+One module, longer than the others, on purpose: it is declarations only (no logic), in
+the order of read-model.md, so the contract can be read and diffed against that document
+table by table in one place, and every table shares the column helpers above them.
 """
 
 from __future__ import annotations
