@@ -12,7 +12,7 @@ from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 
-log = logging.getLogger("projectors.runner")  # its lines read as the projector's
+log = logging.getLogger(__name__)
 
 
 @dataclass
