@@ -34,11 +34,7 @@ if TYPE_CHECKING:
 
 
 ANSWERABLE = ("sent", "acknowledged", "under_review")
-
-
 LEAD_DAYS = {p.material_id: p.lead_days for p in PRODUCTS}
-
-
 MAX_REVISIONS = 6  # then the rep gives up ("Could not agree commercial terms")
 
 
