@@ -5,6 +5,9 @@ in turn and the offsets with the last: every commit is a state a one-event-at-a-
 projector would have passed through, and a crash between them only re-reads the batch
 (the version guard skips what is already applied). A connection that failed with a
 transient error is invalidated, not returned to the pool.
+
+Dead letters go to Kafka (published and flushed) *before* the transaction holding the
+offsets past them commits, so a crash can only repeat a dead letter, never lose one.
 """
 
 from __future__ import annotations
@@ -12,14 +15,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from domain.kernel.messages import Event
+from events.dlq import DeadLetter
+from producers.dead_letters import DeadLetterPublisher
 from projectors.batches import in_runs, is_transient_db_error
+from projectors.intake import dead_letter_of
 from projectors.offsets import load_offsets, save_offsets
-from projectors.refusals import apply_setting_aside
+from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
 from projectors.writer import apply_again, apply_events
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,59 @@ log = logging.getLogger(__name__)
 PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
 BACKOFF = (0.2, 5.0)  # first and longest wait between attempts to reach PostgreSQL
 Offsets = dict[tuple[str, int], int]
+
+
+@dataclass
+class BatchCommits:
+    """A projector's batches committed, their dead letters on Kafka first."""
+
+    engine: Engine
+    group: str
+    take_lock: bool
+    dead_letters: DeadLetterPublisher
+
+    def commit(self, events: list[Event], offsets: Offsets, letters: list[DeadLetter],
+               sources: list[Any] | None, timeout: float, should_stop: Callable[[], bool],
+               give_up: Callable[[], None]) -> int:
+        """`letters` flushed, then the batch committed, retried with backoff while
+        PostgreSQL is unreachable (`retrying`). An event the read model refuses (with
+        `sources`, the messages of `events`) is set aside as a dead letter, added to
+        `letters`, and the rest written. On giving up (or any other error) `give_up`
+        runs first (the projector re-seeks to its committed positions, so the batch is
+        read again rather than skipped)."""
+        if letters:  # durable on Kafka before the offsets past them commit
+            self.dead_letters.publish_all(letters)
+            self.dead_letters.flush()
+
+        def attempt() -> int:
+            try:
+                return commit_batch(self.engine, self.group, events, offsets, self.take_lock)
+            except Exception as exc:
+                if sources is None or not refused_by_the_read_model(exc):
+                    raise
+                return self._setting_aside(events, offsets, sources, letters)
+
+        return retrying(attempt, f"the batch of {len(events)} events", timeout, should_stop,
+                        give_up)
+
+    def _setting_aside(self, events: list[Event], offsets: Offsets, sources: list[Any],
+                       letters: list[DeadLetter]) -> int:
+        """The batch less the events the read model refuses, committed with its offsets;
+        the refused ones become dead letters (added to `letters`), flushed to Kafka
+        before the offsets past them commit."""
+        new: list[DeadLetter] = []
+
+        def set_aside(refused: Sequence[tuple[int, BaseException]]) -> None:
+            new.extend(dead_letter_of(sources[i], refusal_reason(events[i], exc))
+                       for i, exc in refused)
+            if new:
+                self.dead_letters.publish_all(new)
+                self.dead_letters.flush()
+
+        rows = commit_setting_aside(self.engine, self.group, events, offsets, self.take_lock,
+                                    set_aside)
+        letters.extend(new)
+        return rows
 
 
 def commit_batch(engine: Engine, group: str, events: list[Event], offsets: Offsets,

@@ -29,23 +29,14 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 from sqlalchemy.engine import Engine
 
-from domain.kernel.messages import Event
 from events.codec import AvroCodec
 from events.dlq import DeadLetter
 from events.topics import EVENT_TOPICS, PROJECTOR_GROUP
 from kafka_client.offsets import log_ends
 from producers.dead_letters import DeadLetterPublisher
 from projectors.batches import is_transient_db_error
-from projectors.commit import (
-    BACKOFF,
-    commit_batch,
-    commit_setting_aside,
-    first_line,
-    retrying,
-    stored_offsets,
-)
-from projectors.intake import dead_letter_of, decode_batch
-from projectors.refusals import refusal_reason, refused_by_the_read_model
+from projectors.commit import BACKOFF, BatchCommits, first_line, stored_offsets
+from projectors.intake import decode_batch
 
 log = logging.getLogger(__name__)
 GROUP = PROJECTOR_GROUP
@@ -99,6 +90,7 @@ class Projector:
         self._on_dead_letter = on_dead_letter
         self._owns_publisher = dead_letters is None
         self.dead_letters = dead_letters or DeadLetterPublisher(bootstrap, extra)
+        self._commits = BatchCommits(engine, group, take_lock, self.dead_letters)
         self._consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -166,7 +158,8 @@ class Projector:
         batch = decode_batch(self.codec, msgs)
         events, offsets, letters = batch.events, batch.offsets, batch.letters
         decoded = len(letters)
-        rows = self._write_with_retry(events, offsets, letters, batch.sources)
+        rows = self._commits.commit(events, offsets, letters, batch.sources,
+                                    self.db_retry_timeout, self._should_stop, self.rewind)
         applied = len(events) - (len(letters) - decoded)  # less those the read model refused
         self.positions.update(offsets)
         for letter in letters:
@@ -179,49 +172,6 @@ class Projector:
         self.stats.rows += rows
         self.stats.batches += 1
         return applied
-
-    def _write_with_retry(self, events: list[Event], offsets: dict[tuple[str, int], int],
-                          letters: list[DeadLetter], sources: list[Any] | None = None) -> int:
-        """Dead letters flushed, then the batch committed, retried with backoff while
-        PostgreSQL is unreachable (`commit.retrying`). An event the read model
-        refuses (with `sources`, the messages of `events`) is set aside as a dead letter,
-        added to `letters`, and the rest written. On giving up (or any other error) the
-        consumer is re-sought to the last committed positions first, so the batch is read
-        again rather than skipped.
-        """
-        if letters:  # durable on Kafka before the offsets past them commit
-            self.dead_letters.publish_all(letters)
-            self.dead_letters.flush()
-
-        def attempt() -> int:
-            try:
-                return commit_batch(self.engine, self.group, events, offsets, self._take_lock)
-            except Exception as exc:
-                if sources is None or not refused_by_the_read_model(exc):
-                    raise
-                return self._write_setting_aside(events, offsets, sources, letters)
-
-        return retrying(attempt, f"the batch of {len(events)} events",
-                        self.db_retry_timeout, self._should_stop, self.rewind)
-
-    def _write_setting_aside(self, events: list[Event], offsets: dict[tuple[str, int], int],
-                             sources: list[Any], letters: list[DeadLetter]) -> int:
-        """The batch less the events the read model refuses, committed with its offsets;
-        the refused ones become dead letters (added to `letters`), flushed to Kafka
-        before the offsets past them commit."""
-        new: list[DeadLetter] = []
-
-        def set_aside(refused: Sequence[tuple[int, BaseException]]) -> None:
-            new.extend(dead_letter_of(sources[i], refusal_reason(events[i], exc))
-                       for i, exc in refused)
-            if new:
-                self.dead_letters.publish_all(new)
-                self.dead_letters.flush()
-
-        rows = commit_setting_aside(self.engine, self.group, events, offsets, self._take_lock,
-                                    set_aside)
-        letters.extend(new)
-        return rows
 
     def rewind(self) -> None:
         """Seek every assigned partition back to its last committed position."""
