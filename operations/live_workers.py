@@ -15,7 +15,6 @@ from types import FrameType
 
 from crm.bootstrap import bootstrap
 from events.topics import CORE_GROUP
-from processors.core import CoreProcessor
 from processors.exactly_once import EXACTLY_ONCE, choose_guarantee, warm_up_committed
 from processors.faust_app import build_app, run_worker
 from processors.warmup import warm_up
@@ -29,7 +28,7 @@ def run_core() -> None:
     The processing guarantee (CRM_PROCESSING_GUARANTEE, `auto` by default) is exactly
     once where the broker honours transactions, at least once on Tansu."""
     services = bootstrap(start=False)
-    processor = CoreProcessor(codec=services.codec)
+    processor = services.processor()
     guarantee = choose_guarantee(services.bootstrap, services.kafka_extra)
     fold = warm_up_committed if guarantee == EXACTLY_ONCE else warm_up
     folded = fold(processor, services.bootstrap, CORE_GROUP, services.kafka_extra)

@@ -53,7 +53,7 @@ def resume(services: Services, seed: int, scale: float) -> Live:
     for path in candidates:
         if path.exists():
             saved = load_checkpoint(path)
-            core = CoreProcessor(codec=services.codec)
+            core = services.processor()
             core.state = saved["state"]
             log.info("resuming from %s at %s", path, saved["clock"])
             return Live(saved["simulation"], core, saved["clock"])
@@ -61,7 +61,8 @@ def resume(services: Services, seed: int, scale: float) -> Live:
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=now.minute % 30)
-    return Live(simulation_factory("business")(seed, start, scale), CoreProcessor(), start)
+    return Live(simulation_factory("business")(seed, start, scale), services.processor(),
+                start)
 
 
 def simulate(services: Services, cycles: int, speed: float, seed: int = 42,
