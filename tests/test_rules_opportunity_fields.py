@@ -140,3 +140,8 @@ def test_a_terms_change_from_an_old_log_without_cost_or_next_step_keeps_the_deal
     assert (folded.close_date, folded.cost_estimate, folded.next_step,
             folded.next_step_date) == (date(2026, 4, 30), Decimal("70000.00"),
                                        "Discovery call", date(2026, 1, 10))
+
+
+def test_a_margin_of_half_a_hundredth_rounds_up_and_a_one_rupee_deal_has_a_margin() -> None:
+    assert margin_pct(Decimal("200"), Decimal("199.99")) == Decimal("0.01")  # 0.005
+    assert margin_pct(Decimal("1"), Decimal("0.50")) == Decimal("50.00")

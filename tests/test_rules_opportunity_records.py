@@ -134,3 +134,10 @@ def test_a_terms_change_history_id_derives_from_the_cause_deal_and_version() -> 
            for change in ({"amount": Decimal("150000")}, {"close_date": date(2026, 4, 30)})]
     # ids derive from the cause (a replay must derive the same ones): pinned literally
     assert ids == ["OSH-780d1024-492f-5529", "OSH-7d9bff6b-682b-5a60"]
+
+
+def test_a_new_deals_first_history_id_derives_from_the_cause_and_the_deal() -> None:
+    s = Scenario().org()
+    ids = [one(s.deal(opp_id), OpportunityCreated).history_id for opp_id in ("O1", "O2")]
+    # ids derive from the cause (a replay must derive the same ones): pinned literally
+    assert ids == ["OSH-41ba7983-68b3-566a", "OSH-79f3b370-ca0b-51e1"]
