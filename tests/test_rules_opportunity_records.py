@@ -141,3 +141,27 @@ def test_a_new_deals_first_history_id_derives_from_the_cause_and_the_deal() -> N
     ids = [one(s.deal(opp_id), OpportunityCreated).history_id for opp_id in ("O1", "O2")]
     # ids derive from the cause (a replay must derive the same ones): pinned literally
     assert ids == ["OSH-41ba7983-68b3-566a", "OSH-79f3b370-ca0b-51e1"]
+
+
+def test_a_deal_opened_by_another_rule_has_no_bant_facts_unless_given() -> None:
+    s = Scenario().org()
+    (created,) = s.run(lambda ctx: open_opportunity(
+        ctx, "O9", opportunity_name="Renewal", account_id="A1", amount=Decimal("50000"),
+        close_date=date(2026, 4, 1)))
+    assert (created.budget_confirmed, created.decision_maker_identified) == (False, False)
+
+
+def test_a_deal_opened_with_a_zero_cost_has_a_full_margin_and_a_negative_one_is_refused() -> None:
+    s = Scenario().org()
+    created = one(s.deal(cost_estimate=Decimal("0")), OpportunityCreated)
+    assert (created.cost_estimate, created.margin_pct) == (Decimal("0.00"), Decimal("100.00"))
+    with pytest.raises(Rejected, match="^opportunity cost_estimate must not be negative$"):
+        open_opportunity(s.context(), "O9", opportunity_name="x", account_id="A1",
+                         amount=Decimal("5"), close_date=date(2026, 4, 1),
+                         cost_estimate=Decimal("-0.01"))
+
+
+def test_a_migrated_deal_may_have_been_created_at_the_very_moment_it_is_migrated() -> None:
+    s = Scenario().org()
+    created = one(s.deal(original_created_at=T0), OpportunityCreated)
+    assert (created.original_created_at, s.opp().created_at) == (T0, T0)
