@@ -15,7 +15,7 @@ from types import FrameType
 
 from crm.bootstrap import bootstrap
 from events.topics import CORE_GROUP
-from processors.exactly_once import EXACTLY_ONCE, choose_guarantee, warm_up_committed
+from processors.exactly_once import EXACTLY_ONCE, choose_guarantee
 from processors.faust_app import build_app, run_worker
 from processors.warmup import warm_up
 
@@ -30,8 +30,9 @@ def run_core() -> None:
     services = bootstrap(start=False)
     processor = services.processor()
     guarantee = choose_guarantee(services.bootstrap, services.kafka_extra)
-    fold = warm_up_committed if guarantee == EXACTLY_ONCE else warm_up
-    folded = fold(processor, services.bootstrap, CORE_GROUP, services.kafka_extra)
+    isolation = "read_committed" if guarantee == EXACTLY_ONCE else "read_uncommitted"
+    folded = warm_up(processor, services.bootstrap, CORE_GROUP, services.kafka_extra,
+                     isolation)
     log.warning("core: %s, state rebuilt from %d inputs", guarantee, folded)
     run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra,
                          guarantee=guarantee))

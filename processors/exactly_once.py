@@ -25,7 +25,6 @@ would fold and publish everything again). `CRM_PROCESSING_GUARANTEE` chooses: `a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import uuid
@@ -35,9 +34,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from faust.transport.consumer import TransactionManager
 from faust.types import TP
 
-from events.codec import DecodeError
 from events.topics import COMMANDS
-from processors.core import CoreProcessor
 
 log = logging.getLogger(__name__)
 
@@ -122,35 +119,5 @@ def broker_honours_transactions(bootstrap: str, extra: dict[str, Any] | None = N
             raise RuntimeError(f"{COMMANDS} does not exist yet: run `crm init`") from exc
         log.warning("transaction probe on %s failed: %s", bootstrap, exc)
         return False  # no transaction support at all
-    finally:
-        consumer.close()
-
-
-def warm_up_committed(processor: CoreProcessor, bootstrap: str, group: str,
-                      extra: dict[str, Any] | None = None, timeout: float = 30.0) -> int:
-    """Fold the inputs below the group's committed offset, reading `read_committed`.
-
-    Under exactly-once, `crm.commands` holds the ERP bridge's transactions: an aborted
-    bridged reply was never processed and must not be folded, and the commit markers
-    take offsets (so the fold ends at the consumer's position, not at the last record).
-    Returns the number of offsets passed (records folded and markers skipped)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False, "isolation.level": "read_committed",
-                         "log_level": 0, **(extra or {})})
-    try:
-        committed = consumer.committed([TopicPartition(COMMANDS, 0)], timeout=timeout)[0].offset
-        if committed <= 0:
-            return 0
-        consumer.assign([TopicPartition(COMMANDS, 0, 0)])
-        position = 0
-        while position < committed:
-            for msg in consumer.consume(num_messages=5000, timeout=1.0):
-                if msg.error() or msg.offset() >= committed:
-                    continue
-                with contextlib.suppress(DecodeError):  # dead-lettered the first time
-                    processor.process(processor.codec.decode(msg.value()))
-            found = consumer.position([TopicPartition(COMMANDS, 0)])[0].offset
-            position = max(position, found)
-        return committed
     finally:
         consumer.close()
