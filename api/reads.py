@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import Table, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +26,7 @@ from api.auth import Principal, require
 from projectors.db import ANALYST_ROLE
 from projectors.seed_queries import SEED_QUERIES
 from projectors.tables import TABLES
+from reports.asof import AsOfError, parse_moment, query_as_of
 
 router = APIRouter(prefix="/v1")
 Reader = Annotated[Principal, Depends(require())]
@@ -46,6 +48,10 @@ RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
                                 "contract_owner")),
 }
 MAX_PAGE = 500
+AsOf = Annotated[str | None, Query(
+    max_length=40, description="The report on the read tables as they stood at this moment "
+    "(UTC unless an offset is given; a bare date means the end of that day)",
+    examples=["2026-03-31", "2026-03-31T18:30:00+05:30"])]
 ReportName = StrEnum("ReportName", {name: name for name in SEED_QUERIES})  # type: ignore[misc]
 
 
@@ -103,6 +109,23 @@ def can_use_analyst_role(engine: Engine) -> bool:
         return True
     except Exception:  # no such role, or not a member: read as the server's own user
         return False
+
+
+def moment(value: str | None) -> datetime | None:
+    """The `as_of` parameter as naive UTC; a 422 on `as_of` when it is not a moment (the
+    database is not touched)."""
+    if value is None:
+        return None
+    try:
+        return parse_moment(value)
+    except (AsOfError, OverflowError) as exc:  # OverflowError: year 1 with a +offset
+        raise refused(str(exc)) from None
+
+
+def refused(reason: str) -> RequestValidationError:
+    """A 422 on the `as_of` parameter with `reason`, in FastAPI's own error shape."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", "as_of"), "msg": reason, "input": None}])
 
 
 def _db(request: Request) -> tuple[Engine, bool]:
@@ -167,9 +190,17 @@ for _resource, (_table, _filters) in RESOURCES.items():
 
 
 @router.get("/reports/{name}", response_model=Report, tags=["reports"])
-def report(request: Request, principal: Viewer, name: ReportName) -> Report:
+def report(request: Request, principal: Viewer, name: ReportName, as_of: AsOf = None) -> Report:
     """One of the seven seed queries, run exactly as written (the dashboard's data: on a
-    loopback server, local requests need no key)."""
+    loopback server, local requests need no key); with `as_of`, on the read tables as they
+    stood then (reports/asof.py: built from field history in the request's own session)."""
+    at = moment(as_of)
     engine, role = _db(request)
-    columns, rows = read(engine, role, text(SEED_QUERIES[name.value]))
+    if at is None:
+        columns, rows = read(engine, role, text(SEED_QUERIES[name.value]))
+    else:
+        try:  # as the server's user: the temporary tables need TEMP, the query is the seed's
+            columns, rows = query_as_of(engine, SEED_QUERIES[name.value], at)
+        except AsOfError as exc:  # what cannot be answered as of T is refused, not a 500
+            raise refused(str(exc)) from None
     return Report(name=name.value, columns=columns, rows=[[plain(v) for v in r] for r in rows])

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 COLUMNS = ("changed_at", "event_type", "table_name", "record_id", "column_name",
            "old_value", "new_value", "command_id", "actor", "event_id")
-_QUERY = (
+# One query for `crm history` and the API's GET /v1/{resource}/{id}/history.
+QUERY = (
     f"SELECT {', '.join(COLUMNS)} FROM crm_history.field_history "
     "WHERE record_id = :r OR aggregate_id = :r "
     # event time, then the aggregate's own order; within an event a stable column order
@@ -40,7 +41,7 @@ def record_history(engine: Engine, record_id: str) -> list[dict[str, Any]]:
     from sqlalchemy import text  # the CLI imports this module at start: keep it light
 
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(text(_QUERY), {"r": record_id})]
+        return [dict(r._mapping) for r in conn.execute(text(QUERY), {"r": record_id})]
 
 
 def _change(row: dict[str, Any]) -> str:

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from api import reads
 from api.app import create_app
 from api.auth import KeyRing, parse_keys
 from api.bodies import body_model, command_from, command_types, lead_form_model
 from api.gateway import request_hash
 from domain.leads.messages import AssignLead, CaptureLead
+from reports.asof import AsOfError
 
 with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)
     warnings.simplefilter("ignore")
@@ -122,3 +124,38 @@ def test_the_contract_lists_every_command_the_records_and_the_reports(
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     price = schema["AddOpportunityProductBody"]["properties"]["list_price"]["anyOf"]
     assert {"pattern": r"^-?\d{1,8}(\.\d{1,4})?$", "type": "string"} in price
+
+
+def test_a_bad_as_of_is_422_on_the_parameter_before_the_database_is_asked(
+    client: TestClient,
+) -> None:
+    for bad in ("end of March", "2026-13-01", "0001-01-01T00:00+05:00"):
+        answer = client.get("/v1/reports/pipeline", params={"as_of": bad},
+                            headers={"X-API-Key": ANALYST})
+        assert answer.status_code == 422, (bad, answer.text)
+        assert answer.json()["detail"][0]["loc"] == ["query", "as_of"]
+    assert "not a date or timestamp: 'end of March'" in client.get(
+        "/v1/reports/pipeline", params={"as_of": "end of March"},
+        headers={"X-API-Key": ANALYST}).json()["detail"][0]["msg"]
+
+
+def test_what_the_as_of_tables_refuse_is_a_422_with_the_reason_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_: object) -> None:
+        raise AsOfError("leads has rows but no field history")
+
+    monkeypatch.setattr(reads, "query_as_of", refuse)
+    monkeypatch.setattr(client.app.state, "engine", None, raising=False)
+    monkeypatch.setattr(client.app.state, "analyst_role", False, raising=False)
+    answer = client.get("/v1/reports/lead-funnel", params={"as_of": "2026-03-31"},
+                        headers={"X-API-Key": ANALYST})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["msg"] == "leads has rows but no field history"
+
+
+def test_every_record_resource_has_its_history_in_the_contract(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/leads/{record_id}/history", "/v1/quotations/{record_id}/history",
+            "/v1/contracts/{record_id}/history"} <= set(paths)
+    assert "as_of" in {p["name"] for p in paths["/v1/reports/{name}"]["get"]["parameters"]}

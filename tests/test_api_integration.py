@@ -7,9 +7,11 @@ contract fuzzed by schemathesis against the running server.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -20,13 +22,17 @@ from confluent_kafka import Consumer, TopicPartition
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 from sqlalchemy import update
+from typer.testing import CliRunner
 
 from api import store
 from api.tracker import EVENT_PARTS, Tracker
+from crm import bootstrap
 from crm.bootstrap import Services
+from crm.cli import app as cli
 from kafka_client.offsets import log_ends
 from localstack import StackInfo
 from localstack.worker_processes import workers
+from reports.history import record_history
 
 pytestmark = pytest.mark.integration
 FORM = {"company_name": "Shakti Forgings", "contact_first_name": "Asha",
@@ -174,6 +180,80 @@ def test_every_seed_report_runs(api: Api) -> None:
         assert report.status_code == 200, (name, report.text)
         assert report.json()["columns"]
     assert api.analyst.get("/v1/reports/nope").status_code == 422
+
+
+def _applied(api: Api, path: str, body: dict[str, Any]) -> str:
+    """POST a command, wait until it is applied and visible: its command id."""
+    posted = api.writer.post(path, json=body)
+    assert posted.status_code == 202, posted.text
+    status = _status(api, posted.json()["command_id"])
+    assert (status["status"], status["visible"]) == ("applied", True), status
+    return str(posted.json()["command_id"])
+
+
+def test_a_records_history_and_a_report_as_of_a_moment_of_it(
+    api: Api, services: Services, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a source no other test posts before this one: the as-of counts are this lead's
+    form = {**FORM, "company_name": "Narmada Gear Works", "email": "ravi@narmada.example",
+            "lead_source": "partner"}
+    posted = api.writer.post("/v1/leads", json=form)
+    assert posted.status_code == 202, posted.text
+    lead_id = posted.json()["aggregate_id"]
+    assert _status(api, posted.json()["command_id"])["visible"]
+    disqualified = _applied(api, "/v1/commands/DisqualifyLead",
+                            {"aggregate_id": lead_id, "reason": "no budget this year"})
+    nurtured = _applied(api, "/v1/commands/NurtureLead",
+                        {"aggregate_id": lead_id, "reason": "ask again in Q3"})
+
+    answer = api.analyst.get(f"/v1/leads/{lead_id}/history")
+    assert answer.status_code == 200, answer.text
+    changes = answer.json()
+    assert changes[0]["column_name"] == "(created)"
+    assert changes[0]["event_type"] == "LeadCaptured"
+    assert [c["changed_at"] for c in changes] == sorted(c["changed_at"] for c in changes)
+    status = [(c["old_value"], c["new_value"], c["event_type"], c["command_id"])
+              for c in changes if c["column_name"] == "lead_status"]
+    assert status == [("new", "unqualified", "LeadDisqualified", disqualified),
+                      ("unqualified", "nurturing", "LeadNurtured", nurtured)]
+    # the same rows `crm history` prints, from the same query
+    assert changes == [{**r, "changed_at": r["changed_at"].isoformat()}
+                       for r in record_history(services.engine, lead_id)]
+
+    at = next(c["changed_at"] for c in changes if c["event_type"] == "LeadDisqualified")
+    before = datetime.fromisoformat(changes[0]["changed_at"]) - timedelta(microseconds=1)
+
+    def partner_leads(moment: str) -> int:
+        report = api.analyst.get("/v1/reports/lead-funnel", params={"as_of": moment})
+        assert report.status_code == 200, report.text
+        rows = [dict(zip(report.json()["columns"], r, strict=True))
+                for r in report.json()["rows"]]
+        return sum(r["total_leads"] for r in rows if r["lead_source"] == "partner")
+
+    assert partner_leads(before.isoformat()) + 1 == partner_leads(at)
+    # the API's as-of report is the CLI's `crm report NAME --as-of T`
+    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(
+        engine=services.engine))
+    for name in ("lead-funnel", "pipeline", "case-sla"):
+        shown = CliRunner().invoke(cli, ["report", name, "--as-of", at, "--format", "json"])
+        assert shown.exit_code == 0, shown.output
+        report = api.analyst.get(f"/v1/reports/{name}", params={"as_of": at}).json()
+        assert [dict(zip(report["columns"], r, strict=True)) for r in report["rows"]] == \
+            json.loads(shown.output), name
+
+
+def test_history_and_as_of_refuse_bad_input_with_a_4xx(api: Api) -> None:
+    unknown = api.analyst.get("/v1/leads/LD-NOT-THERE/history")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"].startswith("no history of lead 'LD-NOT-THERE'")
+    assert api.anonymous.get("/v1/leads/LD-NOT-THERE/history").status_code == 401
+    lead_id = api.analyst.get("/v1/leads", params={"limit": 1}).json()["items"][0]["lead_id"]
+    assert api.analyst.get(f"/v1/leads/{lead_id}/history").status_code == 200
+    assert api.analyst.get(f"/v1/accounts/{lead_id}/history").status_code == 404
+    bad = api.analyst.get("/v1/reports/pipeline", params={"as_of": "last Tuesday"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "as_of"]
+    assert "not a date or timestamp" in bad.json()["detail"][0]["msg"]
 
 
 def test_the_api_honours_its_openapi_contract(api: Api) -> None:
