@@ -111,10 +111,7 @@ def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
 
 
 def _project(services: Services, published: Any, progress: Any) -> FollowerResult:
-    from projectors.runner import Projector
-
-    projector = Projector(services.engine, services.bootstrap, codec=services.codec,
-                          extra={**FOLLOW_FETCH, **services.kafka_extra})
+    projector = services.projector(fetch=FOLLOW_FETCH)
     try:
         def report(n: int) -> None:
             progress.value = n

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -15,6 +15,9 @@ from domain.kernel.rulebook import Rulebook
 from events.codec import AvroCodec
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
+
+if TYPE_CHECKING:
+    from projectors.runner import Projector
 
 
 @dataclass
@@ -59,6 +62,14 @@ class Services:
         from projectors.db import make_engine
 
         return make_engine(self.database_url)
+
+    def projector(self, fetch: dict[str, Any] | None = None) -> Projector:
+        """A new projector of the event topics into this stack's read tables; `fetch` adds
+        consumer settings (e.g. the backfill's larger fetches) to the security ones."""
+        from projectors.runner import Projector
+
+        return Projector(self.engine, self.bootstrap, codec=self.codec,
+                         extra={**(fetch or {}), **self.kafka_extra})
 
     def producer(self) -> MessageProducer:
         """A new producer (use it as a context manager)."""

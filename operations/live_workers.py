@@ -58,12 +58,9 @@ def stop_on_signals(role: str) -> Callable[[], bool]:
 
 def run_projector() -> None:
     """Project the event topics into PostgreSQL until SIGINT/SIGTERM."""
-    from projectors.runner import Projector
-
     services = bootstrap(start=False)
     should_stop = stop_on_signals("projector")
-    projector = Projector(services.engine, services.bootstrap, codec=services.codec,
-                          extra=services.kafka_extra)
+    projector = services.projector()
     log.warning("projector: started, group %s, %d topics", projector.group,
                 len(projector.topics))
     archive = None
