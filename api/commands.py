@@ -24,6 +24,7 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=1, max_length=200,
     description="Retry-safe: the same key (per API key) always names the same command")]
 MAX_WAIT = 30.0
+DECIDED_UNSEEN = ("rejected", "dead_lettered")  # final, with nothing to become visible
 POST_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "The Idempotency-Key was used for a different request"},
     503: {"description": "The broker did not acknowledge; retry with the same key"},
@@ -44,8 +45,9 @@ class CommandStatus(BaseModel):
     command_id: str
     command_type: str
     aggregate_id: str
-    status: Literal["pending", "applied", "rejected"]
-    reason: str | None = Field(description="Why the rules refused it (rejected only)")
+    status: Literal["pending", "applied", "rejected", "dead_lettered"]
+    reason: str | None = Field(description="Why the rules refused it (rejected), or why "
+                               "the core could not use it (dead_lettered)")
     event_ids: list[str] = Field(description="Every event it derived (applied only: an "
                                  "outcome is written once complete)")
     visible: bool = Field(description="All its derived events are in the read tables")
@@ -119,7 +121,8 @@ def command_status(
         "Seconds to wait until the command is rejected, or applied and visible in the "
         "read tables (read-your-writes)"))] = 0,
 ) -> CommandStatus:
-    """pending, applied (with every derived event id) or rejected (with the reason).
+    """pending, applied (with every derived event id), rejected (with the rules'
+    reason) or dead_lettered (the core could not use it; the dead letter's reason).
 
     `applied` is written by the tracker only once the core has finished the command and
     every derived event was read (api/completion.py), so `visible` covers them all.
@@ -131,7 +134,7 @@ def command_status(
         if record is None:
             raise HTTPException(404, "no command with this id was accepted by this API")
         visible = record.status == "applied" and _visible(request, record.positions)
-        if record.status == "rejected" or visible or time.monotonic() >= deadline:
+        if record.status in DECIDED_UNSEEN or visible or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
     return CommandStatus(command_id=record.command_id, command_type=record.command_type,

@@ -10,16 +10,23 @@ is complete when:
   then on its topic), the event topics' ends were read after that commit, and the
   tracker has consumed every event partition up to those ends.
 
+A command finished that way with no derived event may be one the core could not use at
+all: it set it aside on `crm.dead-letter` (flushed before its commit too). Only then is
+the dead-letter topic asked (`complete`'s `dead_letters`), and a letter for the command's
+offset makes it `dead_lettered` with the letter's reason instead of `applied`.
+
 `Completion` keeps that state for the watched commands; the tracker feeds it what it
 reads and writes each outcome once, complete. Single-threaded (the tracker's thread).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 Partition = tuple[str, int]
+# offsets on crm.commands -> the reason of the dead letter the core made of that input
+DeadLetters = Callable[[Collection[int]], Mapping[int, str]]
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Outcome:
     event id (in the order read) with the last offset per "topic/partition"."""
 
     command_id: str
-    status: str  # applied | rejected
+    status: str  # applied | rejected | dead_lettered
     reason: str | None = None
     event_ids: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
@@ -108,13 +115,22 @@ class Completion:
             for state in done:
                 state.ends = snapshot
 
-    def complete(self) -> list[Outcome]:
-        """The applied commands whose every derived event has been read (released)."""
+    def complete(self, dead_letters: DeadLetters | None = None) -> list[Outcome]:
+        """The commands the core finished whose every derived event has been read
+        (released): `applied`, or `dead_lettered` when one derived nothing and
+        `dead_letters` (asked once, for those commands' offsets) has a letter for it."""
         ready = [cid for cid, s in self._open.items() if s.ends is not None and all(
             self._consumed.get(tp, -1) >= end for tp, end in s.ends.items())]
+        silent = [s.offset for s in (self._open[cid] for cid in ready)
+                  if not s.event_ids and s.offset is not None]
+        reasons = dict(dead_letters(silent)) if silent and dead_letters is not None else {}
         outcomes = []
         for command_id in ready:
             state = self._open.pop(command_id)
-            outcomes.append(Outcome(command_id, "applied", None, state.event_ids,
-                                    state.positions))
+            reason = None if state.event_ids else reasons.get(state.offset)  # type: ignore[arg-type]
+            if reason is not None:
+                outcomes.append(Outcome(command_id, "dead_lettered", reason))
+            else:
+                outcomes.append(Outcome(command_id, "applied", None, state.event_ids,
+                                        state.positions))
         return outcomes

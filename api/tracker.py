@@ -6,7 +6,9 @@ command reach the tracker at different times (several topics and partitions), so
 writes an outcome to `crm_api.commands` only once it is complete (api/completion.py):
 a rejection at once; `applied` once the core's group has committed past the command's
 offset on `crm.commands` and the tracker has read the event topics up to their ends as
-they were after that commit, i.e. with every derived event id.
+they were after that commit, i.e. with every derived event id; but `dead_lettered`, with
+the letter's reason, when the core derived nothing because it set the command aside on
+`crm.dead-letter` (asked through `crm dlq list`'s reader, only for such commands).
 
 No consumer group: it assigns partitions and keeps no offsets. On start it watches the
 commands still pending and reads from just before the oldest of them was submitted, so a
@@ -21,14 +23,14 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 from confluent_kafka import Consumer, Message, TopicPartition
 from sqlalchemy.engine import Engine
 
 from api import store
-from api.completion import Completion, Outcome, Partition
+from api.completion import Completion, DeadLetters, Outcome, Partition
 from domain.kernel.system import CommandRejected
 from events.codec import AvroCodec, DecodeError
 from events.core_group import core_group_consumer, folded_inputs
@@ -40,6 +42,7 @@ from events.topics import (
     EVENT_TOPICS,
 )
 from kafka_client.offsets import partition_ends
+from operations.dead_letters import list_dead_letters
 
 log = logging.getLogger(__name__)
 WATCH_LIMIT = 100_000  # commands remembered; the oldest are dropped past this
@@ -185,13 +188,25 @@ class Tracker:
                 c.close()
 
     def _settle(self, committed: Callable[[], int] | None,
-                ends: Callable[[], Mapping[Partition, int]]) -> None:
+                ends: Callable[[], Mapping[Partition, int]],
+                dead_letters: DeadLetters | None = None) -> None:
         """Ask the core's committed offset (when `committed` is given and a command waits
-        for it), then record every outcome now complete."""
+        for it), then record every outcome now complete (`dead_letters`: default, the
+        dead-letter topic)."""
         if committed is not None and self._completion.needs_commit():
             self._completion.core_committed(committed(), ends)
-        for outcome in self._completion.complete():
+        for outcome in self._completion.complete(dead_letters or self._dead_letters):
             self._record(outcome)
+
+    def _dead_letters(self, offsets: Collection[int]) -> dict[int, str]:
+        """The core's dead letters of these crm.commands offsets: offset -> reason. Read
+        whole from the topic (it only holds what something refused), and only for a
+        finished command that derived no event, which is rare."""
+        wanted = set(offsets)
+        return {e.letter.source_offset: e.letter.reason
+                for e in list_dead_letters(self._bootstrap, self._extra, limit=None,
+                                           source_topic=COMMANDS)
+                if e.letter.source_partition == 0 and e.letter.source_offset in wanted}
 
     def _read(self, msg: Message) -> None:
         topic, partition, offset = msg.topic(), msg.partition(), msg.offset()

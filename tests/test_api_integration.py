@@ -7,6 +7,7 @@ contract fuzzed by schemathesis against the running server.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Iterator
@@ -29,9 +30,12 @@ from api.tracker import EVENT_PARTS, Tracker
 from crm import bootstrap
 from crm.bootstrap import Services
 from crm.cli import app as cli
+from events.codec import AvroCodec, BuiltinSchemaIds
+from events.topics import COMMANDS
 from kafka_client.offsets import log_ends
 from localstack import StackInfo
 from localstack.worker_processes import workers
+from operations.dead_letters import list_dead_letters
 from reports.history import record_history
 
 pytestmark = pytest.mark.integration
@@ -84,7 +88,8 @@ def _status(api: Api, command_id: str, within: float = 45) -> dict[str, Any]:
     deadline = time.monotonic() + within
     while True:
         body = api.writer.get(f"/v1/commands/{command_id}", params={"wait": 10}).json()
-        if body["status"] == "rejected" or body["visible"] or time.monotonic() > deadline:
+        if body["status"] in ("rejected", "dead_lettered") or body["visible"] or \
+                time.monotonic() > deadline:
             return body
         time.sleep(0.1)
 
@@ -122,6 +127,41 @@ def test_a_command_the_rules_refuse_is_reported_rejected_with_the_reason(api: Ap
     status = _status(api, posted.json()["command_id"])
     assert status["status"] == "rejected"
     assert status["reason"] and status["event_ids"] == []
+
+
+class OwnCaptureLeadId(BuiltinSchemaIds):
+    """Schema ids as a registry the core is not pointed at would give them: CaptureLead's
+    is one only this codec knows, so the core cannot decode it and dead-letters it."""
+
+    OWN = 0x7FFF0001
+
+    def id_for(self, subject: str, schema: dict[str, Any]) -> int:
+        if schema["name"].endswith("CaptureLead"):
+            self.own = schema
+            return self.OWN
+        return super().id_for(subject, schema)
+
+    def schema_for(self, schema_id: int) -> dict[str, Any] | None:
+        return self.own if schema_id == self.OWN else super().schema_for(schema_id)
+
+
+def test_a_command_the_core_dead_letters_is_reported_dead_lettered_with_the_reason(
+    services: Services,
+) -> None:
+    skewed = copy.copy(services)  # a second server whose codec the core's does not match
+    skewed.__dict__["codec"] = AvroCodec(OwnCaptureLeadId())
+    form = {**FORM, "company_name": "Set Aside Fabricators", "email": "asha@aside.example"}
+    with serving(skewed) as other:
+        posted = other.writer.post("/v1/leads", json=form)
+        assert posted.status_code == 202, posted.text
+        status = _status(other, posted.json()["command_id"], within=60)
+    reason = f"unknown schema id {OwnCaptureLeadId.OWN}"
+    assert (status["status"], status["event_ids"], status["visible"]) == \
+        ("dead_lettered", [], False), status
+    assert status["reason"].startswith(reason), status
+    letters = list_dead_letters(services.bootstrap, services.kafka_extra, limit=None,
+                                source_topic=COMMANDS)
+    assert [e.letter.reason for e in letters if e.letter.reason.startswith(reason)], letters
 
 
 def test_a_retry_with_the_same_idempotency_key_gets_the_same_command_and_sends_nothing_new(

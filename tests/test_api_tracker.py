@@ -95,12 +95,21 @@ def _tracker() -> Tracker:
     return tracking
 
 
-def _deliver(tracking: Tracker, log: FakeLog, *records: Record) -> None:
-    """One consume batch, then the settling step of the tracker's loop."""
+def _deliver(tracking: Tracker, log: FakeLog, *records: Record,
+             letters: dict[int, str] | None = None) -> list[list[int]]:
+    """One consume batch, then the settling step of the tracker's loop; `letters` is the
+    dead-letter topic (crm.commands offset -> reason). Returns each question asked of it."""
+    asked: list[list[int]] = []
+
+    def dead_letters(offsets: Any) -> dict[int, str]:
+        asked.append(sorted(offsets))
+        return {o: r for o, r in (letters or {}).items() if o in offsets}
+
     tracking._take_new()
     for record in records:
         tracking._read(record)  # type: ignore[arg-type]
-    tracking._settle(lambda: log.committed, log.ends)
+    tracking._settle(lambda: log.committed, log.ends, dead_letters)
+    return asked
 
 
 def _send(core: CoreProcessor, log: FakeLog, command: Any) -> tuple[Record, list[Record]]:
@@ -190,6 +199,51 @@ def test_commands_and_events_of_others_are_ignored(written: dict[str, Outcome]) 
     _deliver(tracking, log, their_sent, *their_events, junk, our_sent, *our_events)
     assert list(written) == ["cmd-ours"]
     assert len(written["cmd-ours"].event_ids) == 2
+
+
+def test_a_finished_command_the_core_dead_lettered_is_dead_lettered_with_the_reason(
+        written: dict[str, Outcome]) -> None:
+    core, log, tracking = CoreProcessor(), FakeLog(), _tracker()
+    command = _capture("cmd-dl")
+    tracking.watch("cmd-dl", command.aggregate_id)
+    sent = log.append(COMMANDS, command.aggregate_id, core.codec.encode(command))
+    reason = "unknown schema id 7: written with no schema this codec knows"
+    assert _deliver(tracking, log, sent, letters={0: reason}) == []  # not finished yet
+    log.committed = 1  # finished, no derived event: only now is the topic asked
+    assert _deliver(tracking, log, letters={0: reason}) == [[0]]
+    outcome = written["cmd-dl"]
+    assert (outcome.status, outcome.reason, outcome.event_ids, outcome.positions) == \
+        ("dead_lettered", reason, [], {})
+
+
+def test_no_dead_letter_for_it_leaves_a_command_without_events_applied(
+        written: dict[str, Outcome]) -> None:
+    core, log, tracking = CoreProcessor(), FakeLog(), _tracker()
+    command = _capture("cmd-quiet")
+    tracking.watch("cmd-quiet", command.aggregate_id)
+    sent = log.append(COMMANDS, command.aggregate_id, core.codec.encode(command))
+    log.committed = 1
+    asked = _deliver(tracking, log, sent, letters={5: "someone else's letter"})
+    assert asked == [[0]]
+    assert (written["cmd-quiet"].status, written["cmd-quiet"].reason) == ("applied", None)
+
+
+def test_commands_with_events_or_rejected_never_ask_the_dead_letter_topic(
+        written: dict[str, Outcome]) -> None:
+    core, log, tracking = CoreProcessor(), FakeLog(), _tracker()
+    applied = _capture("cmd-ok")
+    refused = AssignLead(event_id="cmd-no", aggregate_id="LD-NOT-THERE", occurred_at=AT,
+                         sales_rep_id="R1")
+    for command in (applied, refused):
+        tracking.watch(command.event_id, command.aggregate_id)
+    ok_sent, ok_events = _send(core, log, applied)
+    no_sent, (rejection,) = _send(core, log, refused)
+    log.committed = 2
+    letters = {0: "bogus", 1: "bogus"}  # even a letter at their offsets changes nothing
+    asked = _deliver(tracking, log, ok_sent, no_sent, *ok_events, rejection, letters=letters)
+    assert asked == []
+    assert (written["cmd-ok"].status, written["cmd-no"].status) == ("applied", "rejected")
+    assert written["cmd-no"].reason == "lead LD-NOT-THERE does not exist"
 
 
 def test_the_retention_is_seven_days_unless_configured(
