@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import commands, dashboard, history, reads, store
+from api import commands, dashboard, history, reads, store, trends
 from api.access import is_loopback
 from api.auth import KeyRing, parse_keys
 from api.gateway import Gateway
@@ -45,7 +45,7 @@ def create_app(services: Services, keys: KeyRing, local_dashboard: bool = False)
         app.state.analyst_role = reads.can_use_analyst_role(engine)
         app.state.projected = projected_offsets(engine)
         app.state.live = LiveFigures(services.bootstrap, engine, services.kafka_extra)
-        app.openapi()  # built once here (89 operations): /openapi.json then answers at once
+        app.openapi()  # built once here (every operation): /openapi.json then answers at once
         try:
             yield
         finally:
@@ -65,6 +65,7 @@ def create_app(services: Services, keys: KeyRing, local_dashboard: bool = False)
     app.state.keys = keys
     app.state.local_dashboard = local_dashboard
     app.include_router(commands.router)
+    app.include_router(trends.router)  # before reads: /v1/reports/{name} would match
     app.include_router(reads.router)
     app.include_router(history.router)
     dashboard.mount(app)  # the page at / and GET /v1/status

@@ -86,14 +86,18 @@ def forecast_trend(engine: Engine, days: Sequence[date],
 
 
 def parse_days(first: str | None, last: str | None, every: str = "week",
-               today: date | None = None) -> list[date]:
+               today: date | None = None, most: int | None = None) -> list[date]:
     """The points of a trend from the CLI's --from/--to/--every (YYYY-MM-DD; `week` or a
-    number of days): `last` defaults to `today`, `first` to 12 weeks before `last`."""
+    number of days): `last` defaults to `today`, `first` to 12 weeks before `last`.
+    `most`: refuse a trend of more points (the HTTP API's bound on one request's work)."""
     end = _date(last, "--to") or today or datetime.now(UTC).date()
     start = _date(first, "--from") or end - 12 * WEEK
     if every != "week" and not (every.isdigit() and int(every) > 0):
         raise ValueError("--every must be week or a number of days")
-    return week_ends(start, end, WEEK if every == "week" else timedelta(days=int(every)))
+    step = WEEK if every == "week" else timedelta(days=int(every))
+    if most is not None and (end - start) // step + 1 > most:  # checked before the list
+        raise ValueError(f"--from .. --to every {every} is more than {most} points")
+    return week_ends(start, end, step)
 
 
 def parse_closing(last_day: date, first: str | None, last: str | None) -> tuple[date, date]:

@@ -8,7 +8,8 @@ answered by authentication or validation, before a command could be claimed or s
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -18,6 +19,7 @@ from api.auth import KeyRing, parse_keys
 from api.bodies import body_model, command_from, command_types, lead_form_model
 from api.gateway import request_hash
 from domain.leads.messages import AssignLead, CaptureLead
+from reports import trends
 from reports.asof import AsOfError
 
 with warnings.catch_warnings():  # starlette's TestClient asks for httpx2 (not installed)
@@ -159,3 +161,74 @@ def test_every_record_resource_has_its_history_in_the_contract(client: TestClien
     assert {"/v1/leads/{record_id}/history", "/v1/quotations/{record_id}/history",
             "/v1/contracts/{record_id}/history"} <= set(paths)
     assert "as_of" in {p["name"] for p in paths["/v1/reports/{name}"]["get"]["parameters"]}
+
+
+def test_the_trends_are_in_the_contract_with_the_command_lines_options(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    names = {path: {p["name"] for p in paths[path]["get"]["parameters"]}
+             for path in ("/v1/reports/pipeline-trend", "/v1/reports/forecast-trend")}
+    assert names == {"/v1/reports/pipeline-trend": {"from", "to", "every"},
+                     "/v1/reports/forecast-trend": {"from", "to", "every", "closing_from",
+                                                    "closing_to"}}
+
+
+def test_bad_trend_parameters_are_422_on_the_parameter_before_the_database_is_asked(
+    client: TestClient,
+) -> None:
+    analyst = {"X-API-Key": ANALYST}
+    for path in ("/v1/reports/pipeline-trend", "/v1/reports/forecast-trend"):
+        for params, loc, reason in (
+            ({"from": "2026-13-01"}, "from", "from must be YYYY-MM-DD"),
+            ({"from": "31.03.2026"}, "from", "pattern"),
+            ({"every": "fortnight"}, "every", "pattern"),
+            ({"from": "2026-03-31", "to": "2026-01-01"}, "to", "before it starts"),
+            ({"from": "2000-01-01", "to": "2026-01-01", "every": "1"}, "from",
+             "more than 260 points"),
+            ({"to": "0001-01-03"}, "to", "out of range"),
+        ):
+            answer = client.get(path, params=params, headers=analyst)
+            assert answer.status_code == 422, (path, params, answer.text)
+            detail = answer.json()["detail"][0]
+            assert detail["loc"] == ["query", loc] and reason in detail["msg"], (path, detail)
+        assert client.get(path).status_code == 401
+    closing = client.get("/v1/reports/forecast-trend", headers=analyst, params={
+        "to": "2026-03-31", "closing_from": "2026-03-01", "closing_to": "2026-02-01"})
+    assert closing.status_code == 422
+    assert closing.json()["detail"][0] == {"type": "value_error",
+                                           "loc": ["query", "closing_to"],
+                                           "msg": "closing_to is before closing_from",
+                                           "input": None}
+
+
+def test_a_trend_takes_its_points_from_reports_trends_and_an_as_of_refusal_is_a_409(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[object] = []
+
+    def pipeline(_: object, days: list[date]) -> list[tuple[object, ...]]:
+        asked.append(days)
+        return [(days[-1], "proposal", 2, Decimal("1500.00"), Decimal("750.00"))]
+
+    def refuse(_: object, days: list[date], closing: tuple[date, date]) -> None:
+        asked.append(closing)
+        raise AsOfError("opportunities has rows but no field history")
+
+    monkeypatch.setattr(trends, "pipeline_trend", pipeline)
+    monkeypatch.setattr(trends, "forecast_trend", refuse)
+    monkeypatch.setattr(client.app.state, "engine", None, raising=False)
+    answer = client.get("/v1/reports/pipeline-trend", headers={"X-API-Key": ANALYST},
+                        params={"from": "2026-03-01", "to": "2026-03-31", "every": "14"})
+    assert answer.status_code == 200, answer.text
+    assert asked.pop() == [date(2026, 3, 1), date(2026, 3, 15), date(2026, 3, 29),
+                           date(2026, 3, 31)]
+    assert answer.json() == {
+        "name": "pipeline-trend", "columns": trends.PIPELINE_COLUMNS,
+        "rows": [["2026-03-31", "proposal", 2, "1500.00", "750.00"]],
+        "closing_from": None, "closing_to": None}
+    refused = client.get("/v1/reports/forecast-trend", headers={"X-API-Key": ANALYST},
+                         params={"to": "2026-03-31", "closing_to": "2026-06-30"})
+    assert asked.pop() == (date(2026, 1, 1), date(2026, 7, 1))
+    assert (refused.status_code, refused.json()["detail"]) == \
+        (409, "opportunities has rows but no field history")
