@@ -26,7 +26,7 @@ from reports import trends
 from reports.asof import AsOfError
 
 router = APIRouter(prefix="/v1/reports")
-MAX_POINTS = 260  # five years of weeks
+MAX_POINTS = 53  # a year of weekly points (an as-of build each; figures: docs/time-travel.md)
 _DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # ASCII digits: a regex's \d takes any script's
 _OPTION = re.compile(r"--(from|to|every|closing-from|closing-to)\b")
 _REFUSED = {409: {"description": "The as-of tables cannot be built (e.g. field history "

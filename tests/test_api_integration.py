@@ -296,6 +296,50 @@ def test_history_and_as_of_refuse_bad_input_with_a_4xx(api: Api) -> None:
     assert "not a date or timestamp" in bad.json()["detail"][0]["msg"]
 
 
+def test_the_trends_over_http_are_the_command_lines(
+    api: Api, services: Services, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an open deal today: a rep, a lead qualified by its BANT answers, converted
+    rep = api.writer.post("/v1/commands/HireSalesRep", json={
+        "first_name": "Meera", "last_name": "Rao", "sales_role": "AE"})
+    assert rep.status_code == 202, rep.text
+    assert _status(api, rep.json()["command_id"])["status"] == "applied"
+    # referral, enterprise, a target industry and four BANT yeses: past the score of 60
+    posted = api.writer.post("/v1/commands/CaptureLead", json={
+        **FORM, "company_name": "Godavari Pumps", "email": "meera@godavari.example",
+        "lead_source": "referral", "company_size": "enterprise", "industry": "Energy"})
+    assert posted.status_code == 202, posted.text
+    lead_id = posted.json()["aggregate_id"]
+    assert _status(api, posted.json()["command_id"])["visible"]
+    _applied(api, "/v1/commands/AssessLeadBant", {
+        "aggregate_id": lead_id, "has_budget": True, "is_decision_maker": True,
+        "has_identified_need": True, "has_timeline": True})
+    _applied(api, "/v1/commands/ConvertLead", {"aggregate_id": lead_id,
+                                               "converted_by": rep.json()["aggregate_id"]})
+
+    today = datetime.now(UTC).date()
+    options = {"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat(),
+               "every": "3"}
+    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(
+        engine=services.engine))
+    for name, extra in (("pipeline-trend", {}),
+                        ("forecast-trend", {"closing_from": today.isoformat(),
+                                            "closing_to": "2099-12-31"})):
+        answer = api.analyst.get(f"/v1/reports/{name}", params={**options, **extra})
+        assert answer.status_code == 200, answer.text
+        trend = answer.json()
+        rows = [dict(zip(trend["columns"], r, strict=True)) for r in trend["rows"]]
+        assert rows and {r["as_of"] for r in rows} == {today.isoformat()}, rows
+        assert sum(r["opportunity_count"] for r in rows) >= 1
+        argv = ["report", name, "--format", "json"] + [
+            a for k, v in {**options, **extra}.items()
+            for a in (f"--{k.replace('_', '-')}", v)]
+        shown = CliRunner().invoke(cli, argv)
+        assert shown.exit_code == 0, shown.output
+        assert rows == json.loads(shown.output), name
+    assert api.anonymous.get("/v1/reports/pipeline-trend").status_code == 401
+
+
 def test_the_api_honours_its_openapi_contract(api: Api) -> None:
     """Every operation fuzzed by schemathesis (valid and invalid input) against the
     running server: no 5xx, only documented statuses and response shapes, invalid input
