@@ -92,7 +92,7 @@ def parse_days(first: str | None, last: str | None, every: str = "week",
     `most`: refuse a trend of more points (the HTTP API's bound on one request's work)."""
     end = _date(last, "--to") or today or datetime.now(UTC).date()
     start = _date(first, "--from") or end - 12 * WEEK
-    if every != "week" and not (every.isdigit() and int(every) > 0):
+    if every != "week" and not ((every.isascii() and every.isdigit()) and int(every) > 0):
         raise ValueError("--every must be week or a number of days")
     step = WEEK if every == "week" else timedelta(days=int(every))
     if most is not None and (end - start) // step + 1 > most:  # checked before the list
