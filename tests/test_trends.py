@@ -101,10 +101,12 @@ def test_the_trend_options_of_the_command_line() -> None:
     assert parse_closing(date(2026, 3, 30), "2026-03-01", "2026-03-31") == (
         date(2026, 3, 1), date(2026, 4, 1))
     for bad in (("2026-03-30", "2026-03-02", "week"), ("x", None, "week"),
-                ("2026-03-02", "2026-03-30", "fortnight"), ("2026-03-02", "2026-03-30", "²"),
-                ("2026-03-02", "2026-03-30", "0")):
+                ("2026-03-02", "2026-03-30", "fortnight")):
         with pytest.raises(ValueError):
             parse_days(*bad)
+    for every in ("0", "²", "-7"):  # a digit that int() refuses is refused with the reason
+        with pytest.raises(ValueError, match="--every must be week or a number of days"):
+            parse_days("2026-03-02", "2026-03-30", every)
 
 
 @pytest.mark.integration
