@@ -64,12 +64,12 @@ class Services:
         return make_engine(self.database_url)
 
     def projector(self, fetch: dict[str, Any] | None = None) -> Projector:
-        """A new projector of the event topics into this stack's read tables; `fetch` adds
-        consumer settings (e.g. the backfill's larger fetches) to the security ones."""
+        """A new projector of the event topics into this stack's read tables; `fetch`:
+        settings of its consumer only (e.g. the backfill's larger fetches)."""
         from projectors.runner import Projector
 
         return Projector(self.engine, self.bootstrap, codec=self.codec,
-                         extra={**(fetch or {}), **self.kafka_extra})
+                         extra=self.kafka_extra, fetch=fetch)
 
     def producer(self) -> MessageProducer:
         """A new producer (use it as a context manager)."""

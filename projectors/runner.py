@@ -69,11 +69,14 @@ class Projector:
         codec: AvroCodec | None = None,
         batch_size: int = BATCH_SIZE,
         extra: dict[str, Any] | None = None,
+        fetch: dict[str, Any] | None = None,
         on_dead_letter: Callable[[DeadLetter], None] | None = None,
         take_lock: bool = True,
         dead_letters: DeadLetterPublisher | None = None,
     ) -> None:
-        """`dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`)."""
+        """`extra`: settings every Kafka client gets (security); `fetch`: consumer settings
+        for this projector's consumer only (its dead-letter producer would warn about them).
+        `dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`)."""
         self.engine = engine
         self._bootstrap = bootstrap
         self._extra = extra
@@ -100,6 +103,7 @@ class Projector:
                 "session.timeout.ms": 6000,
                 "heartbeat.interval.ms": 500,
                 "fetch.wait.max.ms": 50,
+                **(fetch or {}),
                 **(extra or {}),
             }
         )
