@@ -76,8 +76,8 @@ def keys_from_environment() -> KeyRing:
     """The API keys of CRM_API_KEYS (raises ValueError when absent or malformed)."""
     keys = parse_keys(os.environ.get(KEYS_VARIABLE))
     if not keys:
-        raise ValueError(f"{KEYS_VARIABLE} is empty: set it to key:role[,key:role...] "
-                         "with roles writer and analyst")
+        raise ValueError(f"{KEYS_VARIABLE} is empty: set it to key:role:user[,...] "
+                         "with roles writer and analyst (user: whose key it is)")
     return KeyRing(keys)
 
 

@@ -1,5 +1,8 @@
-"""API keys: `CRM_API_KEYS="key:role,key:role"`, roles `writer` (may post commands and
-read) and `analyst` (reads only).
+"""API keys: `CRM_API_KEYS="key:role:user,key:role:user"`, roles `writer` (may post
+commands and read) and `analyst` (reads only); `user` names the person or system the key
+belongs to (`asha.rao`, `web-shop`): a writer's commands carry it as their `actor`, which
+field history shows as who made each change. `key:role` without a user still works; its
+commands then carry `key-<fingerprint>` (the key, not a person).
 
 A key travels in the `X-API-Key` header. Keys are compared in constant time and never
 logged or echoed: a principal is known by the first 8 hex digits of its key's SHA-256.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -18,19 +22,28 @@ from fastapi.security import APIKeyHeader
 
 ROLES = ("writer", "analyst")
 WRITER = "writer"
+# A user name: what the envelope's `actor` holds (50 characters), no separators of the spec.
+USER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,49}")
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="An API key from CRM_API_KEYS")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the role and a fingerprint of the key (safe to show)."""
+    """Who is calling: the role, a fingerprint of the key (safe to show) and the user the
+    key was given to (None: a key configured without one)."""
 
     role: str
     fingerprint: str
+    user: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """The `actor` of the commands this caller submits: the key's user, else the key."""
+        return self.user or f"key-{self.fingerprint}"
 
     def __repr__(self) -> str:  # never the key itself
-        return f"Principal({self.role}, {self.fingerprint})"
+        return f"Principal({self.role}, {self.fingerprint}, {self.user})"
 
 
 def fingerprint(key: str) -> str:
@@ -38,27 +51,44 @@ def fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
-def parse_keys(spec: str | None) -> dict[str, str]:
-    """`key:role,key:role` -> {key: role}; raises ValueError naming the bad entry by
-    position (not by key)."""
-    keys: dict[str, str] = {}
+Grant = tuple[str, str | None]
+"""What a key may do and whose it is: (role, user or None)."""
+
+
+def parse_keys(spec: str | None) -> dict[str, Grant]:
+    """`key:role:user,key:role` -> {key: (role, user)}; raises ValueError naming the bad
+    entry by position (not by key).
+
+    An entry whose last part is a role has no user (`key:role`; a key may itself contain
+    `:`); otherwise the last part is the user and the one before it the role.
+    """
+    keys: dict[str, Grant] = {}
     for n, entry in enumerate((spec or "").split(","), 1):
         entry = entry.strip()
         if not entry:
             continue
-        key, sep, role = entry.rpartition(":")
-        if not sep or not key or role not in ROLES:
-            raise ValueError(f"CRM_API_KEYS entry {n} must be key:role with role "
-                             f"{' or '.join(ROLES)}")
-        keys[key] = role
+        rest, sep, last = entry.rpartition(":")
+        user: str | None = None
+        key, role = rest, last
+        if sep and last not in ROLES:
+            key, sep, role = rest.rpartition(":")
+            user = last
+        if not sep or not key or role not in ROLES or (
+                user is not None and not USER_PATTERN.fullmatch(user)):
+            raise ValueError(f"CRM_API_KEYS entry {n} must be key:role:user (or key:role) "
+                             f"with role {' or '.join(ROLES)} and a user of letters, digits "
+                             "and ._@+- (at most 50)")
+        keys[key] = (role, user)
     return keys
 
 
 class KeyRing:
     """The configured keys; looks a presented key up in constant time per key."""
 
-    def __init__(self, keys: dict[str, str]) -> None:
-        self._keys = [(k.encode(), role) for k, role in keys.items()]
+    def __init__(self, keys: dict[str, Grant] | dict[str, str]) -> None:
+        """`keys`: key -> (role, user), or key -> role (a key without a user)."""
+        self._keys = [(k.encode(), grant if isinstance(grant, tuple) else (grant, None))
+                      for k, grant in keys.items()]
 
     def __repr__(self) -> str:
         return f"KeyRing({len(self._keys)} keys)"
@@ -69,11 +99,11 @@ class KeyRing:
     def lookup(self, presented: str) -> Principal | None:
         """The principal of a presented key, or None."""
         raw = presented.encode()
-        found: str | None = None
-        for key, role in self._keys:
+        found: Grant | None = None
+        for key, grant in self._keys:
             if hmac.compare_digest(key, raw):
-                found = role
-        return Principal(found, fingerprint(presented)) if found else None
+                found = grant
+        return Principal(found[0], fingerprint(presented), found[1]) if found else None
 
 
 def current_principal(

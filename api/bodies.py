@@ -1,9 +1,10 @@
 """Request bodies: each command's own fields, taken from the domain's pydantic model.
 
 A body is the command without the envelope the server fills in (command id, type,
-version, producer, causation): the same field types, lengths, enumerations and bounds the
-core validates, so the OpenAPI contract and the rules can never disagree. Model-level
-checks (e.g. integers that fit the read model) run when the command itself is built.
+version, producer, causation, and the actor: the authenticated key's user): the same
+field types, lengths, enumerations and bounds the core validates, so the OpenAPI
+contract and the rules can never disagree. Model-level checks (e.g. integers that fit
+the read model) run when the command itself is built.
 """
 
 from __future__ import annotations
@@ -139,10 +140,12 @@ def new_aggregate_id(cls: type[Command], command_id: str) -> str:
 
 
 def command_from(cls: type[Command], body: BaseModel, command_id: str,
-                 now: datetime) -> Command:
-    """Build the command (raises pydantic's ValidationError on model-level checks)."""
+                 now: datetime, actor: str | None = None) -> Command:
+    """Build the command submitted by `actor` (the caller's user; raises pydantic's
+    ValidationError on model-level checks)."""
     data = body.model_dump(exclude_none=False)
     occurred_at = data.pop("occurred_at", None) or now
     aggregate_id = data.pop("aggregate_id", None) or new_aggregate_id(cls, command_id)
     return cls.model_validate({**data, "event_id": command_id, "aggregate_id": aggregate_id,
-                               "occurred_at": occurred_at, "producer": "api"})
+                               "occurred_at": occurred_at, "producer": "api",
+                               "actor": actor})

@@ -60,7 +60,8 @@ def _gateway(request: Request) -> Gateway:
 def _accept(request: Request, response: Response, cls: type[Command], body: BaseModel,
             principal: Principal, key: str | None) -> AcceptedOut:
     try:
-        accepted = _gateway(request).submit(cls, body, principal.fingerprint, key)
+        accepted = _gateway(request).submit(cls, body, principal.fingerprint, key,
+                                            principal.actor)
     except ValidationError as exc:  # model-level checks of the command itself
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]

@@ -61,11 +61,12 @@ class Gateway:
         self._lock = threading.Lock()
 
     def submit(self, cls: type[Command], body: BaseModel, scope: str,
-               idempotency_key: str | None) -> Accepted:
-        """Accept one command (raises ValidationError, KeyReused or NotSent)."""
+               idempotency_key: str | None, actor: str | None = None) -> Accepted:
+        """Accept one command submitted by `actor` (raises ValidationError, KeyReused or
+        NotSent)."""
         command_id = (derive_id("api", scope, idempotency_key) if idempotency_key
                       else str(uuid.uuid4()))
-        command = command_from(cls, body, command_id, datetime.now(UTC))
+        command = command_from(cls, body, command_id, datetime.now(UTC), actor)
         wanted = store.CommandRecord(
             command_id=command_id, command_type=cls.__name__,
             aggregate_id=command.aggregate_id, request_hash=request_hash(cls.__name__, body),

@@ -59,7 +59,7 @@ def _how_to_open_the_dashboard(console: Console) -> None:
     console.rule("[bold]4. the dashboard")
     console.print(
         "The seven reports as charts, with live figures, in your browser:\n"
-        '  export CRM_API_KEYS="dev-writer:writer,dev-analyst:analyst"   # keys of your own\n'
+        '  export CRM_API_KEYS="dev-writer:writer:you,dev-analyst:analyst:you"  # your keys\n'
         f"  {crm} serve --workers\n"
         "  then open [bold]http://127.0.0.1:8080/[/] (no key needed from this machine; "
         "from elsewhere, serve with --host and give the page the analyst key)\n"

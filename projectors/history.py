@@ -40,8 +40,10 @@ HISTORY_TABLE = "field_history"
 CREATED = "(created)"
 DELETED = "(deleted)"
 SETTING = "CRM_FIELD_HISTORY"
-# Who did it: the envelope carries the command (causation_id) but no user, so the actor
-# is the first of these payload fields the event has (who changed, performed, decided).
+# Who did it: the envelope's `actor` (the principal that submitted the command). Events
+# written before the envelope had it (decoded with actor None) fall back to the first of
+# these payload fields the event has (who changed, performed, decided). Not an upcaster:
+# the field was added compatibly, and the log really did not record a submitter then.
 ACTOR_FIELDS = ("changed_by", "performed_by", "approver_id", "decided_by", "closed_by",
                 "converted_by", "recorded_by", "approved_by", "prepared_by", "created_by")
 
@@ -138,8 +140,8 @@ def _actor_fields(event_type: type[Event]) -> tuple[str, ...]:
 
 def _stamp(event: Event) -> dict[str, Any]:
     """The columns every history row of `event` shares."""
-    actor = next((v for name in _actor_fields(type(event))
-                  if isinstance(v := event.__dict__[name], str) and v), None)
+    actor = event.actor or next((v for name in _actor_fields(type(event))
+                                 if isinstance(v := event.__dict__[name], str) and v), None)
     return {"changed_at": utc_naive(event.occurred_at), "event_type": event.event_type,
             "aggregate_type": event.aggregate_type or None,
             "aggregate_id": event.aggregate_id, "command_id": event.causation_id,

@@ -21,7 +21,7 @@ from domain.activities.messages import CompleteTask
 from simulators.book import AccountFile, ContactFile, normalise
 from simulators.churn import AccountChurn, Signals
 from simulators.installed import account_profile, open_installed_base
-from simulators.kernel import Desk
+from simulators.kernel import MASTER_DATA, SALES_OPS, Desk
 from simulators.tiers import AccountTiers, onboarding_tier
 from simulators.upkeep import AccountUpkeep
 from simulators.worktime import local_day
@@ -133,21 +133,22 @@ class AccountDesk(AccountUpkeep, AccountChurn, AccountTiers, Desk):
         if e.assigned_to and self.k.chance(0.85):
             due = datetime.combine(e.due_date, datetime.min.time(), self.k.now.tzinfo)
             span = max(2.0, (due - self.k.now).total_seconds() / 3600)
-            self.later(self.k.hours(1, span), "finish_task", e.aggregate_id)
+            self.later(self.k.hours(1, span), "finish_task", e.aggregate_id, e.assigned_to)
 
     # ------------------------------------------------------------------ reactions
     def enrich(self, account_id: str) -> None:
         """The owner completes a new account's profile and links it to its group."""
         account = self.book.accounts[account_id]
         company = self.world.company(account.name)
+        owner = account.owner or SALES_OPS
         if company is not None:
             profile = account_profile(self, company)
             for key in ("account_owner", "account_manager", "credit_limit"):
                 profile.pop(key)
-            self.k.send(UpdateAccount, account_id, **profile)
+            self.k.send(UpdateAccount, account_id, actor=owner, **profile)
         parent = self.book.group_parent.get(account.group)
         if parent and account.parent is None and parent != account_id:
-            self.k.send(SetParentAccount, account_id, parent_account_id=parent)
+            self.k.send(SetParentAccount, account_id, actor=owner, parent_account_id=parent)
 
     def onboard(self, account_id: str) -> None:
         """A new customer gets an account manager, a service engineer, a credit limit and
@@ -160,13 +161,17 @@ class AccountDesk(AccountUpkeep, AccountChurn, AccountTiers, Desk):
         orders = self.trade.get(account_id)
         tier = onboarding_tier(account.size, orders[0][1] if orders else Decimal(0))
         sponsor = self.book.any_of(rng, "Director") if tier == "strategic" else None
+        # the owner's sales manager staffs the new customer's team
+        boss = self.book.manager_of(account.owner) or account.owner or SALES_OPS
         for rep, role in ((account.owner, "account_owner"), (manager, "account_manager"),
                           (se, "sales_engineer"), (sponsor, "executive_sponsor")):
             if rep and f"{rep}/{role}" not in account.team:
-                self.k.send(AddAccountTeamMember, account_id, sales_rep_id=rep, team_role=role)
+                self.k.send(AddAccountTeamMember, account_id, actor=boss, sales_rep_id=rep,
+                            team_role=role)
         account.manager = manager or account.manager
         self.note_tier(account_id, tier)
-        self.k.send(UpdateAccount, account_id, account_manager=manager, account_tier=tier,
+        self.k.send(UpdateAccount, account_id, actor=boss, account_manager=manager,
+                    account_tier=tier,
                     credit_limit=Decimal(rng.randrange(10, 300) * 100_000),
                     payment_terms=pick(rng, (("NET30", 70), ("NET60", 25), ("COD", 5))))
 
@@ -175,10 +180,12 @@ class AccountDesk(AccountUpkeep, AccountChurn, AccountTiers, Desk):
         account = self.book.accounts.get(account_id)
         if account is not None and account.customer_id is None:
             account.customer_id = self.k.new_id("CUST")
-            self.k.send(LinkAccountToCustomer, account_id, customer_id=account.customer_id)
+            self.k.send(LinkAccountToCustomer, account_id, actor=MASTER_DATA,
+                        customer_id=account.customer_id)
 
-    def finish_task(self, task_id: str) -> None:
-        """Mark a task done."""
-        self.k.send(CompleteTask, task_id, completion_notes=self.k.rng.choice((
+    def finish_task(self, task_id: str, assignee: str | None = None) -> None:
+        """The assignee marks a task done."""
+        self.k.send(CompleteTask, task_id, actor=assignee or SALES_OPS,
+                    completion_notes=self.k.rng.choice((
             "Done.", "Spoke to the customer; next steps agreed.", "Completed as planned.",
             None)))

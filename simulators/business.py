@@ -22,7 +22,7 @@ from simulators.accounts import AccountDesk
 from simulators.book import Book
 from simulators.contracts import ContractDesk
 from simulators.erp import ERP_REQUESTS, erp_reply
-from simulators.kernel import Desk, Kernel, Stats
+from simulators.kernel import SYSTEM, Desk, Kernel, Stats
 from simulators.marketing import MarketingDesk
 from simulators.opening import OpeningDesk
 from simulators.org import OrgDesk
@@ -93,7 +93,7 @@ class BusinessSimulation:
             count += self._flush(submit, floor, at)
         k.now = at
         tick = TickClock(event_id=f"tick-{k.ns}-{at:%Y%m%dT%H%M%S}", aggregate_id="clock",
-                         occurred_at=at, producer="simulator")
+                         occurred_at=at, producer="simulator", actor=SYSTEM)
         k.outbox.append(tick)
         count += self._flush(submit, floor, at)
         self.last_at = at

@@ -42,7 +42,8 @@ class CampaignSends:
             campaign.members[ref] = None
             variant = rng.choice(campaign.variants) if campaign.variants else None
             member_id = k.new_id("CM")
-            k.send(AddCampaignMember, member_id, campaign_id=campaign_id, member_type=kind,
+            k.send(AddCampaignMember, member_id, actor=campaign.runner(), campaign_id=campaign_id,
+                   member_type=kind,
                    lead_id=ref if kind == "lead" else None,
                    contact_id=ref if kind == "contact" else None, variant_code=variant)
             self._plan_response(member_id, kind, ref, variant, campaign_id)
@@ -75,8 +76,9 @@ class CampaignSends:
 
     def response(self, member_id: str, step: str, kind: str, ref: str,
                  campaign_id: str) -> None:
-        """A member's response; a reply may become a lead or wake a nurtured lead."""
-        self.k.send(RecordCampaignResponse, member_id, response=step)
+        """A member's response (the contact or lead responding is who acts); a reply may
+        become a lead or wake a nurtured lead."""
+        self.k.send(RecordCampaignResponse, member_id, actor=ref, response=step)
         if step != "responded":
             return
         if kind == "lead" and ref in self.book.nurturing:

@@ -18,6 +18,7 @@ from domain.cases.messages import (
     SetCasePendingCustomer,
 )
 from simulators.catalog import CASE_RESOLUTIONS, ROOT_CAUSES
+from simulators.kernel import CUSTOMER
 
 if TYPE_CHECKING:
     from simulators.book import Book
@@ -42,27 +43,30 @@ class CaseWork:
         """First response to the customer."""
         case = self.cases.get(case_id)
         if case is not None and not case.responded and case.status in ("new", "escalated"):
-            self.k.send(RespondToCase, case_id)
+            self.k.send(RespondToCase, case_id, actor=case.engineer())
 
     def wait_for_customer(self, case_id: str) -> None:
         """Ask the customer for information (photos, logs, batch numbers)."""
         case = self.cases.get(case_id)
         if case is not None and case.status in ("in_progress", "escalated"):
-            self.k.send(SetCasePendingCustomer, case_id)
-            self.k.send(CommentOnCase, case_id, comment_text="Please share photos of the "
-                        "nameplate and the alarm history.", created_by=case.assignee)
+            self.k.send(SetCasePendingCustomer, case_id, actor=case.engineer())
+            self.k.send(CommentOnCase, case_id, actor=case.engineer(),
+                        comment_text="Please share photos of the nameplate and the alarm "
+                        "history.", created_by=case.assignee)
 
     def customer_reply(self, case_id: str) -> None:
         """The customer sends what was asked for."""
         case = self.cases.get(case_id)
         if case is not None and case.status == "pending_customer":
-            self.k.send(CustomerRepliedToCase, case_id)
+            self.k.send(CustomerRepliedToCase, case_id, actor=case.customer())
             self.k.send(CommentOnCase, case_id, comment_text="Details attached as requested.",
-                        created_by=case.contact_id or "customer")
+                        created_by=case.customer())
 
     def late_reply(self, case_id: str) -> None:
         """A customer answers long after the case was auto-resolved."""
-        self.k.send(CustomerRepliedToCase, case_id)
+        case = self.cases.get(case_id)
+        self.k.send(CustomerRepliedToCase, case_id,
+                    actor=case.customer() if case is not None else CUSTOMER)
 
     def comment(self, case_id: str, internal: bool, author: str | None = None) -> None:
         """A working note or an update to the customer."""
@@ -74,7 +78,8 @@ class CaseWork:
                     "Engineer visit scheduled for tomorrow morning.",
                     "Spare part dispatched; tracking shared.", "Analysing the logs shared.",
                     "Workaround suggested; permanent fix in progress.")))
-        self.k.send(CommentOnCase, case_id, comment_text=text, is_public=not internal,
+        self.k.send(CommentOnCase, case_id, actor=author or case.engineer(),
+                    comment_text=text, is_public=not internal,
                     created_by=author or case.assignee)
 
     def reassign(self, case_id: str) -> None:
@@ -83,7 +88,7 @@ class CaseWork:
         other = self.book.any_of(self.k.rng, "SE")
         if case is not None and case.status not in ("resolved", "closed") and other \
                 and other != case.assignee:
-            self.k.send(AssignCase, case_id, assigned_to=other,
+            self.k.send(AssignCase, case_id, actor=case.engineer(), assigned_to=other,
                         assigned_team="Technical Support")
 
     def resolve(self, case_id: str) -> None:
@@ -95,7 +100,8 @@ class CaseWork:
             self.later(self.k.hours(6, 24), "resolve", case_id, kind="support")
             return
         rng = self.k.rng
-        self.k.send(ResolveCase, case_id, resolution=rng.choice(CASE_RESOLUTIONS[case.category]),
+        self.k.send(ResolveCase, case_id, actor=case.engineer(),
+                    resolution=rng.choice(CASE_RESOLUTIONS[case.category]),
                     root_cause=rng.choice(ROOT_CAUSES))
 
     def rate(self, case_id: str) -> None:
@@ -104,7 +110,8 @@ class CaseWork:
         if case is None or case.status not in ("resolved", "closed"):
             return
         score = self.k.rng.choices(CSAT[case.breached], CSAT_W[case.breached])[0]
-        self.k.send(RateCaseSatisfaction, case_id, satisfaction_rating=score,
+        self.k.send(RateCaseSatisfaction, case_id, actor=case.customer(),
+                    satisfaction_rating=score,
                     customer_feedback=self.k.rng.choice((
                         None, "Quick response, thanks.", "Took too long to resolve.",
                         "Engineer was knowledgeable.")))
@@ -113,4 +120,4 @@ class CaseWork:
         """Support closes a resolved case once the customer confirms."""
         case = self.cases.get(case_id)
         if case is not None and case.status == "resolved":
-            self.k.send(CloseCase, case_id)
+            self.k.send(CloseCase, case_id, actor=case.engineer())

@@ -166,7 +166,8 @@ class AccountChurn(ChurnReview):
             return
         category, subject = CAUSES[s.souring[1]]
         s.complaints.append(local_day(k.now))
-        k.send(RecordInteraction, k.new_id("INT"), account_id=account_id,
+        k.send(RecordInteraction, k.new_id("INT"), actor=self._reviewer(account_id),
+               account_id=account_id,
                contact_id=account.contacts[0] if account.contacts else None,
                interaction_type=pick(rng, (("call", 60), ("email", 30), ("meeting", 10))),
                subject=subject, direction="inbound", sentiment="negative",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from domain.accounts.messages import ChangeAccountRelationship
 from domain.interactions.messages import RecordInteraction
+from simulators.kernel import SALES_OPS
 from simulators.worktime import local_day
 
 if TYPE_CHECKING:
@@ -51,9 +52,14 @@ class ChurnReview:
             elif s.status != "inactive" and self._lapsed(account_id, today, dealing):
                 last = self.last_order.get(account_id)
                 self.k.send(ChangeAccountRelationship, account_id,
-                            relationship_status="inactive",
+                            actor=self._reviewer(account_id), relationship_status="inactive",
                             reason=f"No orders in 12 months (last order {last:%d %b %Y}); "
                                    "no contract in force")
+
+    def _reviewer(self, account_id: str) -> str:
+        """Who looks after the account in the review: its manager, else its owner."""
+        account = self.book.accounts[account_id]
+        return account.manager or account.owner or SALES_OPS
 
     def _lapsed(self, account_id: str, today: date, dealing: set[str]) -> bool:
         last = self.last_order.get(account_id)
@@ -100,7 +106,8 @@ class ChurnReview:
 
     def _recovered(self, account_id: str) -> None:
         account = self.book.accounts[account_id]
-        self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=account_id,
+        self.k.send(RecordInteraction, self.k.new_id("INT"), actor=self._reviewer(account_id),
+                    account_id=account_id,
                     contact_id=account.contacts[0] if account.contacts else None,
                     interaction_type="meeting", subject="Corrective action review",
                     direction="outbound", sentiment="positive", duration_minutes=60,
@@ -108,7 +115,7 @@ class ChurnReview:
 
     def churn(self, account_id: str, reason: str) -> None:
         """Mark the customer churned (the core closes its open deals lost)."""
-        self.k.send(ChangeAccountRelationship, account_id, relationship_status="churned",
-                    reason=reason)
+        self.k.send(ChangeAccountRelationship, account_id, actor=self._reviewer(account_id),
+                    relationship_status="churned", reason=reason)
         self._signals(account_id).souring = None
         self.book.drop_customer(account_id)

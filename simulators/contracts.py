@@ -20,7 +20,7 @@ from domain.contracts.messages import (
     SignContract,
     TerminateContract,
 )
-from simulators.kernel import Desk
+from simulators.kernel import CUSTOMER, SALES_OPS, Desk
 from simulators.worktime import local_day
 from simulators.world import pick
 
@@ -158,23 +158,27 @@ class ContractDesk(Desk):
         if account is not None and account.churned:
             return  # the customer left before the paperwork: nothing to sign
         contract_id = self.k.new_id("CTR")
-        self.k.send(DraftContract, contract_id, account_id=account_id, contract_start_date=start,
+        self.k.send(DraftContract, contract_id, actor=owner or SALES_OPS, account_id=account_id,
+                    contract_start_date=start,
                     contract_owner=owner, parent_contract_id=parent, created_by=owner, **terms)
         self.later(self.k.hours(8, 72), "send", contract_id)
 
     def send(self, contract_id: str) -> None:
         """Send the draft for signature; most customers sign within a few weeks."""
-        if contract_id not in self.contracts:
+        contract = self.contracts.get(contract_id)
+        if contract is None:
             return
-        self.k.send(SendContractForSignature, contract_id)
+        self.k.send(SendContractForSignature, contract_id, actor=contract.owner or SALES_OPS)
         if self.k.chance(0.88):
             self.later(24 * self.k.hours(2, 20), "sign", contract_id)
 
     def sign(self, contract_id: str) -> None:
-        """The customer signs."""
+        """The customer signs (its first contact, as the simulation knows the signatory)."""
         contract = self.contracts.get(contract_id)
         if contract is not None and contract.status == "draft":
-            self.k.send(SignContract, contract_id)
+            account = self.book.accounts.get(contract.account_id)
+            self.k.send(SignContract, contract_id, actor=account.contacts[0]
+                        if account is not None and account.contacts else CUSTOMER)
 
     def plan_day(self, day_start: Any) -> None:
         """About one contract in 250 a month is terminated early (closure, insourcing)."""
@@ -186,7 +190,9 @@ class ContractDesk(Desk):
         self.live = [c for c in self.live if self.contracts[c].status != "ended"]
         if self.live:
             contract_id = self.k.rng.choice(self.live)
-            self.k.send(TerminateContract, contract_id, reason=self.k.rng.choice((
+            self.k.send(TerminateContract, contract_id,
+                        actor=self.contracts[contract_id].owner or SALES_OPS,
+                        reason=self.k.rng.choice((
                 "Plant closure", "Customer moved maintenance in-house",
                 "Consolidated with group-level contract", "Persistent payment delays")))
             self.live.remove(contract_id)

@@ -114,12 +114,14 @@ class DealRecords:
         kernel's: by text, so the same in every process)."""
         return random.Random(f"{purpose}/{self.k.seed}/{opp_id}")
 
-    def _send_aside(self, cls: type[Command], aggregate_id: str, **fields: Any) -> None:
-        """Queue a command with an event id of its own series (not the kernel's counter)."""
+    def _send_aside(self, cls: type[Command], aggregate_id: str, *, actor: str,
+                    **fields: Any) -> None:
+        """Queue a command by `actor` with an event id of its own series (not the
+        kernel's counter)."""
         self.aside = getattr(self, "aside", 0) + 1  # (a desk pickled before it: from 0)
         self.k.outbox.append(cls(event_id=f"sim-{self.k.ns}-rec-{self.aside:09d}",
                                  aggregate_id=aggregate_id, occurred_at=self.k.now,
-                                 producer="simulator", **fields))
+                                 producer="simulator", actor=actor, **fields))
 
     def _estimate_cost(self, opp_id: str, deal: Deal, amount: Decimal,
                        family: str | None = None) -> None:
@@ -149,8 +151,9 @@ class DealRecords:
 
     def note_terms(self, opp_id: str, fields: dict[str, Any]) -> None:
         """The owner updates the deal's cost estimate or next step (if still open)."""
-        if opp_id in self.deals:
-            self._send_aside(ChangeOpportunityTerms, opp_id, **fields)
+        deal = self.deals.get(opp_id)
+        if deal is not None:
+            self._send_aside(ChangeOpportunityTerms, opp_id, actor=deal.rep(), **fields)
 
     def _negotiating(self, opp_id: str, deal: Deal) -> None:
         """Price talks: the next step is the revised offer or the commercial meeting."""
@@ -173,7 +176,7 @@ class DealRecords:
         if deal is None:
             return
         reason, notes = win_reason(deal, self._stream("win", opp_id))
-        self._send_aside(RecordWinReason, opp_id, win_loss_reason=reason,
+        self._send_aside(RecordWinReason, opp_id, actor=deal.rep(), win_loss_reason=reason,
                          win_loss_notes=notes, recorded_by=deal.owner)
 
 

@@ -18,6 +18,7 @@ from domain.opportunities.messages import (
 )
 from simulators.catalog import COMPETITORS, FAMILIES, PRODUCTS, list_price
 from simulators.installed import add_contacts
+from simulators.kernel import SALES_OPS
 from simulators.worktime import after, fit, local_day
 from simulators.world import pick
 
@@ -55,7 +56,7 @@ class DealWork:
             when = fit(after(self.k.now, 24 * planned_in_days, "office"), minutes)
         account = self.book.accounts.get(deal.account_id)
         contacts = account.contacts[:3] if account else []
-        self.k.send(LogActivity, activity_id, activity_type=kind,
+        self.k.send(LogActivity, activity_id, actor=deal.rep(), activity_type=kind,
                     related_to_type="opportunity", related_to_id=opp_id, opportunity_id=opp_id,
                     account_id=deal.account_id, contact_id=contacts[0] if contacts else None,
                     subject=subject, description=AGENDA.get(kind), activity_date=when,
@@ -70,11 +71,12 @@ class DealWork:
                     reminder_datetime=when - timedelta(days=1) if planned_in_days else None)
         if planned_in_days:
             self.at(after(when + timedelta(minutes=minutes), rng.uniform(0.2, 3), "office"),
-                    "activity_done", activity_id)
+                    "activity_done", activity_id, deal.owner)
 
-    def activity_done(self, activity_id: str) -> None:
-        """A planned demo or visit took place."""
-        self.k.send(CompleteActivity, activity_id, outcome=pick(self.k.rng, (
+    def activity_done(self, activity_id: str, owner: str | None = None) -> None:
+        """A planned demo or visit took place (its owner records the outcome)."""
+        self.k.send(CompleteActivity, activity_id, actor=owner or SALES_OPS,
+                    outcome=pick(self.k.rng, (
             ("successful", 60), ("follow_up_needed", 30), ("no_decision", 10))),
             outcome_notes="Customer team attended; technical queries answered.")
 
@@ -100,12 +102,13 @@ class DealWork:
         expected = local_day(deal.created + timedelta(days=deal.cycle))
         expected = max(expected, local_day(self.k.now) + timedelta(days=14))
         if abs((expected - deal.close_date).days) > 10:  # keep the forecast honest
-            self.k.send(ChangeOpportunityTerms, opp_id, close_date=expected,
+            self.k.send(ChangeOpportunityTerms, opp_id, actor=deal.rep(), close_date=expected,
                         changed_by=deal.owner)
             deal.close_date = expected
         self._activity(opp_id, deal, "presentation", "Proposal walk-through")
         if self.k.chance(0.3):
-            self.k.send(AddNote, self.k.new_id("NOTE"), related_to_type="opportunity",
+            self.k.send(AddNote, self.k.new_id("NOTE"), actor=deal.rep(),
+                        related_to_type="opportunity",
                         related_to_id=opp_id, title="Commercial discussion",
                         note_text="Customer wants delivery before the next shutdown; GST "
                                   "and freight to be shown separately.", created_by=deal.owner)
@@ -113,7 +116,8 @@ class DealWork:
     def _competitor(self, opp_id: str, deal: Deal) -> None:
         deal.competitors += 1
         deal.rival = self.k.rng.choice(COMPETITORS)  # (the latest named, for the win note)
-        self.k.send(NoteOpportunityCompetitor, opp_id, competitor_name=deal.rival,
+        self.k.send(NoteOpportunityCompetitor, opp_id, actor=deal.rep(),
+                    competitor_name=deal.rival,
                     competitive_position=pick(self.k.rng, (("leading", 40), ("competitive", 45),
                                                            ("behind", 15))))
 
@@ -150,7 +154,8 @@ class DealWork:
             discount = max(0.0, min(30.0, deal.discount + rng.uniform(-1, 1) + slab + tier))
             amount += price_line(Decimal(quantity), Decimal(price),
                                  Decimal(f"{discount:.2f}"))[1]
-            self.k.send(AddOpportunityProduct, opp_id, material_id=product.material_id,
+            self.k.send(AddOpportunityProduct, opp_id, actor=deal.rep(),
+                        material_id=product.material_id,
                         product_name=product.name,
                         product_description=f"{product.family}; delivery {product.lead_days} "
                                             "days from order",

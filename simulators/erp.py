@@ -33,6 +33,7 @@ from domain.erp.messages import (
     SalesOrderRequested,
 )
 from domain.kernel.messages import Command, Event
+from simulators.kernel import ERP
 from simulators.worktime import IST, local_day, next_open, window
 
 # The back office works a closed spell's queue off in about the working time the spell is
@@ -89,7 +90,7 @@ def _envelope(request: Event, rng: random.Random, low_s: int, high_s: int) -> di
     when = reply_time(request.occurred_at, rng, low_s, high_s)
     return dict(event_id=f"erp-{request.event_id}"[:64], aggregate_id=request.aggregate_id,
                 occurred_at=when, causation_id=request.event_id,
-                correlation_id=request.correlation_id, producer="erp")
+                correlation_id=request.correlation_id, producer="erp", actor=ERP)
 
 
 def customer_number(account_id: str) -> str:

@@ -22,6 +22,7 @@ from domain.contracts.messages import DraftContract, SendContractForSignature, S
 from domain.leads.matching import normalise_email
 from simulators.catalog import CONTACT_ROLES, DEPARTMENTS, INDUSTRY_FAMILIES, LEAD_TITLES
 from simulators.contracts import contract_terms
+from simulators.kernel import MIGRATION
 from simulators.org import territory_code
 from simulators.tiers import RANK, tier_by_revenue
 from simulators.worktime import local_day
@@ -164,7 +165,7 @@ def open_installed_base(desk: AccountDesk) -> None:
                description="Group holding company; plants buy through their own entities.")
         book.group_parent[group] = parent
         for account_id in accounts:
-            k.send(SetParentAccount, account_id, parent_account_id=parent)
+            k.send(SetParentAccount, account_id, actor=MIGRATION, parent_account_id=parent)
     for account_id, company, _, _ in opened:
         add_contacts(desk, account_id, company, rng.randint(2, 4), "data-migration")
     for account_id, _, profile, tier in opened:
@@ -177,8 +178,8 @@ def open_installed_base(desk: AccountDesk) -> None:
             team.append((book.any_of(rng, "Director"), "executive_sponsor"))
         for rep, role in team:
             if isinstance(rep, str):
-                k.send(AddAccountTeamMember, account_id, sales_rep_id=rep, team_role=role,
-                       start_date=since)
+                k.send(AddAccountTeamMember, account_id, actor=MIGRATION, sales_rep_id=rep,
+                       team_role=role, start_date=since)
     for account_id, company, profile, _ in opened:
         owner = profile["account_manager"] or profile["account_owner"]
         for _ in range(int(rng.random() < 0.7) + int(rng.random() < 0.2)):
@@ -201,6 +202,6 @@ def sign_old_contract(desk: AccountDesk, account_id: str, company: Company,
            contract_end_date=end, contract_term_months=months,
            contract_owner=owner, created_by="data-migration",
            **terms)
-    k.send(SendContractForSignature, contract_id)
-    k.send(SignContract, contract_id,
+    k.send(SendContractForSignature, contract_id, actor=MIGRATION)
+    k.send(SignContract, contract_id, actor=MIGRATION,
            signed_date=min(today, start) - timedelta(days=rng.randrange(3, 30)))

@@ -24,6 +24,35 @@ if TYPE_CHECKING:
     from simulators.world import World
 
 Action = tuple[datetime, int, str, str, tuple[Any, ...]]
+# Named system principals: who acts when no simulated person does (docs/time-travel.md).
+SYSTEM = "system"  # the clock: timers and tick rules run on its TickClock
+ERP = "erp"  # the ERP's replies (order created/rejected, customer master)
+MIGRATION = "data-migration"  # the installed base and open deals moved from the old system
+MASTER_DATA = "master-data"  # the master-data team linking an account to its customer
+SALES_OPS = "sales-ops"  # account upkeep of an account that has no owner
+SUPPORT = "support-desk"  # a case step while the case has no engineer
+CUSTOMER = "customer"  # a customer's action when the simulation knows no contact
+MARKETING = "marketing"  # a campaign that has no owner
+# A command's own field that names who acts (the rep who moved a stage, a note's author):
+# `Kernel.send` takes the first one set as the command's actor unless given `actor=`.
+PERFORMERS = ("changed_by", "performed_by", "converted_by", "approver", "recorded_by",
+              "prepared_by", "created_by", "campaign_owner")
+
+
+def actor_of(cls: type[Command], actor: str | None, fields: dict[str, Any]) -> str:
+    """Who submits a simulated command: `actor`, else the first PERFORMERS field set.
+
+    Every simulated command names a person or a system principal (docs/time-travel.md,
+    "Who"); one that names nobody is a simulator bug, raised here rather than logged as
+    nobody.
+    """
+    if actor:
+        return actor
+    for name in PERFORMERS:
+        value = fields.get(name)
+        if isinstance(value, str) and value:
+            return value
+    raise ValueError(f"who sends {cls.__name__}? pass actor= (the person or system acting)")
 
 
 class Kernel:
@@ -48,11 +77,14 @@ class Kernel:
         self.numbers[prefix] = n
         return f"{prefix}-{self.ns}-{n:06d}"
 
-    def send(self, cls: type[Command], aggregate_id: str, **fields: Any) -> Command:
-        """Queue a command happening now (submitted when the current action returns)."""
+    def send(self, cls: type[Command], aggregate_id: str, *, actor: str | None = None,
+             **fields: Any) -> Command:
+        """Queue a command happening now (submitted when the current action returns),
+        submitted by `actor` (default: the person its fields name, see `actor_of`)."""
+        who = actor_of(cls, actor, fields)
         self.sent += 1
         command = cls(event_id=f"sim-{self.ns}-{self.sent:09d}", aggregate_id=aggregate_id,
-                      occurred_at=self.now, producer="simulator", **fields)
+                      occurred_at=self.now, producer="simulator", actor=who, **fields)
         self.outbox.append(command)
         return command
 

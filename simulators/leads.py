@@ -57,4 +57,5 @@ def lead_captures(seed: int, start: datetime, count: int,
             estimated_deal_value=Decimal(rng.randrange(200_000, 50_000_000, 1000)),
             description=fake.sentence(),
             created_by="web-form",
+            actor="web-form",  # the prospect's form, as the API's web-form route names it
         )

@@ -30,7 +30,7 @@ from domain.campaigns.messages import (
 from simulators.book import CampaignTarget
 from simulators.campaign_sends import CampaignSends
 from simulators.catalog import FAMILIES, INDUSTRIES, INDUSTRY_FAMILIES
-from simulators.kernel import Desk
+from simulators.kernel import MARKETING, Desk
 from simulators.trade_shows import FOLLOW_UP_DAYS, ZONES, upcoming_shows
 from simulators.worktime import at_local, local_day, office_times
 from simulators.world import pick
@@ -60,6 +60,11 @@ class CampaignFile:
     status: str = "planned"
     members: dict[str, None] = field(default_factory=dict)  # lead/contact ids sent to
     target: CampaignTarget | None = None
+    owner: str | None = None  # the marketing manager who runs it
+
+    def runner(self) -> str:
+        """Who acts for the campaign: its owner (a file pickled before owners: marketing)."""
+        return getattr(self, "owner", None) or MARKETING
 
 
 class MarketingDesk(CampaignSends, Desk):
@@ -155,6 +160,7 @@ class MarketingDesk(CampaignSends, Desk):
                                 start, (e.end_date - e.start_date).days,
                                 tuple(v.variant_code for v in e.variants))
         campaign.target = self.audiences.pop(e.aggregate_id, None)
+        campaign.owner = e.campaign_owner
         self.campaigns[e.aggregate_id] = campaign
         if campaign.kind == "trade_show" and campaign.target is not None:
             self.book.targets[e.aggregate_id] = campaign.target  # booth leads from day one
@@ -199,25 +205,28 @@ class MarketingDesk(CampaignSends, Desk):
         """Go live on the start date."""
         campaign = self.campaigns.get(campaign_id)
         if campaign is not None and campaign.status == "planned":
-            self.k.send(LaunchCampaign, campaign_id)
+            self.k.send(LaunchCampaign, campaign_id, actor=campaign.runner())
 
     def cancel(self, campaign_id: str) -> None:
         """Call a planned campaign off."""
         campaign = self.campaigns.get(campaign_id)
         if campaign is not None and campaign.status == "planned":
             campaign.status = "cancelled"
-            self.k.send(CancelCampaign, campaign_id, reason="Budget moved to a trade show")
+            self.k.send(CancelCampaign, campaign_id, actor=campaign.runner(),
+                        reason="Budget moved to a trade show")
 
     def complete(self, campaign_id: str) -> None:
         """End a running campaign early (target reached)."""
         campaign = self.campaigns.get(campaign_id)
         if campaign is not None and campaign.status == "in_progress":
-            self.k.send(CompleteCampaign, campaign_id)
+            self.k.send(CompleteCampaign, campaign_id, actor=campaign.runner())
 
     def pay(self, campaign_id: str, amount: int) -> None:
         """An invoice from the agency, venue or platform."""
+        campaign = self.campaigns.get(campaign_id)
         if amount > 0:
-            self.k.send(IncurCampaignCost, campaign_id, amount=Decimal(amount),
+            self.k.send(IncurCampaignCost, campaign_id,
+                        actor=campaign.runner() if campaign else MARKETING, amount=Decimal(amount),
                         cost_description=self.k.rng.choice((
                             "Agency fee", "Media spend", "Venue and stall", "Content production",
                             "Platform licence")))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from domain.kernel.messages import Event, Message
 from domain.kernel.system import TickClock
+from simulators.kernel import SYSTEM
 from simulators.leads import lead_captures
 
 Submit = Callable[[Message], list[Event]]
@@ -30,5 +31,5 @@ class LeadOnlySimulation:
         for command in captures:
             submit(command)
         submit(TickClock(event_id=f"tick-{self.seed}-{at.isoformat()}", aggregate_id="clock",
-                         occurred_at=at, producer="simulator"))
+                         occurred_at=at, producer="simulator", actor=SYSTEM))
         return len(captures) + 1

@@ -31,7 +31,7 @@ from domain.accounts.messages import OpenAccount
 from domain.opportunities.messages import ChangeOpportunityStage, OpenOpportunity
 from simulators.catalog import FAMILIES, INDUSTRY_FAMILIES
 from simulators.installed import account_profile, add_contacts
-from simulators.kernel import Desk
+from simulators.kernel import MIGRATION, SALES_OPS, Desk
 from simulators.pipeline_replay import OPENED_PER_DAY, SOURCES, PastDeal, PipelineReplay
 from simulators.sales import NEXT, first_opening
 from simulators.worktime import after, local_day, office_times
@@ -115,7 +115,8 @@ class OpeningDesk(PipelineReplay, Desk):
         family = rng.choice(INDUSTRY_FAMILIES.get(account.industry or "", FAMILIES))
         owner = account.owner if kind == "new_business" else account.manager or account.owner
         company = self.world.company(account.name)
-        k.send(OpenOpportunity, k.new_id("OPP"), opportunity_name=f"{account.name} - "
+        k.send(OpenOpportunity, k.new_id("OPP"), actor=owner or SALES_OPS,
+               opportunity_name=f"{account.name} - "
                f"{family} {'new line' if kind == 'new_business' else 'expansion'}"[:200],
                account_id=account_id, opportunity_type=kind, product_category=family,
                amount=deal_value(rng, company.size if company else None),
@@ -186,7 +187,8 @@ class OpeningDesk(PipelineReplay, Desk):
                 sales._competitor(e.aggregate_id, deal)
             for stage in ("proposal", "negotiation") if past.stage == "negotiation" \
                     else (past.stage,):
-                self.k.send(ChangeOpportunityStage, e.aggregate_id, to_stage=stage,
+                self.k.send(ChangeOpportunityStage, e.aggregate_id, actor=MIGRATION,
+                            to_stage=stage,
                             changed_by=deal.owner, change_reason=f"{MIGRATED} (stage as "
                             "recorded there)")
             deal.stage = past.stage

@@ -18,7 +18,7 @@ from typing import Any
 from domain.sales_org.messages import ChangeRepStatus, DefineTerritory, HireSalesRep, SetRepQuota
 from simulators.book import Rep
 from simulators.catalog import TERRITORIES
-from simulators.kernel import Desk
+from simulators.kernel import SALES_OPS, Desk
 from simulators.market import territory_demand
 from simulators.worktime import at_local, local_day
 from simulators.world import Company, email, phone
@@ -131,7 +131,8 @@ class OrgDesk(Desk):
         for code, name, countries, states, cities, industries, sizes in TERRITORIES:
             quota = sum(p["quota"] for p in plan if p["territory"] == code
                         and p["role"] == "AE")  # key account managers: the installed base
-            k.send(DefineTerritory, tids[code], territory_code=code, territory_name=name,
+            k.send(DefineTerritory, tids[code], actor=SALES_OPS, territory_code=code,
+                   territory_name=name,
                    countries=list(countries), states=list(states), cities=list(cities),
                    industries=list(industries), company_size=list(sizes),
                    territory_quota=Decimal(quota) if quota else None,
@@ -139,7 +140,8 @@ class OrgDesk(Desk):
         for n, p in enumerate(plan, start=1):
             first, last = self.world.person(rng)
             quota = Decimal(p["quota"]) if p["quota"] else None
-            k.send(HireSalesRep, p["rep_id"], first_name=first, last_name=last,
+            k.send(HireSalesRep, p["rep_id"], actor=SALES_OPS, first_name=first,
+                   last_name=last,
                    sales_role=p["role"], employee_id=f"EMP{10_000 + n * 7}",
                    email=email(first, last, "genims.co.in"), phone=phone(rng),
                    mobile=phone(rng), job_title=p["title"],
@@ -171,13 +173,15 @@ class OrgDesk(Desk):
         if not pool:
             return
         rep = self.k.rng.choice(pool)
-        self.k.send(ChangeRepStatus, rep.rep_id, rep_status="on_leave")
+        self.k.send(ChangeRepStatus, rep.rep_id, actor=self._manager(rep.rep_id),
+                    rep_status="on_leave")
         self.later(24 * self.k.hours(5, 20), "come_back", rep.rep_id)
 
     def come_back(self, rep_id: str) -> None:
         """Back from leave."""
         if not self.book.reps[rep_id].active:
-            self.k.send(ChangeRepStatus, rep_id, rep_status="active")
+            self.k.send(ChangeRepStatus, rep_id, actor=self._manager(rep_id),
+                        rep_status="active")
 
     def review_quotas(self, day: date) -> None:
         """New fiscal year: quotas of quota-carrying reps go up 5-12 %."""
@@ -185,7 +189,12 @@ class OrgDesk(Desk):
             raise_by = self.k.rng.uniform(1.05, 1.12)
             annual = Decimal(int(float(quota) * raise_by) // 100_000 * 100_000)
             self.quotas[rep_id] = annual
-            self.k.send(SetRepQuota, rep_id, annual_quota=annual, quarterly_quota=annual / 4)
+            self.k.send(SetRepQuota, rep_id, actor=self._manager(rep_id), annual_quota=annual,
+                        quarterly_quota=annual / 4)
+
+    def _manager(self, rep_id: str) -> str:
+        """Who records a rep's leave or quota: the rep's manager (the VP's: sales ops)."""
+        return self.book.manager_of(rep_id) or SALES_OPS
 
     def on_territory(self, e: Any) -> None:
         """Learn a territory's id."""

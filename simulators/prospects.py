@@ -21,7 +21,7 @@ from domain.leads.messages import (
     NurtureLead,
 )
 from simulators.inbound import Inbound, LeadFile
-from simulators.kernel import Desk
+from simulators.kernel import SALES_OPS, Desk
 
 REACH = {"hot": 0.95, "warm": 0.85, "cold": 0.7, "junk": 0.35}
 BANT_YES = {"hot": 0.78, "warm": 0.36, "cold": 0.2, "junk": 0.06}
@@ -118,10 +118,12 @@ class LeadDesk(Inbound, Desk):
         if lead.attempts < 3 + (lead.fit in ("hot", "warm")):
             self.later(self.k.hours(20, 60), "first_touch", lead_id)
         elif lead.fit in ("cold", "junk") or self.k.chance(0.5):
-            self.k.send(MarkLeadLost, lead_id, reason=f"No response after {lead.attempts} "
+            self.k.send(MarkLeadLost, lead_id, actor=lead.rep,
+                        reason=f"No response after {lead.attempts} "
                         "attempts")
         else:
-            self.k.send(NurtureLead, lead_id, reason="Unreachable for now; add to newsletter")
+            self.k.send(NurtureLead, lead_id, actor=lead.rep,
+                        reason="Unreachable for now; add to newsletter")
 
     def discovery(self, lead_id: str, boost: float = 0.0) -> None:
         """A qualification meeting and the BANT answers it reveals."""
@@ -133,7 +135,8 @@ class LeadDesk(Inbound, Desk):
         yes = [self.k.rng.random() < p for _ in range(4)]
         self._log(lead_id, lead, self.k.rng.choice(("meeting", "call", "demo")), "completed",
                   "Requirement discussion")
-        self.k.send(AssessLeadBant, lead_id, has_budget=yes[0], is_decision_maker=yes[1],
+        self.k.send(AssessLeadBant, lead_id, actor=lead.rep,
+                    has_budget=yes[0], is_decision_maker=yes[1],
                     has_identified_need=yes[2], has_timeline=yes[3])
         self.later(self.k.hours(24, 72), "review", lead_id)
 
@@ -156,15 +159,18 @@ class LeadDesk(Inbound, Desk):
         if action == "nurture" and lead.status == "nurturing":
             return  # stays in the nurture stream
         if action == "nurture":
-            self.k.send(NurtureLead, lead_id, reason=rng.choice((
+            self.k.send(NurtureLead, lead_id, actor=lead.rep,
+                        reason=rng.choice((
                 "Budget expected next financial year", "Project timeline not firm",
                 "Evaluating internally; revisit next quarter")))
         elif action == "disqualify":
-            self.k.send(DisqualifyLead, lead_id, reason=rng.choice((
+            self.k.send(DisqualifyLead, lead_id, actor=lead.rep,
+                        reason=rng.choice((
                 "Not a manufacturing buyer", "Requirement outside our product range",
                 "Student / job enquiry", "Order size too small", "Duplicate enquiry")))
         else:
-            self.k.send(MarkLeadLost, lead_id, reason=rng.choice((
+            self.k.send(MarkLeadLost, lead_id, actor=lead.rep,
+                        reason=rng.choice((
                 "Chose a local supplier", "Went with a competitor on price",
                 "Project cancelled")))
 
@@ -188,7 +194,7 @@ class LeadDesk(Inbound, Desk):
         rep = self.book.reps.get(lead.rep or "")
         ae = self.book.any_of(self.k.rng, "AE", rep.territory if rep else None)
         if ae is not None and ae != lead.rep:
-            self.k.send(AssignLead, lead_id, sales_rep_id=ae)
+            self.k.send(AssignLead, lead_id, actor=lead.rep or SALES_OPS, sales_rep_id=ae)
         else:
             self.later(self.k.hours(24, 72), "convert", lead_id)
 
@@ -199,9 +205,11 @@ class LeadDesk(Inbound, Desk):
             return
         draw = self.k.rng.random()
         if draw < 0.15:
-            self.k.send(NurtureLead, lead_id, reason="Project put on hold by the customer")
+            self.k.send(NurtureLead, lead_id, actor=lead.rep,
+                        reason="Project put on hold by the customer")
         elif draw < 0.25:
-            self.k.send(MarkLeadLost, lead_id, reason="Customer went ahead with incumbent")
+            self.k.send(MarkLeadLost, lead_id, actor=lead.rep,
+                        reason="Customer went ahead with incumbent")
         else:
             self._log(lead_id, lead, "meeting", "completed", "Requirement workshop")
             self.k.send(ConvertLead, lead_id, converted_by=lead.rep)

@@ -24,6 +24,7 @@ from domain.quotes.messages import (
 )
 from simulators.catalog import PRODUCTS
 from simulators.deal_fate import stage_share
+from simulators.kernel import CUSTOMER
 from simulators.worktime import after, at_local, fiscal_quarter_end, last_open, local_day
 
 if TYPE_CHECKING:
@@ -91,37 +92,45 @@ class QuoteAnswers:
                                                                           deal.cycle))
         return deal.revisions == 0 and proposal <= self.k.start
 
+    def _buyer(self, account_id: str) -> str:
+        """Who answers a quote for the customer: the account's first contact."""
+        account = self.book.accounts.get(account_id)
+        return account.contacts[0] if account is not None and account.contacts else CUSTOMER
+
     def customer_step(self, quote_id: str, step: str) -> None:
         """The customer confirms receipt, or starts reviewing."""
         quote = self.quotes.get(quote_id)
         if quote is None:
             return
         if step == "acknowledge" and quote.status == "sent":
-            self.k.send(AcknowledgeQuote, quote_id)
+            self.k.send(AcknowledgeQuote, quote_id, actor=self._buyer(quote.account_id))
         elif step == "review" and quote.status in ("sent", "acknowledged"):
-            self.k.send(ReviewQuote, quote_id)
+            self.k.send(ReviewQuote, quote_id, actor=self._buyer(quote.account_id))
 
     def customer_decides(self, quote_id: str, outcome: str) -> None:
         """Accept, push back on price, or decline (only ever the deal's primary quote)."""
         if outcome == "late_accept":  # refused as expired; a revised quote is not answered
             if quote_id in self.quotes:
-                self.k.send(AcceptQuote, quote_id)
+                self.k.send(AcceptQuote, quote_id,
+                            actor=self._buyer(self.quotes[quote_id].account_id))
             return
         quote = self.quotes.get(quote_id)
         deal = self.deals.get(quote.opportunity_id or "") if quote else None
         if quote is None or deal is None or quote.status not in ANSWERABLE:
             return
         if outcome == "accept":
-            self.k.send(AcceptQuote, quote_id)
+            self.k.send(AcceptQuote, quote_id, actor=self._buyer(quote.account_id))
         else:
-            self.k.send(DeclineQuote, quote_id, reason=self.k.rng.choice((
+            self.k.send(DeclineQuote, quote_id, actor=self._buyer(quote.account_id),
+                        reason=self.k.rng.choice((
                 "Price higher than budget; please revisit", "Competitor quoted 8% lower",
                 "Delivery schedule does not meet our shutdown window"))
                 if outcome == "counter" else self.k.rng.choice((
                     "Project deferred to next financial year", "Ordered from another vendor",
                     "Management did not approve the capex")))
         account = self.book.accounts.get(quote.account_id)
-        self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=quote.account_id,
+        self.k.send(RecordInteraction, self.k.new_id("INT"), actor=deal.rep(),
+                    account_id=quote.account_id,
                     contact_id=account.contacts[0] if account and account.contacts else None,
                     opportunity_id=quote.opportunity_id, interaction_type="email",
                     subject="Response to our quotation", direction="inbound",
@@ -137,7 +146,7 @@ class QuoteAnswers:
         if deal is None or deal.quote not in self.quotes:
             return
         if deal.stage != "negotiation":
-            self.k.send(ChangeOpportunityStage, opp_id, to_stage="negotiation",
+            self.k.send(ChangeOpportunityStage, opp_id, actor=deal.rep(), to_stage="negotiation",
                         changed_by=deal.owner, change_reason="Customer asked for better terms")
             deal.stage = "negotiation"
         deal.revised = True
@@ -162,4 +171,5 @@ class QuoteAnswers:
             if fields.get("delivery_lead_time_days") is None and line.material_id in LEAD_DAYS:
                 fields["delivery_lead_time_days"] = LEAD_DAYS[line.material_id]
             lines.append(QuoteLineInput(**fields))
-        self.k.send(ReviseQuote, quote_id, lines=lines, prepared_by=deal.owner)
+        self.k.send(ReviseQuote, quote_id, actor=deal.rep(), lines=lines,
+                    prepared_by=deal.owner)

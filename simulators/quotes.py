@@ -23,6 +23,7 @@ from domain.quotes.messages import (
     SendQuote,
 )
 from simulators.erp import customer_number
+from simulators.kernel import MASTER_DATA, SALES_OPS
 from simulators.quote_answers import QuoteAnswers
 
 if TYPE_CHECKING:
@@ -191,7 +192,8 @@ class QuoteWork(QuoteAnswers):
         account = self.book.accounts.get(account_id)
         if account is not None and account.customer_id is None:
             account.customer_id = customer_number(account_id)
-            self.k.send(LinkAccountToCustomer, account_id, customer_id=account.customer_id)
+            self.k.send(LinkAccountToCustomer, account_id, actor=MASTER_DATA,
+                        customer_id=account.customer_id)
 
     # ------------------------------------------------------------------ actions
     def decide(self, quote_id: str, level: int) -> None:
@@ -204,7 +206,8 @@ class QuoteWork(QuoteAnswers):
             self.book.manager_of(deal.owner if deal else None) if level == 1
             else self.book.any_of(self.k.rng, FALLBACK_ROLE[level]))
         approve = self.k.chance(APPROVE_P[level])
-        self.k.send(DecideQuoteApproval, quote_id, level=level, approver=approver,
+        self.k.send(DecideQuoteApproval, quote_id, actor=approver or SALES_OPS, level=level,
+                    approver=approver,
                     decision="approved" if approve else "rejected",
                     comments="OK to proceed." if approve else
                     "Discount too deep for this margin; revise to within 10%.")
@@ -214,10 +217,11 @@ class QuoteWork(QuoteAnswers):
         quote = self.quotes.get(quote_id)
         if (quote is not None and quote.status == "draft" and quote.approval in (None, "approved")
                 and quote.opportunity_id in self.deals):
-            self.k.send(SendQuote, quote_id)
+            self.k.send(SendQuote, quote_id, actor=self.deals[quote.opportunity_id].rep())
 
     def send_unapproved(self, quote_id: str) -> None:
         """Sending a quote whose approval is still pending."""
         quote = self.quotes.get(quote_id)
         if quote is not None and quote.approval == "pending":
-            self.k.send(SendQuote, quote_id)
+            deal = self.deals.get(quote.opportunity_id or "")
+            self.k.send(SendQuote, quote_id, actor=deal.rep() if deal else SALES_OPS)

@@ -30,7 +30,7 @@ from simulators.deal_fate import (
 )
 from simulators.deal_records import DealRecords
 from simulators.deal_work import DealWork
-from simulators.kernel import Desk
+from simulators.kernel import SALES_OPS, Desk
 from simulators.quotes import QuoteFile, QuoteWork
 from simulators.worktime import after, local_day, office_share, office_times, window
 from simulators.world import deal_value, pick
@@ -86,6 +86,10 @@ class Deal:
     competitors: int = 0
     rival: str | None = None  # the competitor named last
 
+    def rep(self) -> str:
+        """Who works the deal: its owner, or sales operations while it has none."""
+        return self.owner or SALES_OPS
+
 
 class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
     """Works every open opportunity; opens upsells on the installed base."""
@@ -119,7 +123,7 @@ class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
         amount = deal_value(rng, account.size)
         budget = (Decimal(round(float(amount) * rng.uniform(0.9, 1.25), -4))
                   if rng.random() < 0.6 else None)  # 60 % have a budget approved
-        self.k.send(OpenOpportunity, self.k.new_id("OPP"),
+        self.k.send(OpenOpportunity, self.k.new_id("OPP"), actor=owner or SALES_OPS,
                     opportunity_name=f"{account.name} - {family} expansion"[:200],
                     account_id=account.account_id, opportunity_type=rng.choice(
                         ("upsell", "existing_customer")), product_category=family,
@@ -222,7 +226,8 @@ class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
         if deal.kind == "renewal" and target == "needs_analysis":
             target = "proposal"
         getattr(self, f"_enter_{target}")(opp_id, deal)
-        self.k.send(ChangeOpportunityStage, opp_id, to_stage=target, changed_by=deal.owner,
+        self.k.send(ChangeOpportunityStage, opp_id, actor=deal.rep(), to_stage=target,
+                    changed_by=deal.owner,
                     change_reason=f"Moved to {target.replace('_', ' ')}")
         deal.stage = target
         if target in NEXT:  # the proposal's quote takes it from there
@@ -240,7 +245,7 @@ class SalesDesk(DealWork, DealRecords, QuoteWork, Desk):
         rng = self.k.rng
         stage = deal.loss_stage or "negotiation"
         reason = reason or rng.choice(LOSS_REASONS.get(stage, ("No decision",)))
-        self.k.send(ChangeOpportunityStage, opp_id, to_stage="closed_lost",
+        self.k.send(ChangeOpportunityStage, opp_id, actor=deal.rep(), to_stage="closed_lost",
                     changed_by=deal.owner, win_loss_reason=reason,
                     change_reason="Closed lost", lost_to_competitor=rng.choice(COMPETITORS)
                     if "competitor" in reason.lower() or deal.competitors else None,

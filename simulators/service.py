@@ -27,7 +27,7 @@ from simulators.catalog import (
     INDUSTRY_FAMILIES,
     PRODUCTS,
 )
-from simulators.kernel import Desk
+from simulators.kernel import CUSTOMER, SUPPORT, Desk
 from simulators.worktime import local_day, next_open, office_times, service_season
 from simulators.world import pick
 
@@ -69,6 +69,14 @@ class CaseFile:
     breached: bool = False
     rating: bool = False
     load: float = 1.0  # the engineer's open cases / CAPACITY when it came in
+
+    def engineer(self) -> str:
+        """Who works the case: its engineer, or the support desk while it has none."""
+        return self.assignee or SUPPORT
+
+    def customer(self) -> str:
+        """Who answers for the customer: the case's contact, or an unnamed customer."""
+        return self.contact_id or CUSTOMER
 
 
 class ServiceDesk(CaseWork, Desk):
@@ -151,7 +159,8 @@ class ServiceDesk(CaseWork, Desk):
             self.at(respond + span * 0.1, "reassign", cid)
         self.at(resolve, "resolve", cid)
         if rng.random() < 0.5:
-            self.k.send(RecordInteraction, self.k.new_id("INT"), case_id=cid,
+            self.k.send(RecordInteraction, self.k.new_id("INT"), actor=case.engineer(),
+                        case_id=cid,
                         account_id=e.account_id, contact_id=e.contact_id,
                         interaction_type=pick(rng, (("call", 50), ("email", 35), ("chat", 15))),
                         subject=e.subject, direction="inbound", duration_minutes=10,

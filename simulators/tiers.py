@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.accounts.messages import AddAccountTeamMember, UpdateAccount
+from simulators.kernel import SALES_OPS
 from simulators.worktime import at_local, local_day, office_share
 
 if TYPE_CHECKING:
@@ -78,12 +79,13 @@ class AccountTiers:
         if account.tier == tier and account_id in self.tiered:
             return
         self.note_tier(account_id, tier)
-        self.k.send(UpdateAccount, account_id, account_tier=tier, notes=note)
+        who = account.manager or account.owner or SALES_OPS  # the account team's review
+        self.k.send(UpdateAccount, account_id, actor=who, account_tier=tier, notes=note)
         if tier == "strategic" and not any(key.endswith("/executive_sponsor")
                                            for key in account.team):
             sponsor = self.book.any_of(self.k.rng, "Director")
             if sponsor is not None:
-                self.k.send(AddAccountTeamMember, account_id, sales_rep_id=sponsor,
+                self.k.send(AddAccountTeamMember, account_id, actor=who, sales_rep_id=sponsor,
                             team_role="executive_sponsor")
 
     def note_tier(self, account_id: str, tier: str) -> None:

@@ -18,6 +18,7 @@ from domain.interactions.messages import AddNote, RecordInteraction
 from simulators.book import AccountFile
 from simulators.catalog import CONTACT_ROLES, EMPLOYEES, LEAD_TITLES
 from simulators.installed import AUTHORITY, add_contacts
+from simulators.kernel import SALES_OPS
 from simulators.worktime import after, fit, local_day, office_share, office_times
 from simulators.world import phone, pick
 
@@ -68,13 +69,18 @@ class AccountUpkeep:
     def _rep(self, account: AccountFile) -> str | None:
         return account.manager or account.owner
 
+    def _keeper(self, account: AccountFile) -> str:
+        """Who acts on the account: its manager, its owner, else sales operations."""
+        return self._rep(account) or SALES_OPS
+
     def interaction(self) -> None:
         """A call, e-mail, meeting or chat with a customer, with its sentiment."""
         account, rng = self._customer(), self.k.rng
         if account is None:
             return
         kind = pick(rng, (("call", 40), ("email", 35), ("meeting", 20), ("chat", 5)))
-        self.k.send(RecordInteraction, self.k.new_id("INT"), account_id=account.account_id,
+        self.k.send(RecordInteraction, self.k.new_id("INT"), actor=self._keeper(account),
+                    account_id=account.account_id,
                     contact_id=rng.choice(account.contacts) if account.contacts else None,
                     interaction_type=kind, subject=rng.choice(TOPICS),
                     direction=pick(rng, (("outbound", 60), ("inbound", 40))),
@@ -91,7 +97,8 @@ class AccountUpkeep:
         when = fit(after(self.k.now, 24 * days, "office"), minutes)
         activity_id = self.k.new_id("ACT")
         kind = pick(rng, (("meeting", 50), ("site_visit", 30), ("presentation", 20)))
-        self.k.send(LogActivity, activity_id, activity_type=kind, related_to_type="account",
+        self.k.send(LogActivity, activity_id, actor=self._keeper(account), activity_type=kind,
+                    related_to_type="account",
                     related_to_id=account.account_id, account_id=account.account_id,
                     subject=f"{rng.choice(TOPICS)} - {account.name}"[:200], activity_date=when,
                     duration_minutes=minutes,
@@ -99,13 +106,15 @@ class AccountUpkeep:
                     assigned_to=self._rep(account), created_by=self._rep(account),
                     attendees=account.contacts[:2] or None, reminder_enabled=True,
                     reminder_datetime=when - timedelta(days=1))
-        self.at(when + timedelta(minutes=minutes), "complete_meeting", activity_id)
+        self.at(when + timedelta(minutes=minutes), "complete_meeting", activity_id,
+                self._keeper(account))
 
-    def complete_meeting(self, activity_id: str) -> None:
-        """The meeting happened; some need a follow-up (the core opens a task)."""
+    def complete_meeting(self, activity_id: str, rep: str = SALES_OPS) -> None:
+        """The meeting happened (its rep records how it went); some need a follow-up (the
+        core opens a task)."""
         rng = self.k.rng
         follow = rng.random() < 0.4
-        self.k.send(CompleteActivity, activity_id,
+        self.k.send(CompleteActivity, activity_id, actor=rep,
                     outcome=pick(rng, (("successful", 55), ("follow_up_needed", 30),
                                        ("no_decision", 12), ("lost_interest", 3))),
                     outcome_notes=rng.choice(("Customer happy with uptime.",
@@ -118,7 +127,8 @@ class AccountUpkeep:
         """A note on a customer account."""
         account = self._customer()
         if account is not None:
-            self.k.send(AddNote, self.k.new_id("NOTE"), related_to_type="account",
+            self.k.send(AddNote, self.k.new_id("NOTE"), actor=self._keeper(account),
+                        related_to_type="account",
                         related_to_id=account.account_id, title=self.k.rng.choice(TOPICS),
                         note_text=self.k.rng.choice((
                             "Plant head changed; new contact to be introduced next visit.",
@@ -143,13 +153,16 @@ class AccountUpkeep:
         draw = rng.random()
         if draw < 0.45:
             role = pick(rng, CONTACT_ROLES)
-            self.k.send(ChangeContactRole, contact_id, contact_role=role,
+            self.k.send(ChangeContactRole, contact_id, actor=self._keeper(account),
+                        contact_role=role,
                         decision_authority=AUTHORITY[role])
         elif draw < 0.95:
-            self.k.send(UpdateContact, contact_id, job_title=rng.choice(LEAD_TITLES),
+            self.k.send(UpdateContact, contact_id, actor=self._keeper(account),
+                        job_title=rng.choice(LEAD_TITLES),
                         mobile=phone(rng))
         elif not self.book.contacts[contact_id].opted_out:
-            self.k.send(OptOutContact, contact_id, reason="Asked not to receive newsletters")
+            self.k.send(OptOutContact, contact_id, actor=contact_id,  # (the contact asks)
+                        reason="Asked not to receive newsletters")
 
     def account_update(self) -> None:
         """A credit review or a new head count (tiers change at the yearly account review,
@@ -158,12 +171,12 @@ class AccountUpkeep:
         if account is None:
             return
         if rng.random() < 0.5:
-            self.k.send(UpdateAccount, account.account_id,
+            self.k.send(UpdateAccount, account.account_id, actor=self._keeper(account),
                         credit_limit=Decimal(rng.randrange(10, 400) * 100_000),
                         notes="Annual credit review")
         else:  # a head count within the company's size band (a plant does not jump bands)
             low, high = EMPLOYEES.get(account.size or "", EMPLOYEES["medium"])
-            self.k.send(UpdateAccount, account.account_id,
+            self.k.send(UpdateAccount, account.account_id, actor=self._keeper(account),
                         employee_count=rng.randint(low, high))
 
     def rep_task(self) -> None:
@@ -173,7 +186,8 @@ class AccountUpkeep:
             return
         kind = pick(rng, (("follow_up", 60), ("schedule_demo", 20), ("send_quote", 20)))
         label = kind.replace("_", " ").capitalize()
-        self.k.send(CreateTask, self.k.new_id("TSK"), subject=f"{label} - {account.name}"[:200],
+        self.k.send(CreateTask, self.k.new_id("TSK"), actor=self._keeper(account),
+                    subject=f"{label} - {account.name}"[:200],
                     related_to_type="account",
                     related_to_id=account.account_id, task_type=kind,
                     priority=pick(rng, (("high", 20), ("medium", 60), ("low", 20))),
@@ -190,8 +204,10 @@ class AccountUpkeep:
         successor = self.book.any_of(rng, "AM")
         if not current or successor is None or f"{successor}/account_manager" in account.team:
             return
-        self.k.send(RemoveAccountTeamMember, account.account_id, team_member_id=current[0][1])
-        self.k.send(AddAccountTeamMember, account.account_id, sales_rep_id=successor,
+        who = self._keeper(account)  # the outgoing manager hands over
+        self.k.send(RemoveAccountTeamMember, account.account_id, actor=who,
+                    team_member_id=current[0][1])
+        self.k.send(AddAccountTeamMember, account.account_id, actor=who, sales_rep_id=successor,
                     team_role="account_manager")
-        self.k.send(UpdateAccount, account.account_id, account_manager=successor)
+        self.k.send(UpdateAccount, account.account_id, actor=who, account_manager=successor)
         account.manager = successor

@@ -24,6 +24,7 @@ from crm.config import load_settings
 from localstack import StackInfo
 
 WRITER, ANALYST = "w-secret-1", "a-secret-2"
+WRITER_USER = "asha.rao"  # whose writer key it is: the actor of the commands it posts
 
 
 @dataclass
@@ -65,8 +66,10 @@ def own_stack(stack: StackInfo, prefix: str = "crm-api-") -> Iterator[Services]:
 
 @contextlib.contextmanager
 def serving(services: Services, local_dashboard: bool = False) -> Iterator[Api]:
-    """`crm serve` in a thread on 127.0.0.1 (keys WRITER and ANALYST) until the end."""
-    app = create_app(services, KeyRing({WRITER: "writer", ANALYST: "analyst"}),
+    """`crm serve` in a thread on 127.0.0.1 (keys WRITER, of WRITER_USER, and ANALYST)
+    until the end."""
+    app = create_app(services, KeyRing({WRITER: ("writer", WRITER_USER),
+                                        ANALYST: ("analyst", "bi-reader")}),
                      local_dashboard=local_dashboard)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from api import reads
 from api.app import create_app
@@ -38,11 +39,29 @@ def client() -> TestClient:
     return TestClient(app)
 
 
-def test_keys_are_parsed_as_key_role_pairs_and_a_bad_entry_is_named_by_position_only() -> None:
-    assert parse_keys(" k1:writer, k:2:analyst ,") == {"k1": "writer", "k:2": "analyst"}
-    with pytest.raises(ValueError, match="entry 2") as refused:
-        parse_keys("k1:writer,secret-key:admin")
-    assert "secret-key" not in str(refused.value)
+def test_keys_are_parsed_with_role_and_user_and_a_bad_entry_is_named_by_position_only(
+) -> None:
+    assert parse_keys(" k1:writer:asha.rao, k:2:analyst , k3:analyst:bi-tool,") == {
+        "k1": ("writer", "asha.rao"), "k:2": ("analyst", None), "k3": ("analyst", "bi-tool")}
+    for bad in ("k1:writer,secret-key:admin", "k1:writer,secret-key:admin:asha",
+                "k1:writer,secret-key:writer:two words"):
+        with pytest.raises(ValueError, match="entry 2") as refused:
+            parse_keys(bad)
+        assert "secret-key" not in str(refused.value)
+
+
+def test_a_writers_commands_carry_its_keys_user_as_actor_or_else_the_key() -> None:
+    ring = KeyRing({"k1": ("writer", "asha.rao"), "k2": "writer"})
+    named, unnamed = ring.lookup("k1"), ring.lookup("k2")
+    assert named is not None and named.actor == "asha.rao"
+    assert unnamed is not None and unnamed.actor == f"key-{unnamed.fingerprint}"
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    body = body_model(AssignLead).model_validate({"aggregate_id": "LD-7",
+                                                  "sales_rep_id": "R1"})
+    assert command_from(AssignLead, body, "c1", now, named.actor).actor == "asha.rao"
+    with pytest.raises(ValidationError, match="actor"):  # a caller cannot name someone else
+        body_model(AssignLead).model_validate({"aggregate_id": "LD-7", "sales_rep_id": "R1",
+                                               "actor": "someone.else"})
 
 
 def test_a_key_ring_knows_the_role_and_shows_only_a_fingerprint() -> None:
@@ -63,7 +82,7 @@ def test_a_body_is_the_command_without_the_envelope_the_server_fills_in() -> Non
     fields = set(body_model(CaptureLead).model_fields)
     assert {"aggregate_id", "occurred_at", "correlation_id", "company_name"} <= fields
     assert not fields & {"event_id", "event_type", "aggregate_version", "producer",
-                         "schema_version", "causation_id", "aggregate_type"}
+                         "schema_version", "causation_id", "aggregate_type", "actor"}
 
 
 def test_a_command_without_an_aggregate_id_gets_one_derived_from_its_id() -> None:

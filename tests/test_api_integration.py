@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from api_support import WRITER, Api, own_stack, serving
+from api_support import WRITER, WRITER_USER, Api, own_stack, serving
 from confluent_kafka import Consumer, TopicPartition
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
@@ -252,10 +252,11 @@ def test_a_records_history_and_a_report_as_of_a_moment_of_it(
     assert changes[0]["column_name"] == "(created)"
     assert changes[0]["event_type"] == "LeadCaptured"
     assert [c["changed_at"] for c in changes] == sorted(c["changed_at"] for c in changes)
-    status = [(c["old_value"], c["new_value"], c["event_type"], c["command_id"])
+    status = [(c["old_value"], c["new_value"], c["event_type"], c["command_id"], c["actor"])
               for c in changes if c["column_name"] == "lead_status"]
-    assert status == [("new", "unqualified", "LeadDisqualified", disqualified),
-                      ("unqualified", "nurturing", "LeadNurtured", nurtured)]
+    assert status == [  # who: the user of the writer key that posted them
+        ("new", "unqualified", "LeadDisqualified", disqualified, WRITER_USER),
+        ("unqualified", "nurturing", "LeadNurtured", nurtured, WRITER_USER)]
     # the same rows `crm history` prints, from the same query
     assert changes == [{**r, "changed_at": r["changed_at"].isoformat()}
                        for r in record_history(services.engine, lead_id)]

@@ -160,6 +160,25 @@ def test_due_timers_run_once_in_due_order_with_ids_scoped_to_each_timer() -> Non
     assert state.clock == utc(2026, 3, 1, 11)
 
 
+def test_every_event_a_command_derives_carries_the_commands_actor() -> None:
+    state = CrmState()
+    command = capture(1).model_copy(update={"actor": "asha.rao"})
+    events = handle(state, command, book=BOOK)
+    assert len(events) == 2 and {e.actor for e in events} == {"asha.rao"}
+    [refused] = handle(state, capture(2, lead_id="L1").model_copy(update={"actor": "ravi"}),
+                       book=BOOK)
+    assert isinstance(refused, CommandRejected) and refused.actor == "ravi"
+    assert {e.actor for e in handle(state, capture(3), book=BOOK)} == {None}  # none given
+
+
+def test_a_timer_runs_as_the_actor_of_the_tick_that_fires_it() -> None:
+    state = CrmState()
+    state.push_timer(utc(2026, 3, 1, 9), "engine-test-probe", "A")
+    clock = tick(1, 10).model_copy(update={"actor": "system"})
+    assert [(e.aggregate_id, e.actor) for e in handle(state, clock, book=BOOK)
+            if isinstance(e, NoteAdded)] == [("N-A", "system")]
+
+
 def test_a_repeated_or_late_tick_runs_no_timer_and_no_periodic_rule() -> None:
     runs: list[str] = []
     book = replace(BOOK, tick_rules=(lambda ctx: runs.append(ctx.cause.event_id),))

@@ -64,6 +64,21 @@ def test_each_amount_change_of_a_deal_is_a_row_with_its_event_command_and_actor(
         e.occurred_at.replace(tzinfo=None) for e in (*added, synced)]
 
 
+def test_the_actor_is_the_envelopes_and_the_payloads_only_for_events_written_without_one(
+        engine: sa.Engine) -> None:
+    s, _ = lifecycle()
+    stamped = [e.model_copy(update={"actor": "asha.rao"})
+               if e.event_type == "OpportunityProductAdded" else e for e in deal_events(s)]
+    project(engine, stamped)
+    amount = changes(engine, "table_name = 'opportunities' AND record_id = 'O1' "
+                     "AND column_name = 'amount'")
+    # the product lines' submitter (their payload names no one); the revised quote's terms
+    # change has no envelope actor (as events written before it existed): its changed_by
+    assert [(r["event_type"], r["actor"]) for r in amount] == [
+        ("OpportunityProductAdded", "asha.rao"), ("OpportunityProductAdded", "asha.rao"),
+        ("OpportunityTermsChanged", "R1")]
+
+
 def test_a_new_row_is_one_created_row_and_a_deleted_row_keeps_its_values(
         engine: sa.Engine) -> None:
     s, _ = lifecycle()

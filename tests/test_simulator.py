@@ -112,6 +112,28 @@ def test_every_cycle_is_ordered_inside_its_window_and_ends_with_the_tick(week: W
     assert all(m.producer in ("simulator", "erp") for m in rec.inputs)
 
 
+def test_every_simulated_input_names_who_acts_and_its_events_carry_it(week: Week) -> None:
+    _, rec = week
+    principals = {"system", "erp", "data-migration", "sales-ops", "master-data",
+                  "support-desk", "marketing", "customer", "web-form", "linkedin-form",
+                  "booth-scanner", "sales-desk", "customer-portal"}
+    by_id = {m.event_id: m for m in rec.inputs}
+    for m in rec.inputs:
+        assert m.actor and (m.actor in principals or m.actor.split("-")[0] in (
+            "REP", "CON", "LD")), (m.event_type, m.actor)
+    kinds = {m.event_type: m.actor for m in rec.inputs}
+    assert kinds["TickClock"] == "system" and kinds["SalesOrderCreated"] == "erp"
+    # the customer answers a quote and rates a case; the deal's owner moves its stage
+    answers = [m for m in rec.inputs if m.event_type in ("AcceptQuote", "RateCaseSatisfaction")]
+    assert {m.event_type for m in answers} == {"AcceptQuote", "RateCaseSatisfaction"}
+    assert all(m.actor.startswith("CON-") for m in answers)  # type: ignore[union-attr]
+    stages = [m for m in rec.inputs if m.event_type == "ChangeOpportunityStage"
+              and m.changed_by]  # type: ignore[attr-defined]
+    assert stages and all(m.actor in (m.changed_by, "data-migration")  # type: ignore[attr-defined]
+                          for m in stages)
+    assert all(e.actor == by_id[e.causation_id].actor for e in rec.events)
+
+
 def test_the_first_cycle_sets_up_the_organisation_and_the_installed_base(week: Week) -> None:
     _, rec = week
     first = Counter(m.event_type for m in rec.windows[0][1])

@@ -21,7 +21,8 @@ def serve(
 ) -> None:
     """The HTTP API and the analysts' dashboard at / (docs/api.md).
 
-    API keys come from CRM_API_KEYS=key:role[,key:role...] (roles writer and analyst).
+    API keys come from CRM_API_KEYS=key:role:user[,key:role:user...] (roles writer and
+    analyst; user: whose key it is, the actor of the commands it posts).
     """
     import contextlib
 

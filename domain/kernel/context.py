@@ -118,6 +118,7 @@ class Context:
             occurred_at=payload.pop("occurred_at", cause.occurred_at),
             causation_id=cause.event_id,
             correlation_id=cause.correlation_id or cause.event_id,
+            actor=cause.actor,
             **payload,
         )
         self._set(self.state.versions, key, version)

@@ -83,6 +83,7 @@ def _reject(state: CrmState, cause: Message, rules: BusinessRules, reason: str) 
     return [CommandRejected(
         event_id=derive_id(cause.event_id, "rejected"), aggregate_id=cause.aggregate_id,
         occurred_at=cause.occurred_at, causation_id=cause.event_id,
-        correlation_id=cause.correlation_id or cause.event_id, command_id=cause.event_id,
+        correlation_id=cause.correlation_id or cause.event_id, actor=cause.actor,
+        command_id=cause.event_id,
         command_type=cause.event_type, reason=reason[:500],
     )]

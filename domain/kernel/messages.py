@@ -105,7 +105,9 @@ class Message(BaseModel):
     """The common envelope (design.md principle 1).
 
     `aggregate_type`, `event_type` and `schema_version` come from the class; subclasses add
-    their payload fields. For commands `event_id` is the command's id.
+    their payload fields. For commands `event_id` is the command's id. `actor` (optional,
+    added after the first release: old messages read as None) is set by whoever submits a
+    command and copied by the core onto every event the command derives.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
@@ -124,6 +126,11 @@ class Message(BaseModel):
     correlation_id: str | None = Field(default=None, description="Root of the causal chain")
     schema_version: int = Field(default=0, description="Version of this record's schema")
     producer: str = Field(default="crm-core", max_length=50, description="Who wrote it")
+    actor: str | None = Field(
+        default=None, max_length=50,
+        description="Who asked for it: the person or system principal that submitted the "
+                    "command (an API key's user, a simulated rep or contact, `system` for "
+                    "the clock); an event carries its command's actor")
 
     @field_validator("event_type")
     @classmethod
