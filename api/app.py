@@ -21,6 +21,7 @@ from api.auth import KeyRing, parse_keys
 from api.gateway import Gateway
 from api.tracker import Tracker
 from crm.bootstrap import Services
+from domain.rules_config import DEFAULT_RULES
 from operations.live_figures import LiveFigures, projected_offsets
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def create_app(services: Services, keys: KeyRing, local_dashboard: bool = False)
         lifespan=lifespan,
     )
     app.state.keys = keys
+    # the trends' default quarter: the fiscal calendar the core runs with (no services:
+    # an app without a stack, as the fast tests build, has the rules' default)
+    app.state.fiscal = (DEFAULT_RULES if services is None else services.rules).fiscal
     app.state.local_dashboard = local_dashboard
     app.include_router(commands.router)
     app.include_router(trends.router)  # before reads: /v1/reports/{name} would match

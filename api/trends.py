@@ -110,7 +110,8 @@ def forecast_trend(
     of each point: `crm report forecast-trend --format json`."""
     days = _points(first, last, every)
     try:
-        period = trends.parse_closing(days[-1], closing_from, closing_to)
+        period = trends.parse_closing(days[-1], closing_from, closing_to,
+                                      fiscal=request.app.state.fiscal)
     except (ValueError, OverflowError) as exc:  # OverflowError: a quarter past year 9999
         raise _refused(exc) from None
     try:

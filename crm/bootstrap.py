@@ -12,6 +12,7 @@ import localstack
 from crm.config import Settings, load_settings
 from domain import catalog
 from domain.kernel.rulebook import Rulebook
+from domain.rules_config import DEFAULT_RULES, BusinessRules
 from events.codec import AvroCodec
 from processors.core import CoreProcessor
 from producers.kafka import MessageProducer
@@ -53,9 +54,16 @@ class Services:
         """The domain's rules, collected from the catalog of areas (nothing self-registers)."""
         return catalog.rulebook()
 
+    @property
+    def rules(self) -> BusinessRules:
+        """The business rules the core runs with (thresholds, SLAs, the fiscal calendar):
+        domain/rules_config.py is their one configuration. Reports that need a rule (the
+        trends' fiscal quarter) take it from here, so they agree with the core."""
+        return DEFAULT_RULES
+
     def processor(self) -> CoreProcessor:
-        """A new core processor running this rulebook with this codec."""
-        return CoreProcessor(codec=self.codec, book=self.rulebook)
+        """A new core processor running this rulebook and these rules with this codec."""
+        return CoreProcessor(self.rules, codec=self.codec, book=self.rulebook)
 
     @cached_property
     def engine(self) -> Engine:

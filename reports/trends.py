@@ -6,6 +6,11 @@ forecast-trend`: the amount by forecast category of the deals closing in one per
 default the fiscal quarter containing the last week) at the end of each week, the chart
 Salesforce draws from its field history. Both read the opportunities as of each moment
 from `reports.asof`, so each week's figures are the ones the live table held then.
+
+"The fiscal quarter" is the project's one fiscal calendar (`FiscalRules`, configured in
+domain/rules_config.py: April to March by default), passed in by the caller from the
+composition root (`Services.rules`, the rules the core runs with), so a trend's quarter
+is the one the forecasts and quotas use.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from domain.calendars.fiscal import period_bounds, periods_of
-from domain.rules_config import DEFAULT_RULES
+from domain.rules_config import FiscalRules
 from reports.asof import build
 
 WEEK = timedelta(days=7)
@@ -54,9 +59,8 @@ def week_ends(first: date, last: date, every: timedelta = WEEK) -> list[date]:
     return days if days[-1] == last else [*days, last]
 
 
-def fiscal_quarter_of(day: date) -> tuple[date, date]:
-    """(first day, first day after) of the fiscal quarter containing `day`."""
-    fiscal = DEFAULT_RULES.fiscal
+def fiscal_quarter_of(day: date, fiscal: FiscalRules) -> tuple[date, date]:
+    """(first day, first day after) of the quarter of calendar `fiscal` containing `day`."""
     return period_bounds(periods_of(day, fiscal)[1], fiscal)
 
 
@@ -100,11 +104,12 @@ def parse_days(first: str | None, last: str | None, every: str = "week",
     return week_ends(start, end, step)
 
 
-def parse_closing(last_day: date, first: str | None, last: str | None) -> tuple[date, date]:
+def parse_closing(last_day: date, first: str | None, last: str | None, *,
+                  fiscal: FiscalRules) -> tuple[date, date]:
     """The forecast's close-date period (first day, first day after) from the CLI's
-    --closing-from/--closing-to (inclusive dates); by default the fiscal quarter of
-    `last_day`."""
-    quarter = fiscal_quarter_of(last_day)
+    --closing-from/--closing-to (inclusive dates); by default the quarter of the fiscal
+    calendar `fiscal` containing `last_day`."""
+    quarter = fiscal_quarter_of(last_day, fiscal)
     hi = _date(last, "--closing-to")
     period = (_date(first, "--closing-from") or quarter[0],
               quarter[1] if hi is None else hi + timedelta(days=1))

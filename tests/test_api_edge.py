@@ -20,6 +20,7 @@ from api.auth import KeyRing, parse_keys
 from api.bodies import body_model, command_from, command_types, lead_form_model
 from api.gateway import request_hash
 from domain.leads.messages import AssignLead, CaptureLead
+from domain.rules_config import FiscalRules
 from reports import trends
 from reports.asof import AsOfError
 
@@ -251,3 +252,9 @@ def test_a_trend_takes_its_points_from_reports_trends_and_an_as_of_refusal_is_a_
     assert asked.pop() == (date(2026, 1, 1), date(2026, 7, 1))
     assert (refused.status_code, refused.json()["detail"]) == \
         (409, "opportunities has rows but no field history")
+    # the server's fiscal calendar (the core's, from Services.rules): a year from
+    # February, so the default close period of a trend ending 15 May is May to July
+    monkeypatch.setattr(client.app.state, "fiscal", FiscalRules(fiscal_year_start_month=2))
+    client.get("/v1/reports/forecast-trend", headers={"X-API-Key": ANALYST},
+               params={"to": "2026-05-15"})
+    assert asked.pop() == (date(2026, 5, 1), date(2026, 8, 1))

@@ -322,7 +322,7 @@ def test_the_trends_over_http_are_the_command_lines(
     options = {"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat(),
                "every": "3"}
     monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(
-        engine=services.engine))
+        engine=services.engine, rules=services.rules))
     for name, extra in (("pipeline-trend", {}),
                         ("forecast-trend", {"closing_from": today.isoformat(),
                                             "closing_to": "2099-12-31"})):

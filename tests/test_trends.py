@@ -16,6 +16,7 @@ from crm import bootstrap
 from crm.cli import app
 from domain.kernel.messages import utc
 from domain.opportunities.messages import ChangeOpportunityTerms
+from domain.rules_config import DEFAULT_RULES, FiscalRules
 from reports.trends import (
     fiscal_quarter_of,
     forecast_trend,
@@ -37,9 +38,16 @@ def test_the_weeks_of_a_period_end_with_its_last_day() -> None:
         week_ends(date(2026, 3, 2), date(2026, 3, 1))
 
 
-def test_the_default_forecast_period_is_the_fiscal_quarter() -> None:
-    assert fiscal_quarter_of(date(2026, 3, 30)) == (date(2026, 1, 1), date(2026, 4, 1))
-    assert fiscal_quarter_of(date(2026, 4, 1)) == (date(2026, 4, 1), date(2026, 7, 1))
+def test_the_default_forecast_period_is_the_quarter_of_the_configured_fiscal_calendar(
+) -> None:
+    fiscal = DEFAULT_RULES.fiscal  # April to March
+    assert fiscal_quarter_of(date(2026, 3, 30), fiscal) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert fiscal_quarter_of(date(2026, 4, 1), fiscal) == (date(2026, 4, 1), date(2026, 7, 1))
+    february = FiscalRules(fiscal_year_start_month=2)  # a year from February: May-July
+    assert fiscal_quarter_of(date(2026, 5, 15), february) == (date(2026, 5, 1),
+                                                              date(2026, 8, 1))
+    assert parse_closing(date(2026, 5, 15), None, None, fiscal=february) == (
+        date(2026, 5, 1), date(2026, 8, 1))
 
 
 def month_of_deals() -> Scenario:
@@ -79,7 +87,7 @@ def test_the_pipeline_by_stage_at_the_end_of_each_week(engine: sa.Engine) -> Non
 def test_the_forecast_by_category_of_the_quarter_at_the_end_of_each_week(
         engine: sa.Engine) -> None:
     project(engine, month_of_deals().events)
-    quarter = fiscal_quarter_of(WEEKS[-1])
+    quarter = fiscal_quarter_of(WEEKS[-1], DEFAULT_RULES.fiscal)
     assert [(day.isoformat(), category, n, str(amount)) for day, category, n, amount
             in forecast_trend(engine, WEEKS, quarter)] == [
         ("2026-03-02", "pipeline", 1, "100000.00"),
@@ -97,8 +105,10 @@ def test_the_trend_options_of_the_command_line() -> None:
         date(2026, 3, 2), date(2026, 3, 16), date(2026, 3, 30)]
     assert parse_days("2026-03-28", None, today=date(2026, 3, 30)) == [
         date(2026, 3, 28), date(2026, 3, 30)]
-    assert parse_closing(date(2026, 3, 30), None, None) == (date(2026, 1, 1), date(2026, 4, 1))
-    assert parse_closing(date(2026, 3, 30), "2026-03-01", "2026-03-31") == (
+    fiscal = DEFAULT_RULES.fiscal
+    assert parse_closing(date(2026, 3, 30), None, None, fiscal=fiscal) == (
+        date(2026, 1, 1), date(2026, 4, 1))
+    assert parse_closing(date(2026, 3, 30), "2026-03-01", "2026-03-31", fiscal=fiscal) == (
         date(2026, 3, 1), date(2026, 4, 1))
     for bad in (("2026-03-30", "2026-03-02", "week"), ("x", None, "week"),
                 ("2026-03-02", "2026-03-30", "fortnight")):
@@ -113,7 +123,8 @@ def test_the_trend_options_of_the_command_line() -> None:
 def test_crm_report_forecast_trend_on_the_command_line(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     project(engine, month_of_deals().events)
-    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(engine=engine))
+    monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(
+        engine=engine, rules=DEFAULT_RULES))
     shown = CliRunner().invoke(app, ["report", "forecast-trend", "--from", "2026-03-16",
                                      "--to", "2026-03-30", "--format", "csv"])
     assert shown.exit_code == 0, shown.output

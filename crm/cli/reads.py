@@ -72,7 +72,8 @@ def report(
         raise typer.BadParameter(f"unknown report {unknown[0]!r}; choose all, "
                                  f"{', '.join(SEED_QUERIES)} or {', '.join(TREND_NAMES)}")
     try:
-        engine = bootstrap().engine
+        services = bootstrap()
+        engine = services.engine
         if name in TREND_NAMES:
             if as_of is not None:
                 raise ValueError("a trend is as of each of its weeks: use --from/--to")
@@ -81,7 +82,8 @@ def report(
                 rows = trends.pipeline_trend(engine, days)
                 write_rows(console, trends.PIPELINE_COLUMNS, rows, fmt, title=name)
                 return
-            period = trends.parse_closing(days[-1], closing_from, closing_to)
+            period = trends.parse_closing(days[-1], closing_from, closing_to,
+                                          fiscal=services.rules.fiscal)
             rows = trends.forecast_trend(engine, days, period)
             title = f"{name}: deals closing {period[0]} .. {period[1]} (excluded)"
             write_rows(console, trends.FORECAST_COLUMNS, rows, fmt, title=title)
