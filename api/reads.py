@@ -5,12 +5,18 @@ with the analysts' role (`crm_analyst`, SELECT on the read tables only) when the
 database user may take it. Values keep their exactness: decimals as strings, dates and
 timestamps as ISO 8601.
 
+Each of them also answers `?as_of=T`: the same query on the read tables as they stood at
+T, built backwards from field history like `crm report --as-of` (reports/asof.py), as the
+server's own user (the temporary tables need TEMP). One record rebuilds only its own row;
+a list rebuilds its table. A moment that is not one, or is later than now, is a 422 on
+`as_of` before the database is asked; an as-of record omits `updated_at` (not tracked).
+
 This module does not use postponed annotations: the list routes are built by a factory.
 """
 
 import inspect
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -24,9 +30,10 @@ from sqlalchemy.engine import Connection, Engine
 from api.access import viewer
 from api.auth import Principal, require
 from projectors.db import ANALYST_ROLE
+from projectors.history import UNTRACKED
 from projectors.seed_queries import SEED_QUERIES
 from projectors.tables import TABLES
-from reports.asof import AsOfError, parse_moment, query_as_of
+from reports.asof import AsOfError, parse_moment, query_as_of, select_as_of
 
 router = APIRouter(prefix="/v1")
 Reader = Annotated[Principal, Depends(require())]
@@ -49,9 +56,9 @@ RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 MAX_PAGE = 500
 AsOf = Annotated[str | None, Query(
-    max_length=40, description="The report on the read tables as they stood at this moment "
-    "(UTC unless an offset is given; a bare date means the end of that day)",
-    examples=["2026-03-31", "2026-03-31T18:30:00+05:30"])]
+    max_length=40, description="The answer from the read tables as they stood at this "
+    "moment (UTC unless an offset is given; a bare date means the end of that day; not "
+    "later than now)", examples=["2026-03-31", "2026-03-31T18:30:00+05:30"])]
 ReportName = StrEnum("ReportName", {name: name for name in SEED_QUERIES})  # type: ignore[misc]
 
 
@@ -111,15 +118,21 @@ def can_use_analyst_role(engine: Engine) -> bool:
         return False
 
 
-def moment(value: str | None) -> datetime | None:
-    """The `as_of` parameter as naive UTC; a 422 on `as_of` when it is not a moment (the
-    database is not touched)."""
+def moment(value: str | None, now: datetime | None = None) -> datetime | None:
+    """The `as_of` parameter as naive UTC; a 422 on `as_of` when it is not a moment or is
+    later than `now` (default: the clock; the tables cannot know what will be), without
+    asking the database. A bare date is the end of that day, so today itself is allowed."""
     if value is None:
         return None
     try:
-        return parse_moment(value)
+        at = parse_moment(value)
     except (AsOfError, OverflowError) as exc:  # OverflowError: year 1 with a +offset
         raise refused(str(exc)) from None
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    if (at.date() > now.date()) if len(value.strip()) == 10 else at > now:
+        raise refused(f"{value.strip()} is in the future (now is {now:%Y-%m-%dT%H:%M:%S} "
+                      "UTC): the read tables cannot say what they will hold")
+    return at
 
 
 def refused(reason: str) -> RequestValidationError:
@@ -132,28 +145,45 @@ def _db(request: Request) -> tuple[Engine, bool]:
     return request.app.state.engine, request.app.state.analyst_role
 
 
+def _read_table(request: Request, table: Table, statement: Any, at: datetime | None,
+                record_id: str | None = None) -> tuple[list[str], list[Any]]:
+    """Run a SELECT of `table` now, or on the table as it stood at `at`."""
+    engine, role = _db(request)
+    if at is None:
+        return read(engine, role, statement)
+    try:
+        return select_as_of(engine, statement, at, table.name, record_id)
+    except AsOfError as exc:  # what cannot be answered as of T is refused, not a 500
+        raise refused(str(exc)) from None
+
+
 def _resource_routes(resource: str, table: Table, filters: tuple[str, ...]) -> None:
     (key,) = [c.name for c in table.primary_key]
     columns = [c.name for c in table.columns if c.info.get("contract", True)]
+    tracked = [c for c in columns if c not in UNTRACKED]  # what an as-of table has
 
     def get_one(request: Request, principal: Reader,
-                record_id: Annotated[str, Path(max_length=50)]) -> dict[str, Any]:
-        engine, role = _db(request)
-        names, rows = read(engine, role, select(*(table.c[c] for c in columns))
-                           .where(table.c[key] == record_id))
+                record_id: Annotated[str, Path(max_length=50)],
+                as_of: AsOf = None) -> dict[str, Any]:
+        at = moment(as_of)
+        shown = columns if at is None else tracked
+        names, rows = _read_table(request, table, select(*(table.c[c] for c in shown))
+                                  .where(table.c[key] == record_id), at, record_id)
         if not rows:
-            raise HTTPException(404, f"no {resource[:-1]} {record_id!r}")
+            raise HTTPException(404, f"no {resource[:-1]} {record_id!r}" + (
+                f" as of {as_of}" if at is not None else ""))
         return _record(rows[0], names)
 
     def list_page(request: Request, principal: Reader, **query: Any) -> Page:
-        engine, role = _db(request)
-        statement = select(*(table.c[c] for c in columns)).order_by(table.c[key])
+        at = moment(query["as_of"])
+        shown = columns if at is None else tracked
+        statement = select(*(table.c[c] for c in shown)).order_by(table.c[key])
         for name in filters:
             if query.get(name) is not None:
                 statement = statement.where(table.c[name] == query[name])
         if query["after"] is not None:
             statement = statement.where(table.c[key] > query["after"])
-        names, rows = read(engine, role, statement.limit(query["limit"]))
+        names, rows = _read_table(request, table, statement.limit(query["limit"]), at)
         items = [_record(r, names) for r in rows]
         last = items[-1][key] if len(items) == query["limit"] else None
         return Page(items=items, next_after=last)
@@ -173,9 +203,13 @@ def _resource_routes(resource: str, table: Table, filters: tuple[str, ...]) -> N
                                         max_length=50, description=f"Only {key} after this")]))
     params.append(inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=50,
                                     annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)]))
+    params.append(inspect.Parameter("as_of", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                    annotation=AsOf))
     list_page.__signature__ = inspect.Signature(params, return_annotation=Page)  # type: ignore[attr-defined]
-    list_page.__doc__ = f"{resource.capitalize()} in {key} order, filtered by equality."
-    get_one.__doc__ = f"One of the {resource} by {key}."
+    list_page.__doc__ = (f"{resource.capitalize()} in {key} order, filtered by equality; "
+                         "with `as_of`, as the table stood then (without `updated_at`).")
+    get_one.__doc__ = (f"One of the {resource} by {key}; with `as_of`, as it stood then "
+                       "(without `updated_at`; 404 if it did not exist yet).")
     router.add_api_route(f"/{resource}", list_page, methods=["GET"], response_model=Page,
                          tags=["records"], operation_id=f"list_{resource}",
                          summary=f"List {resource}")

@@ -21,14 +21,16 @@ is not in the as-of tables: a query naming it fails instead of reading today's v
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
 
 from projectors.history import CREATED, DELETED, UNTRACKED
 from projectors.tables import TABLES
@@ -46,7 +48,7 @@ _ROWS_SQL = f"""
 WITH after AS MATERIALIZED (
     SELECT record_id, column_name, old_value, changed_at, aggregate_version, event_id
     FROM crm_history.field_history
-    WHERE table_name = :table AND changed_at > :at
+    WHERE table_name = :table AND changed_at > :at{{only_history}}
 ), mark AS (
     SELECT DISTINCT ON (record_id) record_id, column_name AS kind, old_value AS kept,
            {_ORDER}
@@ -78,7 +80,7 @@ INSERT INTO pg_temp.{{name}} ({{columns}})
 SELECT {{key_cast}}, {{casts}} FROM was
 UNION ALL
 SELECT {{columns}} FROM {{live}} cur
-WHERE NOT EXISTS (SELECT 1 FROM touched t WHERE t.record_id = cur.{{key}}::text)
+WHERE NOT EXISTS (SELECT 1 FROM touched t WHERE t.record_id = cur.{{key}}::text){{only_live}}
 """
 
 
@@ -138,20 +140,23 @@ def check(query: str) -> list[str]:
     return tables_of(query)
 
 
-def build(conn: Connection, at: datetime, tables: Iterable[str]) -> None:
+def build(conn: Connection, at: datetime, tables: Iterable[str],
+          record_id: str | None = None) -> None:
     """Create temporary tables `tables` in `conn`'s session holding their rows as of `at`
-    (inside the caller's transaction)."""
+    (inside the caller's transaction); with `record_id`, only that row (one record's
+    history is read, not the table's: an as-of read of one record costs milliseconds)."""
     for name in tables:
         _require_history(conn, name)
         conn.execute(text(f'DROP TABLE IF EXISTS pg_temp."{name}"'))
-        create, insert = statements(conn, name)
+        create, insert = statements(conn, name, one=record_id is not None)
         conn.execute(text(create))
-        conn.execute(text(insert), {"table": name, "at": at})
+        conn.execute(text(insert), {"table": name, "at": at, "record": record_id})
         conn.execute(text(f'ANALYZE pg_temp."{name}"'))
 
 
-def statements(conn: Connection, name: str) -> tuple[str, str]:
-    """The CREATE and the INSERT (parameters `table`, `at`) of table `name` as of T."""
+def statements(conn: Connection, name: str, one: bool = False) -> tuple[str, str]:
+    """The CREATE and the INSERT (parameters `table`, `at`, and with `one` the `record`)
+    of table `name` as of T."""
     live = f'{LIVE_SCHEMA}."{name}"'
     types = conn.execute(text(
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
@@ -166,7 +171,9 @@ def statements(conn: Connection, name: str) -> tuple[str, str]:
         live=live, key=_q(key), name=_q(name),
         columns=", ".join(_q(c) for c in [key, *rest]),
         key_cast=f"CAST(record_id AS {kinds[key]})",
-        casts=", ".join(f"CAST(j ->> '{c}' AS {kinds[c]})" for c in rest))
+        casts=", ".join(f"CAST(j ->> '{c}' AS {kinds[c]})" for c in rest),
+        only_history=" AND record_id = :record" if one else "",
+        only_live=f" AND cur.{_q(key)} = :record" if one else "")
     return create, insert
 
 
@@ -188,26 +195,46 @@ def _q(name: str) -> str:
 def query_as_of(engine: Engine, query: str, at: datetime,
                 ) -> tuple[list[str], list[Sequence[Any]]]:
     """Run the read-only `query` on the read tables as they stood at `at` (naive UTC)."""
-    tables = check(query)
+    return _run(engine, text(pin_clock(query, at)), at, check(query))
+
+
+def select_as_of(engine: Engine, statement: Executable, at: datetime, table: str,
+                 record_id: str | None = None) -> tuple[list[str], list[Sequence[Any]]]:
+    """Run a SELECT of one read table (`statement`, naming it unqualified and without
+    `updated_at`) on that table as it stood at `at`; with `record_id` only that row is
+    rebuilt (the API's one record as of T; its lists rebuild the table)."""
+    return _run(engine, statement, at, [table], record_id)
+
+
+def _run(engine: Engine, statement: Executable, at: datetime, tables: Sequence[str],
+         record_id: str | None = None) -> tuple[list[str], list[Sequence[Any]]]:
+    with _as_of_session(engine, at, tables, record_id) as conn:
+        try:
+            result = conn.execute(statement)
+        except DBAPIError as exc:
+            raise AsOfError(_explain(str(exc.orig).strip())) from None
+        if not result.returns_rows:
+            raise AsOfError("the statement returns no rows")
+        return list(result.keys()), list(result.fetchall())
+
+
+@contextlib.contextmanager
+def _as_of_session(engine: Engine, at: datetime, tables: Sequence[str],
+                   record_id: str | None) -> Iterator[Connection]:
+    """A connection whose session has `tables` as of `at`, inside a READ ONLY transaction
+    with an empty search_path (rolled back); the temporary tables dropped afterwards."""
     with engine.connect() as conn:
         try:
             with conn.begin():
-                build(conn, at, tables)
+                build(conn, at, tables, record_id)
             with conn.begin() as tx:
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                 conn.exec_driver_sql("SET LOCAL search_path TO ''")
-                try:
-                    result = conn.execute(text(pin_clock(query, at)))
-                except DBAPIError as exc:
-                    raise AsOfError(_explain(str(exc.orig).strip())) from None
-                if not result.returns_rows:
-                    raise AsOfError("the statement returns no rows")
-                rows, columns = list(result.fetchall()), list(result.keys())
+                yield conn
                 tx.rollback()
         finally:
             conn.exec_driver_sql("DISCARD TEMP")  # the pooled session keeps nothing
             conn.commit()
-    return columns, rows
 
 
 def _explain(message: str) -> str:

@@ -8,10 +8,11 @@ answered by authentication or validation, before a command could be claimed or s
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api import reads
@@ -151,14 +152,27 @@ def test_the_contract_lists_every_command_the_records_and_the_reports(
 def test_a_bad_as_of_is_422_on_the_parameter_before_the_database_is_asked(
     client: TestClient,
 ) -> None:
-    for bad in ("end of March", "2026-13-01", "0001-01-01T00:00+05:00"):
-        answer = client.get("/v1/reports/pipeline", params={"as_of": bad},
-                            headers={"X-API-Key": ANALYST})
-        assert answer.status_code == 422, (bad, answer.text)
-        assert answer.json()["detail"][0]["loc"] == ["query", "as_of"]
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    for path in ("/v1/reports/pipeline", "/v1/leads/LD-1", "/v1/opportunities"):
+        for bad in ("end of March", "2026-13-01", "0001-01-01T00:00+05:00", tomorrow,
+                    f"{tomorrow}T00:00:00Z"):
+            answer = client.get(path, params={"as_of": bad}, headers={"X-API-Key": ANALYST})
+            assert answer.status_code == 422, (path, bad, answer.text)
+            assert answer.json()["detail"][0]["loc"] == ["query", "as_of"]
     assert "not a date or timestamp: 'end of March'" in client.get(
         "/v1/reports/pipeline", params={"as_of": "end of March"},
         headers={"X-API-Key": ANALYST}).json()["detail"][0]["msg"]
+
+
+def test_an_as_of_later_than_now_is_refused_but_today_as_a_date_is_not() -> None:
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    assert reads.moment("2026-11-27", now) == datetime(2026, 11, 27, 23, 59, 59, 999999)
+    assert reads.moment("2026-11-27T15:29+05:30", now) == datetime(2026, 11, 27, 9, 59)
+    for later in ("2026-11-28", "2026-11-27T10:00:01", "2026-11-27T16:00+05:30"):
+        with pytest.raises(RequestValidationError) as refused:
+            reads.moment(later, now)
+        assert "is in the future (now is 2026-11-27T10:00:00 UTC)" in str(
+            refused.value.errors()[0]["msg"])
 
 
 def test_what_the_as_of_tables_refuse_is_a_422_with_the_reason_not_a_500(

@@ -26,6 +26,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from api import store
+from api.reads import MAX_PAGE
 from api.tracker import EVENT_PARTS, Tracker
 from crm import bootstrap
 from crm.bootstrap import Services
@@ -272,6 +273,25 @@ def test_a_records_history_and_a_report_as_of_a_moment_of_it(
         return sum(r["total_leads"] for r in rows if r["lead_source"] == "partner")
 
     assert partner_leads(before.isoformat()) + 1 == partner_leads(at)
+    # the record and the lists as of a moment: the same as-of tables, one row rebuilt
+    def lead_at(moment: str) -> httpx.Response:
+        return api.analyst.get(f"/v1/leads/{lead_id}", params={"as_of": moment})
+
+    assert lead_at(before.isoformat()).status_code == 404  # not captured yet
+    assert (lead_at(changes[0]["changed_at"]).json()["lead_status"],
+            lead_at(at).json()["lead_status"]) == ("new", "unqualified")
+    live = api.analyst.get(f"/v1/leads/{lead_id}").json()
+    assert lead_at(datetime.now(UTC).isoformat()).json() == {
+        k: v for k, v in live.items() if k != "updated_at"}  # as of now: today's row
+
+    def unqualified(moment: str) -> list[str]:
+        page = api.analyst.get("/v1/leads", params={
+            "lead_status": "unqualified", "as_of": moment, "limit": MAX_PAGE})
+        assert page.status_code == 200, page.text
+        return [item["lead_id"] for item in page.json()["items"]]
+
+    nurtured_at = next(c["changed_at"] for c in changes if c["event_type"] == "LeadNurtured")
+    assert lead_id in unqualified(at) and lead_id not in unqualified(nurtured_at)
     # the API's as-of report is the CLI's `crm report NAME --as-of T`
     monkeypatch.setattr(bootstrap, "bootstrap", lambda: SimpleNamespace(
         engine=services.engine))
