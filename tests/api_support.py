@@ -77,7 +77,9 @@ def serving(services: Services, local_dashboard: bool = False) -> Iterator[Api]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # a wait, not a timing check: the lifespan builds the OpenAPI document (~1 s of CPU),
+    # which takes tens of seconds on a 2-core machine at a load average of 30
+    deadline = time.monotonic() + 120
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
