@@ -152,7 +152,10 @@ def test_each_seed_report_as_of_t_equals_the_report_taken_at_t(projected: Any) -
     for cut, (_, taken) in seen.items():
         for name, sql in SEED_QUERIES.items():
             columns, rows = query_as_of(engine, sql, cut)
-            assert [tuple(r) for r in rows] == taken[name], (cut, name)
+            # as sorted rows: a seed's ORDER BY may leave ties (account-health orders by
+            # tier and health category only), whose order is the tables' physical one
+            assert sorted(map(tuple, rows), key=repr) == sorted(taken[name], key=repr), (
+                cut, name)
         assert any(Decimal(r[2]) > 0 for r in taken["pipeline"])
 
 
