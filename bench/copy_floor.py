@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg2
 
-from projectors.tables import READ_TABLES
+from projectors.tables import EXTENSION_TABLES, READ_TABLES
 
 SCRATCH_SCHEMA = "bench_copy"
 
@@ -41,6 +41,7 @@ class CopyFloor:
     bytes: int
     seconds: float
     by_table: dict[str, float] = field(default_factory=dict)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
 
     @property
     def rows_per_s(self) -> float:
@@ -48,48 +49,56 @@ class CopyFloor:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def copy_floor(database_url: str, schema: str = "public", repeat: int = 3) -> CopyFloor:
+def copy_floor(database_url: str, schema: str = "public", repeat: int = 3,
+               extensions: bool = False) -> CopyFloor:
     """COPY every read table out to memory, then time COPY IN into empty copies of them.
 
     The copies are `CREATE TABLE ... (LIKE t INCLUDING ALL)` (same columns, defaults,
     keys and indexes) in a scratch schema; only the COPY IN statements and their commit
     are timed. The best of `repeat` passes (each into new empty tables) is the floor. The
-    scratch schema is dropped afterwards.
+    scratch schema is dropped afterwards. `extensions`: the read-model extensions too
+    (field history, forecast snapshots: every row `crm rebuild` writes), each read from
+    its own schema (`schema` then names where the 25 are).
     """
+    sources = {name: f'{schema}."{name}"' for name in READ_TABLES}
+    if extensions:
+        sources.update({name: f'{t.schema}."{name}"' for name, t in EXTENSION_TABLES.items()})
     conn = connect(database_url)
     try:
         data: dict[str, bytes] = {}
         rows = 0
+        by_table_rows: dict[str, int] = {}
         with conn.cursor() as cur:
-            for name in READ_TABLES:
+            for name, source in sources.items():
                 buf = io.BytesIO()
-                cur.copy_expert(f'COPY (SELECT * FROM {schema}."{name}") TO STDOUT', buf)
+                cur.copy_expert(f"COPY (SELECT * FROM {source}) TO STDOUT", buf)
                 data[name] = buf.getvalue()
+                by_table_rows[name] = cur.rowcount
                 rows += cur.rowcount
         conn.commit()
         best: tuple[float, dict[str, float]] | None = None
         for _ in range(repeat):
-            passed = _copy_pass(conn, schema, data)
+            passed = _copy_pass(conn, sources, data)
             if best is None or passed[0] < best[0]:
                 best = passed
         assert best is not None
-        return CopyFloor(rows, sum(map(len, data.values())), best[0], best[1])
+        return CopyFloor(rows, sum(map(len, data.values())), best[0], best[1], by_table_rows)
     finally:
         conn.close()
 
 
-def _copy_pass(conn: Any, schema: str, data: dict[str, bytes]) -> tuple[float, dict[str, float]]:
+def _copy_pass(conn: Any, sources: dict[str, str],
+               data: dict[str, bytes]) -> tuple[float, dict[str, float]]:
     with conn.cursor() as cur:
         cur.execute(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE")
         cur.execute(f"CREATE SCHEMA {SCRATCH_SCHEMA}")
-        for name in READ_TABLES:
-            cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" '
-                        f'(LIKE {schema}."{name}" INCLUDING ALL)')
+        for name, source in sources.items():
+            cur.execute(f'CREATE TABLE {SCRATCH_SCHEMA}."{name}" (LIKE {source} INCLUDING ALL)')
     conn.commit()
     by_table = {}
     with conn.cursor() as cur:
         t0 = time.perf_counter()
-        for name in READ_TABLES:
+        for name in sources:
             t = time.perf_counter()
             cur.copy_expert(f'COPY {SCRATCH_SCHEMA}."{name}" FROM STDIN', io.BytesIO(data[name]))
             by_table[name] = time.perf_counter() - t

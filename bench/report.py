@@ -23,6 +23,8 @@ def scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
             "events_per_s": run["events_per_s"], "peak_rss_mb": run["peak_rss_mb"],
             "baseline_rss_mb": run["rss_before_backfill_mb"],
             "copy_floor_s": run.get("copy_floor_s"), "ratio_to_copy": run.get("ratio_to_copy"),
+            "rebuild_wall_s": run.get("rebuild", {}).get("wall_s"),
+            "rebuild_to_copy_ratio": run.get("rebuild", {}).get("ratio_to_copy"),
             "phases_s": run["phases_s"]}
 
 

@@ -177,6 +177,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
         "copy_floor_s": headline["copy_floor_s"],
         "copy_rows_per_s": headline["copy_rows_per_s"],
         "backfill_to_copy_ratio": headline["ratio_to_copy"],
+        **_rebuild_keys(headline),
         "live_offered_per_s": live["offered_per_s"],
         "live_achieved_per_s": live["achieved_per_s"],
         "live_events_per_s": live["events_per_s"],
@@ -210,6 +211,24 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     else:
         print_report(out, figures)
     return figures
+
+
+def _rebuild_keys(headline: dict[str, Any]) -> dict[str, Any]:
+    """`crm rebuild` of the headline backfill's log, on its stack: wall time against the
+    COPY floor of every row it wrote (the 25 tables and the extensions, field history
+    included), and the same with field history off (`CRM_FIELD_HISTORY=0`)."""
+    on, off = headline.get("rebuild"), headline.get("rebuild_no_history")
+    if not on or not off:
+        return {}
+    return {
+        "rebuild_wall_s": on["wall_s"], "rebuild_events": on["events"],
+        "rebuild_rows": on["rows"], "rebuild_field_history_rows": on["field_history_rows"],
+        "rebuild_copy_floor_s": on["copy_floor_s"],
+        "rebuild_to_copy_ratio": on["ratio_to_copy"],
+        "rebuild_no_history_wall_s": off["wall_s"], "rebuild_no_history_rows": off["rows"],
+        "rebuild_no_history_copy_floor_s": off["copy_floor_s"],
+        "rebuild_no_history_to_copy_ratio": off["ratio_to_copy"],
+    }
 
 
 def _plan(scales: Sequence[float] | None, quick: bool, days: int | None,
