@@ -84,7 +84,7 @@ _FORMATS: dict[str, Callable[[Any], str]] = {
 
 
 @cache
-def _formats(table: str, columns: tuple[str, ...]) -> tuple[Callable[[Any], str], ...] | None:
+def formats(table: str, columns: tuple[str, ...]) -> tuple[Callable[[Any], str], ...] | None:
     """COPY text formatters for `columns`, or None when a column type has none."""
     types = column_types(table)
     out = []
@@ -99,8 +99,8 @@ def _formats(table: str, columns: tuple[str, ...]) -> tuple[Callable[[Any], str]
 def copy_lines(table: str, n: int, key_cols: list[str], all_cols: list[str],
                 group: Sequence[Upsert]) -> list[str]:
     """COPY text lines of one group: every staging column, `_grp` = n last."""
-    formats = _formats(table, tuple(all_cols))
-    if formats is None:
+    fmts = formats(table, tuple(all_cols))
+    if fmts is None:
         raise NotCopyable(table)
     position = column_positions(table)
     slots = [position[c] for c in all_cols]
@@ -109,7 +109,7 @@ def copy_lines(table: str, n: int, key_cols: list[str], all_cols: list[str],
     lines = []
     for u in group:
         fields = list(empty)
-        for slot, fmt, value in zip(slots, formats, row_values(u, all_cols, n_keys),
+        for slot, fmt, value in zip(slots, fmts, row_values(u, all_cols, n_keys),
                                     strict=True):
             if value is not None:
                 fields[slot] = fmt(value)

@@ -54,6 +54,10 @@ _Key = tuple[tuple[str, Any], ...]
 # (event_id, table, record, column) -> (old text, new text, the event's stamp, version)
 _Out = dict[tuple[str, str, str, str], tuple[str | None, str | None, dict[str, Any], int]]
 _MISSING = object()
+State = dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None]
+"""Rows by (table, key): their version and values (compared form), None once deleted."""
+Changes = _Out
+"""What `walk` found: a history row per (event, table, record, column)."""
 
 
 def enabled() -> bool:
@@ -74,24 +78,26 @@ def field_changes(cur: Any, pairs: Sequence[tuple[Event, Sequence[Write]]]) -> l
                 whole.add(w.table)
             else:
                 columns.setdefault(w.table, set()).update(w.values)
-    state: dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None] = {}
+    state: State = {}
     for table, keys in sorted(wanted.items()):
         cols = None if table in whole else sorted(columns.get(table, ()))
         state.update(_stored(cur, table, list(keys), cols))
     out: _Out = {}
     for event, writes in pairs:
         if writes:
-            _walk(event, writes, state, out)
-    return _upserts(out)
+            walk(event, writes, state, out)
+    return upserts(out)
 
 
-def _walk(event: Event, writes: Sequence[Write],
-          state: dict[tuple[str, _Key], tuple[int, dict[str, Any]] | None],
-          out: _Out) -> None:
-    """Apply one event's writes to `state`, adding a history row per change to `out`."""
+def walk(event: Event, writes: Sequence[Write], state: State, out: _Out | None) -> None:
+    """Apply one event's writes to `state` (each row's version and values, in the form
+    they are compared in), adding a history row per change to `out` (None: no history,
+    the state alone, as `crm rebuild`'s in-memory fold keeps it)."""
     stamp: dict[str, Any] = {}
 
     def emit(table: str, key: _Key, column: str, old: str | None, new: str | None) -> None:
+        if out is None:
+            return
         if not stamp:  # most writes change something, but not all: only then
             stamp.update(_stamp(event))
         _add(out, event, stamp, table, "/".join(str(v) for _, v in key), column, old, new)
@@ -117,7 +123,8 @@ def _walk(event: Event, writes: Sequence[Write],
         if w.version <= version:
             continue  # the writer's version guard skips it too
         for column, value in w.values.items():
-            if column in UNTRACKED:
+            if column in UNTRACKED:  # no history, but the row holds the new value
+                values[column] = canonical(conv, column, value)
                 continue
             new = canonical(conv, column, value)
             old = values.get(column, _MISSING)
@@ -157,7 +164,8 @@ def _add(out: _Out, event: Event, stamp: dict[str, Any], table: str, record: str
     out[slot] = (old, new, stamp, event.aggregate_version)
 
 
-def _upserts(out: _Out) -> list[Upsert]:
+def upserts(out: _Out) -> list[Upsert]:
+    """The field_history rows of `out` (what `walk` found), as upserts."""
     return [Upsert(HISTORY_TABLE, (("event_id", event_id), ("table_name", table),
                                    ("record_id", record), ("column_name", column)),
                    {"old_value": old, "new_value": new, **stamp}, version)

@@ -11,17 +11,20 @@ The 25 contract tables and the extensions (projectors.tables.EXTENSION_TABLES).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event, text
 
-from events.topics import REBUILD_GROUP
+from events.topics import EVENT_TOPICS, REBUILD_GROUP
 from projectors.commit import PROJECTION_LOCK
 from projectors.db import ANALYST_ROLE, WRITER_ROLE, ensure_roles, make_engine
+from projectors.replay import Refused, replay
 from projectors.runner import GROUP, Projector
 from projectors.tables import EXTENSION_TABLES, READ_TABLES, TABLES, extension_metadata, metadata
 
+log = logging.getLogger(__name__)
 BUILD_SCHEMA = "crm_rebuild"
 RETIRED_SCHEMA = "crm_retired"
 
@@ -57,8 +60,15 @@ def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
         extension_metadata.create_all(
             conn.execution_options(schema_translate_map=extension_map),
             tables=list(EXTENSION_TABLES.values()))
+    replayed = 0
+    try:
+        replayed = replay(build, bootstrap, REBUILD_GROUP, EVENT_TOPICS, kafka_extra,
+                          progress).events
+    except Refused as exc:
+        log.warning("rebuild: the fast path cannot write this log (%s); replaying it in "
+                    "the live projector's batches", exc)
     projector = Projector(build, bootstrap, group=REBUILD_GROUP, extra=kafka_extra,
-                          take_lock=False)
+                          take_lock=False, assign=True)
     try:
         projector.catch_up(progress=progress)
         with live.begin() as conn:
@@ -73,7 +83,7 @@ def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
         conn.execute(text(f"DROP SCHEMA IF EXISTS {BUILD_SCHEMA} CASCADE"))
     ensure_roles(live, ANALYST_ROLE, WRITER_ROLE)
     live.dispose()
-    return projector.stats.events
+    return replayed + projector.stats.events
 
 
 def _swap(conn: Any, live_group: str) -> None:

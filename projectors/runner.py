@@ -73,10 +73,14 @@ class Projector:
         on_dead_letter: Callable[[DeadLetter], None] | None = None,
         take_lock: bool = True,
         dead_letters: DeadLetterPublisher | None = None,
+        assign: bool = False,
     ) -> None:
         """`extra`: settings every Kafka client gets (security); `fetch`: consumer settings
         for this projector's consumer only (its dead-letter producer would warn about them).
-        `dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`)."""
+        `dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`).
+        `assign`: take every partition of `topics` directly instead of joining the
+        consumer group (`crm rebuild`: the only reader of its group; no join to wait for)."""
+        self._assign = assign
         self.engine = engine
         self._bootstrap = bootstrap
         self._extra = extra
@@ -111,7 +115,13 @@ class Projector:
     def start(self) -> None:
         """Subscribe (once); partitions are positioned from PostgreSQL on assignment."""
         if not self._subscribed:
-            self._consumer.subscribe(self.topics, on_assign=self._on_assign)
+            if self._assign:
+                metadata = self._consumer.list_topics(timeout=30)
+                self._on_assign(self._consumer, [
+                    TopicPartition(t, p) for t in self.topics
+                    for p in metadata.topics[t].partitions])
+            else:
+                self._consumer.subscribe(self.topics, on_assign=self._on_assign)
             self._subscribed = True
 
     def close(self) -> None:

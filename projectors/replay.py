@@ -1,0 +1,186 @@
+"""`crm rebuild`'s fast path: the event topics read once from the beginning to the ends
+they had when it started, folded in memory (projectors/fold.py), written into the empty
+build tables in one transaction with the positions reached.
+
+What the fast path trusts and what it does not:
+
+- Records come from our own log, whose contract the core checked when it made each
+  message, so they are decoded without pydantic's second pass (`decode_trusted`); bytes
+  that are not a message we know still become dead letters, published and flushed before
+  the transaction that moves the positions past them commits (as the live projector
+  does).
+- A value PostgreSQL refuses (a data or integrity error) or a lost connection makes the
+  whole transaction roll back: nothing of the fast path is left, and `Refused` tells the
+  caller to replay with the live projector's batches instead, which set refused events
+  aside one by one and wait out PostgreSQL (projectors/runner.py).
+
+Consumers are assigned their partitions (no consumer group to join); the positions go
+to `crm_meta.projector_offsets` under the rebuild's group, so the live projector's code
+carries on from them (the catch-up under the projection lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from sqlalchemy.engine import Engine
+
+from events.codec import AvroCodec, DecodeError
+from events.dlq import DeadLetter
+from kafka_client.offsets import log_ends
+from producers.dead_letters import DeadLetterPublisher
+from projectors import history
+from projectors.batches import is_transient_db_error
+from projectors.fold import HISTORY_COLUMNS, Fold, copy_rows, copy_text
+from projectors.intake import dead_letter_of
+from projectors.offsets import save_offsets
+from projectors.refusals import refused_by_the_read_model
+
+log = logging.getLogger(__name__)
+CHUNK = 20_000  # events decoded and folded between two progress reports / history flushes
+FETCH = {"fetch.wait.max.ms": 50, "fetch.max.bytes": 64 * 2**20,
+         "max.partition.fetch.bytes": 16 * 2**20, "queued.max.messages.kbytes": 256 * 1024}
+
+
+class Refused(Exception):
+    """The fast path cannot write this log (a refused value, a lost database): nothing
+    of it was committed; replay with the live projector's batches instead."""
+
+
+@dataclass
+class Replayed:
+    """What the fast path did."""
+
+    events: int = 0
+    rows: int = 0
+    history_rows: int = 0
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    letters: list[DeadLetter] = field(default_factory=list)
+
+
+def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
+           extra: dict[str, Any] | None = None,
+           progress: Callable[[int], None] | None = None, timeout: float = 600.0,
+           ) -> Replayed:
+    """Fold `topics` from the beginning to their current ends into the (empty) tables of
+    `engine`'s search_path and commit them with `group`'s positions; raises `Refused`."""
+    result = Replayed()
+    fold = Fold(track_history=history.enabled())
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur, Writer(cur) as send:
+            for events in _read(bootstrap, group, topics, extra, result, timeout):
+                fold.add(events)
+                n, text = fold.take_history()
+                copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
+                result.history_rows += n
+                if progress is not None:
+                    progress(fold.events)
+            for table, rows in sorted(fold.rows().items()):
+                result.rows += copy_rows(send, table, rows)
+        save_offsets(conn, group, result.offsets)
+        result.events = fold.events
+        if result.letters:  # durable on Kafka before the positions past them commit
+            publisher = DeadLetterPublisher(bootstrap, extra)
+            publisher.publish_all(result.letters)
+            publisher.flush()
+        raw.commit()
+    except Exception as exc:
+        if is_transient_db_error(exc):
+            raw.invalidate()
+        else:
+            raw.rollback()
+        if refused_by_the_read_model(exc) or is_transient_db_error(exc):
+            raise Refused(str(exc).strip().splitlines()[0] if str(exc).strip() else
+                          type(exc).__name__) from exc
+        raise
+    finally:
+        raw.close()
+    return result
+
+
+class Writer:
+    """A thread that runs the statements it is sent, in order, on one cursor: PostgreSQL
+    takes one chunk's COPY (psycopg2 waits on it without the GIL) while this process
+    decodes and folds the next, so the two use both cores. The first error is raised
+    by the next `send` and by leaving the `with` block (which waits for the rest)."""
+
+    def __init__(self, cur: Any) -> None:
+        """Statements run on `cur`."""
+        self._cur = cur
+        self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rebuild-writer", daemon=True)
+
+    def __enter__(self) -> Callable[[Callable[[Any], None]], None]:
+        self._thread.start()
+        return self.send
+
+    def send(self, statement: Callable[[Any], None]) -> None:
+        """Queue `statement` (a function of the cursor); raises an earlier one's error."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(statement)
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (statement := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    statement(self._cur)
+                except BaseException as exc:  # handed to the folding thread
+                    self._error = exc
+
+
+def _read(bootstrap: str, group: str, topics: Sequence[str], extra: dict[str, Any] | None,
+          result: Replayed, timeout: float) -> Any:
+    """Chunks of decoded events, every partition from its beginning to the end it had;
+    `result` gets the dead letters and, once all is read, the ends as positions."""
+    codec = AvroCodec()
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "enable.auto.commit": False, **FETCH, **(extra or {})})
+    try:
+        metadata = consumer.list_topics(timeout=30)
+        partitions = [(t, p) for t in topics for p in metadata.topics[t].partitions]
+        ends = {tp: end for tp, end in log_ends(bootstrap, partitions, extra).items() if end}
+        assigned = [TopicPartition(t, p, OFFSET_BEGINNING) for t, p in ends]
+        consumer.assign(assigned)
+        remaining = dict(ends)
+        deadline = time.monotonic() + timeout
+        chunk = []
+        while remaining:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"rebuild did not reach the end of the log in {timeout}s")
+            for msg in consumer.consume(num_messages=CHUNK, timeout=0.5):
+                if msg.error():
+                    log.warning("consumer error: %s", msg.error())
+                    continue
+                if msg.offset() >= ends.get((msg.topic(), msg.partition()), 0):
+                    continue  # arrived after the start: the catch-up's
+                try:
+                    chunk.append(codec.decode_trusted(msg.value()))
+                except DecodeError as exc:
+                    result.letters.append(dead_letter_of(msg, str(exc)))
+            for tp in consumer.position([TopicPartition(t, p) for t, p in remaining]):
+                if tp.offset >= remaining[(tp.topic, tp.partition)]:
+                    del remaining[(tp.topic, tp.partition)]
+                    consumer.pause([tp])
+            if len(chunk) >= CHUNK or (chunk and not remaining):
+                yield chunk
+                chunk = []
+        result.offsets = ends
+    finally:
+        consumer.close()
