@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from psycopg2.extras import execute_values
@@ -47,14 +48,17 @@ class Fold:
         """`track_history`: find the field history's rows (`CRM_FIELD_HISTORY`)."""
         self.state: history.State = {}
         self.events = 0
+        self.tables: set[str] = set()  # every table a write went to
         self._changes: history.Changes | None = {} if track_history else None
 
     def add(self, events: Iterable[Event]) -> None:
         """Apply `events` in order."""
-        state, changes = self.state, self._changes
+        state, changes, tables = self.state, self._changes, self.tables
         for event, writes in writes_by_event(events):
             self.events += 1
             if writes:
+                for w in writes:
+                    tables.add(w.table)
                 history.walk(event, writes, state, changes)
 
     def take_history(self) -> tuple[int, str]:
@@ -145,7 +149,7 @@ def copy_rows(send: Send, table: str, rows: Sequence[Row]) -> int:
 
 
 def _copy_text(table: str, columns: list[str], group: Sequence[Row]) -> str:
-    fmts = _row_formats(table, tuple(columns))
+    fmts = row_formats(table, tuple(columns))
     if fmts is None:
         raise NotCopyable(table)
     n_keys = len(group[0][0])
@@ -168,17 +172,14 @@ def _json_text(value: Any) -> str:
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_CACHE: dict[tuple[str, tuple[str, ...]], tuple[Callable[[Any], str], ...] | None] = {}
 
 
-def _row_formats(table: str, columns: tuple[str, ...]
-                 ) -> tuple[Callable[[Any], str], ...] | None:
+@cache
+def row_formats(table: str, columns: tuple[str, ...]
+                ) -> tuple[Callable[[Any], str], ...] | None:
     """COPY text formatters of `columns` for values in their canonical form."""
-    slot = (table, columns)
-    if slot not in _CACHE:
-        base = formats(table, columns)
-        json_columns = {c.name for c in PROJECTED_TABLES[table].columns
-                        if isinstance(c.type, JSONB)}
-        _CACHE[slot] = None if base is None else tuple(
-            _json_text if c in json_columns else f for c, f in zip(columns, base, strict=True))
-    return _CACHE[slot]
+    base = formats(table, columns)
+    json_columns = {c.name for c in PROJECTED_TABLES[table].columns
+                    if isinstance(c.type, JSONB)}
+    return None if base is None else tuple(
+        _json_text if c in json_columns else f for c, f in zip(columns, base, strict=True))

@@ -15,29 +15,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 
 from events.topics import EVENT_TOPICS, REBUILD_GROUP
 from projectors.commit import PROJECTION_LOCK
 from projectors.db import ANALYST_ROLE, WRITER_ROLE, ensure_roles, make_engine
-from projectors.replay import Refused, replay
+from projectors.replay import Refused
+from projectors.replay_split import engine_in_schema, replay_split
 from projectors.runner import GROUP, Projector
 from projectors.tables import EXTENSION_TABLES, READ_TABLES, TABLES, extension_metadata, metadata
 
 log = logging.getLogger(__name__)
 BUILD_SCHEMA = "crm_rebuild"
 RETIRED_SCHEMA = "crm_retired"
-
-
-def _engine_in_schema(url: str, schema: str) -> Engine:
-    engine = make_engine(url)
-
-    @event.listens_for(engine, "connect")
-    def _search_path(dbapi_conn: Any, _record: Any) -> None:
-        with dbapi_conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{schema}"')
-
-    return engine
 
 
 def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
@@ -49,7 +39,7 @@ def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
         conn.execute(text(f"CREATE SCHEMA {BUILD_SCHEMA}"))
         conn.execute(text("DELETE FROM crm_meta.projector_offsets WHERE consumer_group = :g"),
                      {"g": REBUILD_GROUP})
-    build = _engine_in_schema(url, BUILD_SCHEMA)
+    build = engine_in_schema(url, BUILD_SCHEMA)
     tables = [TABLES[name] for name in READ_TABLES]
     with build.begin() as conn:
         metadata.create_all(conn.execution_options(schema_translate_map={None: BUILD_SCHEMA}),
@@ -61,9 +51,11 @@ def rebuild(url: str, bootstrap: str, kafka_extra: dict[str, Any] | None = None,
             conn.execution_options(schema_translate_map=extension_map),
             tables=list(EXTENSION_TABLES.values()))
     replayed = 0
+    build.dispose()  # no pooled connection crosses the fork of the second fold
+    live.dispose()
     try:
-        replayed = replay(build, bootstrap, REBUILD_GROUP, EVENT_TOPICS, kafka_extra,
-                          progress).events
+        replayed = replay_split(url, BUILD_SCHEMA, bootstrap, REBUILD_GROUP, EVENT_TOPICS,
+                                kafka_extra, progress)
     except Refused as exc:
         log.warning("rebuild: the fast path cannot write this log (%s); replaying it in "
                     "the live projector's batches", exc)

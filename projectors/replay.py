@@ -68,14 +68,24 @@ class Replayed:
 def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
            extra: dict[str, Any] | None = None,
            progress: Callable[[int], None] | None = None, timeout: float = 600.0,
-           ) -> Replayed:
+           agree: Callable[[set[str]], None] | None = None) -> Replayed:
     """Fold `topics` from the beginning to their current ends into the (empty) tables of
-    `engine`'s search_path and commit them with `group`'s positions; raises `Refused`."""
+    `engine`'s search_path and commit them with `group`'s positions; raises `Refused`.
+
+    `agree`, if given, is called with the tables the fold wrote (every write's, whether
+    it changed a row or not) once all is written, before the commit; it raises `Refused`
+    to roll back (projectors/replay_split.py: two folds may commit only if their tables
+    are apart)."""
     result = Replayed()
     fold = Fold(track_history=history.enabled())
     raw = engine.raw_connection()
     try:
         conn = raw.driver_connection
+        with conn.cursor() as cur:
+            # Two folds writing one key (tables they should not share) would wait on each
+            # other's transaction, and the second would wait on a pipe PostgreSQL cannot
+            # see: a bounded wait ends it as a failed fold, replayed by the catch-up.
+            cur.execute("SET LOCAL lock_timeout = '10s'")
         with conn.cursor() as cur, Writer(cur) as send:
             for events in _read(bootstrap, group, topics, extra, result, timeout):
                 fold.add(events)
@@ -88,6 +98,8 @@ def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
                 result.rows += copy_rows(send, table, rows)
         save_offsets(conn, group, result.offsets)
         result.events = fold.events
+        if agree is not None:
+            agree(fold.tables)
         if result.letters:  # durable on Kafka before the positions past them commit
             publisher = DeadLetterPublisher(bootstrap, extra)
             publisher.publish_all(result.letters)

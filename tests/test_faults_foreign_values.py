@@ -32,7 +32,7 @@ from events.topics import DEAD_LETTER
 from localstack import StackInfo
 from operations.dead_letters import DlqEntry, list_dead_letters, redrive
 from producers.kafka import MessageProducer
-from projectors import copy_text, write_sql
+from projectors import copy_text, fold, write_sql
 from projectors.db import make_engine, migrate, table_digest
 from projectors.refusals import apply_setting_aside, read_model_check, refused_by_the_read_model
 from projectors.runner import Projector
@@ -91,8 +91,8 @@ def catch_up(engine: sa.Engine, bootstrap: str, batch_size: int = 4) -> Projecto
 
 
 def _clear_writer_caches() -> None:
-    for cached in (write_sql.column_types, copy_text._formats, write_sql.column_positions,
-                   write_sql.stage_name, write_sql.required_columns):
+    for cached in (write_sql.column_types, copy_text.formats, write_sql.column_positions,
+                   write_sql.stage_name, write_sql.required_columns, fold.row_formats):
         cached.cache_clear()
 
 

@@ -111,3 +111,41 @@ def test_rebuild_also_rebuilds_the_forecast_snapshot_extension_table(
     assert table_digest(engine) == before
     with engine.connect() as conn:
         assert conn.execute(sa.text(count)).scalar_one() == snapshots
+
+
+def test_folds_that_would_share_a_table_both_roll_back_and_the_batches_replay_the_log(
+    fresh_kafka: str, fresh_db_url: str, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Both folds given the same topics write the same tables (and keys): at most one of
+    them commits (the other waits on its keys until its lock wait ends, or the guard
+    refuses both), and the live projector's batches replay the rest to the same tables."""
+    from projectors import replay_split
+
+    migrate(fresh_db_url)
+    engine = make_engine(fresh_db_url)
+    publish_derived_events(fresh_kafka, 30)
+    live = Projector(engine, fresh_kafka)
+    live.catch_up(timeout=120)
+    live.close()
+    before = table_digest(engine)
+    monkeypatch.setattr(replay_split, "SPLIT_FROM", 0)
+    monkeypatch.setattr(replay_split, "split", lambda records: [sorted(records)] * 2)
+
+    with caplog.at_level("WARNING"):
+        replayed = rebuild(fresh_db_url, fresh_kafka)
+
+    assert replayed == 60
+    assert table_digest(engine) == before
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "did not commit" in said
+
+
+def test_topics_are_split_into_groups_of_about_equal_records() -> None:
+    from projectors.replay_split import split
+
+    records = {"crm.leads": 50, "crm.cases": 20, "crm.quotes": 18, "crm.contacts": 10,
+               "crm.rejections": 0}
+    assert split(records) == [["crm.leads"],
+                              ["crm.cases", "crm.contacts", "crm.quotes", "crm.rejections"]]
+    assert split({"crm.leads": 5}) == [["crm.leads"]]
