@@ -16,7 +16,9 @@ from bench.run import Plan, main
 pytestmark = pytest.mark.integration
 
 FIGURES = ("backfill_events", "backfill_rows", "backfill_wall_s", "backfill_events_per_s",
-           "copy_floor_s", "live_events_per_s", "live_p50_ms", "live_p99_ms", "peak_rss_mb")
+           "copy_floor_s", "live_events_per_s", "live_p50_ms", "live_p99_ms", "peak_rss_mb",
+           "rebuild_wall_s", "rebuild_events", "rebuild_rows", "rebuild_copy_floor_s",
+           "rebuild_to_copy_ratio", "rebuild_no_history_to_copy_ratio")
 SCALING = ("scale", "events", "wall_s", "events_per_s", "peak_rss_mb")
 
 
