@@ -3,7 +3,10 @@
 The 25 contract tables and the extensions (projectors.tables.EXTENSION_TABLES).
 
 1. Create the tables afresh in schema `crm_rebuild` and project every event topic from the
-   beginning into them (a separate consumer group).
+   beginning into them (a separate consumer group): folded in memory and written once by
+   COPY, in two processes split by topic (projectors/replay_split.py, replay.py, fold.py);
+   whatever that fast path leaves uncommitted (a value PostgreSQL refuses, a lost
+   connection) is projected by the live projector's batches from the positions it stored.
 2. Take the projection lock (live projectors hold it shared per batch), drain what
    arrived meanwhile, then in one transaction move the old tables out and the new ones
    into `public`, and hand the rebuild's offsets to the live projector group.
