@@ -4,6 +4,11 @@ Tansu (the embedded broker) answers ListOffsets(latest) with the base offset of 
 record batch + 1 rather than the log end, so `get_watermark_offsets()` undercounts there.
 A fetch response carries the true high watermark on every broker, so we fetch one batch
 at the listed offset and read the watermark librdkafka cached from that response.
+
+Apache Kafka under exactly-once (the core's transactions) ends a partition's log in a
+transaction marker: an offset that holds no record. The end we answer is the offset after
+the last record a reader can read, which readers that store `last offset + 1` (the
+projector, the core's committed position) reach; the log end past a marker they never do.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ LEADERSHIP_MOVING = frozenset({
     KafkaError._UNKNOWN_PARTITION,  # metadata of a topic just (re)created not here yet
 })
 _TRY = 5.0  # seconds one ListOffsets try may wait
+_STILL = 0.5  # seconds a read_committed position stopped at an open transaction stays put
 
 
 def watermarks(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) -> tuple[int, int]:
@@ -50,27 +56,86 @@ def watermarks(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) ->
 
 def partition_ends(consumer: Consumer, partitions: Iterable[tuple[str, int]],
                    timeout: float = 30.0) -> dict[tuple[str, int], int]:
-    """The high watermark of each (topic, partition); leaves `consumer` unassigned."""
+    """The end of each (topic, partition)'s records: the offset after the last record
+    `consumer` can read there (0 when it can read none); leaves `consumer` unassigned.
+
+    A reader that has read that far, or stored that offset, has read everything. It is
+    the log end except where the log ends in offsets that carry no record for this
+    reader: transaction markers (and aborted records, under `read_committed`) on a broker
+    that honours transactions. Those take offsets but are never delivered, so a reader's
+    `last offset + 1` never reaches the log end past them.
+    """
     ends: dict[tuple[str, int], int] = {}
-    probe: list[TopicPartition] = []
+    lows: dict[tuple[str, int], int] = {}
+    listed: dict[tuple[str, int], int] = {}
+    starts: dict[tuple[str, int], int] = {}
     for topic, partition in partitions:
-        _, listed = watermarks(consumer, TopicPartition(topic, partition), timeout)
-        if listed <= 0:
-            ends[(topic, partition)] = 0  # empty on every broker we know
+        tp = (topic, partition)
+        low, listed[tp] = watermarks(consumer, TopicPartition(topic, partition), timeout)
+        if listed[tp] <= low:
+            ends[tp] = max(listed[tp], 0)  # empty on every broker we know
         else:
-            probe.append(TopicPartition(topic, partition, listed - 1))
-    if probe:
-        consumer.assign(probe)
-        waiting = {(tp.topic, tp.partition) for tp in probe}
-        deadline = time.monotonic() + timeout
-        while waiting and time.monotonic() < deadline:
-            for msg in consumer.consume(num_messages=len(waiting), timeout=0.2):
-                waiting.discard((msg.topic(), msg.partition()))
-        for tp in probe:
-            _, high = consumer.get_watermark_offsets(tp, cached=True)
-            ends[(tp.topic, tp.partition)] = max(high, tp.offset + 1)
-        consumer.unassign()
+            lows[tp], starts[tp] = low, listed[tp] - 1
+    back = 1
+    deadline = time.monotonic() + timeout
+    while starts:
+        found = _read_tails(consumer, starts, listed, deadline)
+        for tp, end in found.items():
+            if end is not None:
+                ends[tp] = end
+                del starts[tp]
+            elif starts[tp] <= lows[tp]:  # nothing readable at all
+                ends[tp] = lows[tp]
+                del starts[tp]
+            else:  # only markers (or aborted records) from here on: look further back
+                starts[tp] = max(lows[tp], starts[tp] - back)
+        back *= 8
+    consumer.unassign()
     return ends
+
+
+def _read_tails(consumer: Consumer, starts: dict[tuple[str, int], int],
+                listed: dict[tuple[str, int], int], deadline: float
+                ) -> dict[tuple[str, int], int | None]:
+    """Read each partition from its start to its end; per partition, the offset after the
+    last record read (None: none was).
+
+    The end is the high watermark of the first fetch response (ListOffsets undercounts on
+    the embedded broker). The consumer's position moves past markers and aborted records,
+    which are never delivered, so reaching the end needs no record there. A `read_committed`
+    reader stops at an open transaction (the last stable offset, which ListOffsets
+    answers on Apache Kafka): a position at or past `listed` that stays put for `_STILL` s
+    is the end too.
+    """
+    consumer.assign([TopicPartition(t, p, o) for (t, p), o in starts.items()])
+    targets: dict[tuple[str, int], int] = {}
+    last: dict[tuple[str, int], int | None] = dict.fromkeys(starts)
+    still: dict[tuple[str, int], tuple[int, float]] = {}
+    waiting = set(starts)
+    while waiting and time.monotonic() < deadline:
+        for msg in consumer.consume(num_messages=500, timeout=0.05):
+            tp = (msg.topic(), msg.partition())
+            if msg.error() is None and tp in waiting and msg.offset() < targets.get(tp, 1 << 62):
+                last[tp] = max(last[tp] or 0, msg.offset() + 1)
+        for tp in list(waiting):
+            if tp not in targets:
+                _, high = consumer.get_watermark_offsets(TopicPartition(*tp), cached=True)
+                if high >= 0:  # a fetch response came
+                    targets[tp] = max(high, starts[tp] + 1)
+        now = time.monotonic()
+        for p in consumer.position([TopicPartition(*tp) for tp in waiting if tp in targets]):
+            tp = (p.topic, p.partition)
+            if p.offset >= targets[tp]:
+                waiting.discard(tp)
+            elif p.offset >= listed[tp]:
+                position, since = still.setdefault(tp, (p.offset, now))
+                if position != p.offset:
+                    still[tp] = (p.offset, now)
+                elif now - since >= _STILL:
+                    waiting.discard(tp)
+    for tp in waiting:  # out of time: what the fetch said (the old approximation)
+        last[tp] = last[tp] or targets.get(tp, starts[tp] + 1)
+    return last
 
 
 def log_ends(bootstrap: str, partitions: Iterable[tuple[str, int]],
