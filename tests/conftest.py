@@ -10,7 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from kafka_support import apache_kafka  # noqa: F401  (the session's Apache Kafka cluster)
+from kafka_support import (  # noqa: F401  (the brokers' fixtures)
+    any_broker,
+    apache_kafka,
+)
 from support import create_database, drop_database, temp_home
 
 import localstack
@@ -22,7 +25,7 @@ from projectors.db import make_engine, migrate
 # whatever its module says (test_faults_*.py mark each test by what it needs, so that the
 # server-free ones run in `make test-fast`).
 SERVER_FIXTURES = frozenset({"stack", "fresh_db_url", "kafka_bootstrap", "fresh_kafka",
-                             "own_kafka", "apache_kafka"})
+                             "own_kafka", "apache_kafka", "any_broker"})
 
 
 def pytest_report_header(config: pytest.Config) -> str:

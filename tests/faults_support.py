@@ -268,22 +268,27 @@ def produce(bootstrap: str, records: Iterable[Record]) -> int:
 
 def read_partitions(bootstrap: str, partitions: Sequence[tuple[str, int]] = ALL_PARTITIONS
                     ) -> dict[tuple[str, int], list[tuple[str, bytes]]]:
-    """Every record (key, value) of the partitions, in offset order."""
+    """Every record (key, value) of the partitions, in offset order, as a `read_committed`
+    reader sees them. It reads until the consumer's position reaches each end, not a count
+    of records: on Apache Kafka transaction markers take offsets too."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "faults-reader",
-                         "enable.auto.commit": False})
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
     try:
         ends = partition_ends(consumer, partitions)
         out: dict[tuple[str, int], list[tuple[str, bytes]]] = {tp: [] for tp in partitions}
-        todo = [TopicPartition(t, p, 0) for (t, p), end in ends.items() if end > 0]
-        if todo:
-            consumer.assign(todo)
+        pending = {tp: end for tp, end in ends.items() if end > 0}
+        if pending:
+            consumer.assign([TopicPartition(t, p, 0) for t, p in pending])
         deadline = time.monotonic() + 60
-        while (left := sum(end - len(out[tp]) for tp, end in ends.items())) > 0:
+        while pending:
             assert time.monotonic() < deadline, "could not read the topics back"
-            for msg in consumer.consume(min(left, 10_000), timeout=0.5):
+            for msg in consumer.consume(10_000, timeout=0.5):
                 tp = (msg.topic(), msg.partition())
-                if msg.error() is None and msg.offset() == len(out[tp]) < ends[tp]:
+                if msg.error() is None and msg.offset() < ends[tp]:
                     out[tp].append(((msg.key() or b"").decode(), msg.value() or b""))
+            for pos in consumer.position([TopicPartition(t, p) for t, p in pending]):
+                if pos.offset >= pending[(pos.topic, pos.partition)]:
+                    del pending[(pos.topic, pos.partition)]
         return {tp: recs for tp, recs in out.items() if recs}
     finally:
         consumer.close()

@@ -6,33 +6,24 @@ installed, and skip with the reason where it is not. docs/kafka.md.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import NewTopic
 from kafka_support import BROKERS, ApacheKafka, recreate_crm_topics, wait_for
 from support import create_database, drop_database, temp_home
-from test_runtimes_agree import read_topics, recorded_log
 
 from events.admin import ensure_topics
-from events.core_group import core_group_consumer, folded_inputs
 from events.dlq import DeadLetter
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import log_ends
 from localstack import StackInfo
 from operations.dead_letters import list_dead_letters
 from producers.dead_letters import DeadLetterPublisher
-from producers.kafka import MessageProducer
-from producers.partitioner import partition_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -218,45 +209,41 @@ def test_dead_letters_published_to_apache_kafka_are_read_back_newest_last(
     assert [e.letter for e in list_dead_letters(apache_kafka.bootstrap, limit=1)] == letters[-1:]
 
 
-def folded(bootstrap: str) -> int:
-    """The core group's committed offset on crm.commands (0 while its coordinator moves)."""
-    consumer = core_group_consumer(bootstrap)
-    try:
-        return folded_inputs(consumer, timeout=10)
-    except KafkaException:
-        return 0
-    finally:
-        consumer.close()
-
-
-def test_the_faust_core_worker_on_apache_kafka_derives_the_in_process_folds_bytes(
-    apache_kafka: ApacheKafka, stack: StackInfo,
+def test_log_ends_stop_after_the_last_record_a_reader_can_read_not_at_markers(
+    apache_kafka: ApacheKafka,
 ) -> None:
-    recreate_crm_topics(apache_kafka)
-    inputs, core, derived = recorded_log("business", 3, 0.2)
-    expected: dict[tuple[str, int], list[bytes]] = defaultdict(list)
-    for out in map(core.encode, derived):
-        expected[(out.topic, partition_for(out.topic, out.key))].append(out.value)
-    with MessageProducer(apache_kafka.bootstrap) as producer:
-        producer.send_all(inputs)
+    """Ends (kafka_client.offsets) are compared with 'last offset read + 1' (projector,
+    core group, demo, bench): a commit marker, an aborted transaction and an open one
+    take offsets that no reader ever gets, so they are not part of the end."""
+    topic = create_replicated_topic(apache_kafka, partitions=1)
+    bootstrap, part = apache_kafka.bootstrap, [(topic, 0)]
+    plain = Producer({"bootstrap.servers": bootstrap, "log_level": 0})
+    tx = Producer({"bootstrap.servers": bootstrap, "log_level": 0,
+                   "transactional.id": f"ends-{topic}"})
+    tx.init_transactions(30)
 
-    with temp_home() as home:
-        env = {**os.environ, "CRM_HOME": str(home), "CRM_KAFKA_BOOTSTRAP": apache_kafka.bootstrap,
-               "CRM_DATABASE_URL": stack.database_url}
-        log = home / "core.log"
-        worker = subprocess.Popen([sys.executable, "-m", "crm.cli", "run", "--role", "core"],
-                                  env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        try:
-            # every input committed: under exactly-once, with its events (log ends would
-            # count the transaction markers too)
-            wait_for(lambda: folded(apache_kafka.bootstrap) >= len(inputs), 300,
-                     f"the worker's {len(inputs)} inputs")
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(60)
+    def transaction(values: list[bytes], commit: bool) -> None:
+        tx.begin_transaction()
+        for value in values:
+            tx.produce(topic, value, partition=0)
+        tx.flush(30)
+        if commit:
+            tx.commit_transaction(30)
+        else:
+            tx.abort_transaction(30)
 
-    actual = read_topics(apache_kafka.bootstrap)
-    assert set(actual) == set(expected)
-    for tp in expected:
-        assert actual[tp] == expected[tp], f"{tp} differs"
-    assert len(derived) > len(inputs) > 3 * 48
+    def ends(isolation: str = "read_committed") -> int:
+        return log_ends(bootstrap, part, {"isolation.level": isolation})[(topic, 0)]
+
+    transaction([b"a", b"b"], commit=True)  # offsets 0, 1; marker 2
+    assert ends() == ends("read_uncommitted") == 2
+    transaction([b"c"], commit=False)  # 3 aborted; marker 4
+    assert (ends(), ends("read_uncommitted")) == (2, 4)
+    plain.produce(topic, b"d", partition=0)  # 5
+    plain.flush(30)
+    tx.begin_transaction()  # 6, open
+    tx.produce(topic, b"e", partition=0)
+    tx.flush(30)
+    assert (ends(), ends("read_uncommitted")) == (6, 7)
+    tx.commit_transaction(30)  # marker 7
+    assert ends() == ends("read_uncommitted") == 7

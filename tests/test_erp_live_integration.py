@@ -1,10 +1,13 @@
 """The live ERP loop on a real broker: the stand-in ERP worker answers both request types
-on the ERP's own topics, and the core's ERP bridge turns each answer into an input.
+on the ERP's own topics, and the core's ERP bridge turns each answer into an input, once.
 
 A CustomerMasterRequested goes to `erp.customer-masters` and a SalesOrderRequested to
-`erp.sales-orders`; `operations.erp_worker.run_erp` (in a thread) must reply to both on
+`erp.sales-orders`; `operations.erp_worker.run_erp` (in a thread; it reads the requests
+`read_committed`), on Tansu and on Apache Kafka, must reply to both on
 `erp.sales-order-replies` exactly as the in-process stand-in does, and
-`processors.faust_app.bridge_erp_reply` must forward the replies to `crm.commands`.
+`processors.faust_app.bridge_erp_reply` must forward the replies to `crm.commands`; the
+faust core worker (`crm run --role core`) then forwards each to `crm.commands` exactly once
+and folds it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from decimal import Decimal
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from faults_support import CrmProcess, core_committed, crm_env, read_partitions, wait_for
 from scenario import Scenario, one
+from support import temp_home
 
 from domain.accounts.messages import OpenAccount
 from domain.erp.messages import CustomerMasterRequested, SalesOrderRequested
 from domain.opportunities.messages import OpenOpportunity
-from events.topics import CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS, topic_for
+from events.topics import COMMANDS, CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS, topic_for
 from operations.erp_worker import run_erp
 from processors.core import CoreProcessor
 from processors.faust_app import bridge_erp_reply
@@ -58,19 +63,19 @@ def replies_on(bootstrap: str, count: int, timeout: float = 60) -> list[bytes]:
 
 
 def test_the_erp_worker_answers_master_data_and_order_requests_and_the_bridge_forwards_them(
-    fresh_kafka: str,
+    any_broker: str, fresh_db_url: str,
 ) -> None:
     master, order = requests()
     assert (topic_for(master), topic_for(order)) == (CUSTOMER_MASTERS, SALES_ORDERS)
-    with MessageProducer(fresh_kafka) as producer:
+    with MessageProducer(any_broker) as producer:
         producer.send(master)
         producer.send(order)
         producer.flush()
     stop = threading.Event()
-    worker = threading.Thread(target=run_erp, args=(fresh_kafka, stop.is_set), daemon=True)
+    worker = threading.Thread(target=run_erp, args=(any_broker, stop.is_set), daemon=True)
     worker.start()
     try:
-        found = replies_on(fresh_kafka, 2)
+        found = replies_on(any_broker, 2)
     finally:
         stop.set()
         worker.join(30)
@@ -81,3 +86,18 @@ def test_the_erp_worker_answers_master_data_and_order_requests_and_the_bridge_fo
     for value, reply in zip(found, map(core.codec.decode, found), strict=True):
         (out,) = bridge_erp_reply(core, value, 0, 0)
         assert (out.topic, out.key, out.value) == ("crm.commands", reply.aggregate_id, value)
+
+    # the live bridge: the core worker forwards each reply to crm.commands once (on
+    # Apache Kafka in one transaction with the reply's offset) and folds it
+    with temp_home() as home:
+        core_worker = CrmProcess(["run", "--role", "core"],
+                                 crm_env(home, any_broker, fresh_db_url), home / "core.log")
+        try:
+            wait_for(lambda: core_committed(any_broker) >= 2, 120,
+                     "the core to fold the two bridged replies", core_worker, interval=0.5)
+        finally:
+            code = core_worker.stop()
+        assert code == 0, core_worker.output()[-3000:]
+    inputs = read_partitions(any_broker, [(COMMANDS, 0)])[(COMMANDS, 0)]
+    assert sorted(inputs) == sorted((r.aggregate_id, v) for r, v in
+                                    zip(map(core.codec.decode, found), found, strict=True))

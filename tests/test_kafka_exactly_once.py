@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from confluent_kafka import Consumer, KafkaException, TopicPartition
-from kafka_support import ApacheKafka, recreate_crm_topics, wait_for
+from kafka_support import ApacheKafka, recorded_log, recreate_crm_topics, wait_for
 from support import create_database, drop_database, project, temp_home
-from test_runtimes_agree import recorded_log
 
 from events.admin import ensure_topics
 from events.codec import AvroCodec
