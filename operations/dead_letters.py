@@ -71,7 +71,11 @@ class RedriveReport:
 def list_dead_letters(bootstrap: str, extra: dict[str, Any] | None = None,
                       limit: int | None = 100, source_topic: str | None = None,
                       topic: str = DEAD_LETTER, timeout: float = 10.0) -> list[DlqEntry]:
-    """The newest `limit` dead letters (all with None), oldest first."""
+    """The newest `limit` dead letters (all with None), oldest first.
+
+    Each partition's newest `limit` offsets are read, and further back where they held
+    fewer letters: on Apache Kafka the core writes its dead letters in transactions,
+    whose markers take offsets too."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"dlq-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          **(extra or {})})
@@ -81,39 +85,51 @@ def list_dead_letters(bootstrap: str, extra: dict[str, Any] | None = None,
             return []
         partitions = sorted(metadata.partitions)
         highs = partition_ends(consumer, [(topic, p) for p in partitions], timeout)
-        assignment, ends = [], {}
+        lows, ranges = {}, {}
         for partition in partitions:
-            low, _ = consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                    timeout=timeout)
+            lows[partition], _ = consumer.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=timeout)
             high = highs[(topic, partition)]
-            if high > low:
-                start = low if limit is None or source_topic else max(low, high - limit)
-                assignment.append(TopicPartition(topic, partition, start))
-                ends[partition] = high
-        if not assignment:
-            return []
-        consumer.assign(assignment)
+            if high > lows[partition]:
+                whole = limit is None or source_topic is not None
+                ranges[partition] = (lows[partition] if whole else
+                                     max(lows[partition], high - limit), high)
         found: list[DlqEntry] = []
-        done: set[int] = set()
-        left = sum(ends[tp.partition] - tp.offset for tp in assignment)
-        deadline = time.monotonic() + timeout
-        while len(done) < len(ends) and time.monotonic() < deadline:
-            # consume() waits for the count asked for: ask for what is left, no more
-            batch = consumer.consume(max(1, min(left, 1000)), timeout=0.5)
-            left -= len(batch)
-            for msg in batch:
-                if msg.error() is not None:
-                    continue
-                partition, offset = msg.partition(), msg.offset()
-                letter = DeadLetter.from_headers(msg.value() or b"", msg.key(), msg.headers())
-                if source_topic is None or letter.source_topic == source_topic:
-                    found.append(DlqEntry(partition, offset, msg.timestamp()[1], letter))
-                if offset + 1 >= ends[partition]:
-                    done.add(partition)
+        while ranges:
+            read = _read_ranges(consumer, topic, ranges, timeout)
+            found += [e for e in read
+                      if source_topic is None or e.letter.source_topic == source_topic]
+            more = {}
+            for partition, (start, _) in ranges.items():
+                short = (limit or 0) - sum(e.partition == partition for e in found)
+                if short > 0 and start > lows[partition]:
+                    more[partition] = (max(lows[partition], start - 2 * short), start)
+            ranges = more
         found.sort(key=lambda e: (e.timestamp_ms, e.partition, e.offset))
         return found if limit is None else found[-limit:]
     finally:
         consumer.close()
+
+
+def _read_ranges(consumer: Consumer, topic: str, ranges: dict[int, tuple[int, int]],
+                 timeout: float) -> list[DlqEntry]:
+    """The letters at offsets [start, end) of each partition; reads until the consumer's
+    position reaches each end (markers are never delivered)."""
+    consumer.assign([TopicPartition(topic, p, start) for p, (start, _) in ranges.items()])
+    found: list[DlqEntry] = []
+    waiting = set(ranges)
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline:
+        for msg in consumer.consume(1000, timeout=0.1):
+            partition, offset = msg.partition(), msg.offset()
+            if msg.error() is None and offset < ranges[partition][1]:
+                letter = DeadLetter.from_headers(msg.value() or b"", msg.key(), msg.headers())
+                found.append(DlqEntry(partition, offset, msg.timestamp()[1], letter))
+        for tp in consumer.position([TopicPartition(topic, p) for p in waiting]):
+            if tp.offset >= ranges[tp.partition][1]:
+                waiting.discard(tp.partition)
+    consumer.unassign()
+    return found
 
 
 def redrive(bootstrap: str, extra: dict[str, Any] | None = None,
