@@ -120,14 +120,16 @@ def run_live_stage(services: Any, plan: Plan, status: Console) -> dict[str, Any]
 def main(json_output: bool = False, scales: Sequence[float] | None = None,
          quick: bool = False, days: int | None = None, scaling_days: int | None = None,
          simulation: str | None = None, live_seconds: float | None = None,
-         console: Console | None = None, plan: Plan | None = None) -> dict[str, Any]:
+         console: Console | None = None, plan: Plan | None = None,
+         kafka: str | None = None) -> dict[str, Any]:
     """Run every benchmark; print a table (or JSON) and return the figures.
 
     `scales`: the `--scale` values of the scaling runs (default 0.25, 1, 4); `quick`: small
     sizes (a minute or two); `days`: days of the headline backfill (default 180);
     `scaling_days`: days of each scaling run (default 45, i.e. a quarter of the headline
     run, so that --scale 4 stays within the ~10 minute budget). `plan` replaces all of
-    these sizes at once (the smoke test's tiny run).
+    these sizes at once (the smoke test's tiny run). `kafka`: the bootstrap of a Kafka
+    cluster for the Kafka-bound stages (default CRM_KAFKA_BOOTSTRAP; bench/stack.py).
     """
     if plan is None:
         plan = _plan(scales, quick, days, scaling_days, simulation, live_seconds)
@@ -135,11 +137,16 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     out = console or Console()
     started = time.perf_counter()
     figures: dict[str, Any] = {"machine": machine(), "plan": jsonable(dataclasses.asdict(plan))}
+    from bench.stack import use_kafka
+
+    figures["machine"]["kafka"] = use_kafka(kafka)
+    figures["plan"]["broker"] = figures["machine"]["kafka"]["broker"]
 
     from bench import stages
     from bench.stack import temp_stack
 
-    status.print(f"[bold]bench[/] simulation={plan.simulation} days={plan.days} "
+    status.print(f"[bold]bench[/] broker={figures['plan']['broker']} "
+                 f"simulation={plan.simulation} days={plan.days} "
                  f"scales={list(plan.scales)} (scaling runs: {plan.scaling_days} days)")
     status.print(f"  stages: sample of {plan.sample_days} days")
     sample = stages.make_sample(plan.simulation, plan.sample_days, plan.seed, plan.end_date)
@@ -255,9 +262,16 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, help="days of the headline backfill")
     parser.add_argument("--scaling-days", type=int, help="days of each scaling run")
     parser.add_argument("--simulation", choices=("business", "leads"))
+    parser.add_argument("--kafka", metavar="BOOTSTRAP", help="a Kafka cluster for the "
+                        "Kafka-bound stages (default CRM_KAFKA_BOOTSTRAP, else Tansu)")
     args = parser.parse_args(argv)
-    main(json_output=args.json, scales=args.scale, quick=args.quick, days=args.days,
-         scaling_days=args.scaling_days, simulation=args.simulation)
+    from bench.stack import KafkaRefused
+
+    try:
+        main(json_output=args.json, scales=args.scale, quick=args.quick, days=args.days,
+             scaling_days=args.scaling_days, simulation=args.simulation, kafka=args.kafka)
+    except KafkaRefused as refused:
+        parser.exit(2, f"crm bench: {refused}\n")
 
 
 if __name__ == "__main__":
