@@ -79,7 +79,7 @@ def partition_ends(consumer: Consumer, partitions: Iterable[tuple[str, int]],
     back = 1
     deadline = time.monotonic() + timeout
     while starts:
-        found = _read_tails(consumer, starts, listed, deadline)
+        found = _read_tails(consumer, starts, listed, deadline, skip=back == 1)
         for tp, end in found.items():
             if end is not None:
                 ends[tp] = end
@@ -95,7 +95,7 @@ def partition_ends(consumer: Consumer, partitions: Iterable[tuple[str, int]],
 
 
 def _read_tails(consumer: Consumer, starts: dict[tuple[str, int], int],
-                listed: dict[tuple[str, int], int], deadline: float
+                listed: dict[tuple[str, int], int], deadline: float, skip: bool
                 ) -> dict[tuple[str, int], int | None]:
     """Read each partition from its start to its end; per partition, the offset after the
     last record read (None: none was).
@@ -105,34 +105,48 @@ def _read_tails(consumer: Consumer, starts: dict[tuple[str, int], int],
     which are never delivered, so reaching the end needs no record there. A `read_committed`
     reader stops at an open transaction (the last stable offset, which ListOffsets
     answers on Apache Kafka): a position at or past `listed` that stays put for `_STILL` s
-    is the end too.
+    is the end too. With `skip`, a tail longer than one offset (the embedded broker's last
+    batch: thousands of records) is not read through: once its first record came, the
+    consumer seeks to the offset before the end and reads that one.
     """
     consumer.assign([TopicPartition(t, p, o) for (t, p), o in starts.items()])
     targets: dict[tuple[str, int], int] = {}
     last: dict[tuple[str, int], int | None] = dict.fromkeys(starts)
+    skipped: dict[tuple[str, int], int | None] = {}  # what was read after the seek
     still: dict[tuple[str, int], tuple[int, float]] = {}
     waiting = set(starts)
     while waiting and time.monotonic() < deadline:
         for msg in consumer.consume(num_messages=500, timeout=0.05):
             tp = (msg.topic(), msg.partition())
             if msg.error() is None and tp in waiting and msg.offset() < targets.get(tp, 1 << 62):
-                last[tp] = max(last[tp] or 0, msg.offset() + 1)
-        for tp in list(waiting):
+                if tp not in skipped:
+                    last[tp] = max(last[tp] or 0, msg.offset() + 1)
+                elif msg.offset() + 1 >= targets[tp]:
+                    skipped[tp] = msg.offset() + 1
+        for tp in waiting:
             if tp not in targets:
                 _, high = consumer.get_watermark_offsets(TopicPartition(*tp), cached=True)
                 if high >= 0:  # a fetch response came
                     targets[tp] = max(high, starts[tp] + 1)
+            if skip and tp in targets and tp not in skipped and last[tp] is not None \
+                    and last[tp] < targets[tp] - 1:
+                with contextlib.suppress(KafkaException):
+                    consumer.seek(TopicPartition(*tp, targets[tp] - 1))
+                    skipped[tp] = None
         now = time.monotonic()
         for p in consumer.position([TopicPartition(*tp) for tp in waiting if tp in targets]):
             tp = (p.topic, p.partition)
             if p.offset >= targets[tp]:
                 waiting.discard(tp)
+                if tp in skipped:  # None: a marker before the end, look further back
+                    last[tp] = skipped[tp]
             elif p.offset >= listed[tp]:
                 position, since = still.setdefault(tp, (p.offset, now))
                 if position != p.offset:
                     still[tp] = (p.offset, now)
                 elif now - since >= _STILL:
                     waiting.discard(tp)
+                    last[tp] = skipped.get(tp) or last[tp]
     for tp in waiting:  # out of time: what the fetch said (the old approximation)
         last[tp] = last[tp] or targets.get(tp, starts[tp] + 1)
     return last
