@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from domain.catalog import message_types
 from domain.kernel.messages import Message
 from events.avro import schema_for
+from events.avro_writer import Encoder, compile_record
 from events.schema_ids import BuiltinSchemaIds, SchemaIds, builtin_id, id_form, subject_for
 from events.upcasting import (
     UPCASTERS,
@@ -106,7 +107,7 @@ class AvroCodec:
         self._parsed: dict[str, Any] = {}
         self._headers: dict[str, bytes] = {}
         self._readings: dict[int, _Reading] = {}
-        self._writers: dict[type, tuple[bytes, Any, bool]] = {}
+        self._writers: dict[type, tuple[bytes, Encoder | None, Any, bool]] = {}
         self._flat: dict[type, bool] = {}
 
     def schema(self, name: str) -> dict[str, Any]:
@@ -116,7 +117,16 @@ class AvroCodec:
     def encode(self, message: Message) -> bytes:
         """Wire-format bytes of one message."""
         cls = type(message)
-        header, schema, flat = self._writers.get(cls) or self._writer_for(cls)
+        header, compiled, schema, flat = self._writers.get(cls) or self._writer_for(cls)
+        if compiled is not None:
+            # the schema's own compiled writer: fastavro's bytes, without its per-call walk
+            # of the schema (events/avro_writer.py; docs/benchmarks.md, backfill item 16)
+            out = bytearray(header)
+            try:
+                compiled(message.__dict__, out)
+            except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+                raise ValueError(f"{cls.__name__} cannot be encoded: {exc!r}") from exc
+            return bytes(out)
         buf = io.BytesIO()
         buf.write(header)
         try:
@@ -129,11 +139,12 @@ class AvroCodec:
             raise ValueError(f"{cls.__name__} cannot be encoded: {exc}") from exc
         return buf.getvalue()
 
-    def _writer_for(self, cls: type[Message]) -> tuple[bytes, Any, bool]:
+    def _writer_for(self, cls: type[Message]) -> tuple[bytes, Encoder | None, Any, bool]:
         name = cls.__name__
         header = self._headers.get(name) or self._register(name)
         flat = not any(_holds_model(f.annotation) for f in cls.model_fields.values())
-        self._writers[cls] = writer = (header, self._current(name), flat)
+        self._writers[cls] = writer = (header, compile_record(self._schemas[name]),
+                                       self._current(name), flat)
         return writer
 
     def decode(self, data: bytes) -> Message:
