@@ -18,6 +18,7 @@ import os
 import queue
 import time
 import traceback
+from collections.abc import Sequence
 from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any
@@ -63,10 +64,16 @@ class PublisherProcess:
 
     def send(self, topic: str, key: str, value: bytes) -> None:
         """The next record of the log."""
-        self._chunk.append((topic, key, value))
-        if len(self._chunk) >= CHUNK:
-            self._post(self._chunk)
-            self._chunk = []
+        self.send_all(((topic, key, value),))
+
+    def send_all(self, records: Sequence[tuple[str, str, bytes]]) -> None:
+        """The next records of the log, in order."""
+        chunk = self._chunk
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= CHUNK:
+                self._post(chunk)
+                chunk = self._chunk = []
 
     def finish(self) -> None:
         """Hand over the rest and the end of the log; wait until it is all published."""

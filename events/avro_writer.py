@@ -17,9 +17,12 @@ array blocks are the Avro specification's, as fastavro writes them.
 from __future__ import annotations
 
 import datetime
+import struct
+from binascii import crc32
 from collections.abc import Callable
 from typing import Any
 
+from cramjam import snappy
 from fastavro.logical_writers import LOGICAL_WRITERS
 
 Encoder = Callable[[Any, bytearray], None]
@@ -192,3 +195,28 @@ def compile_record(schema: dict[str, Any]) -> Encoder | None:
     namespace = dict(compiler.env)
     exec("\n".join(compiler.lines), namespace)  # noqa: S102 - source generated above
     return namespace[entry]  # type: ignore[no-any-return]
+
+
+def text(value: str) -> bytes:
+    """An Avro string: its UTF-8 length as a varint, then the bytes."""
+    return _text(value)
+
+
+def blob(value: bytes) -> bytes:
+    """Avro bytes: the length as a varint, then the bytes."""
+    return _blob(value)
+
+
+def small_long(value: int) -> bytes:
+    """An Avro long (zig-zag varint), small ones from a table."""
+    return _SMALL.get(value) or varint(value)
+
+
+def snappy_block(count: int, data: bytes | bytearray, sync_marker: bytes) -> bytes:
+    """One block of an Avro object container file in the snappy codec, as fastavro writes
+    it: record count, compressed size (+4 for the CRC), the compressed records, the CRC-32
+    of the uncompressed ones (big-endian), the file's sync marker."""
+    raw = bytes(data)
+    packed = bytes(snappy.compress_raw(raw))
+    return b"".join((varint(count), varint(len(packed) + 4), packed,
+                     struct.pack(">I", crc32(raw) & 0xFFFFFFFF), sync_marker))

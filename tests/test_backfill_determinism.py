@@ -9,9 +9,11 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+from fastavro.write import Writer
+
 from backfill.generate import BackfillPlan, generate
 from backfill.run import simulation_factory
-from backfill.runlog import read_log
+from backfill.runlog import LOG_CODEC, LOG_RECORD, SYNC_INTERVAL, LogFile, read_log
 
 
 def digest(path: Path) -> str:
@@ -41,3 +43,23 @@ def test_a_completed_generation_is_not_redone(tmp_path: Path) -> None:
     before = (tmp_path / "log.avro").stat().st_mtime_ns
     generate(plan, tmp_path, simulation_factory("leads"))
     assert (tmp_path / "log.avro").stat().st_mtime_ns == before
+
+
+def test_the_log_file_is_byte_for_byte_what_fastavros_writer_writes(tmp_path: Path) -> None:
+    records = [(f"crm.topic-{n % 3}", f"KEY-{n}-ü", bytes([n % 256]) * (n % 1500))
+               for n in range(3000)]  # ~2.2 MB: three blocks
+    reference = tmp_path / "reference.avro"
+    with reference.open("wb") as fh:
+        writer = Writer(fh, LOG_RECORD, codec=LOG_CODEC, sync_interval=SYNC_INTERVAL,
+                        sync_marker=hashlib.sha256(b"run").digest()[:16])
+        for topic, key, value in records:
+            writer.write({"topic": topic, "key": key, "value": value})
+        writer.flush()
+    log = LogFile(tmp_path, "run")
+    log.send_all(records[:1234])
+    for record in records[1234:1240]:
+        log.send(*record)
+    log.send_all(records[1240:])
+    log.finish()
+    assert digest(tmp_path / "log.avro") == digest(reference)
+    assert [(r["topic"], r["key"], r["value"]) for r in read_log(tmp_path)] == records

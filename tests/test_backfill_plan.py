@@ -6,6 +6,7 @@ history cut at a tick is stamped after it, and that it is the start of the whole
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -122,8 +123,8 @@ class Records:
     def __init__(self) -> None:
         self.values: list[bytes] = []
 
-    def send(self, topic: str, key: str, value: bytes) -> None:
-        self.values.append(value)
+    def send_all(self, records: Sequence[tuple[str, str, bytes]]) -> None:
+        self.values.extend(value for _, _, value in records)
 
     def finish(self) -> None:
         pass
