@@ -8,7 +8,7 @@ and doubles nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,7 +19,7 @@ from backfill.runlog import read_log
 from events.core_group import core_group_consumer, skip_inputs
 from events.topics import COMMANDS, TOPICS
 from kafka_client.offsets import partition_ends, watermarks
-from producers.kafka import MessageProducer
+from producers.bulk import BulkProducer
 from producers.partitioner import partition_for
 
 # Bulk publishing: fuller batches, far fewer produce requests, much less of the embedded
@@ -42,8 +42,9 @@ class LogPublisher:
     def __init__(self, bootstrap: str, extra: dict[str, Any] | None = None) -> None:
         self._consumer = core_group_consumer(bootstrap, extra)
         self._present = _present(self._consumer)
-        self._producer = MessageProducer(bootstrap, extra={**BULK, **(extra or {})})
+        self._producer = BulkProducer(bootstrap, extra={**BULK, **(extra or {})})
         self._seen: dict[tuple[str, int], int] = {}
+        self._partitions: dict[str, dict[str, int]] = {}  # topic -> key -> partition
         self._first_checked = False
         self.produced = 0
         self.skipped = 0
@@ -62,27 +63,46 @@ class LogPublisher:
 
     def send(self, topic: str, key: str, value: bytes) -> None:
         """The next record of the log: produced unless its partition already holds it."""
-        partition = partition_for(topic, key)
-        index = self._seen.get((topic, partition), 0)
-        self._seen[(topic, partition)] = index + 1
-        if index < self._present.get((topic, partition), 0):
-            if not self._first_checked and topic == COMMANDS:
-                _check_same_history(self._consumer, value)
-                self._first_checked = True
-            self.skipped += 1
-            return
-        self._producer.send_raw(topic, key, value, partition=partition)
-        self.produced += 1
+        self.send_all(((topic, key, value),))
+
+    def send_all(self, records: Iterable[tuple[str, str, bytes]]) -> None:
+        """The next records of the log, in order (each as `send`)."""
+        seen, present, partitions = self._seen, self._present, self._partitions
+        out: list[tuple[str, str, bytes, int]] = []
+        for topic, key, value in records:
+            keys = partitions.get(topic)
+            if keys is None:
+                keys = partitions[topic] = {}
+            partition = keys.get(key)
+            if partition is None:
+                partition = keys[key] = partition_for(topic, key)
+            where = (topic, partition)
+            index = seen.get(where, 0)
+            seen[where] = index + 1
+            if present and index < present.get(where, 0):
+                if not self._first_checked and topic == COMMANDS:
+                    _check_same_history(self._consumer, value)
+                    self._first_checked = True
+                self.skipped += 1
+                continue
+            out.append((topic, key, value, partition))
+        self._producer.send_all(out)
+        self.produced += len(out)
 
 
 def publish(directory: Path, bootstrap: str, extra: dict[str, Any] | None = None,
             progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Produce the log file's records not yet in Kafka; returns (produced, skipped)."""
     with LogPublisher(bootstrap, extra) as publisher:
+        chunk: list[tuple[str, str, bytes]] = []
         for n, record in enumerate(read_log(directory), 1):
-            publisher.send(record["topic"], record["key"], record["value"])
-            if progress is not None and n % 10_000 == 0:
-                progress(n)
+            chunk.append((record["topic"], record["key"], record["value"]))
+            if n % 10_000 == 0:
+                publisher.send_all(chunk)
+                chunk.clear()
+                if progress is not None:
+                    progress(n)
+        publisher.send_all(chunk)
     return publisher.produced, publisher.skipped
 
 

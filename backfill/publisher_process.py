@@ -122,10 +122,8 @@ def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any,
     become_helper(parent)
     try:
         with LogPublisher(bootstrap, extra) as publisher:
-            send = publisher.send
             while (chunk := receiver.recv()) is not None:
-                for topic, key, value in chunk:
-                    send(topic, key, value)
+                publisher.send_all(chunk)
         results.put({"produced": publisher.produced, "skipped": publisher.skipped,
                      "cpu_s": cpu_s(), "peak_rss_mb": peak_rss_mb()})
     except BaseException as exc:  # reported to the parent, which raises it there
