@@ -27,23 +27,14 @@ from typing import Any
 import fastavro
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from archive.blocks import RECORD, Row, container_bytes
 from archive.torn_tail import TornTail, repair, scan
 from events.topics import TOPICS
 from kafka_client.offsets import partition_ends
 
+__all__ = ["RECORD", "Archiver", "archive_lock", "archived_counts", "read_partition",
+           "repair_archive", "restore"]
 log = logging.getLogger(__name__)
-
-RECORD = fastavro.parse_schema({
-    "type": "record", "name": "ArchivedRecord", "namespace": "genims.crm.archive",
-    "fields": [
-        {"name": "offset", "type": "long"},
-        {"name": "key", "type": ["null", "bytes"], "default": None},
-        {"name": "value", "type": "bytes"},
-        {"name": "timestamp_ms", "type": "long"},
-        {"name": "headers", "type": {"type": "map", "values": "bytes"}, "default": {}},
-    ],
-})
-
 
 def _path(root: Path, topic: str, partition: int) -> Path:
     return root / topic / f"{partition:04d}.avro"
@@ -156,7 +147,7 @@ class Archiver:
             return 0
         # One assignment for every partition: a fetch session per partition costs ~0.5 s.
         self._consumer.assign([TopicPartition(t, p, start) for (t, p), (start, _) in todo.items()])
-        records: dict[tuple[str, int], list[dict[str, Any]]] = {tp: [] for tp in todo}
+        records: dict[tuple[str, int], list[Row]] = {tp: [] for tp in todo}
         missing = sum(high - start for start, high in todo.values())
         added = 0
         while missing > 0:
@@ -166,27 +157,38 @@ class Archiver:
                     continue
                 start, high = todo[tp]
                 batch = records[tp]
-                if msg.offset() >= high:
+                offset = msg.offset()
+                if offset >= high:
                     continue
-                if msg.offset() != start + len(batch):
+                if offset != start + len(batch):
                     raise RuntimeError(f"{tp}: expected offset {start + len(batch)}, "
-                                       f"got {msg.offset()}")
-                batch.append({"offset": msg.offset(), "key": msg.key(), "value": msg.value(),
-                              "timestamp_ms": msg.timestamp()[1],
-                              "headers": dict(msg.headers() or [])})
+                                       f"got {offset}")
+                batch.append((offset, msg.key(), msg.value(), msg.timestamp()[1],
+                              msg.headers()))
                 missing -= 1
                 if len(batch) >= 20_000:  # bounded memory on long logs
-                    self._write(*tp, batch)
+                    self._append(*tp, batch)
                     todo[tp] = (start + len(batch), high)
                     added += len(batch)
                     records[tp] = []
         self._consumer.unassign()
         for (topic, partition), batch in records.items():
             if batch:
-                self._write(topic, partition, batch)
+                self._append(topic, partition, batch)
         return added + sum(map(len, records.values()))
 
     def _write(self, topic: str, partition: int, records: list[dict[str, Any]]) -> None:
+        """Append archive records given as dicts (`RECORD`'s fields)."""
+        self._append(topic, partition, [(r["offset"], r["key"], r["value"], r["timestamp_ms"],
+                                         list(r["headers"].items())) for r in records])
+
+    def _append(self, topic: str, partition: int, rows: list[Row]) -> None:
+        """Append rows to the partition's file: whole blocks, fsynced, or nothing at all.
+
+        Encoded and cut into blocks here (archive/blocks.py) rather than by fastavro's
+        writer from a dict per record: the archiver's share of the backfill's CPU
+        (docs/benchmarks.md, backfill item 20).
+        """
         path = _path(self.root, topic, partition)
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = "a+b" if path.exists() else "wb"
@@ -194,15 +196,13 @@ class Archiver:
         with path.open(mode) as fh:
             size = fh.seek(0, os.SEEK_END)
             try:
-                # snappy: 42 % less CPU than deflate level 1, files 30 % larger. Appending
-                # keeps a file's own codec, so archives written with deflate stay as they are.
-                fastavro.writer(fh, RECORD, records, codec="snappy")
+                fh.write(container_bytes(fh, size, rows))
                 fh.flush()
                 os.fsync(fh.fileno())
             except BaseException:  # a failed append leaves no partial block behind
                 fh.truncate(size)
                 raise
-        self._known[path] = (path.stat().st_size, before + len(records))
+        self._known[path] = (path.stat().st_size, before + len(rows))
 
 
 def restore(root: Path, bootstrap: str, extra: dict[str, Any] | None = None) -> int:
