@@ -77,7 +77,9 @@ def run_backfill(services: Services, plan: BackfillPlan, console: Console,
     columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     try:
-        with Progress(*columns, console=console) as bar:
+        # two refreshes a second: the bar is drawn by a thread of the generator, the
+        # critical path (it was ~1 % of its CPU at the default ten)
+        with Progress(*columns, console=console, refresh_per_second=2) as bar:
             labels = {"projector": "project", "archiver": "archive"}
             tasks = {f.role: bar.add_task(labels[f.role], total=None) for f in running}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
 
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -41,6 +42,7 @@ def diwali(year: int) -> date:
     return DIWALI.get(year, date(year, 11, 1))
 
 
+@lru_cache(maxsize=8192)  # asked for every delay a desk plans (the generator's profile)
 def is_holiday(day: date) -> bool:
     """A national holiday or festival on which offices are closed."""
     if (day.month, day.day) in FIXED_HOLIDAYS:
@@ -75,6 +77,7 @@ def is_open(at: datetime, kind: str) -> bool:
     return window[0] <= local.time() < window[1]
 
 
+@lru_cache(maxsize=8192)  # a day's hours never change; asked several times per delay
 def window(day: date, kind: str) -> tuple[datetime, datetime] | None:
     """Opening and closing instants (UTC) of `kind`'s working hours on `day`; None when
     closed (Sundays for the office and the ERP back office, holidays)."""
