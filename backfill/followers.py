@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
-from backfill.helper_process import become_helper, cpu_s, peak_rss_mb
+from backfill.helper_process import cpu_s, helper_main, peak_rss_mb
 from crm.bootstrap import Services
 
 # Each archive pass reads every partition's end, a scan of the partition on Tansu.
@@ -62,9 +62,10 @@ def start(ctx: SpawnContext, role: str, services: Services, published: Any) -> F
     """Spawn the `projector` or `archiver` follower for the stack of `services`."""
     progress = ctx.Value("q", 0)
     results = ctx.Queue()
-    process = ctx.Process(target=_main, name=f"crm-backfill-{role}", daemon=True,
-                          args=(role, services.settings, services.stack, published, progress,
-                                results, os.getpid()))
+    process = ctx.Process(target=helper_main, name=f"crm-backfill-{role}", daemon=True,
+                          args=(os.getpid(), "backfill.followers:_main", role,
+                                services.settings, services.stack, published, progress,
+                                results))
     process.start()
     return Follower(role, process, progress, results)
 
@@ -99,8 +100,7 @@ def stop(follower: Follower) -> None:
 
 
 def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
-          results: Any, parent: int) -> None:
-    become_helper(parent)
+          results: Any) -> None:
     services = Services(settings, stack)
     try:
         result = _project(services, published, progress) if role == "projector" \

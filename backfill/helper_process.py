@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import os
 import resource
 import signal
 from pathlib import Path
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 HELPER_NICENESS = 10
@@ -24,6 +26,19 @@ def become_helper(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     os.nice(HELPER_NICENESS)
+
+
+def helper_main(parent: int, target: str, *args: Any) -> None:
+    """A helper process' entry point: `become_helper(parent)` first, then `target`
+    ("module:function") with `args`.
+
+    The spawned process imports only this light module before it is tied to its parent;
+    the helper's own module (the projector's, the publisher's: seconds of imports on a
+    busy machine) comes after, so a backfill killed meanwhile takes its helpers with it.
+    """
+    become_helper(parent)
+    module, _, name = target.partition(":")
+    getattr(importlib.import_module(module), name)(*args)
 
 
 def cpu_s() -> float:

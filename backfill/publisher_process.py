@@ -23,7 +23,7 @@ from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any
 
-from backfill.helper_process import become_helper, cpu_s, peak_rss_mb
+from backfill.helper_process import cpu_s, helper_main, peak_rss_mb
 from backfill.publish import LogConflict, LogPublisher
 
 CHUNK = 4096  # records per hand-over: amortises the pipe, bounds what is in flight
@@ -42,9 +42,10 @@ class PublisherProcess:
     def __init__(self, ctx: SpawnContext, bootstrap: str, extra: dict[str, Any]) -> None:
         receiver, self._sender = ctx.Pipe(duplex=False)
         self._results = ctx.Queue()
-        self._process = ctx.Process(target=_main, name="crm-backfill-publisher", daemon=True,
-                                    args=(bootstrap, extra, receiver, self._results,
-                                          os.getpid()))
+        self._process = ctx.Process(target=helper_main, name="crm-backfill-publisher",
+                                    daemon=True,
+                                    args=(os.getpid(), "backfill.publisher_process:_main",
+                                          bootstrap, extra, receiver, self._results))
         self._receiver = receiver
         self._chunk: list[tuple[str, str, bytes]] = []
         self.produced = self.skipped = 0
@@ -117,9 +118,7 @@ class PublisherProcess:
         return self._process.pid
 
 
-def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any,
-          parent: int) -> None:
-    become_helper(parent)
+def _main(bootstrap: str, extra: dict[str, Any], receiver: Any, results: Any) -> None:
     try:
         with LogPublisher(bootstrap, extra) as publisher:
             while (chunk := receiver.recv()) is not None:

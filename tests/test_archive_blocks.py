@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fastavro
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.blocks import RECORD, Row, container_bytes, encode_row
@@ -27,6 +27,7 @@ def as_dict(row: Row) -> dict[str, object]:
             "headers": dict(headers or [])}
 
 
+@settings(deadline=None)
 @given(rows)
 def test_a_record_is_encoded_as_fastavro_encodes_it(row: Row) -> None:
     buf = io.BytesIO()
@@ -34,6 +35,7 @@ def test_a_record_is_encoded_as_fastavro_encodes_it(row: Row) -> None:
     assert encode_row(row) == buf.getvalue()
 
 
+@settings(deadline=None)
 @given(st.lists(rows, min_size=1, max_size=40))
 def test_a_new_file_reads_back_every_record_in_order(batch: list[Row]) -> None:
     data = container_bytes(io.BytesIO(), 0, batch)

@@ -54,6 +54,7 @@ def test_every_message_type_is_written_as_fastavro_writes_it(name: str) -> None:
     same_bytes()
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
 def test_a_long_is_zigzag_varint_encoded_as_fastavro_does(n: int) -> None:
     buf = io.BytesIO()
