@@ -22,9 +22,17 @@ from events.dlq import DeadLetter
 from events.topics import COMMANDS, CORE_GROUP, DEAD_LETTER, ERP_REPLIES
 from processors.core import CoreProcessor, Outgoing
 from processors.exactly_once import AT_LEAST_ONCE, EXACTLY_ONCE, OutputTransactions
-from processors.faust_transport import PRODUCER_LINGER_MS, CoreApp
+from processors.faust_transport import (
+    PRODUCER_LINGER_MS,
+    PRODUCER_MAX_BATCH_BYTES,
+    CoreApp,
+    ProducerBatches,
+)
+from producers.partitioner import partition_for
 
 APP_ID = CORE_GROUP  # the faust app id is the core's consumer group (events/topics.py)
+BATCH = 1000  # inputs the core agent takes at most at once
+BATCH_WITHIN_S = 0.01  # ... and how long it waits for them (a lone input waits this long)
 ERP_REPLY_TYPES = frozenset({"SalesOrderCreated", "SalesOrderRejected",
                              "CustomerMasterCreated", "CustomerMasterRejected"})
 
@@ -50,21 +58,16 @@ def faust_credentials(kafka_extra: dict[str, Any] | None) -> Any:
     return faust.SSLCredentials(context)
 
 
-def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
-              kafka_extra: dict[str, Any] | None = None, guarantee: str = AT_LEAST_ONCE,
-              **settings: Any) -> faust.App:
-    """A faust app whose one agent folds `crm.commands` through the processor.
-
-    `kafka_extra`: the librdkafka security settings the other clients get, turned into
-    faust's `broker_credentials`. `guarantee`: `at_least_once` (outputs flushed before
-    the input offsets commit) or `exactly_once` (outputs and offsets in one transaction,
-    read_committed input).
-    """
+def core_app(bootstrap: str, app_id: str = APP_ID, kafka_extra: dict[str, Any] | None = None,
+             guarantee: str = AT_LEAST_ONCE, **settings: Any) -> faust.App:
+    """The faust app with the core's settings and transport, no agents yet (the bench's
+    pass-through agent runs on the very same app settings as the core's)."""
     credentials = faust_credentials(kafka_extra)
     if credentials is not None:
         settings.setdefault("broker_credentials", credentials)
     settings.setdefault("producer_linger_ms", PRODUCER_LINGER_MS)
-    app = CoreApp(
+    settings.setdefault("producer_max_batch_size", PRODUCER_MAX_BATCH_BYTES)
+    return CoreApp(
         app_id,
         broker=f"kafka://{bootstrap}",
         store="memory://",
@@ -79,31 +82,50 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
         processing_guarantee=guarantee,
         **settings,
     )
-    raw = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
-           "value_serializer": "raw"}
-    commands = app.topic(COMMANDS, **raw)
-    erp_replies = app.topic(ERP_REPLIES, **raw)
+
+
+RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
+       "value_serializer": "raw"}
+
+
+def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
+              kafka_extra: dict[str, Any] | None = None, guarantee: str = AT_LEAST_ONCE,
+              **settings: Any) -> faust.App:
+    """A faust app whose one agent folds `crm.commands` through the processor.
+
+    `kafka_extra`: the librdkafka security settings the other clients get, turned into
+    faust's `broker_credentials`. `guarantee`: `at_least_once` (outputs flushed before
+    the input offsets commit) or `exactly_once` (outputs and offsets in one transaction,
+    read_committed input).
+    """
+    app = core_app(bootstrap, app_id, kafka_extra, guarantee, **settings)
+    commands = app.topic(COMMANDS, **RAW)
+    erp_replies = app.topic(ERP_REPLIES, **RAW)
     publish = _transactional_sink(app) if guarantee == EXACTLY_ONCE else _sink(app)
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            msg = event.message
-            await publish(event, processor.process_bytes(event.value, msg.partition,
-                                                         msg.offset))
+        # Inputs in batches (what has arrived, up to BATCH, after at most BATCH_WITHIN_S):
+        # the outputs of a batch go to the producer in one step per partition, and faust
+        # acks the batch's inputs once this body has handed them over.
+        process = processor.process_bytes
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
+            await publish([(event, process(event.value, event.message.partition,
+                                           event.message.offset)) for event in events])
 
     @app.agent(erp_replies, name="erp-bridge")
     async def erp_bridge(stream: faust.StreamT) -> None:
         async for event in stream.events():
             msg = event.message
-            await publish(event, bridge_erp_reply(processor, event.value, msg.partition,
-                                                  msg.offset))
+            await publish([(event, bridge_erp_reply(processor, event.value, msg.partition,
+                                                    msg.offset))])
 
     return app
 
 
 _Record = tuple[str, bytes, bytes, Any]
-_Sink = Any  # async (event, outputs or a dead letter) -> None
+_Results = list[tuple[faust.EventT, list[Outgoing] | DeadLetter]]
+_Sink = Any  # async (a batch of inputs with their outputs or dead letters) -> None
 
 
 def _records(result: list[Outgoing] | DeadLetter) -> list[_Record]:
@@ -113,34 +135,46 @@ def _records(result: list[Outgoing] | DeadLetter) -> list[_Record]:
 
 
 def _sink(app: faust.App) -> _Sink:
-    """At least once: the records go to the app's producer, which faust flushes before
-    it commits input offsets; the stream acks the input when it asks for the next."""
+    """At least once: a batch's records go to the app's producer as one record batch per
+    topic partition (in input order within each), which faust flushes before it commits
+    input offsets; faust acks the batch's inputs when the agent takes the next batch."""
 
-    async def publish(event: faust.EventT, result: list[Outgoing] | DeadLetter) -> None:
-        # Straight to the producer (same order, same partitioner as Topic.send, which
-        # would wrap each record in a FutureMessage with callbacks and sensor calls:
-        # 13 % of the worker's CPU per input, docs/benchmarks.md).
-        send = app.producer.send
-        for topic, key, value, headers in _records(result):
-            await send(topic, key, value, None, None, headers)
+    async def publish(results: _Results) -> None:
+        # One record batch per partition instead of a send per record: aiokafka's send
+        # and faust's wrapper around it were ~25 % of the worker's CPU (py-spy,
+        # docs/benchmarks.md "Live path"). Partitions as Kafka's default partitioner
+        # (murmur2 of the key) picks them, like every producer of ours.
+        producer = app.producer
+        batches = ProducerBatches(producer)
+        for _, result in results:
+            if isinstance(result, DeadLetter):  # rare: faust's own send, headers and all
+                for topic, key, value, headers in _records(result):
+                    await producer.send(topic, key, value, None, None, headers)
+                continue
+            for out in result:
+                key = out.key.encode()
+                await batches.add(out.topic, partition_for(out.topic, key), key, out.value)
+        await batches.send()
 
     return publish
 
 
 def _transactional_sink(app: faust.App) -> _Sink:
-    """Exactly once: an input's records go to its partition's transaction, and the input
-    is acked before another commit may run (OutputTransactions.in_flight)."""
+    """Exactly once: each input's records go to its partition's transaction, and the
+    batch's inputs are acked before another commit may run (OutputTransactions.in_flight),
+    so a transaction holds whole batches: their records and their offsets."""
 
-    async def publish(event: faust.EventT, result: list[Outgoing] | DeadLetter) -> None:
+    async def publish(results: _Results) -> None:
         transactions = app.consumer.transactions
         assert isinstance(transactions, OutputTransactions)
         producer = transactions.producer
         async with transactions.in_flight:
-            tid = transactions.transactional_id(event.message.tp)
-            for topic, key, value, headers in _records(result):
-                await producer.send(topic, key, value, None, None, headers,
-                                    transactional_id=tid)
-            event.ack()  # its offset may now commit, in the transaction of its records
+            for event, result in results:
+                tid = transactions.transactional_id(event.message.tp)
+                for topic, key, value, headers in _records(result):
+                    await producer.send(topic, key, value, None, None, headers,
+                                        transactional_id=tid)
+                event.ack()  # its offset may now commit, in the transaction of its records
 
     return publish
 

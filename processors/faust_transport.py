@@ -12,6 +12,15 @@ are subclassed here and nowhere else:
   does not work for output-only topics, so `processors.exactly_once.OutputTransactions`
   replaces it (used only under the exactly-once guarantee; docs/kafka.md, "Exactly once").
 
+- the producer's record batches: aiokafka can take a whole batch of records for one
+  partition (`create_batch` / `send_batch`), faust does not expose it; `ProducerBatches`
+  reaches aiokafka's producer under faust's to hand the at-least-once agent's outputs over
+  one batch per partition (transactions keep faust's per-record send: aiokafka's
+  `send_batch` does not add a partition to the open transaction);
+- the Monitor sensor: faust calls it several times per event (message in, stream in and
+  out, send) to keep statistics nothing of ours reads; `CoreApp` leaves it out of the
+  sensors (faust's direct calls to `app.monitor` still work).
+
 `PRODUCER_LINGER_MS` batches outputs briefly instead of one produce request per send
 (aiokafka's default linger is 0); faust takes it as an ordinary setting.
 """
@@ -21,11 +30,13 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from aiokafka.producer.message_accumulator import BatchBuilder
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from processors.exactly_once import OutputTransactions
 
 PRODUCER_LINGER_MS = 10
+PRODUCER_MAX_BATCH_BYTES = 512 * 1024  # a batch of inputs' outputs per partition, whole
 FETCH_MAX_WAIT_MS = 50
 
 
@@ -47,7 +58,40 @@ class _Transport(faust_aiokafka.Transport):
 
 
 class CoreApp(faust.App):
-    """faust.App with the core's transport: the capped fetch wait, our transactions."""
+    """faust.App with the core's transport (the capped fetch wait, our transactions) and
+    no per-event Monitor sensor."""
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
+
+    def on_init_dependencies(self) -> Any:
+        """faust's services, without the Monitor among the sensors."""
+        services = super().on_init_dependencies()  # adds the monitor to the sensors
+        self.sensors.remove(self.monitor)
+        return services
+
+
+class ProducerBatches:
+    """Records for the app's (non-transactional) producer, gathered in one aiokafka record
+    batch per topic partition and handed over with `send`; a full batch goes at once."""
+
+    def __init__(self, producer: Any) -> None:
+        self.producer = producer._ensure_producer()  # faust's aiokafka producer
+        self.batches: dict[tuple[str, int], BatchBuilder] = {}
+
+    async def add(self, topic: str, partition: int, key: bytes, value: bytes) -> None:
+        """Add one record (timestamped now, as a send would)."""
+        batch = self.batches.get((topic, partition))
+        if batch is None:
+            batch = self.batches[(topic, partition)] = self.producer.create_batch()
+        if batch.append(timestamp=None, key=key, value=value) is None:  # full
+            await self.producer.send_batch(batch, topic, partition=partition)
+            batch = self.batches[(topic, partition)] = self.producer.create_batch()
+            if batch.append(timestamp=None, key=key, value=value) is None:
+                raise ValueError(f"a record of {len(value)} bytes is over the batch size")
+
+    async def send(self) -> None:
+        """Hand every batch to the producer (delivery is awaited by faust's flush)."""
+        batches, self.batches = self.batches, {}
+        for (topic, partition), batch in batches.items():
+            await self.producer.send_batch(batch, topic, partition=partition)
