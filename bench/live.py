@@ -2,40 +2,54 @@
 
 Both workers run as real subprocesses on a bench stack, exactly as an operator starts them.
 The offered load is CaptureLead commands (the CRM's highest-volume outside input), each a
-new lead: its row in `leads` is complete once the LeadCaptured/LeadScored(/LeadAssigned)
-events the core derives from it are projected.
+new lead: its row in `leads` is complete once the events the core derives from it are
+projected.
 
-Event-to-row latency is measured without touching the code under test: PostgreSQL runs
+Command-to-row latency is measured without touching the code under test: PostgreSQL runs
 with `track_commit_timestamp = on`, so `pg_xact_commit_timestamp(xmin)` of a lead's row is
 the wall time its final version became visible; the bench records the wall time just
 before it produced the command. Both clocks are this machine's.
 
-Two measurements:
-- latency: a paced load of `rate` commands/s for `seconds`; percentiles of
-  (row visible - command produced) over every command;
-- throughput: `burst` commands produced at once; derived events projected per second from
-  the first produce to the last row's commit (what the two workers sustain together).
+The phases, in one run on one stack (issue 18 asks for ratios measured together):
+1. capacity: `burst` commands produced at once, far above what the workers take; derived
+   events projected per second from the first produce to the last row's commit is what
+   the two workers sustain at saturation (`capacity_events_per_s`);
+2. latency at half that capacity, paced, for `seconds` (`half`);
+3. latency at the fixed `rate` (1,000 commands/s by default) for `seconds`, flagged
+   `over_capacity` when that rate is above the capacity measured in phase 1;
+4. with the workers stopped: the in-process rules on the burst's very inputs
+   (bench/live_rules.py; `efficiency` = capacity / their events/s) and the pass-through
+   baselines on the burst's very bytes (bench/passthrough.py).
+
+Rates depend on the CPU the machine's other load leaves; CPU per input does much less:
+`cpu_efficiency` = the rules' CPU per input in-process / the core worker's during the
+burst (less what it burns idle), the load-proof form of `efficiency`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from bench.live_load import Commands, paced, percentile, produce_all, quantiles, quarters
+from bench.live_rules import rules_on_same_inputs
+from bench.passthrough import RUNTIMES, idle_cores, measure
 from bench.probes import commit_times, event_total, last_event_times, wait_rows
 from bench.workers import Workers
 from crm.bootstrap import Services
-from domain.leads.messages import CaptureLead
 from events.topics import COMMANDS
+from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer
-from simulators.leads import lead_captures
+
+__all__ = ["LiveResult", "percentile", "run_live"]
 
 
 @dataclass
 class LiveResult:
-    """Figures of the live path."""
+    """Figures of the live path (latency fields: the fixed-rate phase)."""
 
     offered_per_s: float
     latency_commands: int
@@ -44,141 +58,112 @@ class LiveResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    over_capacity: bool
     burst_commands: int
     burst_events: int
     burst_wall_s: float
-    events_per_s: float
+    events_per_s: float  # = capacity_events_per_s (the burst)
     commands_per_s: float
     core_peak_rss_mb: float
     projector_peak_rss_mb: float
+    half: dict[str, Any] = field(default_factory=dict)
+    same_inputs: dict[str, Any] = field(default_factory=dict)
+    efficiency: float = 0.0
+    cpu_efficiency: float = 0.0  # rules' CPU per input / the core worker's (load-proof)
+    passthrough: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of `values`, nearest-rank."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(q * len(ordered) + 0.5)) - 1))
-    return ordered[rank]
+def _paced_phase(services: Services, producer: MessageProducer, workers: Workers,
+                 commands: list[tuple[str, bytes]], rate: float, tag: str,
+                 timeout: float) -> dict[str, Any]:
+    """Latency of `commands` produced at `rate`/s: command -> row, and both hops."""
+    prefix = f"LIVE-{tag}-"
+    sent = paced(producer, commands, rate)
+    wait_rows(services.engine, prefix, len(commands), timeout, workers.check)
+    span = max(sent.values()) - min(sent.values())
+    committed = commit_times(services.engine, prefix)
+    latencies = [(committed[k] - t) * 1000 for k, t in sent.items()]
+    produced = last_event_times(services, prefix, len(commands))
+    core_hop = [(produced[k] - t) * 1000 for k, t in sent.items() if k in produced]
+    projector_hop = [(committed[k] - produced[k]) * 1000 for k in sent if k in produced]
+    return {"offered_per_s": rate, "commands": len(commands),
+            "achieved_per_s": len(commands) / span if span else 0.0,
+            "p50_ms": percentile(latencies, 0.5), "p90_ms": percentile(latencies, 0.9),
+            "p99_ms": percentile(latencies, 0.99), "max_ms": max(latencies),
+            "core_hop_ms": quantiles(core_hop), "projector_hop_ms": quantiles(projector_hop),
+            "latency_by_quarter_p50_ms": [round(percentile(q, 0.5), 1)
+                                          for q in quarters(latencies)]}
 
 
-def _quantiles(values: list[float]) -> dict[str, float]:
-    return {f"p{int(q * 100)}": round(percentile(values, q), 1) for q in (0.5, 0.9, 0.99)}
-
-
-def _quarters(values: list[float]) -> list[list[float]]:
-    n = max(1, len(values) // 4)
-    return [values[i:i + n] for i in range(0, n * 4, n)]
-
-
-class _Commands:
-    """Pre-encoded CaptureLead commands with unique ids (built before the clock starts)."""
-
-    def __init__(self, services: Services, start: datetime, seed: int = 7001,
-                 distinct: int = 2000) -> None:
-        self.codec = services.codec
-        self.base = list(lead_captures(seed, start, distinct, spacing=timedelta(seconds=2)))
-        self.start = start
-        self.made = 0
-
-    def take(self, count: int, tag: str) -> list[tuple[str, bytes]]:
-        """`count` new commands: (lead id, wire bytes)."""
-        out = []
-        for _ in range(count):
-            n = self.made
-            self.made += 1
-            base = self.base[n % len(self.base)]
-            lead_id = f"LIVE-{tag}-{n:07d}"
-            cmd: CaptureLead = base.model_copy(update={
-                "event_id": f"live-{tag}-{n}", "aggregate_id": lead_id,
-                "occurred_at": self.start + timedelta(milliseconds=n)})
-            out.append((lead_id, self.codec.encode(cmd)))
-        return out
-
-
-def _paced(producer: MessageProducer, commands: list[tuple[str, bytes]],
-           rate: float) -> dict[str, float]:
-    """Produce at `rate` commands/s; returns the wall time each was handed to the client."""
-    sent: dict[str, float] = {}
-    t0 = time.perf_counter()
-    i = 0
-    while i < len(commands):
-        due = min(len(commands), int((time.perf_counter() - t0) * rate) + 1)
-        while i < due:
-            lead_id, value = commands[i]
-            sent[lead_id] = time.time()
-            producer.send_raw(COMMANDS, lead_id, value, partition=0)
-            i += 1
-        time.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
-    return sent
+def _burst(services: Services, producer: MessageProducer, workers: Workers,
+           commands: list[tuple[str, bytes]], timeout: float) -> dict[str, Any]:
+    """Capacity: every command at once; events projected per second until the last row."""
+    before = event_total(services)
+    idle = idle_cores(workers.procs["core"].pid)
+    workers.spy()
+    cpu0 = workers.cpu_seconds()
+    t_first = produce_all(producer, commands)
+    wait_rows(services.engine, "LIVE-B-", len(commands), timeout, workers.check)
+    workers.unspy()
+    wall = max(commit_times(services.engine, "LIVE-B-").values()) - t_first
+    cpu1 = workers.cpu_seconds()
+    elapsed = time.time() - t_first
+    events = event_total(services) - before
+    return {"commands": len(commands), "events": events, "wall_s": wall,
+            "cpu_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 2) for k in cpu0},
+            "core_cpu_us_per_input":
+                (cpu1["core"] - cpu0["core"] - idle * elapsed) / len(commands) * 1e6}
 
 
 def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
              burst: int = 30_000, start: datetime | None = None,
-             warmup: int = 200, timeout: float = 300.0,
-             trace: dict[str, Any] | None = None) -> LiveResult:
-    """Start both workers, warm them up, measure latency then throughput, stop them."""
-    start = start or datetime.now().astimezone()
-    commands = _Commands(services, start)
+             warmup: int = 200, timeout: float = 600.0, passthrough: bool = True) -> LiveResult:
+    """Start both workers, warm them up, measure capacity then latency, stop them; then
+    the in-process rules and the pass-through baselines on the burst's inputs."""
+    commands = Commands(services, start or datetime.now().astimezone())
     warm = commands.take(warmup, "W")
-    paced = commands.take(int(rate * seconds), "L")
     bursty = commands.take(burst, "B")
-    engine = services.engine
     workers = Workers(services)
-    extra = services.kafka_extra
     try:
-        with MessageProducer(services.bootstrap, services.codec, extra) as producer:
-            for lead_id, value in warm:  # both workers joined their groups and are hot
-                producer.send_raw(COMMANDS, lead_id, value, partition=0)
-            producer.flush()
-            wait_rows(engine, "LIVE-W-", len(warm), 120, workers.check)
-
-            sent = _paced(producer, paced, rate)
-            producer.flush()
-            wait_rows(engine, "LIVE-L-", len(paced), timeout, workers.check)
-            span = max(sent.values()) - min(sent.values())
-            committed = commit_times(engine, "LIVE-L-")
-            latencies = [(committed[k] - t) * 1000 for k, t in sent.items()]
-            produced = last_event_times(services, "LIVE-L-", len(paced))
-            core_hop = [(produced[k] - t) * 1000 for k, t in sent.items() if k in produced]
-            projector_hop = [(committed[k] - produced[k]) * 1000 for k in sent if k in produced]
-
-            before = event_total(services)
-            cpu0 = workers.cpu_seconds()
-            t_first = time.time()
-            for lead_id, value in bursty:
-                producer.send_raw(COMMANDS, lead_id, value, partition=0)
-            producer.flush()
-            wait_rows(engine, "LIVE-B-", len(bursty), timeout, workers.check)
-            burst_committed = commit_times(engine, "LIVE-B-")
-            wall = max(burst_committed.values()) - t_first
-            cpu1 = workers.cpu_seconds()
-            cpu_share = {k: (cpu1[k] - cpu0[k]) / (time.time() - t_first) for k in cpu0}
-            events = event_total(services) - before
+        with MessageProducer(services.bootstrap, services.codec,
+                             services.kafka_extra) as producer:
+            produce_all(producer, warm)  # both workers joined their groups and are hot
+            wait_rows(services.engine, "LIVE-W-", len(warm), 120, workers.check)
+            first = log_ends(services.bootstrap, [(COMMANDS, 0)],
+                             services.kafka_extra)[(COMMANDS, 0)]
+            cap = _burst(services, producer, workers, bursty, timeout)
+            capacity = cap["commands"] / cap["wall_s"]
+            half_rate = capacity / 2
+            half = _paced_phase(services, producer, workers,
+                                commands.take(max(1, int(half_rate * seconds)), "H"),
+                                half_rate, "H", timeout)
+            fixed = _paced_phase(services, producer, workers,
+                                 commands.take(int(rate * seconds), "L"), rate, "L", timeout)
         rss = workers.peak_rss()
     finally:
         workers.stop()
-    if trace is not None:
-        trace.update(sent=sent, produced=produced, committed=committed)
+    same = rules_on_same_inputs(services, first, len(bursty))
+    events_per_s = cap["events"] / cap["wall_s"]
+    baselines = {rt: dataclasses.asdict(measure(services, rt, bursty))
+                 for rt in (RUNTIMES if passthrough else ())}
     return LiveResult(
-        offered_per_s=rate,
-        latency_commands=len(latencies),
-        achieved_per_s=len(paced) / span if span else 0.0,
-        p50_ms=percentile(latencies, 0.50),
-        p90_ms=percentile(latencies, 0.90),
-        p99_ms=percentile(latencies, 0.99),
-        max_ms=max(latencies),
-        burst_commands=len(bursty),
-        burst_events=events,
-        burst_wall_s=wall,
-        events_per_s=events / wall,
-        commands_per_s=len(bursty) / wall,
-        core_peak_rss_mb=rss["core"],
-        projector_peak_rss_mb=rss["projector"],
-        extra={"burst_cpu_cores": {k: round(v, 2) for k, v in cpu_share.items()},
-               "core_hop_ms": _quantiles(core_hop),
-               "projector_hop_ms": _quantiles(projector_hop),
-               "latency_by_quarter_p50_ms": [
-                   round(percentile(q, 0.5), 1) for q in _quarters(latencies)]},
+        offered_per_s=rate, latency_commands=fixed["commands"],
+        achieved_per_s=fixed["achieved_per_s"], p50_ms=fixed["p50_ms"],
+        p90_ms=fixed["p90_ms"], p99_ms=fixed["p99_ms"], max_ms=fixed["max_ms"],
+        over_capacity=rate > capacity,
+        burst_commands=cap["commands"], burst_events=cap["events"], burst_wall_s=cap["wall_s"],
+        events_per_s=events_per_s, commands_per_s=capacity,
+        core_peak_rss_mb=rss["core"], projector_peak_rss_mb=rss["projector"],
+        half=half, same_inputs=dataclasses.asdict(same),
+        efficiency=events_per_s / same.rules_events_per_s,
+        cpu_efficiency=same.rules_s / same.inputs / (cap["core_cpu_us_per_input"] / 1e6),
+        passthrough=baselines,
+        extra={"burst_cpu_cores": cap["cpu_cores"],
+               "core_cpu_us_per_input": round(cap["core_cpu_us_per_input"], 1),
+               "rules_cpu_us_per_input": round(same.rules_s / same.inputs * 1e6, 1),
+               "processor_cpu_us_per_input": round(same.processor_s / same.inputs * 1e6, 1),
+               "core_hop_ms": fixed["core_hop_ms"],
+               "projector_hop_ms": fixed["projector_hop_ms"],
+               "latency_by_quarter_p50_ms": fixed["latency_by_quarter_p50_ms"]},
     )

@@ -107,8 +107,9 @@ def run_live_stage(services: Any, plan: Plan, status: Console) -> dict[str, Any]
     from bench.live import run_live
 
     start = history.end + timedelta(hours=1)
-    status.print(f"  live: {plan.live_rate:,.0f} commands/s for {plan.live_seconds:g} s, "
-                 f"then a burst of {plan.live_burst:,}")
+    status.print(f"  live: a burst of {plan.live_burst:,} (capacity), then half of it and "
+                 f"{plan.live_rate:,.0f} commands/s for {plan.live_seconds:g} s each; "
+                 "pass-through baselines")
     result = run_live(services, rate=plan.live_rate, seconds=plan.live_seconds,
                       burst=plan.live_burst, start=start)
     return dataclasses.asdict(result)
@@ -193,6 +194,15 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
         "live_p90_ms": live["p90_ms"],
         "live_p99_ms": live["p99_ms"],
         "live_max_ms": live["max_ms"],
+        "live_over_capacity": live["over_capacity"],
+        "live_capacity_events_per_s": live["events_per_s"],
+        "live_rules_events_per_s": live["same_inputs"]["rules_events_per_s"],
+        "live_efficiency": live["efficiency"],
+        "passthrough_faust_per_s": live["passthrough"]["faust"]["per_s"],
+        "passthrough_confluent_per_s": live["passthrough"]["confluent"]["per_s"],
+        "live_to_passthrough_faust": live["commands_per_s"]
+        / live["passthrough"]["faust"]["per_s"],
+        "live_p99_ms_at_half_capacity": live["half"]["p99_ms"],
         "live": live,
         "peak_rss_by_process_mb": {
             "backfill": headline["peak_rss_mb"],

@@ -1,14 +1,21 @@
 """The core and projector workers of the live bench: `crm run --role core` and
 `crm run --role projector` as real subprocesses on the bench stack (exactly as an
-operator starts them), with the CPU time and peak memory each one used."""
+operator starts them), with the CPU time and peak memory each one used.
+
+`CRM_BENCH_PYSPY=<dir>` attaches `py-spy record` to each worker while the bench saturates
+them (the burst: `<dir>/<role>.txt`, raw collapsed stacks, 200 samples/s, idle time left
+out): the profiles behind docs/benchmarks.md's live section.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import psutil
 
@@ -16,22 +23,56 @@ from backfill.helper_process import peak_rss_mb
 from bench.stack import bench_env
 from crm.bootstrap import Services
 
+PYSPY_ENV = "CRM_BENCH_PYSPY"
+# Another checkout for the workers (e.g. the commit before a change, for a before/after
+# in the same minutes on a shared machine); the bench itself stays this tree.
+WORKER_PATH_ENV = "CRM_BENCH_WORKER_PYTHONPATH"
+
 
 class Workers:
     """The core and projector worker subprocesses on the bench stack."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, roles: tuple[str, ...] = ("core", "projector"),
+                 env: dict[str, str] | None = None) -> None:
         self.services = services
         home = services.settings.home
-        env = bench_env(home)
+        env = {**bench_env(home), **(env or {})}
+        if os.environ.get(WORKER_PATH_ENV):
+            env["PYTHONPATH"] = os.environ[WORKER_PATH_ENV]
         log_dir = services.settings.log_dir
         log_dir.mkdir(parents=True, exist_ok=True)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        for role in ("core", "projector"):
+        self.spies: list[subprocess.Popen[bytes]] = []
+        for role in roles:
             log = (log_dir / f"bench-{role}.log").open("ab")
             self.procs[role] = subprocess.Popen(
                 [sys.executable, "-m", "crm.cli", "run", "--role", role],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=os.getcwd())
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=os.environ.get(WORKER_PATH_ENV) or os.getcwd())  # -m: cwd comes first
+
+    def spy(self) -> None:
+        """Start py-spy on every worker when CRM_BENCH_PYSPY names a directory."""
+        where = os.environ.get(PYSPY_ENV)
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        if not where or not Path(spy).exists():
+            return
+        Path(where).mkdir(parents=True, exist_ok=True)
+        for role, proc in self.procs.items():
+            self.spies.append(subprocess.Popen(
+                [spy, "record", "--pid", str(proc.pid), "--rate", "200", "--format", "raw",
+                 "-o", str(Path(where) / f"{role}.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def unspy(self) -> None:
+        """Stop the profilers (py-spy writes its file on SIGINT)."""
+        for spy in self.spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in self.spies:
+            try:
+                spy.wait(60)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+        self.spies = []
 
     def check(self) -> None:
         """Raise if a worker has exited (its log says why)."""
@@ -59,6 +100,7 @@ class Workers:
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+        self.unspy()
         for proc in self.procs.values():
             try:
                 proc.wait(30)
