@@ -94,4 +94,5 @@ class ProducerBatches:
         """Hand every batch to the producer (delivery is awaited by faust's flush)."""
         batches, self.batches = self.batches, {}
         for (topic, partition), batch in batches.items():
+            batch.close()  # aiokafka would otherwise let its own sends append to it
             await self.producer.send_batch(batch, topic, partition=partition)
