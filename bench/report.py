@@ -50,6 +50,10 @@ def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
         (f"p99 event-to-row at {f['live_offered_per_s']:,.0f}/s", "<= 250 ms",
          f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 250),
         ("  stretch", "<= 100 ms", f"{f['live_p99_ms']:.0f} ms", f["live_p99_ms"] <= 100),
+        ("live efficiency (issue 18)", ">= 0.5", f"{f['live_efficiency']:.2f}",
+         f["live_efficiency"] >= 0.5),
+        ("p99 command-to-row at half capacity", "<= 100 ms",
+         f"{f['live_p99_ms_at_half_capacity']:.0f} ms", f["live_p99_ms_at_half_capacity"] <= 100),
         ("peak memory (any process)", "< 1024 MB", f"{f['peak_rss_mb']:.0f} MB",
          f["peak_rss_mb"] < 1024),
         ("backfill memory growth with --scale", "<= linear (+10 %)", growth, linear),
@@ -95,7 +99,15 @@ def print_report(out: Console, f: dict[str, Any]) -> None:
     live = f["live"]
     t = Table(title="live path: faust core worker + projector worker (subprocesses)",
               show_header=False)
-    t.add_row(f"latency at {live['offered_per_s']:,.0f} commands/s",
+    half = live["half"]
+    t.add_row(f"latency at half capacity ({half['offered_per_s']:,.0f} commands/s)",
+              f"p50 {half['p50_ms']:.0f} ms, p99 {half['p99_ms']:.0f} ms")
+    t.add_row("efficiency (live / in-process rules)",
+              f"{live['efficiency']:.2f} (CPU per input: {live['cpu_efficiency']:.2f})")
+    t.add_row("pass-through (records/s)", ", ".join(
+        f"{k} {v['per_s']:,.0f}" for k, v in live["passthrough"].items()))
+    t.add_row(f"latency at {live['offered_per_s']:,.0f} commands/s"
+              + (" (over capacity)" if live["over_capacity"] else ""),
               f"p50 {live['p50_ms']:.0f} ms, p90 {live['p90_ms']:.0f} ms, "
               f"p99 {live['p99_ms']:.0f} ms, max {live['max_ms']:.0f} ms "
               f"({live['latency_commands']:,} commands)")

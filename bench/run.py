@@ -10,8 +10,10 @@ needs nothing else), and every ratio is measured within the run:
    subprocess on a fresh stack, then the COPY floor of the rows it wrote;
 3. scaling: the same at `--scale` 0.25, 1 and 4 (each its own process and stack);
 4. live: `crm run --role core` (faust) and `crm run --role projector` as subprocesses on
-   a stack holding a few days of history; a fixed offered load of CaptureLead commands
-   gives event-to-row latency percentiles, a burst gives sustained events/s.
+   a stack holding a few days of history; a burst of CaptureLead commands gives the
+   capacity, paced loads at half of it and at a fixed rate the latency percentiles; the
+   in-process rules and bare pass-through agents on the same inputs give the ratios of
+   issue 18 (bench/live.py).
 
 `main()` prints a table (or, with `json_output`, one JSON object) and returns the figures.
 Targets come from issue 7 (bench/report.py); the figures measured are in docs/benchmarks.md.

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.integration
 FIGURES = ("backfill_events", "backfill_rows", "backfill_wall_s", "backfill_events_per_s",
            "copy_floor_s", "live_events_per_s", "live_p50_ms", "live_p99_ms", "peak_rss_mb",
            "rebuild_wall_s", "rebuild_events", "rebuild_rows", "rebuild_copy_floor_s",
-           "rebuild_to_copy_ratio", "rebuild_no_history_to_copy_ratio")
+           "rebuild_to_copy_ratio", "rebuild_no_history_to_copy_ratio",
+           "live_capacity_events_per_s", "live_rules_events_per_s", "live_efficiency",
+           "passthrough_faust_per_s", "passthrough_confluent_per_s",
+           "live_p99_ms_at_half_capacity")
 SCALING = ("scale", "events", "wall_s", "events_per_s", "peak_rss_mb")
 
 
@@ -40,4 +43,5 @@ def test_quick_bench_reports_every_figure_as_a_positive_number(capsys) -> None:
             for key in SCALING:
                 assert _positive(entry[key]), (key, entry)
         assert {t["target"] for t in figures["targets"]}
+        assert isinstance(figures["live_over_capacity"], bool)
         assert figures["stages"]["codec"] and figures["stages"]["rules"]["inputs_per_s"] > 0
