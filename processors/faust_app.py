@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import ssl
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import faust
@@ -105,27 +106,30 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
-        # Inputs in batches (what has arrived, up to BATCH, after at most BATCH_WITHIN_S):
-        # the outputs of a batch go to the producer in one step per partition, and faust
-        # acks the batch's inputs once this body has handed them over.
-        process = processor.process_bytes
+        # Inputs in batches (what has arrived, up to BATCH, after at most BATCH_WITHIN_S);
+        # faust acks a batch's inputs once the sink has handed their outputs over.
         async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
-            await publish([(event, process(event.value, event.message.partition,
-                                           event.message.offset)) for event in events])
+            await publish(events, fold)
+
+    def fold(event: faust.EventT) -> list[Outgoing] | DeadLetter:
+        msg = event.message
+        return processor.process_bytes(event.value, msg.partition, msg.offset)
+
+    def bridge(event: faust.EventT) -> list[Outgoing] | DeadLetter:
+        msg = event.message
+        return bridge_erp_reply(processor, event.value, msg.partition, msg.offset)
 
     @app.agent(erp_replies, name="erp-bridge")
     async def erp_bridge(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            msg = event.message
-            await publish([(event, bridge_erp_reply(processor, event.value, msg.partition,
-                                                    msg.offset))])
+            await publish([event], bridge)
 
     return app
 
 
 _Record = tuple[str, bytes, bytes, Any]
-_Results = list[tuple[faust.EventT, list[Outgoing] | DeadLetter]]
-_Sink = Any  # async (a batch of inputs with their outputs or dead letters) -> None
+_Fold = Callable[[faust.EventT], list[Outgoing] | DeadLetter]
+_Sink = Any  # async (a batch of inputs, what folds one) -> None
 
 
 def _records(result: list[Outgoing] | DeadLetter) -> list[_Record]:
@@ -139,14 +143,15 @@ def _sink(app: faust.App) -> _Sink:
     topic partition (in input order within each), which faust flushes before it commits
     input offsets; faust acks the batch's inputs when the agent takes the next batch."""
 
-    async def publish(results: _Results) -> None:
+    async def publish(events: Sequence[faust.EventT], fold: _Fold) -> None:
+        results = [fold(event) for event in events]
         # One record batch per partition instead of a send per record: aiokafka's send
         # and faust's wrapper around it were ~25 % of the worker's CPU (py-spy,
         # docs/benchmarks.md "Live path"). Partitions as Kafka's default partitioner
         # (murmur2 of the key) picks them, like every producer of ours.
         producer = app.producer
         batches = ProducerBatches(producer)
-        for _, result in results:
+        for result in results:
             if isinstance(result, DeadLetter):  # rare: faust's own send, headers and all
                 for topic, key, value, headers in _records(result):
                     await producer.send(topic, key, value, None, None, headers)
@@ -160,18 +165,19 @@ def _sink(app: faust.App) -> _Sink:
 
 
 def _transactional_sink(app: faust.App) -> _Sink:
-    """Exactly once: each input's records go to its partition's transaction, and the
-    batch's inputs are acked before another commit may run (OutputTransactions.in_flight),
-    so a transaction holds whole batches: their records and their offsets."""
+    """Exactly once: each input is folded and its records sent to its partition's
+    transaction in turn, and the batch's inputs are acked before another commit may run
+    (OutputTransactions.in_flight), so a transaction holds whole batches: their records
+    and their offsets."""
 
-    async def publish(results: _Results) -> None:
+    async def publish(events: Sequence[faust.EventT], fold: _Fold) -> None:
         transactions = app.consumer.transactions
         assert isinstance(transactions, OutputTransactions)
         producer = transactions.producer
         async with transactions.in_flight:
-            for event, result in results:
+            for event in events:
                 tid = transactions.transactional_id(event.message.tp)
-                for topic, key, value, headers in _records(result):
+                for topic, key, value, headers in _records(fold(event)):
                     await producer.send(topic, key, value, None, None, headers,
                                         transactional_id=tid)
                 event.ack()  # its offset may now commit, in the transaction of its records
