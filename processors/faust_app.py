@@ -11,6 +11,7 @@ offset one Kafka transaction; the default, at least once, is what Tansu can do.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import ssl
 from collections.abc import Callable, Sequence
@@ -181,6 +182,9 @@ def _transactional_sink(app: faust.App) -> _Sink:
                     await producer.send(topic, key, value, None, None, headers,
                                         transactional_id=tid)
                 event.ack()  # its offset may now commit, in the transaction of its records
+                # None of the awaits above suspends: without this, the sender would ship
+                # the whole batch's records only at the commit, instead of while it folds.
+                await asyncio.sleep(0)
 
     return publish
 
