@@ -129,7 +129,7 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
         with MessageProducer(services.bootstrap, services.codec,
                              services.kafka_extra) as producer:
             produce_all(producer, warm)  # both workers joined their groups and are hot
-            wait_rows(services.engine, "LIVE-W-", len(warm), 120, workers.check)
+            wait_rows(services.engine, "LIVE-W-", len(warm), timeout, workers.check)
             first = log_ends(services.bootstrap, [(COMMANDS, 0)],
                              services.kafka_extra)[(COMMANDS, 0)]
             cap = _burst(services, producer, workers, bursty, timeout)
