@@ -11,7 +11,6 @@ offset one Kafka transaction; the default, at least once, is what Tansu can do.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import ssl
 from collections.abc import Callable, Sequence
@@ -107,8 +106,13 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
-        # Inputs in batches (what has arrived, up to BATCH, after at most BATCH_WITHIN_S);
-        # faust acks a batch's inputs once the sink has handed their outputs over.
+        if guarantee == EXACTLY_ONCE:  # input by input: see _transactional_sink
+            async for event in stream.events():
+                await publish([event], fold)
+            return
+        # At least once: inputs in batches (what has arrived, up to BATCH, after at most
+        # BATCH_WITHIN_S); faust acks a batch's inputs once the sink has handed their
+        # outputs over.
         async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
             await publish(events, fold)
 
@@ -166,25 +170,25 @@ def _sink(app: faust.App) -> _Sink:
 
 
 def _transactional_sink(app: faust.App) -> _Sink:
-    """Exactly once: each input is folded and its records sent to its partition's
-    transaction in turn, and the batch's inputs are acked before another commit may run
-    (OutputTransactions.in_flight), so a transaction holds whole batches: their records
-    and their offsets."""
+    """Exactly once: an input's records go to its partition's transaction, and the input
+    is acked before another commit may run (OutputTransactions.in_flight).
+
+    One input per call: faust computes the offsets to commit before the commit waits for
+    `in_flight`, so an input sent while it waits is in that transaction without its
+    offset. Held for one input that is a rare, small window; held for a batch of inputs a
+    kill -9 test found 30 events committed twice (docs/benchmarks.md, "Live path")."""
 
     async def publish(events: Sequence[faust.EventT], fold: _Fold) -> None:
         transactions = app.consumer.transactions
         assert isinstance(transactions, OutputTransactions)
         producer = transactions.producer
-        async with transactions.in_flight:
-            for event in events:
+        for event in events:
+            async with transactions.in_flight:
                 tid = transactions.transactional_id(event.message.tp)
                 for topic, key, value, headers in _records(fold(event)):
                     await producer.send(topic, key, value, None, None, headers,
                                         transactional_id=tid)
                 event.ack()  # its offset may now commit, in the transaction of its records
-                # None of the awaits above suspends: without this, the sender would ship
-                # the whole batch's records only at the commit, instead of while it folds.
-                await asyncio.sleep(0)
 
     return publish
 
