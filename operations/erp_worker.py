@@ -12,13 +12,26 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, KafkaError, KafkaException
 
 from events.codec import AvroCodec, DecodeError
 from events.topics import CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS
 from producers.kafka import MessageProducer
 
 log = logging.getLogger(__name__)
+
+# A commit refused because the group is moving (its coordinator's broker died, a rebalance
+# took the partitions): the requests it covered are read again, by this worker or the
+# one that got them, and answered again with the same reply (same event id, which the
+# core ignores as a duplicate). Any other commit error still stops the worker.
+REBALANCING = frozenset({
+    KafkaError._ASSIGNMENT_LOST, KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.REQUEST_TIMED_OUT,
+    KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._NO_OFFSET,
+    KafkaError._STATE,
+})
 
 
 def run_erp(bootstrap: str, should_stop: Callable[[], bool], codec: AvroCodec | None = None,
@@ -54,7 +67,19 @@ def run_erp(bootstrap: str, should_stop: Callable[[], bool], codec: AvroCodec | 
                         replies += 1
                 if msgs:
                     producer.flush()  # replies delivered before the requests are committed
-                    consumer.commit(asynchronous=False)
+                    commit(consumer)
     finally:
         consumer.close()
     return replies
+
+
+def commit(consumer: Consumer) -> None:
+    """Commit what was consumed; a commit the group's movement refused is logged, not
+    raised (REBALANCING: the requests are answered again, harmlessly)."""
+    try:
+        consumer.commit(asynchronous=False)
+    except KafkaException as exc:
+        if exc.args[0].code() not in REBALANCING:
+            raise
+        log.warning("erp: requests answered but not committed (%s); they will be "
+                    "answered again", exc.args[0].str())

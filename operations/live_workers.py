@@ -35,7 +35,7 @@ def run_core() -> None:
                      isolation)
     log.warning("core: %s, state rebuilt from %d inputs", guarantee, folded)
     run_worker(build_app(services.bootstrap, processor, kafka_extra=services.kafka_extra,
-                         guarantee=guarantee))
+                         guarantee=guarantee, folded=folded))
 
 
 def stop_on_signals(role: str) -> Callable[[], bool]:

@@ -51,21 +51,47 @@ class OutputTransactions(TransactionManager):
     `in_flight` is held by an agent from an input's first output record to its ack;
     `commit` takes it too, so a transaction never commits an input's records without
     its offset, nor its offset without all its records.
+
+    A rebalance commits the open transactions with the offsets of the inputs acked so
+    far (`on_partitions_revoked`). faust does not: it forgets those offsets, the consumer
+    resumes at the last committed one and processes the inputs again, while the open
+    transaction, kept when the partition stays with this worker, still holds their
+    records; its next commit then published every such input's events twice.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.in_flight = asyncio.Lock()
+        self._acked: dict[TP, int] = {}  # next offset of each input partition, uncommitted
 
     def transactional_id(self, tp: TP) -> str:
         """The transactional id faust commits `tp`'s offsets with (same format)."""
         group = self.app.assignor.group_for_topic(tp.topic)
         return f"{self.app.conf.id}-{group}-{tp.partition}"
 
+    def acked(self, tp: TP, offset: int) -> None:
+        """The input at `offset` is processed: its records are in its transaction."""
+        self._acked[tp] = offset + 1
+
     async def commit(self, offsets: Any, start_new_transaction: bool = True) -> bool:
         """Commit the offsets with their transactions, never in the middle of an input."""
         async with self.in_flight:
-            return bool(await super().commit(offsets, start_new_transaction))
+            return await self._commit(offsets, start_new_transaction)
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        """Before the group rebalances: commit what the transactions hold, offsets too."""
+        await super().on_partitions_revoked(revoked)  # flush
+        async with self.in_flight:
+            if self._acked:
+                log.info("rebalance: committing the open transactions at %s", self._acked)
+                await self._commit(dict(self._acked), True)
+
+    async def _commit(self, offsets: Any, start_new_transaction: bool) -> bool:
+        done = bool(await super().commit(offsets, start_new_transaction))
+        for tp, offset in offsets.items():
+            if self._acked.get(tp, -1) <= offset:
+                self._acked.pop(tp, None)
+        return done
 
 
 def choose_guarantee(bootstrap: str, extra: dict[str, Any] | None = None,

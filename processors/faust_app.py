@@ -3,7 +3,8 @@
 The agent only decodes, calls the rules and sends; everything else lives in
 `processors.core` and `domain/`. State is rebuilt at start by folding the inputs up to
 the group's committed offset (`processors.warmup`), so a restarted worker decides
-exactly as the one that stopped.
+exactly as the one that stopped; a worker given `crm.commands` by a rebalance first folds
+what another worker folded meanwhile (`processors.warmup.FoldedInputs`).
 
 `guarantee="exactly_once"` (processors.exactly_once) makes each input's outputs and its
 offset one Kafka transaction; the default, at least once, is what Tansu can do.
@@ -11,7 +12,11 @@ offset one Kafka transaction; the default, at least once, is what Tansu can do.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
+import os
+import socket
 import ssl
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,8 +34,10 @@ from processors.faust_transport import (
     CoreApp,
     ProducerBatches,
 )
+from processors.warmup import FoldedInputs
 from producers.partitioner import partition_for
 
+log = logging.getLogger(__name__)
 APP_ID = CORE_GROUP  # the faust app id is the core's consumer group (events/topics.py)
 BATCH = 1000  # inputs the core agent takes at most at once
 BATCH_WITHIN_S = 0.01  # ... and how long it waits for them (a lone input waits this long)
@@ -68,6 +75,9 @@ def core_app(bootstrap: str, app_id: str = APP_ID, kafka_extra: dict[str, Any] |
         settings.setdefault("broker_credentials", credentials)
     settings.setdefault("producer_linger_ms", PRODUCER_LINGER_MS)
     settings.setdefault("producer_max_batch_size", PRODUCER_MAX_BATCH_BYTES)
+    # which worker holds which partition (the group's description names each member's
+    # client id): host and pid, not faust's version, when several workers share the group
+    settings.setdefault("broker_client_id", f"{app_id}-{socket.gethostname()}-{os.getpid()}")
     return CoreApp(
         app_id,
         broker=f"kafka://{bootstrap}",
@@ -91,33 +101,56 @@ RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw",
 
 def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
               kafka_extra: dict[str, Any] | None = None, guarantee: str = AT_LEAST_ONCE,
-              **settings: Any) -> faust.App:
+              folded: int = 0, **settings: Any) -> faust.App:
     """A faust app whose one agent folds `crm.commands` through the processor.
 
     `kafka_extra`: the librdkafka security settings the other clients get, turned into
     faust's `broker_credentials`. `guarantee`: `at_least_once` (outputs flushed before
     the input offsets commit) or `exactly_once` (outputs and offsets in one transaction,
-    read_committed input).
+    read_committed input). `folded`: the processor's state is the fold of the inputs
+    below this offset (the warm-up's result).
     """
     app = core_app(bootstrap, app_id, kafka_extra, guarantee, **settings)
     commands = app.topic(COMMANDS, **RAW)
     erp_replies = app.topic(ERP_REPLIES, **RAW)
     publish = _transactional_sink(app) if guarantee == EXACTLY_ONCE else _sink(app)
+    state = FoldedInputs(processor, bootstrap, folded, kafka_extra,
+                         exactly_once=guarantee == EXACTLY_ONCE)
+
+    @app.on_partitions_revoked.connect
+    async def revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        state.rebalanced()
+
+    @app.on_partitions_assigned.connect
+    async def assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        state.rebalanced()
+
+    async def caught_up(offset: int) -> None:
+        """Before the input at `offset`: after a rebalance, fold what others folded."""
+        if state.stale:
+            await asyncio.get_running_loop().run_in_executor(None, state.catch_up, offset)
+            if state.caught_up:
+                log.warning("core: took over %s at %d, %d inputs folded first", COMMANDS,
+                            offset, state.caught_up)
+                state.caught_up = 0
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
         if guarantee == EXACTLY_ONCE:  # input by input: see _transactional_sink
             async for event in stream.events():
+                await caught_up(event.message.offset)
                 await publish([event], fold)
             return
         # At least once: inputs in batches (what has arrived, up to BATCH, after at most
         # BATCH_WITHIN_S); faust acks a batch's inputs once the sink has handed their
         # outputs over.
         async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
+            await caught_up(events[0].message.offset)
             await publish(events, fold)
 
     def fold(event: faust.EventT) -> list[Outgoing] | DeadLetter:
         msg = event.message
+        state.at(msg.offset)
         return processor.process_bytes(event.value, msg.partition, msg.offset)
 
     def bridge(event: faust.EventT) -> list[Outgoing] | DeadLetter:
@@ -189,6 +222,7 @@ def _transactional_sink(app: faust.App) -> _Sink:
                     await producer.send(topic, key, value, None, None, headers,
                                         transactional_id=tid)
                 event.ack()  # its offset may now commit, in the transaction of its records
+                transactions.acked(event.message.tp, event.message.offset)
 
     return publish
 

@@ -63,7 +63,8 @@ def status(
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap", help="Print only the bootstrap servers (for CRM_KAFKA_BOOTSTRAP)")] = False,
 ) -> None:
-    """Show the cluster's brokers: id, pid (none when stopped), port; exit 1 if none."""
+    """Show the cluster's brokers (id, pid or stopped, ports) and the active KRaft
+    controller; exit 1 if there is no cluster."""
     found = cluster.load(load_settings())
     if found is None:
         if as_json:
@@ -79,10 +80,13 @@ def status(
         print(found.bootstrap)
         return
     table = Table("broker", "pid", "port", "controller port", "log",
-                  title=f"Apache Kafka {found.version}: {found.bootstrap}")
+                  title=f"Apache Kafka {found.version}: {found.bootstrap}",
+                  caption="* the active KRaft controller")
     for b in shown["brokers"]:
         pid = str(b["pid"]) if b["alive"] else "[red]stopped[/]"
-        table.add_row(str(b["id"]), pid, str(b["port"]), str(b["controller_port"]), b["log"])
+        active = " *" if b["id"] == shown["controller"] else ""
+        table.add_row(f"{b['id']}{active}", pid, str(b["port"]), str(b["controller_port"]),
+                      b["log"])
     console.print(table)
 
 

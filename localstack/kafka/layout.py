@@ -57,11 +57,42 @@ class Cluster:
         """The node's JVM output."""
         return self.root / "logs" / f"node-{node_id}.log"
 
+    def active_controller(self) -> int | None:
+        """The id of the active KRaft controller (the metadata quorum's leader), or None
+        while there is none (an election under way, no node running).
+
+        Clients cannot ask for it: in KRaft a broker answers Metadata and DescribeCluster
+        with a random live broker as "controller". Each node persists the quorum's leader
+        and epoch in `__cluster_metadata-0/quorum-state` at every election; the running
+        nodes' newest epoch names the leader (a killed node's file still names itself).
+        """
+        newest: tuple[int, int] | None = None
+        for node in self.nodes:
+            if not node.alive():
+                continue
+            try:
+                state = json.loads((self.data(node.id) / "__cluster_metadata-0"
+                                    / "quorum-state").read_text())
+                epoch, leader = int(state["leaderEpoch"]), int(state["leaderId"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # not written yet, or being replaced
+            if newest is None or epoch > newest[0]:
+                newest = (epoch, leader)
+        if newest is None or newest[1] < 0:
+            return None
+        return newest[1]
+
+    def data(self, node_id: int) -> Path:
+        """The node's KRaft log dir."""
+        return self.root / f"node-{node_id}" / "data"
+
     def status(self) -> dict[str, Any]:
-        """`crm kafka status --json`: bootstrap, version and each broker's id, pid, port."""
+        """`crm kafka status --json`: bootstrap, version, the active controller's id and
+        each broker's id, pid, port."""
         return {
             "bootstrap": self.bootstrap,
             "version": self.version,
+            "controller": self.active_controller(),
             "brokers": [{"id": n.id, "pid": n.pid if n.alive() else None, "port": n.port,
                          "controller_port": n.controller_port, "alive": n.alive(),
                          "log": str(self.log(n.id))} for n in self.nodes],

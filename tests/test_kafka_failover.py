@@ -1,0 +1,394 @@
+"""Failover during live traffic on the 3-node Apache Kafka cluster (issue 16, point 3).
+
+One live run (module fixture `live_run`): the faust core worker (`crm run --role core`,
+exactly once), the projector and the stand-in ERP (with the core's ERP bridge) work while
+a live business simulation feeds `crm.commands` at a steady rate. Faults, each once the
+pipeline has carried on after the one before:
+
+1. kill -9 of the broker leading `crm.commands`, which also leads a partition of
+   `crm.opportunities` (the event topic the core writes most); it is started again, and
+   while it comes back a second core worker and a second projector join their groups;
+2. kill -9 of the active KRaft controller (every node is controller and broker; it leads
+   event partitions too); it is started again, and while it comes back
+3. the core worker holding `crm.commands` and the first projector are killed -9: their
+   partitions move to the workers that joined mid-stream.
+
+Then nothing is lost (every input on `crm.commands` once, every ERP request answered), the
+event topics as a `read_committed` consumer reads them are byte for byte the in-process
+fold of `crm.commands` with no event twice, and the projected 25 tables have the digest of
+a clean projection of that fold. Each fault's test asserts what the fault did (the
+partitions' or the quorum's leader moved, the groups' partitions moved) and that the
+pipeline carried on. docs/kafka.md, "Failover".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from failover_support import (
+    ERP_GROUP,
+    Committed,
+    Feeder,
+    Log,
+    Workers,
+    group_members,
+    read_log,
+    settled,
+    wait_for,
+)
+from kafka_support import BROKERS, ApacheKafka, recreate_crm_topics
+from support import create_database, drop_database, project, temp_home
+
+from events.codec import AvroCodec
+from events.topics import (
+    COMMANDS,
+    CORE_GROUP,
+    CUSTOMER_MASTERS,
+    ERP_REPLIES,
+    EVENT_PARTITIONS,
+    EVENT_TOPICS,
+    PROJECTOR_GROUP,
+    SALES_ORDERS,
+)
+from localstack import StackInfo
+from localstack.kafka import cluster
+from processors.core import CoreProcessor
+from producers.partitioner import partition_for
+from projectors.db import make_engine, migrate, table_digest
+
+pytestmark = [pytest.mark.kafka, pytest.mark.integration]
+
+RATE = 25.0  # inputs a second, steady: what the core folds with ease on a loaded machine
+BUSIEST = "crm.opportunities"  # the event topic the simulated business writes most
+RECOVERY = 120.0  # s a fault may take until the pipeline carries on (9 s of it: fencing)
+EVENT_LOG = [(t, p) for t in EVENT_TOPICS for p in range(EVENT_PARTITIONS)]
+
+
+@dataclass
+class Fault:
+    """One injected fault and what was seen."""
+
+    name: str
+    victim: str
+    inputs_before: int  # inputs fed when it struck
+    recovered_s: float = 0.0  # kill -> the core committed the first input fed after it
+    back_s: float = 0.0  # kill -> the node serves again with full ISRs (broker faults)
+    seen: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LiveRun:
+    faults: dict[str, Fault]
+    fed: list[str]  # the inputs' event ids, in the order fed
+    feed_errors: list[str]
+    log: Log  # crm.commands, erp.*, event topics: read_committed at the end
+    projected_digest: str
+    clean_digest: str
+    seconds: float
+
+
+def all_isrs_full(kafka: ApacheKafka) -> bool:
+    """Every partition of every topic (the internal ones too: consumer offsets and
+    transactions) has all brokers in its ISR, so another node may fail."""
+    topics = kafka.admin().list_topics(timeout=10).topics
+    return all(len(p.isrs) == BROKERS and p.error is None
+               for t in topics.values() for p in t.partitions.values())
+
+
+def members(admin: Any, group: str) -> dict[str, list[tuple[str, int]]]:
+    """pid (from the client id; faust's name the worker's pid) or index -> partitions."""
+    return {client.rsplit("-", 1)[-1] if client.startswith(CORE_GROUP) else str(i):
+            sorted(tps) for i, (client, tps) in enumerate(group_members(admin, group))}
+
+
+class Run:
+    """The live run's moving parts and its fault drills."""
+
+    def __init__(self, kafka: ApacheKafka, workers: Workers) -> None:
+        self.kafka, self.workers = kafka, workers
+        self.feeder = Feeder(kafka.bootstrap, RATE)
+        self.core = Committed(kafka.bootstrap, CORE_GROUP)
+        self.admin = kafka.admin()
+        self.faults: dict[str, Fault] = {}
+        self._return: threading.Thread | None = None
+
+    def carried_on(self, since: int) -> bool:
+        """The core has committed input `since` (the first fed after a fault)."""
+        offset = self.feeder.offset_of(since)
+        return offset is not None and self.core() > offset
+
+    def note(self, what: str) -> None:
+        """A line of progress (shown with the test's output when it fails)."""
+        print(f"{time.strftime('%H:%M:%S')} {what}: {self.feeder.count} inputs fed, the "
+              f"core committed offset {self.core()}", flush=True)
+
+    def steady(self) -> None:
+        """Wait until the core has caught up with the feed (so that a fault's recovery
+        time is the fault's, not a backlog's)."""
+        now = self.feeder.count
+        wait_for(lambda: self.carried_on(now), RECOVERY, "the core to catch up",
+                 self.workers.dead)
+
+    def strike(self, name: str, victim: str, **seen: Any) -> tuple[Fault, float]:
+        self.note(f"{name}: killing {victim}")
+        fault = Fault(name, victim, self.feeder.count, seen=dict(seen))
+        self.faults[name] = fault
+        return fault, time.monotonic()
+
+    def wait_recovered(self, fault: Fault, started: float) -> None:
+        try:
+            wait_for(lambda: self.carried_on(fault.inputs_before), RECOVERY,
+                     f"the pipeline after {fault.name}", self.workers.dead)
+        except AssertionError as stuck:
+            raise AssertionError(
+                f"{stuck}: input {fault.inputs_before} is at offset "
+                f"{self.feeder.offset_of(fault.inputs_before)} ({self.feeder.count} fed, "
+                f"{len(self.feeder.offsets)} delivered), the core committed "
+                f"{self.core()}; logs in {self.workers.home}") from None
+        fault.recovered_s = round(time.monotonic() - started, 1)
+        self.note(f"{fault.name}: carried on after {fault.recovered_s} s")
+
+    def kill_broker(self, name: str, victim: int, **seen: Any) -> tuple[Fault, float]:
+        seen["led"] = sorted((t, p) for t in (COMMANDS, BUSIEST)
+                             for p, m in self.kafka.partitions(t).items() if m.leader == victim)
+        seen["was_controller"] = self.controller() == victim
+        fault, started = self.strike(name, f"broker {victim}", **seen)
+        cluster.stop_broker(self.kafka.settings, victim)
+        return fault, started
+
+    def bring_back(self, fault: Fault, victim: int, started: float) -> None:
+        """Start the node again in the background (its JVM takes a while)."""
+
+        def back() -> None:
+            cluster.start_broker(self.kafka.settings, victim)
+            wait_for(lambda: all_isrs_full(self.kafka), RECOVERY,
+                     f"broker {victim}'s ISRs")
+            fault.back_s = round(time.monotonic() - started, 1)
+            self.note(f"{fault.name}: broker {victim} back after {fault.back_s} s")
+
+        self._return = threading.Thread(target=back, daemon=True)
+        self._return.start()
+
+    def wait_back(self) -> None:
+        assert self._return is not None
+        self._return.join(2 * RECOVERY)
+        assert not self._return.is_alive(), "the killed broker came back"
+
+    def controller(self) -> int | None:
+        """The active KRaft controller (None during an election)."""
+        found = cluster.load(self.kafka.settings)
+        assert found is not None
+        return found.active_controller()
+
+    def leader_fault(self) -> None:
+        """The crm.commands leader (also an event partition's) killed, and a second core
+        worker and projector joining while it comes back."""
+        self.steady()
+        victim = int(self.kafka.partitions(COMMANDS)[0].leader)
+        fault, started = self.kill_broker("leader", victim)
+        self.wait_recovered(fault, started)
+        fault.seen["new_leaders"] = [int(self.kafka.partitions(t)[p].leader)
+                                     for t, p in fault.seen["led"]]
+        self.bring_back(fault, victim, started)
+        self.workers.start("core", "core-b")
+        self.workers.start("projector", "projector-b")
+        for group in (CORE_GROUP, PROJECTOR_GROUP):
+            wait_for(lambda g=group: [bool(tps) for _, tps in group_members(self.admin, g)]
+                     == [True, True], RECOVERY,
+                     f"two members in {group}, each with partitions", self.workers.dead)
+        self.wait_back()
+
+    def controller_fault(self) -> None:
+        """The active controller killed; while it comes back, the core worker holding
+        crm.commands and the first projector are killed."""
+        self.steady()
+        victim = self.controller()
+        assert victim is not None, "the metadata quorum has a leader"
+        fault, started = self.kill_broker("controller", victim)
+        wait_for(lambda: self.controller() not in (None, victim), RECOVERY,
+                 "a new active controller")
+        fault.seen["elected_s"] = round(time.monotonic() - started, 1)
+        fault.seen["new_controller"] = self.controller()
+        self.wait_recovered(fault, started)
+        self.bring_back(fault, victim, started)
+        self.rebalance_fault()
+        self.wait_back()
+
+    def rebalance_fault(self) -> None:
+        self.steady()
+        cores = members(self.admin, CORE_GROUP)
+        holder = next(pid for pid, tps in cores.items() if (COMMANDS, 0) in tps)
+        victim = next(name for name, proc in self.workers.running.items()
+                      if name.startswith("core") and str(proc.pid) == holder)
+        fault, started = self.strike(
+            "rebalance", f"{victim} (holding {COMMANDS}) and projector-a",
+            core_before=cores, killed_pid=holder,
+            projectors_before=list(members(self.admin, PROJECTOR_GROUP).values()))
+        self.workers.kill(victim)
+        self.workers.kill("projector-a")
+        self.wait_recovered(fault, started)
+        for group in (CORE_GROUP, PROJECTOR_GROUP):
+            wait_for(lambda g=group: len(group_members(self.admin, g)) == 1, RECOVERY,
+                     f"the killed worker to leave {group}")
+        fault.seen["core_after"] = members(self.admin, CORE_GROUP)
+        fault.seen["projectors_after"] = list(members(self.admin, PROJECTOR_GROUP).values())
+
+
+@pytest.fixture(scope="module")
+def live_run(apache_kafka: ApacheKafka, stack: StackInfo) -> Iterator[LiveRun]:
+    """The live run with its four faults (module docstring), then everything read back."""
+    recreate_crm_topics(apache_kafka)
+    live_url = create_database(stack.database_url)
+    clean_url = create_database(stack.database_url)
+    began = time.monotonic()
+    try:
+        migrate(live_url)
+        migrate(clean_url)
+        with temp_home("crm-failover-") as home:
+            workers = Workers(home, apache_kafka.bootstrap, live_url)
+            run = Run(apache_kafka, workers)
+            erp = Committed(apache_kafka.bootstrap, ERP_GROUP)
+            try:
+                run.feeder.start()
+                for role, name in (("core", "core-a"), ("projector", "projector-a"),
+                                   ("erp", "erp")):
+                    workers.start(role, name)
+                wait_for(lambda: run.carried_on(int(RATE)), RECOVERY, "the pipeline's start",
+                         workers.dead)
+                run.leader_fault()
+                run.controller_fault()
+                run.feeder.stop()
+                run.feeder.join(RECOVERY)
+                wait_for(lambda: settled(apache_kafka.bootstrap, run.core, erp), RECOVERY,
+                         "every input folded and every ERP request answered", workers.dead)
+                log = read_log(apache_kafka.bootstrap, [
+                    (COMMANDS, 0), (ERP_REPLIES, 0), *EVENT_LOG])
+                clean = clean_projection(clean_url, log)
+                live = make_engine(live_url)
+                try:
+                    wait_for(lambda: table_digest(live) == clean, RECOVERY,
+                             "the projector to project the clean run's tables", workers.dead)
+                    projected = table_digest(live)
+                finally:
+                    live.dispose()
+            finally:
+                workers.stop_all()
+                run.core.close()
+                erp.close()
+                for node in cluster.load(apache_kafka.settings).nodes:  # type: ignore[union-attr]
+                    if not node.alive():  # a failed drill must not leave the cluster short
+                        cluster.start_broker(apache_kafka.settings, node.id)
+        yield LiveRun(run.faults, list(run.feeder.sent), list(run.feeder.errors), log,
+                      projected, clean, round(time.monotonic() - began, 1))
+    finally:
+        drop_database(live_url)
+        drop_database(clean_url)
+
+
+def folded(log: Log) -> dict[tuple[str, int], list[bytes]]:
+    """The in-process fold of `crm.commands` as committed: each event partition's bytes."""
+    core = CoreProcessor()
+    expected: dict[tuple[str, int], list[bytes]] = defaultdict(list)
+    for _, _, value in log[(COMMANDS, 0)]:
+        result = core.process_bytes(value)
+        assert isinstance(result, list), f"an input on {COMMANDS} does not decode: {result}"
+        for out in result:
+            expected[(out.topic, partition_for(out.topic, out.key))].append(out.value)
+    return expected
+
+
+def clean_projection(url: str, log: Log) -> str:
+    """The 25 tables' digest of the fold's events projected straight into `url`."""
+    codec = AvroCodec()
+    engine = make_engine(url)
+    try:
+        project(engine, [codec.decode(v) for values in folded(log).values() for v in values])
+        return table_digest(engine)
+    finally:
+        engine.dispose()
+
+
+def event_ids(log: Log, topics: tuple[str, ...]) -> Counter[str]:
+    codec = AvroCodec()
+    return Counter(codec.decode(value).event_id for (topic, _), records in log.items()
+                   if topic in topics for _, _, value in records)
+
+
+def test_every_input_fed_through_the_faults_is_on_crm_commands_once_and_every_erp_request_answered(
+    live_run: LiveRun,
+) -> None:
+    on_commands = event_ids(live_run.log, (COMMANDS,))
+    requests = event_ids(live_run.log, (SALES_ORDERS, CUSTOMER_MASTERS))
+    codec = AvroCodec()
+    answered = {codec.decode(v).causation_id for _, _, v in live_run.log[(ERP_REPLIES, 0)]}
+    print(f"\n{len(live_run.fed)} inputs fed in {live_run.seconds} s, {len(requests)} ERP "
+          f"requests; faults: " + "; ".join(
+              f"{f.name} ({f.victim}): pipeline on after {f.recovered_s} s, node back "
+              f"after {f.back_s} s, {f.seen}" for f in live_run.faults.values()))
+
+    assert live_run.feed_errors == []
+    assert len(live_run.fed) > RATE * 30
+    assert {e: on_commands[e] for e in live_run.fed if on_commands[e] != 1} == {}, \
+        "each input fed is on crm.commands exactly once"
+    assert requests and set(requests) <= answered, "every ERP request was answered"
+    replies = event_ids(live_run.log, (ERP_REPLIES,))
+    assert all(on_commands[e] >= 1 for e in replies), "every ERP reply was bridged"
+
+
+def test_the_event_topics_hold_the_fold_of_crm_commands_and_no_event_twice(
+    live_run: LiveRun,
+) -> None:
+    expected = folded(live_run.log)
+    actual = {tp: [v for _, _, v in live_run.log[tp]] for tp in EVENT_LOG if live_run.log[tp]}
+
+    assert event_ids(live_run.log, EVENT_TOPICS).most_common(1)[0][1] == 1, \
+        "a read_committed consumer sees each event once"
+    assert set(actual) == set(expected)
+    for tp in expected:
+        assert actual[tp] == expected[tp], f"{tp} differs from the in-process fold"
+
+
+def test_the_projected_tables_equal_a_clean_projection_of_the_fold(live_run: LiveRun) -> None:
+    assert live_run.projected_digest == live_run.clean_digest
+    assert len(live_run.clean_digest) == 64
+
+
+def test_a_killed_leader_of_crm_commands_and_of_an_event_partition_moves_them_and_all_goes_on(
+    live_run: LiveRun,
+) -> None:
+    fault = live_run.faults["leader"]
+    victim = int(fault.victim.split()[-1])
+
+    assert (COMMANDS, 0) in fault.seen["led"]
+    assert any(t == BUSIEST for t, _ in fault.seen["led"]), "it led an event partition too"
+    assert victim not in fault.seen["new_leaders"]
+    assert 0 < fault.recovered_s < fault.back_s
+
+
+def test_a_killed_active_controller_is_replaced_by_another_node_and_all_goes_on(
+    live_run: LiveRun,
+) -> None:
+    fault = live_run.faults["controller"]
+
+    assert fault.seen["was_controller"]
+    assert fault.seen["new_controller"] != int(fault.victim.split()[-1])
+    assert 0 < fault.seen["elected_s"] <= fault.recovered_s < fault.back_s
+
+
+def test_a_killed_core_worker_and_projector_hand_their_partitions_to_the_ones_that_joined(
+    live_run: LiveRun,
+) -> None:
+    fault = live_run.faults["rebalance"]
+
+    assert len(fault.seen["core_before"]) == 2
+    assert [len(tps) > 0 for tps in fault.seen["projectors_before"]] == [True, True]
+    (survivor, partitions), = fault.seen["core_after"].items()
+    assert survivor != fault.seen["killed_pid"] and (COMMANDS, 0) in partitions
+    assert [len(tps) for tps in fault.seen["projectors_after"]] == [len(EVENT_LOG)]
+    assert fault.recovered_s > 0
