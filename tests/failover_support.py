@@ -57,14 +57,16 @@ def live_inputs(seed: int, scale: float) -> Iterator[Message]:
 
 
 class Feeder(threading.Thread):
-    """Publishes the live simulation's inputs to `crm.commands` at `rate` a second, with
-    the CLI's durable producer settings (idempotent, acks=all, no message timeout), until
-    `stop()`; remembers each input's offset (delivery reports) and any delivery error."""
+    """Publishes the live simulation's inputs to `crm.commands`: the first `preload` at
+    once (the business's go-live and first days, so that quotes reach the ERP during the
+    run), then `rate` a second, with the CLI's durable producer settings (idempotent,
+    acks=all, no message timeout), until `stop()`; remembers each input's offset
+    (delivery reports) and any delivery error."""
 
-    def __init__(self, bootstrap: str, rate: float, seed: int = 11, scale: float = 0.3
-                 ) -> None:
+    def __init__(self, bootstrap: str, rate: float, preload: int = 0, seed: int = 11,
+                 scale: float = 0.3) -> None:
         super().__init__(daemon=True, name="feeder")
-        self.bootstrap, self.rate = bootstrap, rate
+        self.bootstrap, self.rate, self.preload = bootstrap, rate, preload
         self.inputs = live_inputs(seed, scale)
         self.codec = AvroCodec()
         self.sent: list[str] = []  # event ids, in the order produced
@@ -88,7 +90,7 @@ class Feeder(threading.Thread):
         producer = Producer({**producer_config(self.bootstrap), "log_level": 0})
         started = time.monotonic()
         for message in self.inputs:
-            due = started + len(self.sent) / self.rate
+            due = started + max(0, len(self.sent) - self.preload) / self.rate
             if self._halt.wait(max(0.0, due - time.monotonic())):
                 break
             number = len(self.sent)
