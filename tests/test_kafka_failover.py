@@ -104,7 +104,8 @@ def all_isrs_full(kafka: ApacheKafka) -> bool:
 
 
 def members(admin: Any, group: str) -> dict[str, list[tuple[str, int]]]:
-    """pid (from the client id; faust's name the worker's pid) or index -> partitions."""
+    """Each member's partitions, by pid for core workers (their client ids end in it),
+    else by position."""
     return {client.rsplit("-", 1)[-1] if client.startswith(CORE_GROUP) else str(i):
             sorted(tps) for i, (client, tps) in enumerate(group_members(admin, group))}
 
