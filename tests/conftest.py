@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from kafka_support import (  # noqa: F401  (the brokers' fixtures)
     any_broker,
     apache_kafka,
@@ -20,6 +21,11 @@ import localstack
 from crm.config import load_settings
 from localstack import StackInfo
 from projectors.db import make_engine, migrate
+
+# Tests never assert timings: hypothesis's per-example deadline (200 ms) is one, and it
+# failed property tests on this 2-core machine under load for no fault of the code.
+settings.register_profile("crm", deadline=None)
+settings.load_profile("crm")
 
 # Fixtures that start or use a server: a test asking for one is an integration test
 # whatever its module says (test_faults_*.py mark each test by what it needs, so that the
