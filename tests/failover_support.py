@@ -14,6 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -216,11 +217,23 @@ def settled(bootstrap: str, core: Committed, erp: Committed) -> bool:
     return True
 
 
-def group_members(admin: Any, group: str) -> list[tuple[str, set[Partition]]]:
-    """The group's members now: (client id, its assigned partitions) each."""
-    found = admin.describe_consumer_groups([group])[group].result(10)
-    return [(m.client_id, {(tp.topic, tp.partition) for tp in m.assignment.topic_partitions})
-            for m in found.members]
+def group_members(admin: Any, group: str, timeout: float = 60.0
+                  ) -> list[tuple[str, set[Partition]]]:
+    """The group's members now: (client id, its assigned partitions) each.
+
+    Asked again while the group's coordinator moves (its broker was just killed: a
+    request to it is never answered, or answered NOT_COORDINATOR)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = admin.describe_consumer_groups([group])[group].result(5)
+            return [(m.client_id, {(tp.topic, tp.partition)
+                                   for tp in m.assignment.topic_partitions})
+                    for m in found.members]
+        except (KafkaException, TimeoutError, FutureTimeout):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def wait_for(predicate: Any, timeout: float, what: str, dead: Any = None) -> float:

@@ -183,6 +183,14 @@ class Run:
         self._return.join(2 * RECOVERY)
         assert not self._return.is_alive(), "the killed broker came back"
 
+    def settle_brokers(self) -> None:
+        """After a failed drill: no broker left stopped (once a restart under way ends)."""
+        if self._return is not None:
+            self._return.join(2 * RECOVERY)
+        for node in cluster.load(self.kafka.settings).nodes:  # type: ignore[union-attr]
+            if not node.alive():
+                cluster.start_broker(self.kafka.settings, node.id)
+
     def controller(self) -> int | None:
         """The active KRaft controller (None during an election)."""
         found = cluster.load(self.kafka.settings)
@@ -201,11 +209,16 @@ class Run:
         self.bring_back(fault, victim, started)
         self.workers.start("core", "core-b")
         self.workers.start("projector", "projector-b")
+        self.two_members_each()
+        self.wait_back()
+
+    def two_members_each(self) -> None:
+        """Both groups hold exactly their two workers, each with partitions (a group whose
+        coordinator just moved lists its members' old ids too, empty, for a while)."""
         for group in (CORE_GROUP, PROJECTOR_GROUP):
             wait_for(lambda g=group: [bool(tps) for _, tps in group_members(self.admin, g)]
                      == [True, True], RECOVERY,
                      f"two members in {group}, each with partitions", self.workers.dead)
-        self.wait_back()
 
     def controller_fault(self) -> None:
         """The active controller killed; while it comes back, the core worker holding
@@ -225,6 +238,7 @@ class Run:
 
     def rebalance_fault(self) -> None:
         self.steady()
+        self.two_members_each()
         cores = members(self.admin, CORE_GROUP)
         holder = next(pid for pid, tps in cores.items() if (COMMANDS, 0) in tps)
         victim = next(name for name, proc in self.workers.running.items()
@@ -284,9 +298,7 @@ def live_run(apache_kafka: ApacheKafka, stack: StackInfo) -> Iterator[LiveRun]:
                 workers.stop_all()
                 run.core.close()
                 erp.close()
-                for node in cluster.load(apache_kafka.settings).nodes:  # type: ignore[union-attr]
-                    if not node.alive():  # a failed drill must not leave the cluster short
-                        cluster.start_broker(apache_kafka.settings, node.id)
+                run.settle_brokers()  # a failed drill must not leave the cluster short
         yield LiveRun(run.faults, list(run.feeder.sent), list(run.feeder.errors), log,
                       projected, clean, round(time.monotonic() - began, 1))
     finally:
