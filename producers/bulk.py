@@ -27,6 +27,7 @@ from producers.kafka import (
     RDKAFKA_LOG,
     WAIT_LOG_INTERVAL,
     DeliveryFailed,
+    log_waiting,
     producer_config,
 )
 
@@ -78,10 +79,7 @@ class BulkProducer:
         if now - self._last_wait_log < WAIT_LOG_INTERVAL:
             return
         self._last_wait_log = now
-        problem = f" ({self.broker_problem})" if self.broker_problem else ""
-        log.warning("waiting for the Kafka broker at %s%s: %d messages held, not lost; "
-                    "waiting for %s and retrying", self.bootstrap, problem,
-                    len(self._producer), what)
+        log_waiting(log, self.bootstrap, self.broker_problem, len(self._producer), what)
 
     def _on_error(self, err: KafkaError) -> None:
         if err.code() in _UNREACHABLE:

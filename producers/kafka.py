@@ -74,6 +74,14 @@ def producer_config(bootstrap: str, extra: dict[str, Any] | None = None) -> dict
     return conf
 
 
+def log_waiting(logger: logging.Logger, bootstrap: str, problem: str | None, held: int,
+                what: str) -> None:
+    """The line a producer blocked on the broker prints (every WAIT_LOG_INTERVAL at most)."""
+    detail = f" ({problem})" if problem else ""
+    logger.warning("waiting for the Kafka broker at %s%s: %d messages held, not lost; "
+                   "waiting for %s and retrying", bootstrap, detail, held, what)
+
+
 class MessageProducer:
     """Encode and publish messages; key = aggregate id; failures reported, never dropped."""
 
@@ -168,10 +176,7 @@ class MessageProducer:
         if now - self._last_progress > STALL_SECONDS and self._broker_answers():
             self._reset()
             return
-        problem = f" ({self.broker_problem})" if self.broker_problem else ""
-        log.warning("waiting for the Kafka broker at %s%s: %d messages held, not lost; "
-                    "waiting for %s and retrying", self.bootstrap, problem,
-                    len(self._producer), what)
+        log_waiting(log, self.bootstrap, self.broker_problem, len(self._producer), what)
 
     def _broker_answers(self) -> bool:
         try:
