@@ -28,6 +28,7 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -74,9 +75,14 @@ class OutputTransactions(TransactionManager):
         self._acked[tp] = offset + 1
 
     async def commit(self, offsets: Any, start_new_transaction: bool = True) -> bool:
-        """Commit the offsets with their transactions, never in the middle of an input."""
+        """Commit the offsets with their transactions, never in the middle of an input.
+
+        faust computes `offsets` before this waits for `in_flight`: the inputs acked while
+        it waited have their records in the transactions too, so their offsets go with
+        them (`offsets_to_commit`)."""
         async with self.in_flight:
-            return await self._commit(offsets, start_new_transaction)
+            return await self._commit(offsets_to_commit(offsets, self._acked),
+                                      start_new_transaction)
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         """Before the group rebalances: commit what the transactions hold, offsets too."""
@@ -92,6 +98,15 @@ class OutputTransactions(TransactionManager):
             if self._acked.get(tp, -1) <= offset:
                 self._acked.pop(tp, None)
         return done
+
+
+def offsets_to_commit(computed: Mapping[TP, int], acked: Mapping[TP, int]) -> dict[TP, int]:
+    """The offsets a commit sends: for each partition faust chose, the later of faust's
+    offset and the next offset after the last input whose records are in the transaction.
+
+    A partition faust did not choose keeps its records and offsets together in its open
+    transaction until a later commit."""
+    return {tp: max(offset, acked.get(tp, offset)) for tp, offset in computed.items()}
 
 
 def choose_guarantee(bootstrap: str, extra: dict[str, Any] | None = None,

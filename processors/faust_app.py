@@ -206,10 +206,10 @@ def _transactional_sink(app: faust.App) -> _Sink:
     """Exactly once: an input's records go to its partition's transaction, and the input
     is acked before another commit may run (OutputTransactions.in_flight).
 
-    One input per call: faust computes the offsets to commit before the commit waits for
-    `in_flight`, so an input sent while it waits is in that transaction without its
-    offset. Held for one input that is a rare, small window; held for a batch of inputs a
-    kill -9 test found 30 events committed twice (docs/benchmarks.md, "Live path")."""
+    The lock is held one input at a time, so a commit waits for one input's records at
+    most; it then commits the offsets of every input acked by then (faust computes its
+    offsets before it waits: `offsets_to_commit`; a kill -9 test on Apache Kafka saw an
+    input committed with its records but without its offset before that)."""
 
     async def publish(events: Sequence[faust.EventT], fold: _Fold) -> None:
         transactions = app.consumer.transactions

@@ -260,3 +260,16 @@ def test_the_probe_and_the_warm_up_use_the_security_settings(
     assert [str(c.get("transactional.id", "")).startswith(eos.PROBE_GROUP)
             for c in configs] == [True, False, False]
     assert configs[2]["isolation.level"] == "read_committed"
+
+
+def test_a_commit_sends_the_offsets_of_inputs_acked_while_it_waited_for_the_lock() -> None:
+    from faust.types import TP
+
+    from processors.exactly_once import offsets_to_commit
+
+    a, b, c = TP(COMMANDS, 0), TP(COMMANDS, 1), TP(COMMANDS, 2)
+    faust_chose = {a: 10, b: 7}
+    acked_since = {a: 12, c: 3}  # a's inputs 10 and 11 were sent while the commit waited
+
+    assert offsets_to_commit(faust_chose, acked_since) == {a: 12, b: 7}
+    assert offsets_to_commit({a: 12}, {a: 10}) == {a: 12}, "never an earlier offset"
