@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +190,36 @@ def test_a_server_not_on_loopback_asks_for_the_analyst_key_and_then_shows_the_re
         assert page.is_hidden("#key-form")
     assert drawn == sorted(REPORTS)
     assert stored == ANALYST and errors == []
+
+
+def test_a_past_day_shows_the_reports_as_they_stood_then_in_a_link_that_can_be_shared(
+    dashboard: Api,
+) -> None:
+    today = datetime.now(UTC).date()
+    day = (today - timedelta(days=10)).isoformat()
+    errors: list[str] = []
+    with browser_page() as page:
+        reports_asked: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda r: "/v1/reports/" in r.url and reports_asked.append(r.url))
+        page.goto(f"{dashboard.base}/?as_of={day}")  # a shared link to a past day
+        page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+        shown_day, label = page.input_value("#as-of-date"), page.inner_text("#as-of")
+        past = page.locator("#report-pipeline td.n").all_inner_texts()
+        page.click("#to-now")
+        page.wait_for_selector("body[data-state=ready]:not(.past)", timeout=30_000)
+        live = page.locator("#report-pipeline td.n").all_inner_texts()
+        url_after = page.url
+        page.fill("#as-of-date", (today + timedelta(days=2)).isoformat())
+        page.wait_for_selector("body[data-state=error]", timeout=30_000)
+        refusal = page.inner_text("#error")
+
+    assert shown_day == day and day in label, label
+    assert len(reports_asked) >= 2 * len(REPORTS)
+    assert all(f"as_of={day}" in url for url in reports_asked[:len(REPORTS)]), reports_asked
+    expected = dashboard.analyst.get(f"/v1/reports/pipeline?as_of={day}").json()["rows"]
+    assert len(past) == 5 * len(expected) > 0  # five numeric columns a stage
+    assert past != live, "ten days of a business changed nothing in its pipeline"
+    assert "as_of" not in url_after
+    assert "HTTP 422" in refusal and "future" in refusal, refusal
+    assert errors == []

@@ -8,6 +8,7 @@
   const STATUS_EVERY_MS = 5000;
   const REPORTS_EVERY_MS = 60000;
   const KEY = "crm-api-key";
+  let failing = null;  // "reports" or "status": what the error shown is about
   const charts = {};  // report name -> Chart (window.crmDashboard.charts, for tests)
   const $ = (id) => document.getElementById(id);
 
@@ -21,8 +22,31 @@
     const key = sessionStorage.getItem(KEY);
     const response = await fetch(path, { headers: key ? { "X-API-Key": key } : {} });
     if (response.status === 401) throw new Unauthorised(path);
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}${await reason(response)}`);
     return response.json();
+  }
+
+  // FastAPI's 422 says why (e.g. an as-of day in the future): show it, not just the code
+  async function reason(response) {
+    try {
+      const detail = (await response.json()).detail;
+      return Array.isArray(detail) ? ` (${detail.map((d) => d.msg).join("; ")})` : "";
+    } catch {
+      return "";
+    }
+  }
+
+  // The day the reports are read as of ("" = live): the page's own ?as_of=, so a link to a
+  // past day can be shared; a past day's reports do not change, so they are not polled.
+  const asOf = () => $("as-of-date").value;
+
+  function setAsOf(day) {
+    $("as-of-date").value = day;
+    $("to-now").hidden = !day;
+    document.body.classList.toggle("past", Boolean(day));
+    const url = new URL(window.location.href);
+    if (day) url.searchParams.set("as_of", day); else url.searchParams.delete("as_of");
+    window.history.replaceState(null, "", url);
   }
 
   function showError(error) {
@@ -82,9 +106,12 @@
   }
 
   async function loadReports() {
-    const reports = await Promise.all(REPORTS.map((s) => get(`/v1/reports/${s.name}`)));
+    const day = asOf();
+    const query = day ? `?as_of=${encodeURIComponent(day)}` : "";
+    const reports = await Promise.all(REPORTS.map((s) => get(`/v1/reports/${s.name}${query}`)));
     REPORTS.forEach((spec, i) => draw(spec, reports[i]));
-    $("as-of").textContent = `reports as of ${new Date().toLocaleString("en-IN")}`;
+    $("as-of").textContent = day ? `reports as they stood at the end of ${day} (UTC)`
+      : `reports as of ${new Date().toLocaleString("en-IN")}`;
   }
 
   async function loadStatus() {
@@ -100,25 +127,33 @@
 
   async function load() {
     $("error").hidden = true;
+    failing = null;
     document.body.dataset.state = "loading";
     try {
       await Promise.all([loadReports(), loadStatus()]);
       $("key-form").hidden = true;
       document.body.dataset.state = "ready";
     } catch (error) {
+      failing = "reports";
       showError(error);
     }
   }
 
   // polls go on after a failed one (a restarted server, a slow query) and clear the
-  // error once one succeeds; they wait while the page asks for a key
-  const poll = (f) => () => {
+  // error once one of the same kind succeeds (a live figure does not clear a refused
+  // report); they wait while the page asks for a key
+  const poll = (f, kind) => () => {
     const state = document.body.dataset.state;
     if (document.visibilityState !== "visible" || !["ready", "error"].includes(state)) return;
     f().then(() => {
+      if (failing !== null && failing !== kind) return;
+      failing = null;
       $("error").hidden = true;
       document.body.dataset.state = "ready";
-    }).catch(showError);
+    }).catch((error) => {
+      failing = failing || kind;
+      showError(error);
+    });
   };
 
   $("key-form").addEventListener("submit", (event) => {
@@ -128,8 +163,18 @@
     load();
   });
   $("refresh").addEventListener("click", load);
-  setInterval(poll(loadStatus), STATUS_EVERY_MS);
-  setInterval(poll(loadReports), REPORTS_EVERY_MS);
+  $("as-of-date").addEventListener("change", () => {
+    setAsOf($("as-of-date").value);
+    load();
+  });
+  $("to-now").addEventListener("click", () => {
+    setAsOf("");
+    load();
+  });
+  $("as-of-date").max = new Date().toISOString().slice(0, 10);
+  setAsOf(new URL(window.location.href).searchParams.get("as_of") || "");
+  setInterval(poll(loadStatus, "status"), STATUS_EVERY_MS);
+  setInterval(() => asOf() || poll(loadReports, "reports")(), REPORTS_EVERY_MS);
   window.crmDashboard = { charts, load };
   load();
 })();
