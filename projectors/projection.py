@@ -1,6 +1,8 @@
 """Projections as pure functions: an event in, row upserts (and deletes) out.
 
-`@projects(EventType)` registers `fn(event) -> list[Upsert | Delete]`. The batch writer
+`@projects(EventType)` marks `fn(event) -> list[Upsert | Delete]` as the projection of
+that event type; nothing registers by being imported: `collect` builds the map from the
+modules it is given (`projectors.catalog.MODULES`, the explicit list). The batch writer
 (`projectors.writer`) merges the writes of many events per row and writes them with
 one multi-row statement per table, guarded by `aggregate_version` so a redelivered
 event changes nothing.
@@ -8,14 +10,17 @@ event changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from domain.kernel.messages import Event
 
 Projector = Callable[[Any], Sequence["Upsert | Delete"]]
-_PROJECTORS: dict[str, list[Projector]] = {}
+ProjectionMap = Mapping[str, tuple[Projector, ...]]
+"""The projections of each event type, by event_type, in the order they run."""
+_MARK = "__projects__"
 
 
 @dataclass(frozen=True)
@@ -59,24 +64,39 @@ def delete(table: str, event: Event, key: dict[str, Any]) -> Delete:
 
 
 def projects(*types: type[Event]) -> Callable[[Projector], Projector]:
-    """Register a projection function for event types."""
+    """Mark a function as the projection of these event types (`collect` finds it)."""
 
-    def register(fn: Projector) -> Projector:
-        for t in types:
-            _PROJECTORS.setdefault(t.__name__, []).append(fn)
+    def mark(fn: Projector) -> Projector:
+        setattr(fn, _MARK, getattr(fn, _MARK, ()) + tuple(t.__name__ for t in types))
         return fn
 
-    return register
+    return mark
 
 
-def writes_by_event(events: Iterable[Event]) -> list[tuple[Event, list[Write]]]:
-    """Each event with the writes its projections make, in event order."""
-    import projectors.catalog  # noqa: F401  (registers every projection)
+def collect(modules: Iterable[ModuleType]) -> dict[str, tuple[Projector, ...]]:
+    """The projections the modules define, by event type, in the order given (modules in
+    order, then functions in the order each module defines them)."""
+    found: dict[str, list[Projector]] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                for event_type in getattr(value, _MARK, ()):
+                    found.setdefault(event_type, []).append(value)
+    return {event_type: tuple(fns) for event_type, fns in found.items()}
 
+
+def writes_by_event(events: Iterable[Event], projections: ProjectionMap | None = None,
+                    ) -> list[tuple[Event, list[Write]]]:
+    """Each event with the writes its projections make, in event order (`projections`:
+    the catalog's unless given)."""
+    if projections is None:
+        from projectors.catalog import projections as catalog_projections
+
+        projections = catalog_projections()
     out: list[tuple[Event, list[Write]]] = []
     for event in events:
         writes: list[Write] = []
-        for fn in _PROJECTORS.get(event.event_type, ()):
+        for fn in projections.get(event.event_type, ()):
             writes.extend(fn(event))
         out.append((event, writes))
     return out
