@@ -136,14 +136,10 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
 
     @app.agent(commands, name="core")
     async def core(stream: faust.StreamT) -> None:
-        if guarantee == EXACTLY_ONCE:  # input by input: see _transactional_sink
-            async for event in stream.events():
-                await caught_up(event.message.offset)
-                await publish([event], fold)
-            return
-        # At least once: inputs in batches (what has arrived, up to BATCH, after at most
-        # BATCH_WITHIN_S); faust acks a batch's inputs once the sink has handed their
-        # outputs over.
+        # Inputs in batches (what has arrived, up to BATCH, after at most BATCH_WITHIN_S).
+        # At least once: faust acks a batch's inputs once the sink has handed their
+        # outputs over; exactly once: the sink acks each one inside the batch's
+        # transaction (_transactional_sink).
         async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
             await caught_up(events[0].message.offset)
             await publish(events, fold)
@@ -203,26 +199,27 @@ def _sink(app: faust.App) -> _Sink:
 
 
 def _transactional_sink(app: faust.App) -> _Sink:
-    """Exactly once: an input's records go to its partition's transaction, and the input
-    is acked before another commit may run (OutputTransactions.in_flight).
+    """Exactly once: a batch's records go to their inputs' partitions' transactions, and
+    its inputs are acked before another commit may run (OutputTransactions.in_flight).
 
-    The lock is held one input at a time, so a commit waits for one input's records at
+    The lock is held for the whole batch, so a commit waits for one batch's records at
     most; it then commits the offsets of every input acked by then (faust computes its
-    offsets before it waits: `offsets_to_commit`; a kill -9 test on Apache Kafka saw an
-    input committed with its records but without its offset before that)."""
+    offsets before it waits: `offsets_to_commit`), so no input's records commit without
+    its offset."""
 
     async def publish(events: Sequence[faust.EventT], fold: _Fold) -> None:
         transactions = app.consumer.transactions
         assert isinstance(transactions, OutputTransactions)
         producer = transactions.producer
-        for event in events:
-            async with transactions.in_flight:
-                tid = transactions.transactional_id(event.message.tp)
+        async with transactions.in_flight:
+            for event in events:
+                msg = event.message
+                tid = transactions.transactional_id(msg.tp)
                 for topic, key, value, headers in _records(fold(event)):
                     await producer.send(topic, key, value, None, None, headers,
                                         transactional_id=tid)
                 event.ack()  # its offset may now commit, in the transaction of its records
-                transactions.acked(event.message.tp, event.message.offset)
+                transactions.acked(msg.tp, msg.offset)
 
     return publish
 
