@@ -5,9 +5,9 @@ are subclassed here and nowhere else:
 
 - the consumer's fetch wait: faust hard-codes aiokafka's `fetch_max_wait_ms` at 1500 ms.
   A broker that does not answer a waiting fetch as soon as data arrives (the embedded
-  Tansu) then holds new inputs for up to that long; `FETCH_MAX_WAIT_MS` caps it. Much
-  shorter waits cost the broker more CPU in extra fetches than they save
-  (docs/benchmarks.md, item "faust producer linger 10 ms, consumer fetch wait 50 ms");
+  Tansu) then holds new inputs for part of that wait; `FETCH_MAX_WAIT_MS` caps it. It is
+  a hop of every command's way to its row: 20 ms, as the projector's fetch wait (idle
+  workers used no measurably more CPU than at 50 ms; docs/benchmarks.md, "Live path");
 - the transaction manager: faust's own picks a transaction by the output partition, which
   does not work for output-only topics, so `processors.exactly_once.OutputTransactions`
   replaces it (used only under the exactly-once guarantee; docs/kafka.md, "Exactly once").
@@ -37,7 +37,7 @@ from processors.exactly_once import OutputTransactions
 
 PRODUCER_LINGER_MS = 10
 PRODUCER_MAX_BATCH_BYTES = 512 * 1024  # a batch of inputs' outputs per partition, whole
-FETCH_MAX_WAIT_MS = 50
+FETCH_MAX_WAIT_MS = 20
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

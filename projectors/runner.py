@@ -106,7 +106,9 @@ class Projector:
                 "auto.offset.reset": "earliest",
                 "session.timeout.ms": 6000,
                 "heartbeat.interval.ms": 500,
-                "fetch.wait.max.ms": 50,
+                # a hop of a live command's way to its row (Tansu holds a waiting fetch
+                # for part of this wait even when data arrives): as the core's fetch wait
+                "fetch.wait.max.ms": 20,
                 **(fetch or {}),
                 **(extra or {}),
             }
