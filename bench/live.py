@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bench.arrivals import Arrivals, stages
 from bench.live_load import Commands, paced, percentile, produce_all, quantiles, quarters
 from bench.live_rules import rules_on_same_inputs
 from bench.passthrough import RUNTIMES, idle_cores, measure
@@ -79,8 +80,9 @@ def _paced_phase(services: Services, producer: MessageProducer, workers: Workers
                  timeout: float) -> dict[str, Any]:
     """Latency of `commands` produced at `rate`/s: command -> row, and both hops."""
     prefix = f"LIVE-{tag}-"
-    sent = paced(producer, commands, rate)
-    wait_rows(services.engine, prefix, len(commands), timeout, workers.check)
+    with Arrivals(services.bootstrap, prefix, services.kafka_extra) as arrivals:
+        sent = paced(producer, commands, rate)
+        wait_rows(services.engine, prefix, len(commands), timeout, workers.check)
     span = max(sent.values()) - min(sent.values())
     committed = commit_times(services.engine, prefix)
     latencies = [(committed[k] - t) * 1000 for k, t in sent.items()]
@@ -92,6 +94,7 @@ def _paced_phase(services: Services, producer: MessageProducer, workers: Workers
             "p50_ms": percentile(latencies, 0.5), "p90_ms": percentile(latencies, 0.9),
             "p99_ms": percentile(latencies, 0.99), "max_ms": max(latencies),
             "core_hop_ms": quantiles(core_hop), "projector_hop_ms": quantiles(projector_hop),
+            "stages_ms": stages(sent, arrivals, produced, committed),
             "latency_by_quarter_p50_ms": [round(percentile(q, 0.5), 1)
                                           for q in quarters(latencies)]}
 
@@ -145,7 +148,8 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
         workers.stop()
     same = rules_on_same_inputs(services, first, len(bursty))
     events_per_s = cap["events"] / cap["wall_s"]
-    baselines = {rt: dataclasses.asdict(measure(services, rt, bursty))
+    fanout = cap["events"] / cap["commands"]  # records out per input, as the core's
+    baselines = {rt: dataclasses.asdict(measure(services, rt, bursty, fanout))
                  for rt in (RUNTIMES if passthrough else ())}
     return LiveResult(
         offered_per_s=rate, latency_commands=fixed["commands"],
@@ -165,5 +169,6 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
                "processor_cpu_us_per_input": round(same.processor_s / same.inputs * 1e6, 1),
                "core_hop_ms": fixed["core_hop_ms"],
                "projector_hop_ms": fixed["projector_hop_ms"],
+               "stages_ms": fixed["stages_ms"],
                "latency_by_quarter_p50_ms": fixed["latency_by_quarter_p50_ms"]},
     )

@@ -28,6 +28,16 @@ def scaling_entry(run: dict[str, Any]) -> dict[str, Any]:
             "phases_s": run["phases_s"]}
 
 
+def live_to_passthrough(live: dict[str, Any]) -> float:
+    """How close the core worker runs to faust's own floor, in CPU per input (idle CPU
+    subtracted, so the machine's other load hardly moves it): the bare faust agent of the
+    core's very shape (`faust-batch`: batches in, a record batch per partition out, as many
+    records out per input as the core) / the core worker during the burst. 1.0: the core
+    costs no more than faust passing its traffic through."""
+    floor = live["passthrough"]["faust-batch"]["cpu_us_per_record"]
+    return floor / live["extra"]["core_cpu_us_per_input"]
+
+
 def targets(f: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 7's targets with the measured value and met / not met."""
     scaling = sorted(f["scaling"], key=lambda s: s["scale"])

@@ -36,7 +36,7 @@ from typing import Any
 from rich.console import Console
 
 from bench.machine import machine, versions
-from bench.report import jsonable, print_report, scaling_entry, targets
+from bench.report import jsonable, live_to_passthrough, print_report, scaling_entry, targets
 
 END_DATE = date(2026, 1, 31)  # fixed, so that runs on different days are comparable
 SEED = 42
@@ -202,8 +202,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
         "live_efficiency": live["efficiency"],
         "passthrough_faust_per_s": live["passthrough"]["faust"]["per_s"],
         "passthrough_confluent_per_s": live["passthrough"]["confluent"]["per_s"],
-        "live_to_passthrough_faust": live["commands_per_s"]
-        / live["passthrough"]["faust"]["per_s"],
+        "live_to_passthrough_faust": live_to_passthrough(live),
         "live_p99_ms_at_half_capacity": live["half"]["p99_ms"],
         "live": live,
         "peak_rss_by_process_mb": {
