@@ -35,7 +35,7 @@ from bench.stack import bench_env
 from bench.workers import cpu_seconds_of
 from crm.bootstrap import Services
 from events.admin import ensure_topics
-from events.topics import EVENT_PARTITIONS, TopicSpec
+from events.topics import AGGREGATE_TOPICS, EVENT_PARTITIONS, TopicSpec
 from producers.kafka import MessageProducer
 
 RUNTIMES = ("faust", "faust-batch", "confluent")
@@ -144,7 +144,10 @@ def _faust(source: str, sink: str, batched: bool, fanout: float) -> None:
                 for event in events:
                     key, value = event.key, event.value
                     for _ in range(count.next()):
-                        await batches.add(sink, partition_for(sink, key), key, value)
+                        # the core's cached partitioner, for a topic of the sink's
+                        # partition count (the sink is not in the topic map)
+                        partition = partition_for(AGGREGATE_TOPICS["lead"], key)
+                        await batches.add(sink, partition, key, value)
                 await batches.send()
             return
         send = app.producer.send
