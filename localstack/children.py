@@ -11,12 +11,16 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 
 STOP_TIMEOUT = 15.0
 # Servers started by this process, kept so that they can be reaped (no zombies, no warnings).
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+# Set by the test session (tests/conftest.py): a directory where every server started under
+# it is noted, so that localstack.reaper stops them should the session die without doing so.
+REAP_DIR_ENV = "CRM_REAP_DIR"
 
 
 class StackError(RuntimeError):
@@ -26,6 +30,19 @@ class StackError(RuntimeError):
 def track_child(proc: subprocess.Popen[bytes]) -> None:
     """Remember a process this one started, so `process_alive` can reap it when it exits."""
     _CHILDREN[proc.pid] = proc
+    register_server(proc.pid)
+
+
+def register_server(pid: int, stop_signal: int = signal.SIGKILL) -> None:
+    """Note a server just started (pid, start time, the signal that stops it at once) in
+    CRM_REAP_DIR when that is set: the test session's reaper (localstack/reaper.py) then
+    stops it should the session be killed. Without CRM_REAP_DIR (`crm up`), nothing."""
+    directory = os.environ.get(REAP_DIR_ENV)
+    if not directory:
+        return
+    with contextlib.suppress(OSError, psutil.Error):
+        created = psutil.Process(pid).create_time()
+        Path(directory, str(pid)).write_text(f"{created} {int(stop_signal)}\n")
 
 
 def process_alive(pid: int | None, name: str, created: float | None = None) -> bool:

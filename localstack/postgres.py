@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import signal
 import subprocess
 import time
 import warnings
@@ -18,7 +19,14 @@ from urllib.parse import quote
 import psutil
 
 from crm.config import Settings
-from localstack.children import STOP_TIMEOUT, StackError, process_alive, stop_pid, wait_dead
+from localstack.children import (
+    STOP_TIMEOUT,
+    StackError,
+    process_alive,
+    register_server,
+    stop_pid,
+    wait_dead,
+)
 
 PG_START_TIMEOUT = 60.0
 DATABASE = "crm"
@@ -86,6 +94,8 @@ def ensure_postgres(settings: Settings, prev: dict[str, Any] | None) -> dict[str
     link = settings.log_dir / "postgres.log"
     if not link.is_symlink():
         link.symlink_to(log)
+    # SIGQUIT: PostgreSQL's immediate shutdown (its backends and shared memory go with it)
+    register_server(info.pid, signal.SIGQUIT)
     entry = {"pid": info.pid, "socket_dir": str(info.socket_dir), "port": info.port}
     _create_database(entry, log)
     return entry

@@ -6,7 +6,12 @@ stack then starts no embedded server for them); otherwise the embedded servers a
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +25,7 @@ from support import create_database, drop_database, temp_home
 import localstack
 from crm.config import load_settings
 from localstack import StackInfo
+from localstack.children import REAP_DIR_ENV
 from projectors.db import make_engine, migrate
 
 # Tests never assert timings: hypothesis's per-example deadline (200 ms) is one, and it
@@ -32,6 +38,24 @@ settings.load_profile("crm")
 # server-free ones run in `make test-fast`).
 SERVER_FIXTURES = frozenset({"stack", "fresh_db_url", "kafka_bootstrap", "fresh_kafka",
                              "own_kafka", "apache_kafka", "any_broker"})
+
+
+_REAPER: list[subprocess.Popen[bytes]] = []  # held: a dropped Popen warns while it runs
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the reaper (localstack/reaper.py): the servers this session starts, itself or
+    through `crm`, are stopped when it ends, even killed. A session inside a test's session
+    notes its servers in the outer one's directory. A CRM_TEST_KAFKA_HOME cluster stays."""
+    if os.environ.get(REAP_DIR_ENV):
+        return
+    directory = tempfile.mkdtemp(prefix="crm-reap-")
+    os.environ[REAP_DIR_ENV] = directory
+    keep = [os.environ["CRM_TEST_KAFKA_HOME"]] if os.environ.get("CRM_TEST_KAFKA_HOME") else []
+    _REAPER.append(subprocess.Popen(
+        [sys.executable, "-m", "localstack.reaper", str(os.getpid()), directory, *keep],
+        cwd=Path(__file__).resolve().parent.parent, start_new_session=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
 
 def pytest_report_header(config: pytest.Config) -> str:
