@@ -3,6 +3,7 @@ simulation tests (no servers: the business simulation and the rules, in one proc
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from domain.kernel.messages import Event, Message, utc
@@ -36,3 +37,10 @@ class History:
         from projectors.projection import merge, rows_for
 
         return [u.values for u in merge(rows_for(self.events)).get(table, [])]
+
+
+@functools.cache
+def shared(days: int, scale: float, seed: int = 7, start: datetime = START) -> History:
+    """One History per arguments for the whole session: the modules that ask for the same
+    one (45 days at 0.3: the behaviour and the quote tests) fold it once. Read it only."""
+    return History(days, scale, seed, start)

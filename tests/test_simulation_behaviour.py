@@ -11,7 +11,7 @@ from decimal import Decimal
 from statistics import median
 
 import pytest
-from simulated_history import START, History
+from simulated_history import START, History, shared
 
 from domain.kernel.messages import Event
 from simulators.deal_fate import FALLOUT, cycle_days, stage_share
@@ -33,8 +33,8 @@ OFFICE_TYPES = ("demo", "site_visit", "presentation", "meeting")
 
 @pytest.fixture(scope="module")
 def history() -> History:
-    """45 days at scale 0.3 (a few seconds)."""
-    return History(45, 0.3)
+    """45 days at scale 0.3 (a few seconds; folded once per session)."""
+    return shared(45, 0.3)
 
 def ist(at: datetime) -> datetime:
     return at.astimezone(IST)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from simulated_history import History
+from simulated_history import History, shared
 
 from simulators.catalog import PRICE_REVISION_PCT, PRODUCTS, list_price
 from simulators.worktime import IST
@@ -16,8 +16,8 @@ from simulators.worktime import IST
 
 @pytest.fixture(scope="module")
 def history() -> History:
-    """45 days at scale 0.3 (a few seconds)."""
-    return History(45, 0.3)
+    """45 days at scale 0.3 (a few seconds; folded once per session)."""
+    return shared(45, 0.3)
 
 def test_the_price_book_has_one_list_price_per_item_revised_each_april_by_a_few_percent(
         ) -> None:
