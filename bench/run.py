@@ -64,6 +64,10 @@ class Plan:
     live_rate: float = 1000.0
     live_seconds: float = 20.0
     live_burst: int = 30_000
+    # `crm rebuild` (field history on and off) in every scaling run too, not only in the
+    # headline run: the smoke test turns it off (the headline's rebuild gives its keys)
+    scaling_rebuild: bool = True
+    live_history_scale: float = 1.0  # --scale of the live stage's history
     simulation: str = dataclasses.field(default_factory=default_simulation)
     seed: int = SEED
     end_date: date = END_DATE
@@ -80,13 +84,16 @@ class Plan:
 
 
 def run_backfill_child(days: int, scale: float, plan: Plan, floor: bool = True,
-                       timeout: float = 3600) -> dict[str, Any]:
-    """`bench.backfill_child` in a new process (fresh stack); its JSON result."""
+                       rebuild: bool = True, timeout: float = 3600) -> dict[str, Any]:
+    """`bench.backfill_child` in a new process (fresh stack); its JSON result (with
+    `rebuild`, and `floor`, the rebuild figures too)."""
     args = [sys.executable, "-m", "bench.backfill_child", "--days", str(days), "--scale",
             f"{scale:g}", "--seed", str(plan.seed), "--end-date", plan.end_date.isoformat(),
             "--simulation", plan.simulation]
     if not floor:
         args.append("--no-floor")
+    if not rebuild:
+        args.append("--no-rebuild")
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                           cwd=Path(__file__).resolve().parent.parent)
     if done.returncode != 0:
@@ -103,7 +110,8 @@ def run_live_stage(services: Any, plan: Plan, status: Console) -> dict[str, Any]
     from backfill.generate import BackfillPlan
     from backfill.run import run_backfill
 
-    history = BackfillPlan(plan.live_history_days, plan.seed, plan.end_date, 1.0)
+    history = BackfillPlan(plan.live_history_days, plan.seed, plan.end_date,
+                           plan.live_history_scale)
     with open(os.devnull, "w") as null:
         run_backfill(services, history, Console(file=null), plan.simulation)
     from bench.live import run_live
@@ -172,7 +180,8 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
             scaling.append(headline)
             continue
         status.print(f"  scaling: {plan.scaling_days} days at scale {scale:g}")
-        scaling.append(run_backfill_child(plan.scaling_days, scale, plan))
+        scaling.append(run_backfill_child(plan.scaling_days, scale, plan,
+                                          rebuild=plan.scaling_rebuild))
 
     figures.update({
         "simulation": plan.simulation,

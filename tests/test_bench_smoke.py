@@ -21,7 +21,8 @@ FIGURES = ("backfill_events", "backfill_rows", "backfill_wall_s", "backfill_even
            "rebuild_to_copy_ratio", "rebuild_no_history_to_copy_ratio",
            "live_capacity_events_per_s", "live_rules_events_per_s", "live_efficiency",
            "passthrough_faust_per_s", "passthrough_confluent_per_s",
-           "live_p99_ms_at_half_capacity")
+           "live_to_passthrough_faust", "live_p99_ms_at_half_capacity",
+           "backfill_to_copy_ratio")
 SCALING = ("scale", "events", "wall_s", "events_per_s", "peak_rss_mb")
 
 
@@ -31,8 +32,11 @@ def _positive(value: object) -> bool:
 
 
 def test_quick_bench_reports_every_figure_as_a_positive_number(capsys) -> None:
+    # the smallest plan that still runs every stage: the scaling run at 0.25 skips the
+    # rebuilds (the headline run's give the rebuild keys), the live history is 1 day at 0.25
     plan = Plan.quick(days=1, scaling_days=1, scales=(0.25, 1.0), sample_days=1,
-                      live_history_days=1, live_seconds=1.0, live_burst=300)
+                      live_history_days=1, live_history_scale=0.25, live_seconds=1.0,
+                      live_burst=300, scaling_rebuild=False)
     returned = main(json_output=True, plan=plan, kafka="tansu")  # whatever the env says
     printed = json.loads(capsys.readouterr().out)
     for figures in (printed, returned):
