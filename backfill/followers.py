@@ -29,10 +29,6 @@ from crm.bootstrap import Services
 
 # Each archive pass reads every partition's end, a scan of the partition on Tansu.
 FOLLOW_INTERVAL = 5.0  # seconds between archive passes while the log still grows
-# The projector follows a fast-growing log: asking for a full megabyte (or half a second)
-# per fetch means far fewer fetches (each one costs the broker more the longer the log)
-# and transactions of whole batches (docs/benchmarks.md, item 10).
-FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
 
 
 @dataclass
@@ -111,18 +107,15 @@ def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
 
 
 def _project(services: Services, published: Any, progress: Any) -> FollowerResult:
-    projector = services.projector(fetch=FOLLOW_FETCH)
-    try:
-        def report(n: int) -> None:
-            progress.value = n
+    from backfill.projecting import project
 
-        projector.follow(published.is_set, progress=report)
-        projector.catch_up(timeout=3600, progress=report)
-    finally:
-        projector.close()
-    return FollowerResult("projector", projector.stats.events, projector.stats.rows,
-                          peak_rss_mb(), cpu_s=cpu_s(),
-                          extra={"batches": projector.stats.batches})
+    def report(n: int) -> None:
+        progress.value = n
+
+    done = project(services, published.is_set, report)
+    return FollowerResult("projector", done.events, done.rows, peak_rss_mb(), cpu_s=cpu_s(),
+                          extra={"batches": done.batches, "mode": done.mode,
+                                 "reason": done.reason})
 
 
 def _archive(services: Services, published: Any, progress: Any) -> FollowerResult:

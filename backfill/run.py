@@ -35,7 +35,8 @@ class BackfillSummary:
     running alongside; `publish` instead when a complete log file is published), then
     the tails: `project` and `archive` (what was left to do once the log was complete).
     `peak_rss_mb` / `cpu_s`: the helper processes' peak memory and CPU time, by role
-    (projector, archiver, publisher).
+    (projector, archiver, publisher). `projection`: how the projector wrote the log,
+    `fold` (a fresh backfill, one transaction) or `batches` (backfill/projecting.py).
     """
 
     inputs: int
@@ -48,6 +49,7 @@ class BackfillSummary:
     seconds: dict[str, float]
     peak_rss_mb: dict[str, float]
     cpu_s: dict[str, float]
+    projection: str = "batches"
 
 
 def simulation_factory(name: str) -> Any:
@@ -107,7 +109,8 @@ def run_backfill(services: Services, plan: BackfillPlan, console: Console,
                               publisher.produced, publisher.skipped,
                               results["projector"].count, rows, seconds,
                               {role: r.peak_rss_mb for role, r in helpers.items()},
-                              {role: r.cpu_s for role, r in helpers.items()})
+                              {role: r.cpu_s for role, r in helpers.items()},
+                              results["projector"].extra.get("mode", "batches"))
     _print(console, plan, summary)
     return summary
 

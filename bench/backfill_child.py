@@ -120,6 +120,7 @@ def run(days: int, scale: float, seed: int, end_date: date, simulation: str,
             "rss_before_backfill_mb": rss_before,
             "servers_rss_mb": servers,
             "followers_peak_rss_mb": summary.peak_rss_mb,
+            "projection": summary.projection,
             # CPU seconds per process over the run: what the two cores were busy with
             "cpu_s": cpu, "cpu_cores_busy": sum(cpu.values()) / wall,
         }

@@ -71,13 +71,15 @@ class Services:
 
         return make_engine(self.database_url)
 
-    def projector(self, fetch: dict[str, Any] | None = None) -> Projector:
+    def projector(self, fetch: dict[str, Any] | None = None,
+                  trusted: bool = False) -> Projector:
         """A new projector of the event topics into this stack's read tables; `fetch`:
-        settings of its consumer only (e.g. the backfill's larger fetches)."""
+        settings of its consumer only (e.g. the backfill's larger fetches); `trusted`:
+        our own core's log, decoded without a second validation (the backfill's)."""
         from projectors.runner import Projector
 
         return Projector(self.engine, self.bootstrap, codec=self.codec,
-                         extra=self.kafka_extra, fetch=fetch)
+                         extra=self.kafka_extra, fetch=fetch, trusted=trusted)
 
     def producer(self) -> MessageProducer:
         """A new producer (use it as a context manager)."""

@@ -26,16 +26,21 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
-def decode_batch(codec: AvroCodec, msgs: Iterable[Any]) -> Batch:
-    """Decode `msgs` (confluent-kafka messages); an error message is logged and skipped."""
+def decode_batch(codec: AvroCodec, msgs: Iterable[Any], trusted: bool = False) -> Batch:
+    """Decode `msgs` (confluent-kafka messages); an error message is logged and skipped.
+
+    `trusted`: the messages are our own core's (a backfill's log): `decode_trusted`,
+    without pydantic's second pass; bytes that are no message we know still become dead
+    letters."""
     batch = Batch()
+    decode = codec.decode_trusted if trusted else codec.decode
     for msg in msgs:
         if msg.error():
             log.warning("consumer error: %s", msg.error())
             continue
         batch.offsets[(msg.topic(), msg.partition())] = msg.offset() + 1
         try:
-            event = codec.decode(msg.value())
+            event = decode(msg.value())
         except DecodeError as exc:
             batch.letters.append(dead_letter_of(msg, str(exc)))
             continue

@@ -25,13 +25,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from sqlalchemy.engine import Engine
 
+from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from kafka_client.offsets import log_ends
@@ -76,18 +77,41 @@ def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
     it changed a row or not) once all is written, before the commit; it raises `Refused`
     to roll back (projectors/replay_split.py: two folds may commit only if their tables
     are apart)."""
+
+    def bounded_waits(cur: Any) -> None:
+        # Two folds writing one key (tables they should not share) would wait on each
+        # other's transaction, and the second would wait on a pipe PostgreSQL cannot
+        # see: a bounded wait ends it as a failed fold, replayed by the catch-up.
+        cur.execute("SET LOCAL lock_timeout = '10s'")
+
     result = Replayed()
+    return fold_and_commit(engine, bootstrap, group, extra,
+                           _read(bootstrap, group, topics, extra, result, timeout), result,
+                           progress, agree, prepare=bounded_waits)
+
+
+def fold_and_commit(engine: Engine, bootstrap: str, group: str, extra: dict[str, Any] | None,
+                    chunks: Iterable[list[Event]], result: Replayed,
+                    progress: Callable[[int], None] | None = None,
+                    agree: Callable[[set[str]], None] | None = None,
+                    prepare: Callable[[Any], None] | None = None) -> Replayed:
+    """Fold `chunks` (decoded events in log order, from the beginning of every partition
+    they read) into the empty tables of `engine`'s search_path, and commit the rows with
+    `group`'s positions in one transaction; raises `Refused` (nothing committed).
+
+    The source of `chunks` fills `result`: its dead letters (published and flushed on
+    `bootstrap` before the commit) and, once all is read, the positions reached.
+    `prepare` runs first in the transaction, on its cursor (it may raise `Refused`);
+    `agree` as in `replay`."""
     fold = Fold(track_history=history.enabled())
     raw = engine.raw_connection()
     try:
         conn = raw.driver_connection
-        with conn.cursor() as cur:
-            # Two folds writing one key (tables they should not share) would wait on each
-            # other's transaction, and the second would wait on a pipe PostgreSQL cannot
-            # see: a bounded wait ends it as a failed fold, replayed by the catch-up.
-            cur.execute("SET LOCAL lock_timeout = '10s'")
+        if prepare is not None:
+            with conn.cursor() as cur:
+                prepare(cur)
         with conn.cursor() as cur, Writer(cur) as send:
-            for events in _read(bootstrap, group, topics, extra, result, timeout):
+            for events in chunks:
                 fold.add(events)
                 n, text = fold.take_history()
                 copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)

@@ -74,13 +74,17 @@ class Projector:
         take_lock: bool = True,
         dead_letters: DeadLetterPublisher | None = None,
         assign: bool = False,
+        trusted: bool = False,
     ) -> None:
         """`extra`: settings every Kafka client gets (security); `fetch`: consumer settings
         for this projector's consumer only (its dead-letter producer would warn about them).
         `dead_letters` defaults to a publisher on `bootstrap` (flushed by `close`).
         `assign`: take every partition of `topics` directly instead of joining the
-        consumer group (`crm rebuild`: the only reader of its group; no join to wait for)."""
+        consumer group (`crm rebuild`: the only reader of its group; no join to wait for).
+        `trusted`: the topics hold our own core's log (a backfill's): decoded without
+        pydantic's second pass (`AvroCodec.decode_trusted`)."""
         self._assign = assign
+        self._trusted = trusted
         self.engine = engine
         self._bootstrap = bootstrap
         self._extra = extra
@@ -171,7 +175,7 @@ class Projector:
         msgs = self._take(timeout)
         if not msgs:
             return 0
-        batch = decode_batch(self.codec, msgs)
+        batch = decode_batch(self.codec, msgs, self._trusted)
         events, offsets, letters = batch.events, batch.offsets, batch.letters
         decoded = len(letters)
         rows = self._commits.commit(events, offsets, letters, batch.sources,

@@ -71,7 +71,7 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
     staged: list[tuple[str, list[str], list[tuple[list[str], list[str]]]]] = []
     with conn.cursor() as cur:
         track = history.enabled() and bool(by_table or by_table.deletes)
-        _reach_extensions(cur, [*by_table, *by_table.deletes,
+        reach_extensions(cur, [*by_table, *by_table.deletes,
                                 *([history.HISTORY_TABLE] if track else [])])
         if track:  # read before the batch's writes change the stored rows
             changes = history.field_changes(cur, pairs)
@@ -129,7 +129,7 @@ def apply_again(conn: PgConnection, events: Iterable[Event]) -> int:
 _EXTENSION_SCHEMAS = tuple(sorted({str(t.schema) for t in EXTENSION_TABLES.values()}))
 
 
-def _reach_extensions(cur: Any, tables: Iterable[str]) -> None:
+def reach_extensions(cur: Any, tables: Iterable[str]) -> None:
     """Append the extension schemas to this session's search_path (once per session).
 
     Tables are written by plain name, so the extension tables (docs/read-model-extensions.md)

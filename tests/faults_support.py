@@ -49,6 +49,7 @@ from localstack import postgres
 from localstack.children import wait_dead
 from producers.kafka import MessageProducer
 from producers.partitioner import partition_for
+from projectors.commit import PROJECTION_LOCK
 from projectors.db import make_engine, migrate, table_digest
 from projectors.writer import apply_events
 
@@ -353,6 +354,25 @@ def projected_fraction(url: str, ends: dict[tuple[str, int], int]) -> float:
     stored = stored_offsets(url)
     total = sum(ends.values())
     return sum(min(stored.get(tp, 0), end) for tp, end in ends.items()) / total if total else 1
+
+
+def projection_under_way(url: str, ends: dict[tuple[str, int], int]) -> bool:
+    """Some of the log is projected, or a transaction holding the projection lock is
+    open: a fresh backfill folds its whole log in one such transaction (nothing is
+    committed before its end), a batch holds the lock while it writes."""
+    if projected_fraction(url, ends) > 0:
+        return True
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND (classid::bigint << 32) + objid::bigint = :key"),
+                {"key": PROJECTION_LOCK}).scalar())
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
 
 
 # -- processes -----------------------------------------------------------------------------

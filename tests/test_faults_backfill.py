@@ -26,6 +26,7 @@ from faults_support import (
     kill_broker,
     produce,
     projected_fraction,
+    projection_under_way,
     read_partitions,
     reference_digest,
     scratch_database,
@@ -120,10 +121,11 @@ def test_backfill_killed_at_random_points_and_rerun_equals_one_clean_run(
             kill9_with_followers(proc)
             faults.append(left_to_do(home, directory, fresh_db_url, h))
             assert faults[-1], "kill 2 came after the backfill's work was done"
-            # 3: while projecting (some batch committed, others in flight) or archiving
+            # 3: while projecting (the fold's transaction open, or some batch committed and
+            # others in flight) or archiving
             proc = CrmProcess(h.backfill_args(), env, log)
             ends = {tp: len(v) for tp, v in h.by_partition(h.events).items()}
-            wait_for(lambda: projected_fraction(fresh_db_url, ends) > 0, 120, "projection",
+            wait_for(lambda: projection_under_way(fresh_db_url, ends), 120, "projection",
                      proc, interval=0.01)
             time.sleep(rng.uniform(0, 1.0))
             kill9_with_followers(proc)

@@ -1,0 +1,161 @@
+"""The backfill's projector follower: a fresh backfill's log folded while it is published.
+
+A backfill into empty read tables (nothing projected yet, no stored positions) is the
+case `crm rebuild`'s fast path was made for: every event's writes applied to its rows in
+memory (projectors/fold.py), the field history's rows streamed into the open transaction
+as they are found, the rows the log ends with written once by COPY, and the positions in
+the same transaction (projectors/replay.py `fold_and_commit`). The follower reads the
+topics while the generator publishes (every partition assigned from its beginning, no
+consumer group to join) and, once the backfill says the log is complete, up to the ends
+the partitions then have. Compared with projecting batch by batch (read the rows a batch
+touches, merge, stage, upsert: each row written ~2.5 times), this is about half the
+projector's CPU and far less of PostgreSQL's (docs/benchmarks.md, backfill item 23).
+
+What stays as it was:
+
+- Exactly once: rows, field history and positions commit in one transaction. A kill
+  before that commit leaves nothing (the open transaction dies with the connection), so
+  the rerun starts again from empty tables.
+- Records are our own core's (`decode_trusted`: no second pydantic pass); bytes that are
+  not a message we know become dead letters, flushed to Kafka before the commit.
+- Anything the fold cannot do (tables that already hold rows, a value PostgreSQL refuses,
+  a lost connection: `Refused`, nothing committed) falls back to the live projector's
+  batches (projectors/runner.py), from the positions stored (none, if the fold was
+  refused), as every backfill projected before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from crm.bootstrap import Services
+from domain.kernel.messages import Event
+from events.codec import DecodeError
+from events.topics import EVENT_TOPICS, PROJECTOR_GROUP
+from kafka_client.offsets import log_ends
+from projectors.commit import PROJECTION_LOCK
+from projectors.intake import dead_letter_of
+from projectors.replay import Refused, Replayed, fold_and_commit
+from projectors.tables import PROJECTED_TABLES
+from projectors.write_sql import quoted
+from projectors.writer import reach_extensions
+
+log = logging.getLogger(__name__)
+# The projector follows a fast-growing log: asking for a full megabyte (or half a second)
+# per fetch means far fewer fetches (each one costs the broker more the longer the log)
+# and larger chunks (docs/benchmarks.md, item 10).
+FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
+CHUNK = 20_000  # events at most per fold step (a history COPY and a progress report each)
+CATCH_UP_TIMEOUT = 3600.0  # seconds to reach the log's ends once it is complete
+
+
+@dataclass
+class Projected:
+    """What the projector follower did: `mode` "fold" (one transaction) or "batches"
+    (the live projector's; `reason`: why not the fold)."""
+
+    events: int
+    rows: int
+    batches: int
+    mode: str
+    reason: str | None = None
+
+
+def project(services: Services, published: Callable[[], bool],
+            progress: Callable[[int], None]) -> Projected:
+    """Project the event topics while the log grows until `published()`, then to its ends."""
+    try:
+        done = fold_log(services, published, progress)
+        return Projected(done.events, done.rows + done.history_rows, 1, "fold")
+    except Refused as exc:
+        reason = str(exc)
+        log.info("backfill projector: projecting in batches (%s)", reason)
+    projector = services.projector(fetch=FOLLOW_FETCH, trusted=True)
+    try:
+        projector.follow(published, progress=progress)
+        projector.catch_up(timeout=CATCH_UP_TIMEOUT, progress=progress)
+    finally:
+        projector.close()
+    stats = projector.stats
+    return Projected(stats.events, stats.rows, stats.batches, "batches", reason)
+
+
+def fold_log(services: Services, published: Callable[[], bool],
+             progress: Callable[[int], None] | None = None) -> Replayed:
+    """Fold the whole log into the empty read tables and commit it with the projector
+    group's positions; raises `Refused` (nothing committed) when it cannot."""
+    result = Replayed()
+    chunks = _follow(services, published, result)
+    try:
+        return fold_and_commit(services.engine, services.bootstrap, PROJECTOR_GROUP,
+                               services.kafka_extra, chunks, result, progress,
+                               prepare=_fresh_only)
+    finally:
+        chunks.close()  # its consumer too, when the fold stopped early
+
+
+def _fresh_only(cur: Any) -> None:
+    """Start the fold's transaction: the projection lock shared (as every batch of a
+    live projector holds it: no `crm rebuild` swaps the tables meanwhile), the extension
+    schemas on the path, and `Refused` unless nothing was projected yet."""
+    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
+    reach_extensions(cur, PROJECTED_TABLES)
+    checks = [f"EXISTS (SELECT 1 FROM {quoted(t)})" for t in PROJECTED_TABLES]
+    cur.execute("SELECT EXISTS (SELECT 1 FROM crm_meta.projector_offsets WHERE "
+                f"consumer_group = %s) OR {' OR '.join(checks)}", (PROJECTOR_GROUP,))
+    if cur.fetchone()[0]:
+        raise Refused("the read tables already hold projected rows")
+
+
+def _follow(services: Services, published: Callable[[], bool],
+            result: Replayed) -> Iterator[list[Event]]:
+    """Chunks of decoded events, every partition from its beginning, as they are
+    published; once `published()`, up to the ends the partitions then have (the
+    positions `result` gets). Bytes that do not decode go to `result.letters`."""
+    codec = services.codec
+    consumer = Consumer({"bootstrap.servers": services.bootstrap, "group.id": PROJECTOR_GROUP,
+                         "enable.auto.commit": False, **FOLLOW_FETCH,
+                         **(services.kafka_extra or {})})
+    try:
+        metadata = consumer.list_topics(timeout=30)
+        partitions = [(t, p) for t in EVENT_TOPICS for p in metadata.topics[t].partitions]
+        consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in partitions])
+        ends: dict[tuple[str, int], int] | None = None
+        remaining: dict[tuple[str, int], int] = {}
+        deadline = float("inf")
+        while ends is None or remaining:
+            if ends is None and published():  # the log is complete: its ends are final
+                ends = log_ends(services.bootstrap, partitions, services.kafka_extra)
+                remaining = {tp: end for tp, end in ends.items() if end}
+                deadline = time.monotonic() + CATCH_UP_TIMEOUT
+            if time.monotonic() > deadline:
+                raise TimeoutError("backfill projector did not reach the end of the log in "
+                                   f"{CATCH_UP_TIMEOUT:.0f}s")
+            chunk = []
+            for msg in consumer.consume(num_messages=CHUNK, timeout=0.5):
+                if msg.error():
+                    log.warning("consumer error: %s", msg.error())
+                    continue
+                if ends is not None and msg.offset() >= ends.get(
+                        (msg.topic(), msg.partition()), 0):
+                    continue  # published after the backfill's log: the live projector's
+                try:
+                    chunk.append(codec.decode_trusted(msg.value()))
+                except DecodeError as exc:
+                    result.letters.append(dead_letter_of(msg, str(exc)))
+            if chunk:
+                yield chunk
+            if remaining:
+                for tp in consumer.position([TopicPartition(t, p) for t, p in remaining]):
+                    if tp.offset >= remaining[(tp.topic, tp.partition)]:
+                        del remaining[(tp.topic, tp.partition)]
+                        consumer.pause([tp])
+        result.offsets = {tp: end for tp, end in ends.items() if end}
+    finally:
+        consumer.close()
