@@ -4,7 +4,8 @@ They follow the topics while the history is generated and published, so projecti
 archiving overlap generation on the second core instead of waiting for it
 (docs/benchmarks.md, "Pipelined backfill"). When the publisher has flushed, the
 backfill sets `published`; each follower then catches up to the end of the log and
-reports.
+reports. How the projector writes (one fold of a fresh backfill, else batches):
+backfill/projecting.py.
 
 A follower dies with its parent (PR_SET_PDEATHSIG): a `kill -9` of `crm backfill` leaves
 no orphan writing rows or archive files behind, and the rerun starts from what was
