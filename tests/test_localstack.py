@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 from collections.abc import Iterator
@@ -13,8 +14,10 @@ import pytest
 import sqlalchemy as sa
 from confluent_kafka.admin import AdminClient
 from support import temp_home, wait_until
+from typer.testing import CliRunner
 
 import localstack
+from crm.cli import app
 from crm.config import Settings, load_settings
 from localstack import StackInfo
 
@@ -76,8 +79,13 @@ def test_to_dict_masks_the_password() -> None:
 
 
 @pytest.mark.integration
-def test_up_starts_both_and_status_reports_them(settings: Settings) -> None:
+def test_up_starts_both_and_status_reports_them_and_the_topics_crm_init_creates(
+    settings: Settings,
+) -> None:
     info = localstack.up(settings)
+    before_init = CliRunner().invoke(app, ["status", "--json"])
+    shown = CliRunner().invoke(app, ["status"])
+
     assert info.embedded_postgres and info.embedded_kafka
     assert info.pg_pid and info.broker_pid
     assert info.database_url.startswith("postgresql+psycopg2://")
@@ -88,6 +96,11 @@ def test_up_starts_both_and_status_reports_them(settings: Settings) -> None:
     assert settings.state_file.exists()
     assert (settings.log_dir / "broker.log").exists()
     json.dumps(info.to_dict())
+    # before `crm init`: no topics to ask for offsets (that failed: _UNKNOWN_PARTITION)
+    assert before_init.exit_code == 0, before_init.output
+    assert json.loads(before_init.output)["topics_missing"][0] == "crm.commands"
+    assert shown.exit_code == 0
+    assert "not created: run `crm init`" in " ".join(re.sub(r"[│┃]", " ", shown.output).split())
 
 
 @pytest.mark.integration

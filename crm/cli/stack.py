@@ -44,16 +44,25 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
                "--live", help="Also events, core/projector lag, dead letters")
            ] = False):
     """Show what runs and where (never prints secrets)."""
+    from events.admin import missing_topics
     from localstack.durability import archive_lag
     from operations.live_figures import snapshot
 
     settings = load_settings()
     info = localstack.status(settings)
-    lag = archive_lag(settings, info) if info is not None else None
-    figures = snapshot(settings, info) if live and info is not None else None
+    # what is measured below asks the topics' partitions for their offsets, which fails
+    # (_UNKNOWN_PARTITION, after 30 s) before `crm init` created them; an external broker
+    # is asked nothing without --live (it may be out of reach from here)
+    asks_broker = info is not None and (info.embedded_kafka or live)
+    missing = (missing_topics(info.kafka_bootstrap, settings.kafka_security.librdkafka())
+               if asks_broker and info is not None else [])
+    measurable = info is not None and not missing
+    lag = archive_lag(settings, info) if measurable else None
+    figures = snapshot(settings, info) if live and measurable else None
     if as_json:
         shown = info.to_dict() if info else {"running": False}
         shown = {**shown, "live": figures.as_dict()} if figures else shown
+        shown = {**shown, "topics_missing": missing} if missing else shown
         print(json.dumps({**shown, "archive": vars(lag)} if lag else shown))
         return
     if info is None:
@@ -64,6 +73,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     table.add_row("postgresql", shown["database_url"], str(info.embedded_postgres),
                   str(info.pg_pid))
     table.add_row("kafka", info.kafka_bootstrap, str(info.embedded_kafka), str(info.broker_pid))
+    if missing:
+        table.add_row("topics", f"{len(missing)} of the CRM's topics not created: run "
+                      "`crm init`", "", "")
     if lag is not None:  # local mode: what a crash of the broker would lose
         table.add_row("archive", f"{settings.archive_dir}: {lag.describe()}", "", "")
     if figures is not None:  # the same figures as the dashboard's /v1/status
