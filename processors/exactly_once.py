@@ -28,7 +28,7 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -92,12 +92,30 @@ class OutputTransactions(TransactionManager):
                 log.info("rebalance: committing the open transactions at %s", self._acked)
                 await self._commit(dict(self._acked), True)
 
+    async def _start_transactions(self, tids: Iterable[str]) -> None:
+        """After a rebalance, begin the transactions of the partitions that have none open.
+
+        faust begins one for every assigned partition, also those this worker kept: their
+        producer is in a transaction already (every commit begins the next one), which
+        aiokafka refuses with "Invalid state transition IN_TRANSACTION -> IN_TRANSACTION",
+        and faust logs that as a warning per kept partition; the open transaction carries on
+        unchanged either way. Skipping those changes nothing but the warning."""
+        producers = getattr(self.producer, "_transaction_producers", {})
+        await super()._start_transactions(
+            [tid for tid in tids if not in_transaction(producers.get(tid))])
+
     async def _commit(self, offsets: Any, start_new_transaction: bool) -> bool:
         done = bool(await super().commit(offsets, start_new_transaction))
         for tp, offset in offsets.items():
             if self._acked.get(tp, -1) <= offset:
                 self._acked.pop(tp, None)
         return done
+
+
+def in_transaction(producer: Any) -> bool:
+    """Whether an aiokafka transactional producer (or None) has a transaction open."""
+    manager = getattr(producer, "_txn_manager", None)
+    return manager is not None and bool(manager.is_in_transaction())
 
 
 def offsets_to_commit(computed: Mapping[TP, int], acked: Mapping[TP, int]) -> dict[TP, int]:
