@@ -4,6 +4,15 @@ Records are placed by Kafka's default partitioner, so a partition already holdin
 records of this run skips its first k: a publish interrupted at any point and run again
 (from the log file, or by generating the same deterministic history again) loses nothing
 and doubles nothing.
+
+What is counted: k is the partition's end offset (`partition_ends`: the offset after its
+last record), taken as its number of records. The two are equal on both brokers for the
+log a backfill writes: this publisher is the only writer before go-live, idempotent and
+without transactions, so no offset is a marker or an aborted record. Once the live core
+has written under exactly once (Apache Kafka), each transaction's commit marker takes an
+offset too and k exceeds the records; a publish run again then skips every record of its
+history (all are there: the first input is compared, `_check_same_history`) and reports
+them as "already in Kafka", which is right, and moves the core group never back.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from bench.arrivals import Arrivals, stages
 from bench.live_load import Commands, paced, percentile, produce_all, quantiles, quarters
 from bench.live_rules import rules_on_same_inputs
 from bench.passthrough import RUNTIMES, idle_cores, measure
-from bench.probes import commit_times, event_total, last_event_times, wait_rows
+from bench.probes import commit_times, event_ends, events_since, last_event_times, wait_rows
 from bench.workers import Workers
 from crm.bootstrap import Services
 from events.topics import COMMANDS
@@ -102,7 +102,7 @@ def _paced_phase(services: Services, producer: MessageProducer, workers: Workers
 def _burst(services: Services, producer: MessageProducer, workers: Workers,
            commands: list[tuple[str, bytes]], timeout: float) -> dict[str, Any]:
     """Capacity: every command at once; events projected per second until the last row."""
-    before = event_total(services)
+    before = event_ends(services)
     idle = idle_cores(workers.procs["core"].pid)
     workers.spy()
     cpu0 = workers.cpu_seconds()
@@ -112,7 +112,7 @@ def _burst(services: Services, producer: MessageProducer, workers: Workers,
     wall = max(commit_times(services.engine, "LIVE-B-").values()) - t_first
     cpu1 = workers.cpu_seconds()
     elapsed = time.time() - t_first
-    events = event_total(services) - before
+    events = events_since(services, before)
     return {"commands": len(commands), "events": events, "wall_s": wall,
             "cpu_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 2) for k in cpu0},
             "core_cpu_us_per_input":

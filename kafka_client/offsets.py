@@ -161,3 +161,36 @@ def log_ends(bootstrap: str, partitions: Iterable[tuple[str, int]],
         return partition_ends(consumer, partitions)
     finally:
         consumer.close()
+
+
+def count_records(bootstrap: str, starts: dict[tuple[str, int], int],
+                  ends: dict[tuple[str, int], int], extra: dict[str, object] | None = None,
+                  timeout: float = 120.0) -> int:
+    """How many records a `read_committed` reader gets between `starts` and `ends` (each
+    partition's offsets; a partition missing from `starts` from 0), read one by one.
+
+    Not `end - start`: on Apache Kafka transaction markers and aborted records take
+    offsets; on Tansu, without them, both are the same."""
+    pending = {tp: end for tp, end in ends.items() if end > starts.get(tp, 0)}
+    if not pending:
+        return 0
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "crm-record-count",
+                         "enable.auto.commit": False, **(extra or {}),
+                         "isolation.level": "read_committed"})
+    counted = 0
+    try:
+        consumer.assign([TopicPartition(t, p, starts.get((t, p), 0)) for t, p in pending])
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not count the records of {sorted(pending)} "
+                                   f"in {timeout:.0f}s")
+            counted += sum(msg.error() is None and msg.offset() < pending.get(
+                (msg.topic(), msg.partition()), -1)
+                for msg in consumer.consume(num_messages=10_000, timeout=0.5))
+            for tp in consumer.position([TopicPartition(t, p) for t, p in pending]):
+                if tp.offset >= pending[(tp.topic, tp.partition)]:
+                    del pending[(tp.topic, tp.partition)]
+        return counted
+    finally:
+        consumer.close()

@@ -20,7 +20,7 @@ from support import create_database, drop_database, temp_home
 from events.admin import ensure_topics
 from events.dlq import DeadLetter
 from events.topics import COMMANDS, TOPICS
-from kafka_client.offsets import log_ends
+from kafka_client.offsets import count_records, log_ends
 from localstack import StackInfo
 from operations.dead_letters import list_dead_letters
 from producers.dead_letters import DeadLetterPublisher
@@ -251,3 +251,6 @@ def test_log_ends_stop_after_the_last_record_a_reader_can_read_not_at_markers(
     tx.commit_transaction(30)  # marker 7
     wait_for(lambda: ends() == 7, 30, "the commit's marker")
     assert ends("read_uncommitted") == 7
+    # records are counted by reading them (bench's events): a, b, d, e; from 5: d, e
+    assert count_records(bootstrap, {}, {(topic, 0): 7}) == 4
+    assert count_records(bootstrap, {(topic, 0): 5}, {(topic, 0): 7}) == 2
