@@ -13,10 +13,11 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,23 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from backfill.run import simulation_factory
+from domain.accounts.messages import OpenAccount
 from domain.kernel.messages import Message, utc
+from domain.kernel.state import CrmState
+from domain.opportunities.messages import (
+    AddOpportunityProduct,
+    ChangeOpportunityStage,
+    OpenOpportunity,
+)
+from domain.quotes.messages import AcceptQuote, DecideQuoteApproval, SendQuote
 from events.codec import AvroCodec
-from events.topics import COMMANDS, CUSTOMER_MASTERS, ERP_REPLIES, SALES_ORDERS
+from events.topics import (
+    COMMANDS,
+    CUSTOMER_MASTERS,
+    ERP_REPLIES,
+    EVENT_PARTITIONS,
+    SALES_ORDERS,
+)
 from processors.core import CoreProcessor
 from producers.kafka import producer_config
 
@@ -35,11 +50,15 @@ Partition = tuple[str, int]
 Log = dict[Partition, list[tuple[int, bytes, bytes]]]  # (offset, key, value) in order
 
 
-def live_inputs(seed: int, scale: float) -> Iterator[Message]:
+def live_inputs(seed: int, scale: float, deal_every: int = 0) -> Iterator[Message]:
     """The business simulation's inputs, 30 simulated minutes at a time, as `crm simulate`
     submits them (a shadow core tells the simulation what its inputs derived). The ERP's
     answers are not simulated in process: the stand-in ERP worker sends them and the
-    core's bridge brings them into `crm.commands`, as in production."""
+    core's bridge brings them into `crm.commands`, as in production.
+
+    With `deal_every`, after every that many of the simulation's inputs comes a deal of
+    its own that is won (`accepted_deal`): the simulated business accepts its first quote
+    only ~7,000 inputs after go-live, so a short run would send the ERP nothing."""
     core = CoreProcessor()
     start = utc(2026, 1, 1)
     sim = simulation_factory("business")(seed, start, scale, erp_in_process=False)
@@ -49,26 +68,63 @@ def live_inputs(seed: int, scale: float) -> Iterator[Message]:
         cycle.append(message)
         return core.process(message)
 
-    n = 0
+    n = fed = deals = 0
     while True:
         n += 1
         sim.cycle(start + timedelta(minutes=30 * n), submit)
-        yield from cycle
+        for message in cycle:
+            yield message
+            fed += 1
+            if deal_every and fed % deal_every == 0:
+                deals += 1
+                for step in accepted_deal(deals, message.occurred_at, core.state):
+                    core.process(step)  # before the next step is built from the state
+                    yield step
         cycle.clear()
 
 
+def accepted_deal(number: int, at: datetime, state: CrmState) -> Iterator[Message]:
+    """A new account's deal taken to proposal and its quote approved, sent and accepted,
+    at event time `at`; each step built from `state` once the one before is folded.
+
+    Odd numbers: the account is an ERP customer already, the acceptance requests a sales
+    order on `erp.sales-orders`; even numbers: it is not, the acceptance requests its
+    customer master on `erp.customer-masters` and the order follows the ERP's answer."""
+    account, opp = f"FAILOVER-A{number}", f"FAILOVER-O{number}"
+    steps = iter(range(1, 100))
+
+    def command(cls: type[Message], aggregate_id: str, **fields: Any) -> Message:
+        return cls(event_id=f"failover-deal-{number}-{next(steps)}",
+                   aggregate_id=aggregate_id, occurred_at=at, **fields)
+
+    yield command(OpenAccount, account, account_name=f"Failover Forge {number}",
+                  customer_id=f"CUST-FAILOVER-{number}" if number % 2 else None)
+    yield command(OpenOpportunity, opp, opportunity_name=f"Deal {opp}", account_id=account,
+                  amount=Decimal("10000"), close_date=(at + timedelta(days=30)).date())
+    yield command(AddOpportunityProduct, opp, product_name="CNC spindle",
+                  quantity=Decimal(1), list_price=Decimal("10000"),
+                  discount_pct=Decimal(0), material_id="MAT-1", unit_of_measure="EA")
+    for stage in ("qualification", "needs_analysis", "proposal"):
+        yield command(ChangeOpportunityStage, opp, to_stage=stage)
+    quote = state.get("opportunity", opp).quote_id
+    for level, _, _ in state.get("quote", quote).approvals:
+        yield command(DecideQuoteApproval, quote, level=level, decision="approved")
+    yield command(SendQuote, quote)
+    yield command(AcceptQuote, quote)
+
+
 class Feeder(threading.Thread):
-    """Publishes the live simulation's inputs to `crm.commands`: the first `preload` at
-    once (the business's go-live and first days, so that quotes reach the ERP during the
-    run), then `rate` a second, with the CLI's durable producer settings (idempotent,
+    """Publishes the live simulation's inputs (with a won deal every `deal_every`:
+    `live_inputs`) to `crm.commands`: the first `preload` at once (the business's
+    go-live), then `rate` a second, with the CLI's durable producer settings (idempotent,
     acks=all, no message timeout), until `stop()`; remembers each input's offset
     (delivery reports) and any delivery error."""
 
     def __init__(self, bootstrap: str, rate: float, preload: int = 0, seed: int = 11,
-                 scale: float = 0.3) -> None:
+                 scale: float = 0.3, deal_every: int = 0) -> None:
         super().__init__(daemon=True, name="feeder")
         self.bootstrap, self.rate, self.preload = bootstrap, rate, preload
-        self.inputs = live_inputs(seed, scale)
+        self.inputs = live_inputs(seed, scale, deal_every)
         self.codec = AvroCodec()
         self.sent: list[str] = []  # event ids, in the order produced
         self.offsets: dict[int, int] = {}  # input number -> offset on crm.commands
@@ -206,24 +262,31 @@ def read_log(bootstrap: str, partitions: list[Partition], timeout: float = 60.0)
 
 def settled(bootstrap: str, core: Committed, erp: Committed) -> bool:
     """Has every input on `crm.commands` and every ERP reply been folded by the core, and
-    every ERP request answered (the groups' commits are past each partition's last record)?"""
-    log = read_log(bootstrap, [(COMMANDS, 0), (ERP_REPLIES, 0), (SALES_ORDERS, 0),
-                               (SALES_ORDERS, 1), (SALES_ORDERS, 2), (CUSTOMER_MASTERS, 0),
-                               (CUSTOMER_MASTERS, 1), (CUSTOMER_MASTERS, 2)])
-    for (topic, p), records in log.items():
-        group = core if topic in (COMMANDS, ERP_REPLIES) else erp
-        if records and group(topic, p) <= records[-1][0]:
-            return False
-    return True
+    every ERP request answered (the groups' commits are past each partition's last record)?
+
+    The commits are read before the log: each step of the loop (the core bridging a reply
+    into crm.commands, folding it into a new request, the ERP answering it) writes its
+    records before it commits, so whatever a commit read first covers is in the log read
+    after; read the other way round, a reply bridged in between was missed."""
+    parts = [(COMMANDS, 0), (ERP_REPLIES, 0), *((t, p) for t in (SALES_ORDERS,
+                                                                CUSTOMER_MASTERS)
+                                                 for p in range(EVENT_PARTITIONS))]
+    committed = {(t, p): (core if t in (COMMANDS, ERP_REPLIES) else erp)(t, p)
+                 for t, p in parts}
+    log = read_log(bootstrap, parts)
+    return all(committed[tp] > records[-1][0] for tp, records in log.items() if records)
 
 
-def group_members(admin: Any, group: str, timeout: float = 60.0
+def group_members(new_admin: Callable[[], Any], group: str, timeout: float = 60.0
                   ) -> list[tuple[str, set[Partition]]]:
     """The group's members now: (client id, its assigned partitions) each.
 
     Asked again while the group's coordinator moves (its broker was just killed: a
-    request to it is never answered, or answered NOT_COORDINATOR)."""
+    request to it is never answered, or answered NOT_COORDINATOR), each time with a new
+    client from `new_admin` (one run saw a client's descriptions go unanswered for 60 s,
+    past the killed broker's return)."""
     deadline = time.monotonic() + timeout
+    admin = new_admin()
     while True:
         try:
             found = admin.describe_consumer_groups([group])[group].result(5)
@@ -234,6 +297,7 @@ def group_members(admin: Any, group: str, timeout: float = 60.0
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+            admin = new_admin()
 
 
 def wait_for(predicate: Any, timeout: float, what: str, dead: Any = None) -> float:

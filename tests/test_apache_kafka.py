@@ -19,7 +19,7 @@ from support import create_database, drop_database, temp_home
 
 from events.admin import ensure_topics
 from events.dlq import DeadLetter
-from events.topics import COMMANDS, TOPICS
+from events.topics import COMMANDS, EVENT_TOPICS, TOPICS
 from kafka_client.offsets import count_records, log_ends
 from localstack import StackInfo
 from operations.dead_letters import list_dead_letters
@@ -172,18 +172,27 @@ def test_a_backfill_on_apache_kafka_through_a_killed_leader_and_its_rebuild_give
 
 def kill_the_commands_leader_during(kafka: ApacheKafka, backfill: tuple[str, ...],
                                     env: dict[str, str], log: Path) -> None:
-    """Start the backfill; as it starts publishing, kill -9 crm.commands' leader, start it
-    again, and let the backfill finish (it must, by itself, with exit code 0).
+    """Start the backfill; as it starts publishing, kill -9 crm.commands' leader, which
+    leads event partitions too (the topics were just created: each broker leads some),
+    start it again, and let the backfill finish (it must, by itself, with exit code 0).
 
     The publisher first asks every partition for its offsets (to skip what Kafka holds):
     on a dead leader that failed with NOT_LEADER_FOR_PARTITION before it was retried.
+    Then it writes the inputs and the events while those partitions' leadership moves.
     """
     leader = kafka.partitions(COMMANDS)[0].leader
+    led = [(t, p) for t in EVENT_TOPICS for p, m in kafka.partitions(t).items()
+           if m.leader == leader]
+    assert led, f"broker {leader} leads crm.commands and an event partition"
     run = kafka.crm_started(*backfill, env=env, log=log)
     try:
         time.sleep(5)  # the CLI has started and migrated; its publisher is starting
         kafka.crm("kafka", "stop", "--broker", str(leader))
-        time.sleep(3)
+        # down until the cluster fenced it (9 s) and its partitions have new leaders: the
+        # backfill writes to those, whatever its JVM's restart takes
+        wait_for(lambda: all(kafka.partitions(t)[p].leader != leader
+                             for t, p in [(COMMANDS, 0), *led]), 60,
+                 f"new leaders for broker {leader}'s partitions")
         kafka.crm("kafka", "start", "--broker", str(leader))  # waits until it serves
         assert run.wait(300) == 0, log.read_text()[-3000:]
     finally:
