@@ -16,6 +16,7 @@ from api import store
 from api.auth import WRITER, Principal, require
 from api.bodies import body_model, command_types, lead_form_model
 from api.gateway import Gateway, KeyReused, NotSent
+from api.reads import TEXT
 from domain.kernel.messages import Command
 from domain.leads.messages import CaptureLead
 
@@ -116,7 +117,7 @@ def post_lead(request: Request, response: Response, body: LeadForm,  # type: ign
 @router.get("/commands/{command_id}", response_model=CommandStatus, tags=["commands"],
             name="command_status", responses={404: {"description": "Unknown command"}})
 def command_status(
-    request: Request, command_id: Annotated[str, Path(max_length=64)],
+    request: Request, command_id: Annotated[str, Path(max_length=64, pattern=TEXT)],
     principal: Annotated[Principal, Depends(require())],
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT, description=(
         "Seconds to wait until the command is rejected, or applied and visible in the "

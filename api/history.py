@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from api.reads import RESOURCES, Reader, plain, read
+from api.reads import RESOURCES, TEXT, Reader, plain, read
 from reports.history import QUERY
 
 router = APIRouter(prefix="/v1")
@@ -38,7 +38,8 @@ class Change(BaseModel):
 
 def _history_route(resource: str, table: str) -> None:
     def history(request: Request, principal: Reader,
-                record_id: Annotated[str, Path(max_length=50)]) -> list[dict[str, Any]]:
+                record_id: Annotated[str, Path(max_length=50, pattern=TEXT)],
+                ) -> list[dict[str, Any]]:
         state = request.app.state
         names, rows = read(state.engine, state.analyst_role, text(QUERY), {"r": record_id})
         changes = [{n: plain(v) for n, v in zip(names, row, strict=True)} for row in rows]

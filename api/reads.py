@@ -55,6 +55,9 @@ RESOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
                                 "contract_owner")),
 }
 MAX_PAGE = 500
+TEXT = r"^[^\x00]*$"
+"""The pattern of every text path or query parameter: PostgreSQL text cannot hold NUL, so
+a NUL is refused as invalid input (422) by the contract, not left to fail in the query."""
 AsOf = Annotated[str | None, Query(
     max_length=40, description="The answer from the read tables as they stood at this "
     "moment (UTC unless an offset is given; a bare date means the end of that day; not "
@@ -163,7 +166,7 @@ def _resource_routes(resource: str, table: Table, filters: tuple[str, ...]) -> N
     tracked = [c for c in columns if c not in UNTRACKED]  # what an as-of table has
 
     def get_one(request: Request, principal: Reader,
-                record_id: Annotated[str, Path(max_length=50)],
+                record_id: Annotated[str, Path(max_length=50, pattern=TEXT)],
                 as_of: AsOf = None) -> dict[str, Any]:
         at = moment(as_of)
         shown = columns if at is None else tracked
@@ -197,10 +200,12 @@ def _resource_routes(resource: str, table: Table, filters: tuple[str, ...]) -> N
         params.append(inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[python_type | None, Query(
-                max_length=table.c[name].type.length if python_type is str else None)]))
+                max_length=table.c[name].type.length if python_type is str else None,
+                pattern=TEXT if python_type is str else None)]))
     params.append(inspect.Parameter("after", inspect.Parameter.KEYWORD_ONLY, default=None,
                                     annotation=Annotated[str | None, Query(
-                                        max_length=50, description=f"Only {key} after this")]))
+                                        max_length=50, pattern=TEXT,
+                                        description=f"Only {key} after this")]))
     params.append(inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY, default=50,
                                     annotation=Annotated[int, Query(ge=1, le=MAX_PAGE)]))
     params.append(inspect.Parameter("as_of", inspect.Parameter.KEYWORD_ONLY, default=None,
