@@ -16,7 +16,9 @@ The phases, in one run on one stack (issue 18 asks for ratios measured together)
    the two workers sustain at saturation (`capacity_events_per_s`);
 2. latency at half that capacity, paced, for `seconds` (`half`);
 3. latency at the fixed `rate` (1,000 commands/s by default) for `seconds`, flagged
-   `over_capacity` when that rate is above the capacity measured in phase 1;
+   `over_capacity` when that rate is above the capacity measured in phase 1, or when its
+   latency kept growing through the run (`falling_behind`: paced traffic batches less
+   than a burst, so a rate below the burst's capacity can still build a backlog);
 4. with the workers stopped: the in-process rules on the burst's very inputs
    (bench/live_rules.py; `efficiency` = capacity / their events/s) and the pass-through
    baselines on the burst's very bytes (bench/passthrough.py).
@@ -35,7 +37,15 @@ from datetime import datetime
 from typing import Any
 
 from bench.arrivals import Arrivals, stages
-from bench.live_load import Commands, paced, percentile, produce_all, quantiles, quarters
+from bench.live_load import (
+    Commands,
+    falling_behind,
+    paced,
+    percentile,
+    produce_all,
+    quantiles,
+    quarters,
+)
 from bench.live_rules import rules_on_same_inputs
 from bench.passthrough import RUNTIMES, idle_cores, measure
 from bench.probes import commit_times, event_ends, events_since, last_event_times, wait_rows
@@ -155,7 +165,7 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
         offered_per_s=rate, latency_commands=fixed["commands"],
         achieved_per_s=fixed["achieved_per_s"], p50_ms=fixed["p50_ms"],
         p90_ms=fixed["p90_ms"], p99_ms=fixed["p99_ms"], max_ms=fixed["max_ms"],
-        over_capacity=rate > capacity,
+        over_capacity=rate > capacity or falling_behind(fixed["latency_by_quarter_p50_ms"]),
         burst_commands=cap["commands"], burst_events=cap["events"], burst_wall_s=cap["wall_s"],
         events_per_s=events_per_s, commands_per_s=capacity,
         core_peak_rss_mb=rss["core"], projector_peak_rss_mb=rss["projector"],

@@ -33,6 +33,15 @@ def quarters(values: list[float]) -> list[list[float]]:
     return [values[i:i + n] for i in range(0, n * 4, n)]
 
 
+def falling_behind(quarter_p50s: list[float], floor_ms: float = 250.0) -> bool:
+    """Whether a paced run's latency kept growing: its last quarter's p50 more than twice
+    its first's (and above `floor_ms`, so jitter at small latencies is not a backlog). A
+    rate the workers cannot sustain shows so even when it is below the burst's capacity
+    (a burst batches more than paced traffic does)."""
+    first, last = quarter_p50s[0], quarter_p50s[-1]
+    return last > floor_ms and last > 2 * first
+
+
 class Commands:
     """Pre-encoded CaptureLead commands with unique ids (built before the clock starts)."""
 
