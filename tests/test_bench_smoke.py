@@ -22,7 +22,7 @@ FIGURES = ("backfill_events", "backfill_rows", "backfill_wall_s", "backfill_even
            "live_capacity_events_per_s", "live_rules_events_per_s", "live_efficiency",
            "passthrough_faust_per_s", "passthrough_confluent_per_s",
            "live_to_passthrough_faust", "live_p99_ms_at_half_capacity",
-           "backfill_to_copy_ratio")
+           "backfill_to_copy_ratio", "backfill_to_copy_ratio_all_rows")
 SCALING = ("scale", "events", "wall_s", "events_per_s", "peak_rss_mb")
 
 
