@@ -27,21 +27,19 @@ What stays as it was:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING
 
 from crm.bootstrap import Services
 from domain.kernel.messages import Event
-from events.codec import DecodeError
 from events.topics import EVENT_TOPICS, PROJECTOR_GROUP
 from kafka_client.offsets import log_ends
+from kafka_client.reader import PartitionReader
 from projectors.commit import PROJECTION_LOCK
-from projectors.intake import dead_letter_of
-from projectors.replay import Refused, Replayed, fold_and_commit
+from projectors.replay import Refused, Replayed, decoded, fold_and_commit
 from projectors.tables import PROJECTED_TABLES
 from projectors.write_sql import quoted
 from projectors.writer import reach_extensions
@@ -118,44 +116,18 @@ def _follow(services: Services, published: Callable[[], bool],
     """Chunks of decoded events, every partition from its beginning, as they are
     published; once `published()`, up to the ends the partitions then have (the
     positions `result` gets). Bytes that do not decode go to `result.letters`."""
-    codec = services.codec
-    consumer = Consumer({"bootstrap.servers": services.bootstrap, "group.id": PROJECTOR_GROUP,
-                         "enable.auto.commit": False, **FOLLOW_FETCH,
-                         **(services.kafka_extra or {})})
-    try:
-        metadata = consumer.list_topics(timeout=30)
-        partitions = [(t, p) for t in EVENT_TOPICS for p in metadata.topics[t].partitions]
-        consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t, p in partitions])
-        ends: dict[tuple[str, int], int] | None = None
-        remaining: dict[tuple[str, int], int] = {}
-        deadline = float("inf")
-        while ends is None or remaining:
-            if ends is None and published():  # the log is complete: its ends are final
-                ends = log_ends(services.bootstrap, partitions, services.kafka_extra)
-                remaining = {tp: end for tp, end in ends.items() if end}
-                deadline = time.monotonic() + CATCH_UP_TIMEOUT
-            if time.monotonic() > deadline:
-                raise TimeoutError("backfill projector did not reach the end of the log in "
-                                   f"{CATCH_UP_TIMEOUT:.0f}s")
-            chunk = []
-            for msg in consumer.consume(num_messages=CHUNK, timeout=0.5):
-                if msg.error():
-                    log.warning("consumer error: %s", msg.error())
-                    continue
-                if ends is not None and msg.offset() >= ends.get(
-                        (msg.topic(), msg.partition()), 0):
-                    continue  # published after the backfill's log: the live projector's
-                try:
-                    chunk.append(codec.decode_trusted(msg.value()))
-                except DecodeError as exc:
-                    result.letters.append(dead_letter_of(msg, str(exc)))
-            if chunk:
-                yield chunk
-            if remaining:
-                for tp in consumer.position([TopicPartition(t, p) for t, p in remaining]):
-                    if tp.offset >= remaining[(tp.topic, tp.partition)]:
-                        del remaining[(tp.topic, tp.partition)]
-                        consumer.pause([tp])
-        result.offsets = {tp: end for tp, end in ends.items() if end}
-    finally:
-        consumer.close()
+    config = {"bootstrap.servers": services.bootstrap, "group.id": PROJECTOR_GROUP,
+              "enable.auto.commit": False, **FOLLOW_FETCH, **(services.kafka_extra or {})}
+    with PartitionReader(config) as reader:
+        partitions = reader.partitions(EVENT_TOPICS)
+
+        def final_ends() -> dict[tuple[str, int], int] | None:
+            # the log is complete once published: its ends are final
+            return log_ends(services.bootstrap, partitions, services.kafka_extra) \
+                if published() else None
+
+        yield from decoded(reader.read(dict.fromkeys(partitions, OFFSET_BEGINNING), final_ends,
+                                       batch=CHUNK, timeout=CATCH_UP_TIMEOUT,
+                                       what="backfill projector"),
+                           services.codec, result)
+    result.offsets = {tp: end for tp, end in (reader.ends or {}).items() if end}

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from kafka_client.reader import PartitionReader
+
 # What a partition answers while its leadership moves (a broker died or came back, on a
 # replicated cluster): librdkafka refreshes its metadata, and asking again succeeds. A
 # request sent to a killed leader before the cluster fenced it (~9 s) is never answered:
@@ -174,23 +176,9 @@ def count_records(bootstrap: str, starts: dict[tuple[str, int], int],
     pending = {tp: end for tp, end in ends.items() if end > starts.get(tp, 0)}
     if not pending:
         return 0
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "crm-record-count",
-                         "enable.auto.commit": False, **(extra or {}),
-                         "isolation.level": "read_committed"})
-    counted = 0
-    try:
-        consumer.assign([TopicPartition(t, p, starts.get((t, p), 0)) for t, p in pending])
-        deadline = time.monotonic() + timeout
-        while pending:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not count the records of {sorted(pending)} "
-                                   f"in {timeout:.0f}s")
-            counted += sum(msg.error() is None and msg.offset() < pending.get(
-                (msg.topic(), msg.partition()), -1)
-                for msg in consumer.consume(num_messages=10_000, timeout=0.5))
-            for tp in consumer.position([TopicPartition(t, p) for t, p in pending]):
-                if tp.offset >= pending[(tp.topic, tp.partition)]:
-                    del pending[(tp.topic, tp.partition)]
-        return counted
-    finally:
-        consumer.close()
+    with PartitionReader({"bootstrap.servers": bootstrap, "group.id": "crm-record-count",
+                          "enable.auto.commit": False, **(extra or {}),
+                          "isolation.level": "read_committed"}) as reader:
+        return sum(map(len, reader.read({tp: starts.get(tp, 0) for tp in pending}, pending,
+                                        batch=10_000, timeout=timeout,
+                                        what="counting the records")))

@@ -21,21 +21,20 @@ carries on from them (the catch-up under the projection lock).
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Message
 from sqlalchemy.engine import Engine
 
 from domain.kernel.messages import Event
 from events.codec import AvroCodec, DecodeError
 from events.dlq import DeadLetter
 from kafka_client.offsets import log_ends
+from kafka_client.reader import PartitionReader
 from producers.dead_letters import DeadLetterPublisher
 from projectors import history
 from projectors.batches import is_transient_db_error
@@ -44,7 +43,6 @@ from projectors.intake import dead_letter_of
 from projectors.offsets import save_offsets
 from projectors.refusals import refused_by_the_read_model
 
-log = logging.getLogger(__name__)
 CHUNK = 20_000  # events decoded and folded between two progress reports / history flushes
 FETCH = {"fetch.wait.max.ms": 50, "fetch.max.bytes": 64 * 2**20,
          "max.partition.fetch.bytes": 16 * 2**20, "queued.max.messages.kbytes": 256 * 1024}
@@ -182,41 +180,29 @@ class Writer:
 
 
 def _read(bootstrap: str, group: str, topics: Sequence[str], extra: dict[str, Any] | None,
-          result: Replayed, timeout: float) -> Any:
+          result: Replayed, timeout: float) -> Iterator[list[Event]]:
     """Chunks of decoded events, every partition from its beginning to the end it had;
     `result` gets the dead letters and, once all is read, the ends as positions."""
-    codec = AvroCodec()
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False, **FETCH, **(extra or {})})
-    try:
-        metadata = consumer.list_topics(timeout=30)
-        partitions = [(t, p) for t in topics for p in metadata.topics[t].partitions]
-        ends = {tp: end for tp, end in log_ends(bootstrap, partitions, extra).items() if end}
-        assigned = [TopicPartition(t, p, OFFSET_BEGINNING) for t, p in ends]
-        consumer.assign(assigned)
-        remaining = dict(ends)
-        deadline = time.monotonic() + timeout
-        chunk = []
-        while remaining:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"rebuild did not reach the end of the log in {timeout}s")
-            for msg in consumer.consume(num_messages=CHUNK, timeout=0.5):
-                if msg.error():
-                    log.warning("consumer error: %s", msg.error())
-                    continue
-                if msg.offset() >= ends.get((msg.topic(), msg.partition()), 0):
-                    continue  # arrived after the start: the catch-up's
-                try:
-                    chunk.append(codec.decode_trusted(msg.value()))
-                except DecodeError as exc:
-                    result.letters.append(dead_letter_of(msg, str(exc)))
-            for tp in consumer.position([TopicPartition(t, p) for t, p in remaining]):
-                if tp.offset >= remaining[(tp.topic, tp.partition)]:
-                    del remaining[(tp.topic, tp.partition)]
-                    consumer.pause([tp])
-            if len(chunk) >= CHUNK or (chunk and not remaining):
-                yield chunk
-                chunk = []
-        result.offsets = ends
-    finally:
-        consumer.close()
+    with PartitionReader({"bootstrap.servers": bootstrap, "group.id": group,
+                          "enable.auto.commit": False, **FETCH, **(extra or {})}) as reader:
+        partitions = reader.partitions(topics)
+        ends = log_ends(bootstrap, partitions, extra)
+        yield from decoded(reader.read(dict.fromkeys(partitions, OFFSET_BEGINNING), ends,
+                                       batch=CHUNK, timeout=timeout, what="rebuild"),
+                           AvroCodec(), result)
+    result.offsets = {tp: end for tp, end in ends.items() if end}
+
+
+def decoded(chunks: Iterable[list[Message]], codec: AvroCodec,
+            result: Replayed) -> Iterator[list[Event]]:
+    """The events of `chunks` of our own log's records (`decode_trusted`: the core checked
+    them when it made them); records that do not decode go to `result.letters`."""
+    for messages in chunks:
+        events = []
+        for msg in messages:
+            try:
+                events.append(codec.decode_trusted(msg.value()))
+            except DecodeError as exc:
+                result.letters.append(dead_letter_of(msg, str(exc)))
+        if events:
+            yield events
