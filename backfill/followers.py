@@ -23,10 +23,13 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.context import SpawnContext, SpawnProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backfill.helper_process import cpu_s, helper_main, peak_rss_mb
-from crm.bootstrap import Services
+from backfill.helper_process import cpu_s, helper_main, peak_rss_mb, start_helper
+
+if TYPE_CHECKING:  # the archiver follower never imports the composition root, which
+    # imports the whole domain (seconds of a helper's CPU on a busy machine)
+    from crm.bootstrap import Services
 
 # Each archive pass reads every partition's end, a scan of the partition on Tansu.
 FOLLOW_INTERVAL = 5.0  # seconds between archive passes while the log still grows
@@ -63,7 +66,7 @@ def start(ctx: SpawnContext, role: str, services: Services, published: Any) -> F
                           args=(os.getpid(), "backfill.followers:_main", role,
                                 services.settings, services.stack, published, progress,
                                 results))
-    process.start()
+    start_helper(process)
     return Follower(role, process, progress, results)
 
 
@@ -98,10 +101,14 @@ def stop(follower: Follower) -> None:
 
 def _main(role: str, settings: Any, stack: Any, published: Any, progress: Any,
           results: Any) -> None:
-    services = Services(settings, stack)
     try:
-        result = _project(services, published, progress) if role == "projector" \
-            else _archive(services, published, progress)
+        if role == "projector":
+            from crm.bootstrap import Services
+
+            result = _project(Services(settings, stack), published, progress)
+        else:
+            result = _archive(settings.archive_dir, stack.kafka_bootstrap, published,
+                              progress)
     except BaseException:  # reported to the parent, which raises it there
         result = FollowerResult(role, error=traceback.format_exc())
     results.put(result)
@@ -119,10 +126,11 @@ def _project(services: Services, published: Any, progress: Any) -> FollowerResul
                                  "reason": done.reason})
 
 
-def _archive(services: Services, published: Any, progress: Any) -> FollowerResult:
+def _archive(archive_dir: Any, bootstrap: str, published: Any,
+             progress: Any) -> FollowerResult:
     from archive.log import Archiver
 
-    archiver = Archiver(services.settings.archive_dir, services.bootstrap)
+    archiver = Archiver(archive_dir, bootstrap)
     added = 0
     try:
         while not published.wait(FOLLOW_INTERVAL):

@@ -11,6 +11,8 @@ import importlib
 import os
 import resource
 import signal
+import sys
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,24 @@ def helper_main(parent: int, target: str, *args: Any) -> None:
     become_helper(parent)
     module, _, name = target.partition(":")
     getattr(importlib.import_module(module), name)(*args)
+
+
+def start_helper(process: BaseProcess) -> None:
+    """Start a spawned helper process without running the parent's main script in it.
+
+    A spawned child runs the parent's `__main__` file again (as `__mp_main__`) before
+    anything else, so that objects defined there can be unpickled; for `crm` that script
+    imports the whole CLI (typer, rich, every command module): seconds of a helper's CPU
+    on a busy machine, before it is even tied to its parent. No helper's target lives in
+    `__main__`, so the main file is left out of what the child is told to prepare.
+    """
+    main = sys.modules["__main__"]
+    path = main.__dict__.pop("__file__", None)
+    try:
+        process.start()
+    finally:
+        if path is not None:
+            main.__file__ = path
 
 
 def cpu_s() -> float:

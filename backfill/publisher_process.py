@@ -23,7 +23,7 @@ from multiprocessing.context import SpawnContext
 from types import TracebackType
 from typing import Any
 
-from backfill.helper_process import cpu_s, helper_main, peak_rss_mb
+from backfill.helper_process import cpu_s, helper_main, peak_rss_mb, start_helper
 from backfill.publish import LogConflict, LogPublisher
 
 CHUNK = 4096  # records per hand-over: amortises the pipe, bounds what is in flight
@@ -52,7 +52,7 @@ class PublisherProcess:
         self.cpu_s = self.peak_rss_mb = 0.0
 
     def __enter__(self) -> PublisherProcess:
-        self._process.start()
+        start_helper(self._process)
         self._receiver.close()  # only the child reads: a dead child breaks our pipe
         return self
 

@@ -11,8 +11,11 @@ activities). Downstream systems get their own `erp.*` topics.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from domain.kernel.messages import Message
+if TYPE_CHECKING:  # annotations only: the archiver and the publisher import this module
+    # without the domain (its pydantic models are seconds of imports on a busy machine)
+    from domain.kernel.messages import Message
 
 COMMANDS = "crm.commands"
 DEAD_LETTER = "crm.dead-letter"

@@ -21,15 +21,18 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import Message as KafkaMessage
 
-from domain.kernel.messages import Message
-from events.codec import AvroCodec
 from events.topics import topic_for
 from producers.partitioner import partition_for
+
+if TYPE_CHECKING:  # the backfill's publisher imports this module (producers/bulk.py)
+    # without the domain and its codec: seconds of imports it does not use
+    from domain.kernel.messages import Message
+    from events.codec import AvroCodec
 
 log = logging.getLogger(__name__)
 WAIT_LOG_INTERVAL = 5.0  # seconds between "waiting for the broker" lines
@@ -91,7 +94,11 @@ class MessageProducer:
         self._conf = {**producer_config(bootstrap, extra), "error_cb": self._on_error,
                       "logger": RDKAFKA_LOG}
         self._producer = Producer(self._conf)
-        self._codec = codec or AvroCodec()
+        if codec is None:
+            from events.codec import AvroCodec
+
+            codec = AvroCodec()
+        self._codec = codec
         self.failures: list[str] = []
         self.delivered = 0
         self.resets = 0
