@@ -28,7 +28,8 @@ from typing import Any
 
 from backfill.runlog import LogFile, RecordSink
 from domain.kernel.messages import Event, Message
-from events.topics import COMMANDS
+from domain.kernel.system import CommandRejected
+from events.topics import COMMANDS, topic_for
 from processors.core import CoreProcessor
 from simulators.checkpoint import save_checkpoint
 
@@ -153,16 +154,26 @@ def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[.
     sim = simulation_factory(plan.seed, plan.start, plan.scale, erp_in_process=True)
     stats = GenerateStats()
     buffer: list[tuple[str, str, bytes]] = []
+    # what `core.encode` gives, without an `Outgoing` per event; the topic is the class's
+    # (an event's aggregate_type is its class's AGGREGATE once validated)
+    encode, process, by_topic = core.codec.encode, core.process, stats.by_topic
+    topics: dict[type, str] = {}
+    append = buffer.append
 
     def submit(message: Message) -> list[Event]:
         stats.inputs += 1
-        buffer.append((COMMANDS, message.aggregate_id, core.codec.encode(message)))
-        events = core.process(message)
-        for record in map(core.encode, events):
-            stats.by_topic[record.topic] = stats.by_topic.get(record.topic, 0) + 1
-            buffer.append((record.topic, record.key, record.value))
+        append((COMMANDS, message.aggregate_id, encode(message)))
+        events = process(message)
+        for event in events:
+            cls = type(event)
+            topic = topics.get(cls)
+            if topic is None:
+                topic = topics[cls] = topic_for(event)
+            by_topic[topic] = by_topic.get(topic, 0) + 1
+            append((topic, event.aggregate_id, encode(event)))
+            if cls is CommandRejected:
+                stats.rejections += 1
         stats.events += len(events)
-        stats.rejections += sum(e.event_type == "CommandRejected" for e in events)
         return events
 
     log = LogFile(directory, plan.run_id)

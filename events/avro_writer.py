@@ -83,7 +83,8 @@ class _Compiler:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
             "_text": _text, "_blob": _blob, "_micros": _micros, "_days": _days,
-            "varint": varint, "_SMALL": _SMALL, "_decimal": LOGICAL_WRITERS["bytes-decimal"],
+            "_LENGTHS": _LENGTHS, "varint": varint, "_SMALL": _SMALL,
+            "_decimal": LOGICAL_WRITERS["bytes-decimal"],
             "_cache_limit": _CACHE_LIMIT, "isinstance": isinstance, "dict": dict,
         }
         self.records: dict[str, str] = {}  # full name -> function name
@@ -137,8 +138,9 @@ class _Compiler:
         return self.primitive(schema, var)
 
     def primitive(self, kind: str, var: str) -> list[str]:
-        if kind == "string":
-            return [f"out += _text({var})"]
+        if kind == "string":  # _text, inlined: a call less for every string written
+            return [f"_r = {var}.encode()", "_n = len(_r)",
+                    "out += _LENGTHS[_n] if _n < 4096 else varint(_n)", "out += _r"]
         if kind == "bytes":
             return [f"out += _blob({var})"]
         if kind in ("long", "int"):

@@ -150,13 +150,15 @@ class Message(BaseModel):
 
     def model_post_init(self, __context: Any) -> None:
         # Fill the class-derived envelope fields so callers never have to repeat them.
-        cls = type(self)
-        if not self.event_type:
-            object.__setattr__(self, "event_type", cls.__name__)
-        if not self.aggregate_type:
-            object.__setattr__(self, "aggregate_type", cls.AGGREGATE)
-        if not self.schema_version:
-            object.__setattr__(self, "schema_version", cls.SCHEMA_VERSION)
+        # (written to the instance dict, which is what object.__setattr__ did: this runs
+        # for every message the generator makes, on the backfill's critical path)
+        fields, cls = self.__dict__, type(self)
+        if not fields["event_type"]:
+            fields["event_type"] = cls.__name__
+        if not fields["aggregate_type"]:
+            fields["aggregate_type"] = cls.AGGREGATE
+        if not fields["schema_version"]:
+            fields["schema_version"] = cls.SCHEMA_VERSION
 
     def payload(self) -> dict[str, Any]:
         """The fields beyond the envelope."""
