@@ -38,7 +38,7 @@ class DecimalSpec:
         # which pydantic would not report as a validation error.
         if value and value.adjusted() >= self.precision - self.scale:
             raise ValueError(f"{value} exceeds DECIMAL({self.precision},{self.scale})")
-        quantized = value.quantize(Decimal(1).scaleb(-self.scale))
+        quantized = value.quantize(_quantum(self.scale))
         if quantized != value:
             raise ValueError(f"{value} has more than {self.scale} decimal places")
         if len(quantized.as_tuple().digits) > self.precision:
@@ -48,7 +48,19 @@ class DecimalSpec:
 
 def money(value: Decimal | int | str, scale: int = 2) -> Decimal:
     """Round half-up to `scale` places: the one rounding rule for computed amounts."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    return Decimal(value).quantize(_quantum(scale), rounding=ROUND_HALF_UP)
+
+
+_QUANTA: dict[int, Decimal] = {}
+
+
+def _quantum(scale: int) -> Decimal:
+    """`Decimal(1).scaleb(-scale)` (0.01 for 2), made once per scale: every money field
+    of every message the generator makes is quantized to one."""
+    quantum = _QUANTA.get(scale)
+    if quantum is None:
+        quantum = _QUANTA[scale] = Decimal(1).scaleb(-scale)
+    return quantum
 
 
 # The days a message may name: Salesforce's valid range for dates. Rules add and subtract
