@@ -13,20 +13,25 @@ projector's CPU and far less of PostgreSQL's (docs/benchmarks.md, backfill item 
 
 What stays as it was:
 
-- Exactly once: rows, field history and positions commit in one transaction. A kill
-  before that commit leaves nothing (the open transaction dies with the connection), so
-  the rerun starts again from empty tables.
+- Exactly once: rows, field history and positions commit in one transaction per part.
+  A part ends once the fold holds more than `PART_ROWS` rows (its memory would otherwise
+  grow with the whole history): those rows go with the positions of the records folded
+  so far, and the next part starts holding none, reading the stored rows it touches (as
+  a batch does). A kill leaves the parts committed before it and their positions, a
+  state a batch projector passes through: the rerun finds rows, so it goes on in batches
+  from those positions (and starts again from empty tables if no part had committed).
 - Records are our own core's (`decode_trusted`: no second pydantic pass); bytes that are
   not a message we know become dead letters, flushed to Kafka before the commit.
 - Anything the fold cannot do (tables that already hold rows, a value PostgreSQL refuses,
-  a lost connection: `Refused`, nothing committed) falls back to the live projector's
-  batches (projectors/runner.py), from the positions stored (none, if the fold was
-  refused), as every backfill projected before.
+  a lost connection: `Refused`, nothing of that part committed) falls back to the live
+  projector's batches (projectors/runner.py), from the positions stored (those of the
+  parts before, if any), as every backfill projected before.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,12 +56,20 @@ log = logging.getLogger(__name__)
 FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
 CHUNK = 20_000  # events at most per fold step (a history COPY and a progress report each)
 CATCH_UP_TIMEOUT = 3600.0  # seconds to reach the log's ends once it is complete
+PART_ROWS = 100_000
+"""Rows the fold holds at most before it commits a part (~1.8 KB each: ~180 MB);
+`CRM_FOLD_PART_ROWS` sets another bound (docs/benchmarks.md, memory)."""
+
+
+def part_rows() -> int:
+    """The bound on the rows the fold holds: `CRM_FOLD_PART_ROWS`, else `PART_ROWS`."""
+    return int(os.environ.get("CRM_FOLD_PART_ROWS") or PART_ROWS)
 
 
 @dataclass
 class Projected:
-    """What the projector follower did: `mode` "fold" (one transaction) or "batches"
-    (the live projector's; `reason`: why not the fold)."""
+    """What the projector follower did: `mode` "fold" (`batches`: its parts, one
+    transaction each) or "batches" (the live projector's; `reason`: why not the fold)."""
 
     events: int
     rows: int
@@ -70,7 +83,7 @@ def project(services: Services, published: Callable[[], bool],
     """Project the event topics while the log grows until `published()`, then to its ends."""
     try:
         done = fold_log(services, published, progress)
-        return Projected(done.events, done.rows + done.history_rows, 1, "fold")
+        return Projected(done.events, done.rows + done.history_rows, done.parts, "fold")
     except Refused as exc:
         reason = str(exc)
         log.info("backfill projector: projecting in batches (%s)", reason)
@@ -93,17 +106,20 @@ def fold_log(services: Services, published: Callable[[], bool],
     try:
         return fold_and_commit(services.engine, services.bootstrap, PROJECTOR_GROUP,
                                services.kafka_extra, chunks, result, progress,
-                               prepare=_fresh_only)
+                               prepare=_fresh_only, part_rows=part_rows())
     finally:
         chunks.close()  # its consumer too, when the fold stopped early
 
 
-def _fresh_only(cur: Any) -> None:
-    """Start the fold's transaction: the projection lock shared (as every batch of a
+def _fresh_only(cur: Any, part: int) -> None:
+    """Start a transaction of the fold: the projection lock shared (as every batch of a
     live projector holds it: no `crm rebuild` swaps the tables meanwhile), the extension
-    schemas on the path, and `Refused` unless nothing was projected yet."""
+    schemas on the path, and, for the first part, `Refused` unless nothing was projected
+    yet (the later parts find the rows and positions of the parts before)."""
     cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
     reach_extensions(cur, PROJECTED_TABLES)
+    if part:
+        return
     checks = [f"EXISTS (SELECT 1 FROM {quoted(t)})" for t in PROJECTED_TABLES]
     cur.execute("SELECT EXISTS (SELECT 1 FROM crm_meta.projector_offsets WHERE "
                 f"consumer_group = %s) OR {' OR '.join(checks)}", (PROJECTOR_GROUP,))

@@ -12,7 +12,10 @@ row once, its columns as given (a column never written gets its default, as an i
 without it would).
 
 The history rows the walk finds are handed out as it goes (`take_history`), so they
-never pile up in memory. Rows are held in the form the history compares them in
+never pile up in memory. The rows do, until they are written: a fold that must hold
+fewer (the backfill's follower) writes them in parts (`flush`), and each later part
+reads the stored rows its events touch before it applies them, so the walk sees every
+row as one pass from empty tables would. Rows are held in the form the history compares them in
 (`projectors.history_values.canonical`: timestamps in UTC without a zone, JSON as sorted
 text, JSON arrays as their text), which is also what PostgreSQL stores.
 """
@@ -48,13 +51,19 @@ class Fold:
         """`track_history`: find the field history's rows (`CRM_FIELD_HISTORY`)."""
         self.state: history.State = {}
         self.events = 0
+        self.parts = 0  # parts written before this one (`flush`)
         self.tables: set[str] = set()  # every table a write went to
         self._changes: history.Changes | None = {} if track_history else None
+        self._stored: set[tuple[str, Any]] = set()  # rows of this part read from the tables
 
-    def add(self, events: Iterable[Event]) -> None:
-        """Apply `events` in order."""
+    def add(self, events: Iterable[Event], cur: Any = None) -> None:
+        """Apply `events` in order; after the first part, the stored rows they touch are
+        read through `cur` first."""
         state, changes, tables = self.state, self._changes, self.tables
-        for event, writes in writes_by_event(events):
+        pairs = writes_by_event(events)
+        if self.parts:
+            self._read_stored(cur, pairs)
+        for event, writes in pairs:
             self.events += 1
             if writes:
                 for w in writes:
@@ -77,6 +86,38 @@ class Fold:
             if row is not None:
                 out.setdefault(table, []).append((key, row[1], row[0]))
         return out
+
+    def flush(self, send: Send) -> int:
+        """Write this part's rows (`send`) and start the next part with none held: the
+        first part's go into empty tables; a later part's replace the stored rows it read
+        (deleted, then written again with the rest). How many rows the tables gained."""
+        stored: dict[str, list[Any]] = {}
+        for table, key in self._stored:
+            stored.setdefault(table, []).append(key[0][1])
+        for table, keys in sorted(stored.items()):
+            sql = f"DELETE FROM {quoted(table)} WHERE {quoted(key_column(table))} = ANY(%s)"
+            send(lambda cur, sql=sql, keys=keys: cur.execute(sql, (keys,)))
+        gained = -len(self._stored)
+        for table, rows in sorted(self.rows().items()):
+            gained += copy_rows(send, table, rows)
+        self.state, self._stored = {}, set()
+        self.parts += 1
+        return gained
+
+    def _read_stored(self, cur: Any, pairs: Sequence[tuple[Event, Sequence[Any]]]) -> None:
+        """Hold the stored rows (whole) that `pairs` write and this part has not seen; a
+        row not stored is held as None (missing: as a deleted row, for `history.walk`)."""
+        wanted: dict[str, list[Any]] = {}
+        state = self.state
+        for _, writes in pairs:
+            for w in writes:
+                if (slot := (w.table, w.key)) not in state:
+                    state[slot] = None
+                    wanted.setdefault(w.table, []).append(w.key[0][1])
+        for table, keys in sorted(wanted.items()):
+            found = history.stored_rows(cur, table, keys, None)
+            state.update(found)
+            self._stored.update(found)
 
 
 HISTORY_COLUMNS = ("table_name", "record_id", "column_name", "old_value", "new_value",
@@ -172,6 +213,13 @@ def _json_text(value: Any) -> str:
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@cache
+def key_column(table: str) -> str:
+    """The one key column of `table` (every read table has one)."""
+    (name,) = [c.name for c in PROJECTED_TABLES[table].primary_key.columns]
+    return name
 
 
 @cache

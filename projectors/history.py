@@ -81,7 +81,7 @@ def field_changes(cur: Any, pairs: Sequence[tuple[Event, Sequence[Write]]]) -> l
     state: State = {}
     for table, keys in sorted(wanted.items()):
         cols = None if table in whole else sorted(columns.get(table, ()))
-        state.update(_stored(cur, table, list(keys), cols))
+        state.update(stored_rows(cur, table, list(keys), cols))
     out: _Out = {}
     for event, writes in pairs:
         if writes:
@@ -175,8 +175,8 @@ def upserts(out: _Out) -> list[Upsert]:
             for (event_id, table, record, column), (old, new, stamp, version) in out.items()]
 
 
-def _stored(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
-            ) -> dict[tuple[str, _Key], tuple[int, dict[str, Any]]]:
+def stored_rows(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
+                ) -> dict[tuple[str, _Key], tuple[int, dict[str, Any]]]:
     """The stored version and `columns` (None: every column) of the rows with `keys`."""
     t = PROJECTED_TABLES[table]
     (key_col,) = [c.name for c in t.primary_key.columns]

@@ -38,7 +38,7 @@ from kafka_client.reader import PartitionReader
 from producers.dead_letters import DeadLetterPublisher
 from projectors import history
 from projectors.batches import is_transient_db_error
-from projectors.fold import HISTORY_COLUMNS, Fold, copy_rows, copy_text
+from projectors.fold import HISTORY_COLUMNS, Fold, copy_text
 from projectors.intake import dead_letter_of
 from projectors.offsets import save_offsets
 from projectors.refusals import refused_by_the_read_model
@@ -62,6 +62,9 @@ class Replayed:
     history_rows: int = 0
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     letters: list[DeadLetter] = field(default_factory=list)
+    reached: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Each partition's offset after the last record read (folded or dead-lettered)."""
+    parts: int = 0  # transactions the rows were written in
 
 
 def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
@@ -76,7 +79,7 @@ def replay(engine: Engine, bootstrap: str, group: str, topics: Sequence[str],
     to roll back (projectors/replay_split.py: two folds may commit only if their tables
     are apart)."""
 
-    def bounded_waits(cur: Any) -> None:
+    def bounded_waits(cur: Any, part: int) -> None:
         # Two folds writing one key (tables they should not share) would wait on each
         # other's transaction, and the second would wait on a pipe PostgreSQL cannot
         # see: a bounded wait ends it as a failed fold, replayed by the catch-up.
@@ -92,40 +95,42 @@ def fold_and_commit(engine: Engine, bootstrap: str, group: str, extra: dict[str,
                     chunks: Iterable[list[Event]], result: Replayed,
                     progress: Callable[[int], None] | None = None,
                     agree: Callable[[set[str]], None] | None = None,
-                    prepare: Callable[[Any], None] | None = None) -> Replayed:
+                    prepare: Callable[[Any, int], None] | None = None,
+                    part_rows: int | None = None) -> Replayed:
     """Fold `chunks` (decoded events in log order, from the beginning of every partition
     they read) into the empty tables of `engine`'s search_path, and commit the rows with
     `group`'s positions in one transaction; raises `Refused` (nothing committed).
 
+    With `part_rows`, the fold commits in parts instead, to hold at most about that many
+    rows: once it holds more after a chunk, it writes them with the positions of the
+    records folded so far, commits, and goes on holding none (a later part reads the
+    stored rows it touches, as the live projector's batches do: `Fold.flush`). `Refused`
+    then leaves the parts committed before it, and their positions.
+
     The source of `chunks` fills `result`: its dead letters (published and flushed on
-    `bootstrap` before the commit) and, once all is read, the positions reached.
-    `prepare` runs first in the transaction, on its cursor (it may raise `Refused`);
-    `agree` as in `replay`."""
+    `bootstrap` before the commit) and the positions reached (`reached` after each chunk;
+    `offsets`, once all is read). `prepare` runs first in each part's transaction, on its
+    cursor, with the part's number (it may raise `Refused`); `agree` as in `replay`."""
     fold = Fold(track_history=history.enabled())
+    pending = iter(chunks)
     raw = engine.raw_connection()
+    published = 0  # dead letters already durable
     try:
         conn = raw.driver_connection
-        if prepare is not None:
-            with conn.cursor() as cur:
-                prepare(cur)
-        with conn.cursor() as cur, Writer(cur) as send:
-            for events in chunks:
-                fold.add(events)
-                n, text = fold.take_history()
-                copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
-                result.history_rows += n
-                if progress is not None:
-                    progress(fold.events)
-            for table, rows in sorted(fold.rows().items()):
-                result.rows += copy_rows(send, table, rows)
+        while True:
+            if prepare is not None:
+                with conn.cursor() as cur:
+                    prepare(cur, fold.parts)
+            if _fold_part(conn, fold, pending, result, progress, part_rows):
+                break
+            save_offsets(conn, group, result.reached)
+            published = _publish(bootstrap, extra, result.letters, published)
+            raw.commit()
         save_offsets(conn, group, result.offsets)
-        result.events = fold.events
+        result.events, result.parts = fold.events, fold.parts
         if agree is not None:
             agree(fold.tables)
-        if result.letters:  # durable on Kafka before the positions past them commit
-            publisher = DeadLetterPublisher(bootstrap, extra)
-            publisher.publish_all(result.letters)
-            publisher.flush()
+        _publish(bootstrap, extra, result.letters, published)
         raw.commit()
     except Exception as exc:
         if is_transient_db_error(exc):
@@ -139,6 +144,36 @@ def fold_and_commit(engine: Engine, bootstrap: str, group: str, extra: dict[str,
     finally:
         raw.close()
     return result
+
+
+def _fold_part(conn: Any, fold: Fold, chunks: Iterator[list[Event]], result: Replayed,
+               progress: Callable[[int], None] | None, part_rows: int | None) -> bool:
+    """Fold chunks until `fold` holds more than `part_rows` rows or they run out (True),
+    and write the part; the field history goes as it is found."""
+    with conn.cursor() as look, conn.cursor() as cur, Writer(cur) as send:
+        for events in chunks:
+            fold.add(events, look)
+            n, text = fold.take_history()
+            copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
+            result.history_rows += n
+            if progress is not None:
+                progress(fold.events)
+            if part_rows is not None and len(fold.state) > part_rows:
+                result.rows += fold.flush(send)
+                return False
+        result.rows += fold.flush(send)
+        return True
+
+
+def _publish(bootstrap: str, extra: dict[str, Any] | None, letters: list[DeadLetter],
+             published: int) -> int:
+    """Make `letters` past the first `published` durable on Kafka (before the positions
+    past them commit); how many are now."""
+    if len(letters) > published:
+        publisher = DeadLetterPublisher(bootstrap, extra)
+        publisher.publish_all(letters[published:])
+        publisher.flush()
+    return len(letters)
 
 
 class Writer:
@@ -197,6 +232,7 @@ def decoded(chunks: Iterable[list[Message]], codec: AvroCodec,
             result: Replayed) -> Iterator[list[Event]]:
     """The events of `chunks` of our own log's records (`decode_trusted`: the core checked
     them when it made them); records that do not decode go to `result.letters`."""
+    reached = result.reached
     for messages in chunks:
         events = []
         for msg in messages:
@@ -204,5 +240,6 @@ def decoded(chunks: Iterable[list[Message]], codec: AvroCodec,
                 events.append(codec.decode_trusted(msg.value()))
             except DecodeError as exc:
                 result.letters.append(dead_letter_of(msg, str(exc)))
+            reached[(msg.topic(), msg.partition())] = msg.offset() + 1
         if events:
             yield events
