@@ -42,6 +42,8 @@ from projectors.write_sql import quoted
 COPY_BUFFER = 1 << 20  # bytes per write of COPY data (psycopg2 reads the text in these)
 Row = tuple[tuple[tuple[str, Any], ...], dict[str, Any], int]
 """A row to write: its key (column, value pairs), its other values, its version."""
+Run = Callable[[Callable[[Any], Any]], Any]
+"""Runs a query (a function of a cursor) where the fold's writes go; its result."""
 
 
 class Fold:
@@ -56,13 +58,13 @@ class Fold:
         self._changes: history.Changes | None = {} if track_history else None
         self._stored: set[tuple[str, Any]] = set()  # rows of this part read from the tables
 
-    def add(self, events: Iterable[Event], cur: Any = None) -> None:
+    def add(self, events: Iterable[Event], run: Run | None = None) -> None:
         """Apply `events` in order; after the first part, the stored rows they touch are
-        read through `cur` first."""
+        read first, by queries given to `run` (it runs a function of a cursor)."""
         state, changes, tables = self.state, self._changes, self.tables
         pairs = writes_by_event(events)
         if self.parts:
-            self._read_stored(cur, pairs)
+            self._read_stored(run, pairs)
         for event, writes in pairs:
             self.events += 1
             if writes:
@@ -104,7 +106,7 @@ class Fold:
         self.parts += 1
         return gained
 
-    def _read_stored(self, cur: Any, pairs: Sequence[tuple[Event, Sequence[Any]]]) -> None:
+    def _read_stored(self, run: Run, pairs: Sequence[tuple[Event, Sequence[Any]]]) -> None:
         """Hold the stored rows (whole) that `pairs` write and this part has not seen; a
         row not stored is held as None (missing: as a deleted row, for `history.walk`)."""
         wanted: dict[str, list[Any]] = {}
@@ -115,7 +117,8 @@ class Fold:
                     state[slot] = None
                     wanted.setdefault(w.table, []).append(w.key[0][1])
         for table, keys in sorted(wanted.items()):
-            found = history.stored_rows(cur, table, keys, None)
+            found = run(lambda cur, table=table, keys=keys: history.stored_rows(
+                cur, table, keys, None))
             state.update(found)
             self._stored.update(found)
 

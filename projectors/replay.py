@@ -21,8 +21,6 @@ carries on from them (the catch-up under the projection lock).
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +40,7 @@ from projectors.fold import HISTORY_COLUMNS, Fold, copy_text
 from projectors.intake import dead_letter_of
 from projectors.offsets import save_offsets
 from projectors.refusals import refused_by_the_read_model
+from projectors.statements import Writer
 
 CHUNK = 20_000  # events decoded and folded between two progress reports / history flushes
 FETCH = {"fetch.wait.max.ms": 50, "fetch.max.bytes": 64 * 2**20,
@@ -150,9 +149,9 @@ def _fold_part(conn: Any, fold: Fold, chunks: Iterator[list[Event]], result: Rep
                progress: Callable[[int], None] | None, part_rows: int | None) -> bool:
     """Fold chunks until `fold` holds more than `part_rows` rows or they run out (True),
     and write the part; the field history goes as it is found."""
-    with conn.cursor() as look, conn.cursor() as cur, Writer(cur) as send:
+    with conn.cursor() as cur, (writer := Writer(cur)) as send:
         for events in chunks:
-            fold.add(events, look)
+            fold.add(events, writer.call)
             n, text = fold.take_history()
             copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
             result.history_rows += n
@@ -174,44 +173,6 @@ def _publish(bootstrap: str, extra: dict[str, Any] | None, letters: list[DeadLet
         publisher.publish_all(letters[published:])
         publisher.flush()
     return len(letters)
-
-
-class Writer:
-    """A thread that runs the statements it is sent, in order, on one cursor: PostgreSQL
-    takes one chunk's COPY (psycopg2 waits on it without the GIL) while this process
-    decodes and folds the next, so the two use both cores. The first error is raised
-    by the next `send` and by leaving the `with` block (which waits for the rest)."""
-
-    def __init__(self, cur: Any) -> None:
-        """Statements run on `cur`."""
-        self._cur = cur
-        self._queue: queue.Queue[Callable[[Any], None] | None] = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rebuild-writer", daemon=True)
-
-    def __enter__(self) -> Callable[[Callable[[Any], None]], None]:
-        self._thread.start()
-        return self.send
-
-    def send(self, statement: Callable[[Any], None]) -> None:
-        """Queue `statement` (a function of the cursor); raises an earlier one's error."""
-        if self._error is not None:
-            raise self._error
-        self._queue.put(statement)
-
-    def __exit__(self, *exc: object) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None and exc[0] is None:
-            raise self._error
-
-    def _run(self) -> None:
-        while (statement := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    statement(self._cur)
-                except BaseException as exc:  # handed to the folding thread
-                    self._error = exc
 
 
 def _read(bootstrap: str, group: str, topics: Sequence[str], extra: dict[str, Any] | None,
