@@ -36,7 +36,8 @@ class BackfillSummary:
     the tails: `project` and `archive` (what was left to do once the log was complete).
     `peak_rss_mb` / `cpu_s`: the helper processes' peak memory and CPU time, by role
     (projector, archiver, publisher). `projection`: how the projector wrote the log,
-    `fold` (a fresh backfill, one transaction) or `batches` (backfill/projecting.py).
+    `fold` (a fresh backfill: folded in memory, committed in parts of about `PART_ROWS`
+    rows with their positions) or `batches` (backfill/projecting.py).
     """
 
     inputs: int
