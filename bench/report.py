@@ -83,7 +83,8 @@ def print_report(out: Console, f: dict[str, Any]) -> None:
               f"{m['load_avg_1m_at_end']}); simulation {f['simulation']}, "
               f"{f['elapsed_s']:.0f} s")
 
-    t = Table(title=f"backfill: {f['backfill_days']} days, scale 1", show_header=False)
+    t = Table(title=f"backfill: {f['backfill_days']} days, scale {f['backfill_scale']:g}",
+              show_header=False)
     t.add_row("inputs -> derived events", f"{f['backfill_inputs']:,} -> {f['backfill_events']:,}")
     t.add_row("rows in 25 tables", f"{f['backfill_rows']:,}")
     t.add_row("wall time", f"{f['backfill_wall_s']:.1f} s "

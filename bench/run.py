@@ -57,9 +57,11 @@ class Plan:
     """Sizes of one bench run."""
 
     days: int = 180
+    scale: float = 1.0  # --scale of the headline backfill
     scaling_days: int = 45
     scales: tuple[float, ...] = DEFAULT_SCALES
     sample_days: int = 30
+    sample_scale: float = 1.0  # --scale of the stages' sample
     live_history_days: int = 7
     live_rate: float = 1000.0
     live_seconds: float = 20.0
@@ -160,7 +162,8 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
                  f"simulation={plan.simulation} days={plan.days} "
                  f"scales={list(plan.scales)} (scaling runs: {plan.scaling_days} days)")
     status.print(f"  stages: sample of {plan.sample_days} days")
-    sample = stages.make_sample(plan.simulation, plan.sample_days, plan.seed, plan.end_date)
+    sample = stages.make_sample(plan.simulation, plan.sample_days, plan.seed, plan.end_date,
+                                plan.sample_scale)
     codec = stages.codec_stage(sample)
     rules = stages.rules_stage(sample)
 
@@ -172,11 +175,11 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
         status.print(f"  live: {plan.live_history_days} days of history first")
         live = run_live_stage(services, plan, status)
 
-    status.print(f"  backfill: {plan.days} days at scale 1")
-    headline = run_backfill_child(plan.days, 1.0, plan)
+    status.print(f"  backfill: {plan.days} days at scale {plan.scale:g}")
+    headline = run_backfill_child(plan.days, plan.scale, plan)
     scaling = []
     for scale in plan.scales:
-        if plan.scaling_days == plan.days and scale == 1.0:
+        if plan.scaling_days == plan.days and scale == plan.scale:
             scaling.append(headline)
             continue
         status.print(f"  scaling: {plan.scaling_days} days at scale {scale:g}")
@@ -186,6 +189,7 @@ def main(json_output: bool = False, scales: Sequence[float] | None = None,
     figures.update({
         "simulation": plan.simulation,
         "backfill_days": plan.days,
+        "backfill_scale": plan.scale,
         "backfill_inputs": headline["inputs"],
         "backfill_events": headline["events"],
         "backfill_rows": headline["rows"],

@@ -32,17 +32,19 @@ def _positive(value: object) -> bool:
 
 
 def test_quick_bench_reports_every_figure_as_a_positive_number(capsys) -> None:
-    # the smallest plan that still runs every stage: the scaling run at 0.25 skips the
-    # rebuilds (the headline run's give the rebuild keys), the live history is 1 day at 0.25
-    plan = Plan.quick(days=1, scaling_days=1, scales=(0.25, 1.0), sample_days=1,
-                      live_history_days=1, live_history_scale=0.25, live_seconds=1.0,
-                      live_burst=300, scaling_rebuild=False)
+    # the smallest plan that still runs every stage: one day at scale 0.25 everywhere (the
+    # stages' sample, the live history, the headline backfill, which is also the scaling
+    # run at 0.25); the scaling run at 0.5 skips the rebuilds (the headline's give their keys)
+    plan = Plan.quick(days=1, scale=0.25, scaling_days=1, scales=(0.25, 0.5), sample_days=1,
+                      sample_scale=0.25, live_history_days=1, live_history_scale=0.25,
+                      live_seconds=0.5, live_burst=300, scaling_rebuild=False)
     returned = main(json_output=True, plan=plan, kafka="tansu")  # whatever the env says
     printed = json.loads(capsys.readouterr().out)
     for figures in (printed, returned):
         for key in FIGURES:
             assert _positive(figures[key]), (key, figures[key])
-        assert [s["scale"] for s in figures["scaling"]] == [0.25, 1.0]
+        assert [s["scale"] for s in figures["scaling"]] == [0.25, 0.5]
+        assert figures["backfill_scale"] == 0.25
         for entry in figures["scaling"]:
             for key in SCALING:
                 assert _positive(entry[key]), (key, entry)
