@@ -3,6 +3,7 @@ simulation tests (no servers: the business simulation and the rules, in one proc
 
 from __future__ import annotations
 
+import copy
 import functools
 from datetime import datetime
 
@@ -20,13 +21,25 @@ class History:
         self.sim = BusinessSimulation(seed, start, scale)
         self.core = CoreProcessor()
         self.events: list[Event] = []
+        self.day_ends: list[int] = []  # len(events) at the end of each day
         for n in range(1, days * 48 + 1):
             self.sim.cycle(start + CYCLE * n, self.submit)
+            if n % 48 == 0:
+                self.day_ends.append(len(self.events))
 
     def submit(self, message: Message) -> list[Event]:
         out = self.core.process(message)
         self.events.extend(out)
         return out
+
+    def first(self, days: int) -> History:
+        """The history of the first `days` days: the events `History(days, ...)` with the
+        same seed, start and scale folds (a cycle never looks ahead). Its `sim` and `core`
+        are this whole history's: read its events only."""
+        prefix = copy.copy(self)
+        prefix.events = self.events[:self.day_ends[days - 1]]
+        prefix.day_ends = self.day_ends[:days]
+        return prefix
 
     def of(self, *kinds: str) -> list[Event]:
         return [e for e in self.events if e.event_type in kinds]
@@ -42,5 +55,6 @@ class History:
 @functools.cache
 def shared(days: int, scale: float, seed: int = 7, start: datetime = START) -> History:
     """One History per arguments for the whole session: the modules that ask for the same
-    one (45 days at 0.3: the behaviour and the quote tests) fold it once. Read it only."""
+    one (45 days at 0.3: the behaviour and the quote tests; its first 21 and 30 days: the
+    hours and the tiers tests) fold it once. Read it only."""
     return History(days, scale, seed, start)

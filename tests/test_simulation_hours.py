@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from simulated_history import History
+from simulated_history import History, shared
 
 from domain.erp.messages import CustomerMasterRequested
 from domain.kernel.messages import utc
@@ -204,7 +204,7 @@ def test_no_contact_is_added_when_only_existing_people_are_drawn() -> None:
 
 @pytest.fixture(scope="module")
 def history() -> History:
-    return History(21, 0.3)
+    return shared(45, 0.3).first(21)  # the behaviour tests' history, folded once
 
 
 def test_a_simulated_month_keeps_account_reviews_and_erp_answers_in_working_hours(

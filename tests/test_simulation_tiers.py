@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from simulated_history import History
+from simulated_history import History, shared
 
 from simulators.book import AccountFile, Book
 from simulators.tiers import AccountTiers, onboarding_tier, tier_by_revenue
@@ -133,7 +133,7 @@ def test_a_customer_reviewed_into_strategic_gets_an_executive_sponsor() -> None:
 # ------------------------------------------------------------------ a simulated history
 @pytest.fixture(scope="module")
 def history() -> History:
-    return History(30, 0.3)
+    return shared(45, 0.3).first(30)  # the behaviour tests' history, folded once
 
 
 def tiers_of(history: History) -> tuple[dict[str, str | None], dict[str, tuple[str, str]]]:
