@@ -140,9 +140,14 @@ def build_app(bootstrap: str, processor: CoreProcessor, app_id: str = APP_ID,
         # At least once: faust acks a batch's inputs once the sink has handed their
         # outputs over; exactly once: the sink acks each one inside the batch's
         # transaction (_transactional_sink).
+        settled = False
         async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
             await caught_up(events[0].message.offset)
             await publish(events, fold)
+            if not settled:  # faust's own start-up objects join what run_worker froze
+                settled = True
+                gc.collect()
+                gc.freeze()
 
     def fold(event: faust.EventT) -> list[Outgoing] | DeadLetter:
         msg = event.message
