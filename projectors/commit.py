@@ -25,7 +25,7 @@ from events.dlq import DeadLetter
 from producers.dead_letters import DeadLetterPublisher
 from projectors.batches import in_runs, is_transient_db_error
 from projectors.intake import dead_letter_of
-from projectors.offsets import load_offsets, save_offsets
+from projectors.offsets import load_offsets, offsets_sql, save_offsets
 from projectors.refusals import apply_setting_aside, refusal_reason, refused_by_the_read_model
 from projectors.writer import apply_again, apply_events
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Live projectors hold this advisory lock shared per batch; `crm rebuild` takes it
 # exclusively to swap tables, so no batch can land in a table being swapped out.
 PROJECTION_LOCK = 0x63726D5F70726A74  # b"crm_prjt"
+LOCK_SQL = f"SELECT pg_advisory_xact_lock_shared({PROJECTION_LOCK})"
 BACKOFF = (0.2, 5.0)  # first and longest wait between attempts to reach PostgreSQL
 Offsets = dict[tuple[str, int], int]
 
@@ -99,11 +100,13 @@ def commit_batch(engine: Engine, group: str, events: list[Event], offsets: Offse
         position = offsets if index == len(parts) - 1 else {}
 
         def write(conn: Any, part: list[Event] = part, position: Offsets = position) -> int:
-            written = apply_events(conn, part)
-            save_offsets(conn, group, position)
-            return written
+            with conn.cursor() as cur:
+                offsets = offsets_sql(cur, group, position)
+            # the lock and the offsets ride on the writer's first and last round trip
+            return apply_events(conn, part, prelude=LOCK_SQL if take_lock else "",
+                                then=offsets)
 
-        rows += _in_transaction(engine, take_lock, write)
+        rows += _in_transaction(engine, False, write)
     return rows
 
 
@@ -129,7 +132,7 @@ def _in_transaction(engine: Engine, take_lock: bool, write: Callable[[Any], int]
     try:
         if take_lock:
             with raw.driver_connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (PROJECTION_LOCK,))
+                cur.execute(LOCK_SQL)
         rows = write(raw.driver_connection)
         raw.commit()
     except Exception as exc:

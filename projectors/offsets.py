@@ -6,6 +6,8 @@ that writes the batch's rows, so rows and positions commit or roll back together
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extras import execute_values
 
@@ -20,6 +22,18 @@ def load_offsets(conn: PgConnection, group: str) -> dict[tuple[str, int], int]:
             (group,),
         )
         return {(t, p): o for t, p, o in cur.fetchall()}
+
+
+def offsets_sql(cur: Any, group: str, offsets: dict[tuple[str, int], int]) -> str:
+    """`save_offsets`' statement as text ("" for no offsets), for a caller that sends it
+    in the same round trip as the batch's last statement (projectors/commit.py)."""
+    if not offsets:
+        return ""
+    values = ", ".join(cur.mogrify("(%s, %s, %s, %s, now())", (group, t, p, o)).decode()
+                       for (t, p), o in sorted(offsets.items()))
+    return (f"INSERT INTO {OFFSETS_TABLE} (consumer_group, topic, partition, next_offset, "
+            f"updated_at) VALUES {values} ON CONFLICT (consumer_group, topic, partition) DO "
+            "UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()")
 
 
 def save_offsets(conn: PgConnection, group: str, offsets: dict[tuple[str, int], int]) -> None:

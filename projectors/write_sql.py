@@ -36,11 +36,17 @@ def stage_name(table: str) -> str:
     return f"_stage_{table}_{zlib.crc32(definition.encode()):08x}"
 
 
-def ensure_staging(cur: Any, tables: Sequence[str]) -> None:
-    """Create the session's staging tables that do not exist yet (one query when all do)."""
-    cur.execute("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
-                "AND relkind = 'r'")
-    existing = {name for (name,) in cur.fetchall()}
+STAGED_TABLES_SQL = ("SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
+                     "AND relkind = 'r'")
+"""The session's temporary tables (the staging tables that exist)."""
+
+
+def ensure_staging(cur: Any, tables: Sequence[str], existing: set[str] | None = None) -> None:
+    """Create the session's staging tables that do not exist yet (one query when all do;
+    none when the caller read `existing` already, from STAGED_TABLES_SQL)."""
+    if existing is None:
+        cur.execute(STAGED_TABLES_SQL)
+        existing = {name for (name,) in cur.fetchall()}
     missing = [t for t in tables if stage_name(t) not in existing]
     if missing:
         cur.execute(";\n".join(

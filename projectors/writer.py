@@ -37,6 +37,7 @@ from projectors.projection import Delete, Upsert, merge, writes_by_event
 from projectors.tables import EXTENSION_TABLES
 from projectors.tables import VERSION_COLUMN as VERSION
 from projectors.write_sql import (
+    STAGED_TABLES_SQL,
     column_types,
     ensure_staging,
     from_stage_sql,
@@ -63,16 +64,32 @@ def _sql_value(column: str, value: Any) -> Any:
     return value
 
 
-def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
-    """Project a batch of events; returns the number of row writes sent. No commit."""
+def apply_events(conn: PgConnection, events: Iterable[Event], prelude: str = "",
+                 then: str = "") -> int:
+    """Project a batch of events; returns the number of row writes sent. No commit.
+
+    `prelude` (SQL) is sent first, `then` (SQL) after the batch's writes, each in the same
+    round trip as the writer's own first and last statement (projectors/commit.py: the
+    projection lock, the offsets): a live batch is a few events, so round trips are most
+    of its cost.
+    """
     pairs = writes_by_event(events)
     by_table = merge(w for _, writes in pairs for w in writes)
     written = 0
     staged: list[tuple[str, list[str], list[tuple[list[str], list[str]]]]] = []
     with conn.cursor() as cur:
         track = history.enabled() and bool(by_table or by_table.deletes)
-        reach_extensions(cur, [*by_table, *by_table.deletes,
-                                *([history.HISTORY_TABLE] if track else [])])
+        first = [prelude] if prelude else []
+        first += _search_path_sql(cur, [*by_table, *by_table.deletes,
+                                        *([history.HISTORY_TABLE] if track else [])])
+        list_staging = not conn.autocommit and bool(by_table or track)
+        if list_staging:
+            first.append(STAGED_TABLES_SQL)
+        existing: set[str] | None = None
+        if first:
+            cur.execute(";\n".join(first))
+            if list_staging:
+                existing = {name for (name,) in cur.fetchall()}
         if track:  # read before the batch's writes change the stored rows
             changes = history.field_changes(cur, pairs)
             if changes:
@@ -85,6 +102,8 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
                 written += len(upserts)
                 for key_cols, all_cols, group in _groups(upserts):
                     _write_group_values(cur, table, key_cols, all_cols, group)
+            if then:
+                cur.execute(then)
             return written
         for table, upserts in sorted(by_table.items()):
             written += len(upserts)
@@ -98,16 +117,18 @@ def apply_events(conn: PgConnection, events: Iterable[Event]) -> int:
                     _write_group_values(cur, table, key_cols, all_cols, group)
             if copied:
                 staged.append((table, lines, copied))
+        last = [then] if then else []
         if staged:
-            ensure_staging(cur, [table for table, _, _ in staged])
+            ensure_staging(cur, [table for table, _, _ in staged], existing)
             for table, lines, _ in staged:
                 lines.append("")
                 cur.copy_expert(f"COPY pg_temp.{stage_name(table)} FROM STDIN",
                                 io.StringIO("\n".join(lines)))
-            cur.execute(";\n".join(
-                from_stage_sql(table, n, key_cols, all_cols, single=len(groups) == 1)
-                for table, _, groups in staged
-                for n, (key_cols, all_cols) in enumerate(groups)))
+            last[:0] = [from_stage_sql(table, n, key_cols, all_cols, single=len(groups) == 1)
+                        for table, _, groups in staged
+                        for n, (key_cols, all_cols) in enumerate(groups)]
+        if last:
+            cur.execute(";\n".join(last))
     return written
 
 
@@ -136,12 +157,18 @@ def reach_extensions(cur: Any, tables: Iterable[str]) -> None:
     resolve through the search_path: to their own schema normally, and to `crm_rebuild`
     during a rebuild (built there, which is first on that session's path).
     """
+    for statement in _search_path_sql(cur, tables):
+        cur.execute(statement)
+
+
+def _search_path_sql(cur: Any, tables: Iterable[str]) -> list[str]:
+    """`reach_extensions`' statements as text (none when no extension table is written)."""
     if not any(table in EXTENSION_TABLES for table in tables):
-        return
-    for schema in _EXTENSION_SCHEMAS:
-        cur.execute("SELECT set_config('search_path', current_setting('search_path') || ', '"
-                    " || quote_ident(%s), false) WHERE NOT %s = ANY(current_schemas(false))",
-                    (schema, schema))
+        return []
+    return [cur.mogrify("SELECT set_config('search_path', current_setting('search_path') "
+                        "|| ', ' || quote_ident(%s), false) WHERE NOT %s = "
+                        "ANY(current_schemas(false))", (schema, schema)).decode()
+            for schema in _EXTENSION_SCHEMAS]
 
 
 def _delete_rows(cur: Any, table: str, deletes: Sequence[Delete]) -> None:
