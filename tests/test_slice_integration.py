@@ -140,10 +140,10 @@ def resume(bootstrap: str, fresh_db_url: str, monkeypatch: pytest.MonkeyPatch) -
     seen: list[str] = []
     real_apply = commit.apply_events
 
-    def spy(conn, events):
+    def spy(conn, events, **sql):  # sql: the lock and offsets that ride with the batch
         events = list(events)
         seen.extend(e.aggregate_id for e in events)
-        return real_apply(conn, events)
+        return real_apply(conn, events, **sql)
 
     monkeypatch.setattr(commit, "apply_events", spy)
     again = Projector(engine, bootstrap, group="resume-test")
