@@ -56,9 +56,11 @@ log = logging.getLogger(__name__)
 FOLLOW_FETCH = {"fetch.wait.max.ms": 500, "fetch.min.bytes": 1 << 20}
 CHUNK = 20_000  # events at most per fold step (a history COPY and a progress report each)
 CATCH_UP_TIMEOUT = 3600.0  # seconds to reach the log's ends once it is complete
-PART_ROWS = 100_000
-"""Rows the fold holds at most before it commits a part (~1.8 KB each: ~180 MB);
-`CRM_FOLD_PART_ROWS` sets another bound (docs/benchmarks.md, memory)."""
+PART_ROWS = 300_000
+"""Rows the fold holds at most before it commits a part: above the 25 tables of a 180-day
+history at scale 1, so that one folds in a single part (a later part reads the stored rows
+it touches again, which costs time), while longer or larger histories keep memory flat.
+`CRM_FOLD_PART_ROWS` sets another bound (docs/benchmarks.md, "The fold in parts")."""
 
 
 def part_rows() -> int:
