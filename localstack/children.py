@@ -73,9 +73,10 @@ def wait_dead(pid: int, name: str, created: float | None, timeout: float) -> boo
     return True
 
 
-def stop_pid(pid: int, name: str, created: float | None) -> None:
-    """SIGTERM, wait, then SIGKILL; never touches a process that is not ours."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+def stop_pid(pid: int, name: str, created: float | None, graceful: bool = True) -> None:
+    """SIGTERM, wait, then SIGKILL (only SIGKILL when not `graceful`); never touches a
+    process that is not ours."""
+    for sig in (signal.SIGTERM, signal.SIGKILL) if graceful else (signal.SIGKILL,):
         if not process_alive(pid, name, created):
             return
         with contextlib.suppress(ProcessLookupError):

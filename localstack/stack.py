@@ -64,8 +64,9 @@ def down(settings: Settings) -> None:
         return
     with _locked(settings):
         broker = _read_state(settings).get("broker")
-        if broker:
-            stop_pid(broker["pid"], "tansu", broker["created"])
+        if broker:  # memory storage: nothing to flush (`crm down` archived the log first),
+            # and a SIGTERMed Tansu waits seconds for its clients to hang up
+            stop_pid(broker["pid"], "tansu", broker["created"], graceful=False)
         stop_postgres(data_dir(settings))
         settings.state_file.unlink(missing_ok=True)
 
