@@ -29,7 +29,7 @@ from typing import Any
 from backfill.runlog import LogFile, RecordSink
 from domain.kernel.messages import Event, Message
 from domain.kernel.system import CommandRejected
-from events.topics import COMMANDS, topic_for
+from events.topics import COMMANDS, topic_for_type
 from processors.core import CoreProcessor
 from simulators.checkpoint import save_checkpoint
 
@@ -157,7 +157,6 @@ def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[.
     # what `core.encode` gives, without an `Outgoing` per event; the topic is the class's
     # (an event's aggregate_type is its class's AGGREGATE once validated)
     encode, process, by_topic = core.codec.encode, core.process, stats.by_topic
-    topics: dict[type, str] = {}
     append = buffer.append
 
     def submit(message: Message) -> list[Event]:
@@ -166,9 +165,7 @@ def generate(plan: BackfillPlan, directory: Path, simulation_factory: Callable[.
         events = process(message)
         for event in events:
             cls = type(event)
-            topic = topics.get(cls)
-            if topic is None:
-                topic = topics[cls] = topic_for(event)
+            topic = topic_for_type(cls)
             by_topic[topic] = by_topic.get(topic, 0) + 1
             append((topic, event.aggregate_id, encode(event)))
             if cls is CommandRejected:

@@ -35,7 +35,7 @@ from domain.kernel.messages import Event
 from projectors import history
 from projectors.copy_text import NotCopyable, formats
 from projectors.projection import writes_by_event
-from projectors.tables import PROJECTED_TABLES
+from projectors.tables import PROJECTED_TABLES, key_column
 from projectors.tables import VERSION_COLUMN as VERSION
 from projectors.write_sql import quoted
 
@@ -216,13 +216,6 @@ def _json_text(value: Any) -> str:
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-@cache
-def key_column(table: str) -> str:
-    """The one key column of `table` (every read table has one)."""
-    (name,) = [c.name for c in PROJECTED_TABLES[table].primary_key.columns]
-    return name
 
 
 @cache

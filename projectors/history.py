@@ -33,7 +33,7 @@ from typing import Any
 from domain.kernel.messages import Event
 from projectors.history_values import as_text, canonical, converters, default_text, utc_naive
 from projectors.projection import Delete, Upsert, Write
-from projectors.tables import PROJECTED_TABLES, VERSION_COLUMN
+from projectors.tables import PROJECTED_TABLES, VERSION_COLUMN, key_column
 from projectors.write_sql import required_columns
 
 HISTORY_TABLE = "field_history"
@@ -178,8 +178,7 @@ def upserts(out: _Out) -> list[Upsert]:
 def stored_rows(cur: Any, table: str, keys: list[Any], columns: list[str] | None,
                 ) -> dict[tuple[str, _Key], tuple[int, dict[str, Any]]]:
     """The stored version and `columns` (None: every column) of the rows with `keys`."""
-    t = PROJECTED_TABLES[table]
-    (key_col,) = [c.name for c in t.primary_key.columns]
+    t, key_col = PROJECTED_TABLES[table], key_column(table)
     names = [c.name for c in t.columns if c.name not in (key_col, VERSION_COLUMN)]
     cols = names if columns is None else [c for c in columns
                                           if c in names and c not in UNTRACKED]

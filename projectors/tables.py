@@ -18,6 +18,7 @@ table by table in one place, and every table shares the column helpers above the
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -920,3 +921,10 @@ field_history = _extension_table(
 
 PROJECTED_TABLES: dict[str, Table] = {**TABLES, **EXTENSION_TABLES}
 """Every table the projectors write: the 25 read tables, then the extensions."""
+
+
+@cache
+def key_column(table: str) -> str:
+    """The one key column of a projected table (every one has a single-column key)."""
+    (name,) = [c.name for c in PROJECTED_TABLES[table].primary_key.columns]
+    return name

@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from projectors.history import CREATED, DELETED, UNTRACKED
-from projectors.tables import TABLES
+from projectors.tables import TABLES, key_column
 
 LIVE_SCHEMA = "public"
 # Schemas a query could name to reach live data past the as-of tables.
@@ -162,7 +162,7 @@ def statements(conn: Connection, name: str, one: bool = False) -> tuple[str, str
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
         "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped "
         "ORDER BY attnum"), {"t": live}).all()
-    (key,) = [c.name for c in TABLES[name].primary_key.columns]
+    key = key_column(name)
     kinds = {c: t for c, t in types if c not in UNTRACKED}
     rest = [c for c in kinds if c != key]
     create = (f'CREATE TEMP TABLE "{name}" AS SELECT '
