@@ -4,24 +4,46 @@ and `crm.leads` while the commands are produced and records the wall time it fir
 each lead's command and the last of its derived events.
 
 Tansu keeps no broker time (it ignores `LogAppendTime`), so "readable" is when this probe
-received the record: its own fetch wait (`PROBE_FETCH_WAIT_MS`) makes it a few
-milliseconds late, which moves that much from the stage before it to the stage after.
+received the record. The probe waits for the first record of a fetch and stamps it and the
+rest already fetched with that moment (`receive`): waiting for a count of records instead
+returns only at the timeout, up to that long late. Its fetch wait (`PROBE_FETCH_WAIT_MS`)
+is what is left: Tansu answers a fetch only after the wait has passed, so a record is up
+to one wait late (moved from the stage before it to the stage after), and each wait costs
+the broker a pass over the probe's partitions (docs/benchmarks.md, session 7).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 from bench.live_load import percentile, quantiles
 from events.topics import COMMANDS, EVENT_PARTITIONS
 from kafka_client.offsets import log_ends
 
 LEADS = "crm.leads"
-PROBE_FETCH_WAIT_MS = 5
+PROBE_FETCH_WAIT_MS = 10
+WAIT_S = 0.05  # how long one wait for a record lasts before the stop flag is looked at
+DRAIN = 10_000
+
+
+class _Consumes(Protocol):
+    def consume(self, num_messages: int = ..., timeout: float = ...) -> Sequence[Message]: ...
+
+
+def receive(consumer: _Consumes, wait_s: float = WAIT_S) -> tuple[float, list[Message]]:
+    """The records a consumer has received, and when: waits up to `wait_s` for the first
+    (librdkafka returns as soon as it is there), takes the time, then drains what is
+    already fetched without waiting (it came in the same or an earlier fetch)."""
+    first = consumer.consume(num_messages=1, timeout=wait_s)
+    now = time.time()
+    if not first:
+        return now, []
+    return now, [*first, *consumer.consume(num_messages=DRAIN, timeout=0)]
 
 
 class Arrivals:
@@ -29,19 +51,21 @@ class Arrivals:
     (read_committed, as the workers read); `with` starts it at the log ends, leaving
     it stops it."""
 
+    _consumer: Consumer
+
     def __init__(self, bootstrap: str, prefix: str, extra: dict[str, Any] | None = None) -> None:
         self.prefix = prefix.encode()
         self.commands: dict[str, float] = {}
         self.events: dict[str, float] = {}  # the last derived event of each lead
         self._stop = threading.Event()
         self._bootstrap, self._extra = bootstrap, extra
-        self._consumer = Consumer({
-            "bootstrap.servers": bootstrap, "group.id": "crm-bench-arrivals",
-            "enable.auto.commit": False, "fetch.wait.max.ms": PROBE_FETCH_WAIT_MS,
-            "isolation.level": "read_committed", **(extra or {})})
         self._thread = threading.Thread(target=self._run, name="arrivals", daemon=True)
 
     def __enter__(self) -> Arrivals:
+        self._consumer = Consumer({
+            "bootstrap.servers": self._bootstrap, "group.id": "crm-bench-arrivals",
+            "enable.auto.commit": False, "fetch.wait.max.ms": PROBE_FETCH_WAIT_MS,
+            "isolation.level": "read_committed", **(self._extra or {})})
         parts = [(COMMANDS, 0)] + [(LEADS, p) for p in range(EVENT_PARTITIONS)]
         ends = log_ends(self._bootstrap, parts, self._extra)
         self._consumer.assign([TopicPartition(t, p, ends[(t, p)]) for t, p in parts])
@@ -54,18 +78,20 @@ class Arrivals:
         self._consumer.close()
 
     def _run(self) -> None:
-        consumer, prefix = self._consumer, self.prefix
         while not self._stop.is_set():
-            msgs = consumer.consume(num_messages=10_000, timeout=0.05)
-            now = time.time()
-            for msg in msgs:
-                key = msg.key()
-                if msg.error() or not key or not key.startswith(prefix):
-                    continue
-                if msg.topic() == COMMANDS:
-                    self.commands.setdefault(key.decode(), now)
-                else:
-                    self.events[key.decode()] = now
+            self.record(*receive(self._consumer))
+
+    def record(self, now: float, msgs: Sequence[Message]) -> None:
+        """Note `msgs` received at `now`: a command's first sight, a lead's last event."""
+        prefix = self.prefix
+        for msg in msgs:
+            key = msg.key()
+            if msg.error() or not key or not key.startswith(prefix):
+                continue
+            if msg.topic() == COMMANDS:
+                self.commands.setdefault(key.decode(), now)
+            else:
+                self.events[key.decode()] = now
 
 
 def stages(sent: dict[str, float], arrivals: Arrivals, created: dict[str, float],
