@@ -15,21 +15,14 @@ and said so, and a full local queue still makes `send_all` wait.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from confluent_kafka import KafkaError, Producer
 from confluent_kafka import Message as KafkaMessage
 
-from producers.kafka import (
-    _UNREACHABLE,
-    RDKAFKA_LOG,
-    WAIT_LOG_INTERVAL,
-    DeliveryFailed,
-    log_waiting,
-    producer_config,
-)
+from producers.broker_watch import RDKAFKA_LOG, WAIT_LOG_INTERVAL, BrokerWatch, produce_when_room
+from producers.kafka import producer_config
 
 log = logging.getLogger(__name__)
 POLL_EVERY = 1024  # sends between two polls: only failures are reported, rarely any
@@ -40,26 +33,21 @@ class BulkProducer:
 
     def __init__(self, bootstrap: str, extra: dict[str, Any] | None = None) -> None:
         self.bootstrap = bootstrap
+        self.watch = BrokerWatch(bootstrap, log)
         conf = producer_config(bootstrap, extra)
         self._producer = Producer({**conf, "delivery.report.only.error": True,
                                    "on_delivery": self._on_delivery,
-                                   "error_cb": self._on_error, "logger": RDKAFKA_LOG})
-        self.failures: list[str] = []
-        self.broker_problem: str | None = None
-        self._last_wait_log = 0.0
+                                   "error_cb": self.watch.on_error, "logger": RDKAFKA_LOG})
         self._sent = 0
 
     def send_all(self, records: Iterable[tuple[str, str | None, bytes, int]]) -> None:
         """Queue (topic, key, value, partition) records; waits for queue space."""
         produce, sent = self._producer.produce, self._sent
         for topic, key, value, partition in records:
-            while True:
-                try:
-                    produce(topic, value, key, partition)
-                    break
-                except BufferError:
-                    self._producer.poll(0.05)
-                    self._waiting("room in the local queue")
+            try:
+                produce(topic, value, key, partition)
+            except BufferError:
+                produce_when_room(self._producer, self._waiting, topic, value, key, partition)
             sent += 1
             if sent % POLL_EVERY == 0:
                 self._producer.poll(0)
@@ -70,30 +58,13 @@ class BulkProducer:
         failed."""
         while self._producer.flush(WAIT_LOG_INTERVAL):
             self._waiting("acknowledgements")
-        if self.failures:
-            failures, self.failures = self.failures, []
-            raise DeliveryFailed("; ".join(failures[:5]))
+        self.watch.raise_failures()
 
     def _waiting(self, what: str) -> None:
-        now = time.monotonic()
-        if now - self._last_wait_log < WAIT_LOG_INTERVAL:
-            return
-        self._last_wait_log = now
-        log_waiting(log, self.bootstrap, self.broker_problem, len(self._producer), what)
-
-    def _on_error(self, err: KafkaError) -> None:
-        if err.code() in _UNREACHABLE:
-            if self.broker_problem is None:
-                log.warning("Kafka broker at %s unreachable (%s): holding the messages "
-                            "and retrying until it answers", self.bootstrap, err.str())
-            self.broker_problem = err.str()
-        elif err.fatal():
-            log.error("Kafka producer fatal error: %s", err.str())
-            self.failures.append(f"fatal: {err.str()}")
-        else:
-            log.warning("Kafka producer: %s", err.str())
+        if self.watch.due():
+            self.watch.say_waiting(len(self._producer), what)
 
     def _on_delivery(self, err: KafkaError | None, msg: KafkaMessage) -> None:
         if err is not None:  # only failures are reported
             log.error("delivery to %s failed: %s", msg.topic(), err)
-            self.failures.append(f"{msg.topic()}[{msg.partition()}]: {err}")
+            self.watch.failures.append(f"{msg.topic()}[{msg.partition()}]: {err}")

@@ -27,6 +27,13 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka import Message as KafkaMessage
 
 from events.topics import topic_for
+from producers.broker_watch import (
+    RDKAFKA_LOG,
+    WAIT_LOG_INTERVAL,
+    BrokerWatch,
+    DeliveryFailed,
+    produce_when_room,
+)
 from producers.partitioner import partition_for
 
 if TYPE_CHECKING:  # the backfill's publisher imports this module (producers/bulk.py)
@@ -34,31 +41,12 @@ if TYPE_CHECKING:  # the backfill's publisher imports this module (producers/bul
     from domain.kernel.messages import Message
     from events.codec import AvroCodec
 
+__all__ = ["DeliveryFailed", "MessageProducer", "producer_config"]
+
 log = logging.getLogger(__name__)
-WAIT_LOG_INTERVAL = 5.0  # seconds between "waiting for the broker" lines
 POLL_EVERY = 64  # sends between two polls for delivery reports
 STALL_SECONDS = 10.0  # broker answers, nothing acknowledged: start a fresh producer
 _PURGED = frozenset({KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT})
-_UNREACHABLE = frozenset({KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
-                          KafkaError._RESOLVE, KafkaError._TIMED_OUT})
-
-
-class _QuietReconnects(logging.Filter):
-    """Drop librdkafka's per-attempt connection failures (several a second while a broker
-    is down): the producer reports the outage itself, once, and then what it waits for."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        return not ("Connect to" in text or "Disconnected" in text
-                    or "brokers are down" in text)
-
-
-RDKAFKA_LOG = logging.getLogger("producers.kafka.librdkafka")
-RDKAFKA_LOG.addFilter(_QuietReconnects())
-
-
-class DeliveryFailed(RuntimeError):
-    """Some messages were not acknowledged by the broker."""
 
 
 def producer_config(bootstrap: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -77,21 +65,14 @@ def producer_config(bootstrap: str, extra: dict[str, Any] | None = None) -> dict
     return conf
 
 
-def log_waiting(logger: logging.Logger, bootstrap: str, problem: str | None, held: int,
-                what: str) -> None:
-    """The line a producer blocked on the broker prints (every WAIT_LOG_INTERVAL at most)."""
-    detail = f" ({problem})" if problem else ""
-    logger.warning("waiting for the Kafka broker at %s%s: %d messages held, not lost; "
-                   "waiting for %s and retrying", bootstrap, detail, held, what)
-
-
 class MessageProducer:
     """Encode and publish messages; key = aggregate id; failures reported, never dropped."""
 
     def __init__(self, bootstrap: str, codec: AvroCodec | None = None,
                  extra: dict[str, Any] | None = None) -> None:
         self.bootstrap = bootstrap
-        self._conf = {**producer_config(bootstrap, extra), "error_cb": self._on_error,
+        self.watch = BrokerWatch(bootstrap, log)
+        self._conf = {**producer_config(bootstrap, extra), "error_cb": self.watch.on_error,
                       "logger": RDKAFKA_LOG}
         self._producer = Producer(self._conf)
         if codec is None:
@@ -99,11 +80,8 @@ class MessageProducer:
 
             codec = AvroCodec()
         self._codec = codec
-        self.failures: list[str] = []
         self.delivered = 0
         self.resets = 0
-        self.broker_problem: str | None = None  # the last connection error, until delivery
-        self._last_wait_log = 0.0
         self._last_progress = time.monotonic()
         # every message not yet acknowledged, in send order, to send again after a reset
         self._unacked: dict[int, tuple[str, str | None, bytes, Any, int]] = {}
@@ -136,14 +114,9 @@ class MessageProducer:
 
     def _produce(self, seq: int) -> None:
         topic, key, value, headers, partition = self._unacked[seq]
-        while True:
-            try:
-                self._producer.produce(topic, value, key, partition=partition, headers=headers,
-                                       on_delivery=partial(self._on_delivery, seq))
-                return
-            except BufferError:
-                self._producer.poll(0.05)
-                self._waiting("room in the local queue")
+        produce_when_room(self._producer, self._waiting, topic, value, key,
+                          partition=partition, headers=headers,
+                          on_delivery=partial(self._on_delivery, seq))
 
     def send_all(self, messages: Iterable[Message]) -> int:
         """Queue many; returns how many were queued."""
@@ -169,21 +142,18 @@ class MessageProducer:
                 break
             self._waiting("acknowledgements")
         if remaining:
-            self.failures.append(f"{remaining} messages still undelivered after {timeout}s")
-        if self.failures:
-            failures, self.failures = self.failures, []
-            raise DeliveryFailed("; ".join(failures[:5]))
+            self.watch.failures.append(f"{remaining} messages still undelivered after "
+                                       f"{timeout}s")
+        self.watch.raise_failures()
 
     def _waiting(self, what: str) -> None:
         """Called while blocked: say what we wait for; restart a stalled producer."""
-        now = time.monotonic()
-        if now - self._last_wait_log < WAIT_LOG_INTERVAL:
+        if not self.watch.due():
             return
-        self._last_wait_log = now
-        if now - self._last_progress > STALL_SECONDS and self._broker_answers():
+        if time.monotonic() - self._last_progress > STALL_SECONDS and self._broker_answers():
             self._reset()
             return
-        log_waiting(log, self.bootstrap, self.broker_problem, len(self._producer), what)
+        self.watch.say_waiting(len(self._producer), what)
 
     def _broker_answers(self) -> bool:
         try:
@@ -207,20 +177,6 @@ class MessageProducer:
         for seq in list(self._unacked):
             self._produce(seq)
 
-    def _on_error(self, err: KafkaError) -> None:
-        """librdkafka's client-level errors: connection trouble is retried on its own."""
-        if err.code() in _UNREACHABLE:
-            first = self.broker_problem is None
-            self.broker_problem = err.str()
-            if first:
-                log.warning("Kafka broker at %s unreachable (%s): holding the messages "
-                            "and retrying until it answers", self.bootstrap, err.str())
-        elif err.fatal():
-            log.error("Kafka producer fatal error: %s", err.str())
-            self.failures.append(f"fatal: {err.str()}")
-        else:
-            log.warning("Kafka producer: %s", err.str())
-
     def _on_delivery(self, seq: int, err: KafkaError | None, msg: KafkaMessage) -> None:
         if err is not None and err.code() in _PURGED:
             return  # dropped by `_reset` on purpose: sent again by the new producer
@@ -228,10 +184,7 @@ class MessageProducer:
         self._last_progress = time.monotonic()
         if err is not None:
             log.error("delivery to %s failed: %s", msg.topic(), err)
-            self.failures.append(f"{msg.topic()}: {err}")
+            self.watch.failures.append(f"{msg.topic()}: {err}")
         else:
-            if self.broker_problem is not None:
-                log.warning("Kafka broker at %s answers again; delivering the held messages",
-                            self.bootstrap)
-                self.broker_problem = None
+            self.watch.answered()
             self.delivered += 1
