@@ -5,7 +5,9 @@ archive. Schema ids come from a `SchemaIds` source (events/schema_ids.py): the b
 one derives a stable id from the schema itself, `events.registry.ConfluentSchemaIds` talks
 to a Confluent Schema Registry (used when CRM_SCHEMA_REGISTRY_URL is set).
 
-Decoding resolves the writer's schema against the current one (a compatible change needs
+Bytes of a current schema are read by that schema's compiled reader (events/avro_reader.py:
+fastavro's record without its per-call walk of the schema). Decoding resolves the
+writer's schema against the current one (a compatible change needs
 nothing else) or, for a writer version with an upcaster, reads with the writer's schema
 and upcasts (events/upcasting.py). Anything that is not a valid message raises
 `DecodeError` with a reason fit for the dead-letter topic.
@@ -16,16 +18,18 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 import fastavro
 from fastavro.read import SchemaResolutionError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from domain.catalog import message_types
 from domain.kernel.messages import Message
 from events.avro import schema_for
+from events.avro_reader import Reader, compile_reader
 from events.avro_writer import Encoder, compile_record
+from events.codec_messages import DecodeError, holds_model, trusted
 from events.schema_ids import BuiltinSchemaIds, SchemaIds, builtin_id, id_form, subject_for
 from events.upcasting import (
     UPCASTERS,
@@ -44,44 +48,6 @@ __all__ = ["AvroCodec", "BuiltinSchemaIds", "DecodeError", "SchemaIds", "Upcaste
            "builtin_id", "subject_for"]
 
 
-class DecodeError(ValueError):
-    """Bytes that are not a message we know; `reason` goes to the dead-letter topic."""
-
-    @property
-    def reason(self) -> str:
-        """The one-line reason recorded with the dead letter."""
-        return str(self)
-
-
-def _holds_model(annotation: Any) -> bool:
-    """Does a field type contain a pydantic model anywhere (nested record, list of them)?"""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return True
-    return any(_holds_model(arg) for arg in get_args(annotation))
-
-
-_set = object.__setattr__
-
-
-def _trusted(cls: type[Message], record: dict[str, Any]) -> Message:
-    """The message of a decoded record, as validation would build it from our own bytes:
-    the class-derived envelope fields filled or checked (bytes of one type claiming
-    another must not reach the other's projection), the record itself as its fields."""
-    name = cls.__name__
-    for field, own in (("event_type", name), ("aggregate_type", cls.AGGREGATE)):
-        if record[field] and record[field] != own:
-            raise DecodeError(f"{name} breaks its contract: {field}: "
-                              f"{str(record[field])[:100]!r} is not {own!r}")
-        record[field] = own
-    record["schema_version"] = cls.SCHEMA_VERSION
-    message = cls.__new__(cls)
-    _set(message, "__dict__", record)
-    _set(message, "__pydantic_fields_set__", set(record))
-    _set(message, "__pydantic_extra__", None)
-    _set(message, "__pydantic_private__", None)
-    return message
-
-
 @dataclass(frozen=True)
 class _Reading:
     """How to read bytes of one writer schema id."""
@@ -91,6 +57,7 @@ class _Reading:
     reader: Any | None  # None: read with the writer schema as is
     upcast_from: int | None = None
     plan: Plan | None = None
+    compiled: Reader | None = None  # reads bytes of the current schema (reader is None)
 
 
 class AvroCodec:
@@ -142,7 +109,7 @@ class AvroCodec:
     def _writer_for(self, cls: type[Message]) -> tuple[bytes, Encoder | None, Any, bool]:
         name = cls.__name__
         header = self._headers.get(name) or self._register(name)
-        flat = not any(_holds_model(f.annotation) for f in cls.model_fields.values())
+        flat = not any(holds_model(f.annotation) for f in cls.model_fields.values())
         self._writers[cls] = writer = (header, compile_record(self._schemas[name]),
                                        self._current(name), flat)
         return writer
@@ -164,11 +131,11 @@ class AvroCodec:
         cls = self._types[reading.name]
         flat = self._flat.get(cls)
         if flat is None:
-            flat = self._flat[cls] = not any(_holds_model(f.annotation)
+            flat = self._flat[cls] = not any(holds_model(f.annotation)
                                              for f in cls.model_fields.values())
         if not flat or reading.reader is not None or reading.upcast_from is not None:
             return self._to_message(reading, record)
-        return _trusted(cls, record)
+        return trusted(cls, record)
 
     def _record(self, data: bytes) -> tuple[_Reading, dict[str, Any]]:
         if not data or len(data) < _HEADER.size:
@@ -179,6 +146,19 @@ class AvroCodec:
             raise DecodeError(f"unknown magic byte {magic}: not Confluent wire format")
         reading = self._readings.get(schema_id) or self._reading_for(schema_id)
         name = reading.name
+        if reading.compiled is not None:
+            # the schema's own compiled reader: fastavro's record, without its per-call
+            # walk of the schema (events/avro_reader.py)
+            try:
+                record, end = reading.compiled(bytes(data) if type(data) is not bytes
+                                               else data, _HEADER.size)
+            except Exception as exc:  # short, garbled: as fastavro's errors below
+                raise DecodeError(f"{name} body is not valid Avro (truncated or corrupt): "
+                                  f"{exc!r}") from exc
+            if end != len(data):
+                raise DecodeError(f"{name} body has {len(data) - end} "
+                                  "unexpected trailing bytes")
+            return reading, record
         body = io.BytesIO(data)
         body.seek(_HEADER.size)  # not data[5:]: that would copy the body
         try:
@@ -206,8 +186,13 @@ class AvroCodec:
             raise ValueError(f"{name} is not a message type this codec knows")
         schema_id = self._ids.id_for(subject_for(cls), self._schemas[name])
         self._headers[name] = header = _HEADER.pack(MAGIC, schema_id)
-        self._readings.setdefault(schema_id, _Reading(name, self._current(name), None))
+        self._readings.setdefault(schema_id, self._current_reading(name))
         return header
+
+    def _current_reading(self, name: str) -> _Reading:
+        """How to read bytes written with the current schema of `name`."""
+        return _Reading(name, self._current(name), None,
+                        compiled=compile_reader(self._schemas[name]))
 
     def _reading_for(self, schema_id: int) -> _Reading:
         writer = self._ids.schema_for(schema_id)
@@ -227,7 +212,7 @@ class AvroCodec:
                 and version < current.get("schema_version", 1):
             reading = _Reading(name, parsed, None, upcast_from=version)
         elif id_form(writer, "") == id_form(current, ""):
-            reading = _Reading(name, self._current(name), None)
+            reading = self._current_reading(name)
         else:
             plan = defaulted_plan(writer, current)
             reading = _Reading(name, parsed, self._current(name), plan=plan or None)
