@@ -46,6 +46,13 @@ def varint(n: int) -> bytes:
 # Lengths of strings and bytes, and small longs: looked up rather than computed.
 _LENGTHS = tuple(varint(n) for n in range(1 << 12))
 _SMALL = {n: varint(n) for n in range(-(1 << 10), 1 << 12)}
+# A varint's 14-bit groups as two bytes with the continuation bit set on both, and a
+# last group of under 14 bits as its one or two plain varint bytes: a long whose
+# zig-zag value has 43 to 56 bits (a timestamp in micros from 26 Jan 1970 for a thousand
+# years) is written by four lookups instead of a loop over its eight bytes.
+_PAIRS = tuple(bytes(((g & 0x7F) | 0x80, (g >> 7) | 0x80)) for g in range(1 << 14))
+_LAST = tuple(bytes((g,)) if g < 0x80 else bytes(((g & 0x7F) | 0x80, g >> 7))
+              for g in range(1 << 14))
 
 
 def _text(value: str) -> bytes:
@@ -59,11 +66,21 @@ def _blob(value: bytes) -> bytes:
     return (_LENGTHS[size] if size < 4096 else varint(size)) + bytes(value)
 
 
-def _micros(value: Any) -> int:
+def _long(n: int) -> bytes:
+    """`varint(n)`, by table lookups for the timestamps' range (43-56 bits zig-zagged)."""
+    z = (n << 1) ^ (n >> 63)
+    if 0x3FFFFFFFFFF < z < 0x100000000000000:
+        return (_PAIRS[z & 0x3FFF] + _PAIRS[(z >> 14) & 0x3FFF] + _PAIRS[(z >> 28) & 0x3FFF]
+                + _LAST[z >> 42])
+    return varint(n)
+
+
+def _stamp(value: Any) -> bytes:
+    """A timestamp-micros long: an aware datetime's micros since 1970, as a varint."""
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         delta = value - _EPOCH  # fastavro's arithmetic (prepare_timestamp_micros)
-        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return LOGICAL_WRITERS["long-timestamp-micros"](value, {})  # type: ignore[no-any-return]
+        return _long((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    return varint(LOGICAL_WRITERS["long-timestamp-micros"](value, {}))
 
 
 def _days(value: Any) -> int:
@@ -82,7 +99,7 @@ class _Compiler:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
-            "_text": _text, "_blob": _blob, "_micros": _micros, "_days": _days,
+            "_text": _text, "_blob": _blob, "_stamp": _stamp, "_days": _days,
             "_LENGTHS": _LENGTHS, "varint": varint, "_SMALL": _SMALL,
             "_decimal": LOGICAL_WRITERS["bytes-decimal"],
             "_cache_limit": _CACHE_LIMIT, "isinstance": isinstance, "dict": dict,
@@ -157,13 +174,21 @@ class _Compiler:
             self.env[cache] = {}
             return [f"b = {cache}.get({var})",
                     "if b is None:",
-                    f"    b = varint(_micros({var}))",
+                    f"    b = _stamp({var})",
                     f"    if len({cache}) >= _cache_limit:",
                     f"        {cache}.clear()",
                     f"    {cache}[{var}] = b",
                     "out += b"]
         if (kind, logical) == ("int", "date"):
-            return [f"out += varint(_days({var}))"]
+            cache = self.name("_dates")
+            self.env[cache] = {}
+            return [f"b = {cache}.get({var})",
+                    "if b is None:",
+                    f"    b = varint(_days({var}))",
+                    f"    if len({cache}) >= _cache_limit:",
+                    f"        {cache}.clear()",
+                    f"    {cache}[{var}] = b",
+                    "out += b"]
         if (kind, logical) == ("bytes", "decimal"):
             spec = self.name("_spec")
             self.env[spec] = {"precision": schema["precision"], "scale": schema.get("scale", 0)}

@@ -70,6 +70,12 @@ class Kernel:
         self.now = start
         self.outbox: list[Message] = []
         self.drop_before: datetime | None = None  # while planning: nothing before the start
+        # (desk, method, args) -> the last seq to drop (`cancel`), applied at the next pop
+        self.cancelled: dict[tuple[str, str, tuple[Any, ...]], int] = {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("cancelled", {})  # a checkpoint pickled before `cancel` existed
+        self.__dict__.update(state)
 
     def new_id(self, prefix: str) -> str:
         """A fresh id such as `LD-3fa9c1-000042` (prefix, namespace, counter)."""
@@ -103,11 +109,41 @@ class Kernel:
         self.schedule(due, desk, method, *args)
         return due
 
+    def cancel(self, desk: str, method: str, *args: Any) -> None:
+        """Drop every pending `desk.method(*args)` planned so far (not those planned later).
+
+        The actions go at the next `pop_due`, in one pass over the heap for all the
+        cancellations since the last pop: the go-live migration cancels one action per
+        migrated deal, and a pass plus a heapify per deal cost the square of the scale
+        (docs/benchmarks.md, session 7). Until then they stay in `heap`, inert.
+        """
+        self.cancelled[(desk, method, args)] = self.seq
+
     def pop_due(self, until: datetime) -> Action | None:
         """The earliest pending action due at or before `until`, removed; else None."""
+        if self.cancelled:
+            self._drop_cancelled()
         if self.heap and self.heap[0][0] <= until:
             return heapq.heappop(self.heap)
         return None
+
+    def _drop_cancelled(self) -> None:
+        by_method: dict[tuple[str, str], dict[tuple[Any, ...], int]] = {}
+        for (desk, method, args), seq in self.cancelled.items():
+            by_method.setdefault((desk, method), {})[args] = seq
+        self.cancelled.clear()
+
+        def dropped(action: Action) -> bool:
+            last = by_method[action[2:4]]
+            try:
+                return action[1] <= last.get(action[4], 0)
+            except TypeError:  # unhashable arguments: never equal to cancelled ones
+                return False
+
+        kept = [a for a in self.heap if a[2:4] not in by_method or not dropped(a)]
+        if len(kept) != len(self.heap):  # pops follow (due, seq), unique: any heap order
+            heapq.heapify(kept)
+            self.heap[:] = kept
 
     def chance(self, p: float) -> bool:
         """True with probability `p`."""

@@ -23,9 +23,7 @@ the CRM's own leads mature), so the deals opened per week are level from the sta
 
 from __future__ import annotations
 
-import heapq
 from datetime import datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from domain.accounts.messages import OpenAccount
@@ -180,7 +178,7 @@ class OpeningDesk(PipelineReplay, Desk):
                                                           past.discount)
         # The sales desk planned the first step as if the deal were opened today; it is
         # replanned from the deal's real age (a `SalesDesk.adopt` hook would be cleaner).
-        self._drop_pending(e.aggregate_id)
+        self.k.cancel("sales", "advance", e.aggregate_id)
         if past.stage != "prospecting":
             if deal.kind != "renewal":
                 sales._add_products(e.aggregate_id, deal)
@@ -200,24 +198,3 @@ class OpeningDesk(PipelineReplay, Desk):
         elif past.stage == "proposal":  # the quote's follow-up is the next step
             sales._plan_next_step(e.aggregate_id, deal, "follow_up", local_day(
                 after(first_opening(self.k.now), 24 * 7, "office")))
-
-    def _drop_pending(self, opp_id: str) -> None:
-        """Forget the sales desk's planned advance of a just-created deal."""
-        heap = self.k.heap
-        # Found by C-level scans of the actions' arguments, not a Python test per action:
-        # this runs once per migrated deal over a heap that grows with the scale too, so
-        # its cost grew with the square of the scale (docs/benchmarks.md, backfill item 21).
-        # The same actions go, the rest keep their order, the same heapify follows.
-        args = list(map(itemgetter(4), heap))
-        target = (opp_id,)
-        drop = []
-        start = 0
-        for _ in range(args.count(target)):
-            start = args.index(target, start)
-            if heap[start][2] == "sales" and heap[start][3] == "advance":
-                drop.append(start)
-            start += 1
-        if drop:
-            for index in reversed(drop):
-                del heap[index]
-            heapq.heapify(heap)

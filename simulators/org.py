@@ -45,17 +45,27 @@ TITLES = {"VP": "Vice President - Sales & Service", "Director": "Regional Sales 
 CRORE = 10_000_000
 
 
+# Each territory's criteria, casefolded once (None: any value), in TERRITORIES' order:
+# territory_code rebuilt these sets for every territory at every call, a few thousand
+# calls while the market is laid out (docs/benchmarks.md, session 7).
+_CRITERIA = tuple((code, tuple(frozenset(a.casefold() for a in allowed) if allowed else None
+                               for allowed in criteria))
+                  for code, _, *criteria in TERRITORIES)
+
+
 def territory_code(company: Company) -> str | None:
     """The territory a company falls in, by the same rule the core applies to leads."""
     values = ("india", company.state.casefold(), company.city.casefold(),
               company.industry.casefold(), company.size)
     best: tuple[int, str] | None = None
-    for code, _, *criteria in TERRITORIES:
+    for code, criteria in _CRITERIA:
         score = 0
         for allowed, value in zip(criteria, values, strict=True):
-            if allowed and value not in {a.casefold() for a in allowed}:
+            if allowed is None:
+                continue
+            if value not in allowed:
                 break
-            score += bool(allowed)
+            score += 1
         else:
             if best is None or (-score, code) < best:
                 best = (-score, code)

@@ -20,7 +20,7 @@ from test_contracts_roundtrip import model_strategy
 
 from domain.catalog import message_types
 from domain.kernel.messages import Message
-from events.avro_writer import compile_record, varint
+from events.avro_writer import _long, compile_record, varint
 from events.codec import AvroCodec
 
 CODEC = AvroCodec()
@@ -60,6 +60,15 @@ def test_a_long_is_zigzag_varint_encoded_as_fastavro_does(n: int) -> None:
     buf = io.BytesIO()
     fastavro.schemaless_writer(buf, fastavro.parse_schema("long"), n)
     assert varint(n) == buf.getvalue()
+
+
+@settings(deadline=None)
+@given(st.one_of(st.integers(min_value=-(2**63), max_value=2**63 - 1),
+                 st.integers(min_value=2**40, max_value=2**57),  # around the table's range
+                 st.sampled_from([2**41 - 1, 2**41, 2**55 - 1, 2**55, -(2**41), -(2**41) - 1,
+                                  -(2**55), -(2**55) - 1])))
+def test_a_timestamp_s_long_by_table_lookups_is_the_same_varint(n: int) -> None:
+    assert _long(n) == varint(n)
 
 
 SCALARS: dict[str, Any] = {
