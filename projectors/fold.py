@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -42,8 +43,18 @@ from projectors.write_sql import quoted
 COPY_BUFFER = 1 << 20  # bytes per write of COPY data (psycopg2 reads the text in these)
 Row = tuple[tuple[tuple[str, Any], ...], dict[str, Any], int]
 """A row to write: its key (column, value pairs), its other values, its version."""
-Run = Callable[[Callable[[Any], Any]], Any]
-"""Runs a query (a function of a cursor) where the fold's writes go; its result."""
+Submit = Callable[[Callable[[Any], Any]], Callable[[], Any]]
+"""Queues a query (a function of a cursor) where the fold's writes go, in order with
+them; a function that waits for its result (`projectors.statements.Writer.submit`)."""
+
+
+@dataclass
+class Staged:
+    """Events ready to fold (`Fold.stage`): their writes, and the reads of the stored
+    rows they touch, queued but perhaps not answered yet."""
+
+    pairs: Sequence[tuple[Event, Sequence[Any]]]
+    reads: list[Callable[[], Any]]
 
 
 class Fold:
@@ -58,14 +69,23 @@ class Fold:
         self._changes: history.Changes | None = {} if track_history else None
         self._stored: set[tuple[str, Any]] = set()  # rows of this part read from the tables
 
-    def add(self, events: Iterable[Event], run: Run | None = None) -> None:
-        """Apply `events` in order; after the first part, the stored rows they touch are
-        read first, by queries given to `run` (it runs a function of a cursor)."""
-        state, changes, tables = self.state, self._changes, self.tables
+    def stage(self, events: Iterable[Event], submit: Submit | None = None) -> Staged:
+        """`events`' writes and, after the first part, the reads of the stored rows they
+        touch that this part has not seen, queued on `submit` (not awaited: a statement
+        sent after them, a COPY, runs while `apply` waits for their answers). Nothing may
+        be applied between `stage` and `apply`: the rows to read are those not held now."""
         pairs = writes_by_event(events)
-        if self.parts:
-            self._read_stored(run, pairs)
-        for event, writes in pairs:
+        reads = self._read_stored(submit, pairs) if self.parts else []
+        return Staged(pairs, reads)
+
+    def apply(self, staged: Staged) -> None:
+        """Apply staged events in order, once the stored rows they touch are held."""
+        state, changes, tables = self.state, self._changes, self.tables
+        for answer in staged.reads:
+            found = answer()
+            state.update(found)
+            self._stored.update(found)
+        for event, writes in staged.pairs:
             self.events += 1
             if writes:
                 for w in writes:
@@ -106,9 +126,11 @@ class Fold:
         self.parts += 1
         return gained
 
-    def _read_stored(self, run: Run, pairs: Sequence[tuple[Event, Sequence[Any]]]) -> None:
-        """Hold the stored rows (whole) that `pairs` write and this part has not seen; a
-        row not stored is held as None (missing: as a deleted row, for `history.walk`)."""
+    def _read_stored(self, submit: Submit | None, pairs: Sequence[tuple[Event, Sequence[Any]]]
+                     ) -> list[Callable[[], Any]]:
+        """Queue the reads of the stored rows (whole) that `pairs` write and this part has
+        not seen; a row not stored is held as None (missing: as a deleted row, for
+        `history.walk`) until its read says otherwise."""
         wanted: dict[str, list[Any]] = {}
         state = self.state
         for _, writes in pairs:
@@ -116,11 +138,12 @@ class Fold:
                 if (slot := (w.table, w.key)) not in state:
                     state[slot] = None
                     wanted.setdefault(w.table, []).append(w.key[0][1])
-        for table, keys in sorted(wanted.items()):
-            found = run(lambda cur, table=table, keys=keys: history.stored_rows(
-                cur, table, keys, None))
-            state.update(found)
-            self._stored.update(found)
+        if not wanted:
+            return []
+        if submit is None:
+            raise ValueError("a later part reads the stored rows it touches: pass `submit`")
+        return [submit(lambda cur, table=table, keys=keys: history.stored_rows(
+            cur, table, keys, None)) for table, keys in sorted(wanted.items())]
 
 
 HISTORY_COLUMNS = ("table_name", "record_id", "column_name", "old_value", "new_value",

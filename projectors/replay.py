@@ -150,16 +150,23 @@ def _fold_part(conn: Any, fold: Fold, chunks: Iterator[list[Event]], result: Rep
     """Fold chunks until `fold` holds more than `part_rows` rows or they run out (True),
     and write the part; the field history goes as it is found."""
     with conn.cursor() as cur, (writer := Writer(cur)) as send:
+        text = ""  # the field history of the chunk folded last, not sent yet
         for events in chunks:
-            fold.add(events, writer.call)
-            n, text = fold.take_history()
+            # A later part reads the stored rows a chunk touches: those reads are queued
+            # before the previous chunk's history COPY, so PostgreSQL takes that COPY while
+            # this thread folds (a read queued behind it waited for it: no overlap).
+            staged = fold.stage(events, writer.submit)
             copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
+            fold.apply(staged)
+            n, text = fold.take_history()
             result.history_rows += n
             if progress is not None:
                 progress(fold.events)
             if part_rows is not None and len(fold.state) > part_rows:
+                copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
                 result.rows += fold.flush(send)
                 return False
+        copy_text(send, history.HISTORY_TABLE, HISTORY_COLUMNS, text)
         result.rows += fold.flush(send)
         return True
 

@@ -39,6 +39,12 @@ class Writer:
 
         A read must go this way: psycopg2 does not hold the connection's lock through a
         COPY, so a query from another thread would interleave with the COPY's data."""
+        return self.submit(query)()
+
+    def submit(self, query: Callable[[Any], T]) -> Callable[[], T]:
+        """Queue `query` like `call`, without waiting: a function that waits for its
+        result (and raises its error, or an earlier statement's). Statements sent after it
+        run after it, so a read queued before a COPY is answered while the COPY runs."""
         done = threading.Event()
         out: list[T] = []
 
@@ -49,12 +55,16 @@ class Writer:
                 done.set()
 
         self.send(run)
-        while not done.wait(0.1):
-            if self._error is not None:  # an earlier statement failed: `run` never runs
-                raise self._error
-        if not out:
-            raise self._error or RuntimeError("the writer's query gave no result")
-        return out[0]
+
+        def result() -> T:
+            while not done.wait(0.1):
+                if self._error is not None:  # an earlier statement failed: `run` never runs
+                    raise self._error
+            if not out:
+                raise self._error or RuntimeError("the writer's query gave no result")
+            return out[0]
+
+        return result
 
     def __exit__(self, *exc: object) -> None:
         self._queue.put(None)
