@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import fastavro
@@ -57,7 +58,13 @@ class _Reading:
     reader: Any | None  # None: read with the writer schema as is
     upcast_from: int | None = None
     plan: Plan | None = None
-    compiled: Reader | None = None  # reads bytes of the current schema (reader is None)
+    source: dict[str, Any] | None = None  # the current schema, when bytes are read with it
+
+    @cached_property
+    def compiled(self) -> Reader | None:
+        """The source schema's compiled reader, made when first decoding needs it (the
+        encoder registers every type it writes, most of which it never reads)."""
+        return None if self.source is None else compile_reader(self.source)
 
 
 class AvroCodec:
@@ -191,8 +198,7 @@ class AvroCodec:
 
     def _current_reading(self, name: str) -> _Reading:
         """How to read bytes written with the current schema of `name`."""
-        return _Reading(name, self._current(name), None,
-                        compiled=compile_reader(self._schemas[name]))
+        return _Reading(name, self._current(name), None, source=self._schemas[name])
 
     def _reading_for(self, schema_id: int) -> _Reading:
         writer = self._ids.schema_for(schema_id)
