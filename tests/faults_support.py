@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from support import create_database, drop_database
 
 import localstack
@@ -299,13 +299,26 @@ def event_ends(bootstrap: str) -> dict[tuple[str, int], int]:
     return log_ends(bootstrap, EVENT_PARTITIONS)
 
 
-def core_committed(bootstrap: str) -> int:
-    """The rules worker group's committed offset on crm.commands (-1001: none)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": CORE_GROUP})
-    try:
-        return consumer.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
-    finally:
-        consumer.close()
+# What an offset fetch may answer while the group's coordinator moves or loads (Apache
+# Kafka under load): asking again succeeds.
+COORDINATOR_MOVING = frozenset({KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_NOT_AVAILABLE,
+                                KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError._TIMED_OUT})
+
+
+def core_committed(bootstrap: str, timeout: float = 60.0) -> int:
+    """The rules worker group's committed offset on crm.commands (-1001: none), asked
+    again while the group's coordinator moves (for at most `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": CORE_GROUP})
+        try:
+            return consumer.committed([TopicPartition(COMMANDS, 0)], timeout=10)[0].offset
+        except KafkaException as exc:
+            if exc.args[0].code() not in COORDINATOR_MOVING or time.monotonic() > deadline:
+                raise
+        finally:
+            consumer.close()
+        time.sleep(0.5)
 
 
 def stored_offsets(url: str, group: str = "crm-projector") -> dict[tuple[str, int], int]:
