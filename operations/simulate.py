@@ -95,7 +95,7 @@ def simulate(services: Services, cycles: int, speed: float, seed: int = 42,
                     on_cycle(done, live.clock)
                 if done % CHECKPOINT_EVERY == 0:
                     _save(services, live)
-                if speed > 0:
+                if speed > 0 and done != cycles:  # no pause after the last cycle
                     _sleep(CYCLE.total_seconds() / speed - (time.monotonic() - started),
                            lambda: stopping)
     finally:
