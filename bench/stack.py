@@ -112,6 +112,8 @@ def temp_stack(prefix: str = "crm-bench-", commit_timestamps: bool = False,
             finally:
                 with contextlib.suppress(Exception):
                     services.engine.dispose()
+                    if "projector_engine" in vars(services):  # made only when a projector was
+                        services.projector_engine.dispose()
                 localstack.down(settings)
                 if kafka:
                     _delete_crm_topics(kafka, extra)

@@ -71,6 +71,16 @@ class Services:
 
         return make_engine(self.database_url)
 
+    @cached_property
+    def projector_engine(self) -> Engine:
+        """The projectors' engine: no pre-ping, which cost a round trip per batch (a live
+        batch is a few events, so its round trips are most of its cost); a connection
+        the server dropped fails the batch's transaction, which is invalidated and
+        retried on a new one (projectors/commit.py)."""
+        from projectors.db import make_engine
+
+        return make_engine(self.database_url, pre_ping=False)
+
     def projector(self, fetch: dict[str, Any] | None = None,
                   trusted: bool = False) -> Projector:
         """A new projector of the event topics into this stack's read tables; `fetch`:
@@ -78,7 +88,7 @@ class Services:
         our own core's log, decoded without a second validation (the backfill's)."""
         from projectors.runner import Projector
 
-        return Projector(self.engine, self.bootstrap, codec=self.codec,
+        return Projector(self.projector_engine, self.bootstrap, codec=self.codec,
                          extra=self.kafka_extra, fetch=fetch, trusted=trusted)
 
     def producer(self) -> MessageProducer:

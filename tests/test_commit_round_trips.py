@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from scenario import Scenario
 
 from domain.leads.messages import CaptureLead
-from projectors.commit import commit_batch
+from projectors.commit import commit_batch, retrying
+from projectors.db import make_engine
 from projectors.offsets import load_offsets
 
 pytestmark = pytest.mark.integration
@@ -57,3 +58,54 @@ def test_a_live_batch_of_one_lead_takes_five_round_trips_and_lands_rows_and_offs
         assert load_offsets(raw.driver_connection, "g") == {("crm.leads", 0): 4}
     finally:
         raw.close()
+
+
+def _two_leads() -> tuple[list[Any], list[Any]]:
+    scenario = Scenario()
+    fields = {"lead_source": "website", "industry": "Energy", "company_size": "medium"}
+    return (scenario.ok(CaptureLead, "L1", company_name="Firm 1", **fields),
+            scenario.ok(CaptureLead, "L2", company_name="Firm 2", **fields))
+
+
+def test_the_projectors_engine_sends_no_pre_ping_before_a_batch(fresh_db_url: str,
+                                                                 engine: sa.Engine) -> None:
+    projector_engine = make_engine(fresh_db_url, pre_ping=False)
+    sa.event.listen(projector_engine, "connect",
+                    lambda dbapi, _: setattr(dbapi, "cursor_factory", CountingCursor))
+    try:
+        first, second = _two_leads()
+        commit_batch(projector_engine, "g", first, {("crm.leads", 0): 2}, take_lock=True)
+        CountingCursor.sent.clear()
+        commit_batch(projector_engine, "g", second, {("crm.leads", 0): 4}, take_lock=True)
+        assert len(CountingCursor.sent) == 5, CountingCursor.sent  # no "SELECT 1" among them
+    finally:
+        projector_engine.dispose()
+
+
+def test_a_batch_on_a_connection_the_server_dropped_is_retried_on_a_new_one(
+        fresh_db_url: str, engine: sa.Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """Without the pool's pre-ping a dropped connection is found by the batch itself:
+    its transaction fails, the connection is invalidated, the batch retried and landed."""
+    projector_engine = make_engine(fresh_db_url, pre_ping=False)
+    try:
+        first, second = _two_leads()
+        commit_batch(projector_engine, "g", first, {("crm.leads", 0): 2}, take_lock=True)
+        raw = projector_engine.raw_connection()  # the pooled connection the next batch gets
+        pid = raw.driver_connection.get_backend_pid()
+        raw.close()
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        rows = retrying(lambda: commit_batch(projector_engine, "g", second,
+                                             {("crm.leads", 0): 4}, take_lock=True),
+                        "the batch", 30, lambda: False, lambda: None)
+        assert rows > 0
+        assert any("waiting for PostgreSQL" in r.getMessage() for r in caplog.records)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM leads")).scalar_one() == 2
+        raw = engine.raw_connection()
+        try:
+            assert load_offsets(raw.driver_connection, "g") == {("crm.leads", 0): 4}
+        finally:
+            raw.close()
+    finally:
+        projector_engine.dispose()
