@@ -18,7 +18,10 @@ log; `archive_lag` (shown by `crm status`) says how far the archive is behind th
 from __future__ import annotations
 
 import logging
-import threading
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 
 from archive.log import Archiver, archive_lock, archived_counts, repair_archive, restore
@@ -103,7 +106,8 @@ def archive_lag(settings: Settings, stack: StackInfo) -> ArchiveLag | None:
 
 
 class ContinuousArchive:
-    """Archive the embedded broker's log every `interval` seconds, in a thread of its own.
+    """Archive the embedded broker's log every `interval` seconds, in a process of its
+    own (localstack/archive_follower.py: a pass no longer holds the projector's GIL).
 
     The archive lock serialises it with `crm down` and a backfill's archiver. A failed
     pass (the broker restarting) is logged and tried again at the next tick.
@@ -113,31 +117,25 @@ class ContinuousArchive:
                  interval: float = ARCHIVE_INTERVAL) -> None:
         """Nothing runs before `start()`."""
         self.settings, self.stack, self.interval = settings, stack, interval
-        self.added = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="archive", daemon=True)
+        self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start archiving in the background."""
-        self._thread.start()
+        """Start archiving in the background (call it from the main thread: the process
+        is killed when the thread that started it ends)."""
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "localstack.archive_follower", str(self.settings.archive_dir),
+             self.stack.kafka_bootstrap, str(self.interval), str(os.getpid())],
+            stdout=subprocess.PIPE)
 
     def stop(self) -> int:
         """Stop after a last pass; returns the records archived in all."""
-        self._stop.set()
-        self._thread.join()
-        return self.added
-
-    def _loop(self) -> None:
-        archiver = Archiver(self.settings.archive_dir, self.stack.kafka_bootstrap)
-        try:
-            while True:
-                stopping = self._stop.wait(self.interval)
-                try:
-                    self.added += archiver.catch_up()
-                except Exception as exc:  # keep following: the next pass may succeed
-                    log.warning("archive: pass failed (%s); retrying in %.0fs", exc,
-                                self.interval)
-                if stopping:
-                    return
-        finally:
-            archiver.close()
+        if self._proc is None:
+            return 0
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+        out, _ = self._proc.communicate()
+        lines = out.decode().split()
+        if self._proc.returncode != 0 or not lines:
+            log.warning("archive: the archiving process ended with %s", self._proc.returncode)
+            return 0
+        return int(lines[-1])

@@ -8,8 +8,10 @@ archived: a kill -9 of the broker lost everything produced since.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from faults_support import (
     CrmProcess,
@@ -71,7 +73,14 @@ def test_the_live_projector_archives_continuously_so_a_broker_crash_loses_nothin
             assert _status(home, env)["archive"]["behind"] == 0
             before = read_partitions(services.bootstrap)
 
+            # the archive runs in a process of the projector's own, which dies with it
+            archiving = psutil.Process(projector.proc.pid).children()
+            assert [" ".join(p.cmdline()) for p in archiving] == [
+                f"{sys.executable} -m localstack.archive_follower {archive} "
+                f"{services.bootstrap} {ARCHIVE_INTERVAL} {projector.proc.pid}"]
             projector.kill9()  # a crash of everything: no `crm down`
+            _, alive = psutil.wait_procs(archiving, timeout=30)
+            assert not alive, "the archiving process outlived the projector"
             kill_broker(settings)
             up = CrmProcess(["up"], env, home / "cli.log")
             assert up.wait(120) == 0, up.output()
