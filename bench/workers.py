@@ -83,8 +83,9 @@ class Workers:
                                    f"see {log}")
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) used so far by each worker and by the servers."""
-        out = {role: cpu_seconds_of(proc.pid) for role, proc in self.procs.items()}
+        """CPU time (user + system) used so far by each worker (with its children: the
+        projector's archive, localstack/archive_follower.py) and by the servers."""
+        out = {role: cpu_seconds_of(proc.pid, children=True) for role, proc in self.procs.items()}
         stack = self.services.stack
         out["postgres"] = cpu_seconds_of(stack.pg_pid, children=True) if stack.pg_pid else 0.0
         out["broker"] = cpu_seconds_of(stack.broker_pid) if stack.broker_pid else 0.0
