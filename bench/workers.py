@@ -59,8 +59,10 @@ class Workers:
         Path(where).mkdir(parents=True, exist_ok=True)
         for role, proc in self.procs.items():
             self.spies.append(subprocess.Popen(
+                # --nonblocking: by default py-spy pauses the worker at every sample,
+                # which adds to the very latencies the bench measures
                 [spy, "record", "--pid", str(proc.pid), "--rate", "200", "--format", "raw",
-                 "-o", str(Path(where) / f"{role}.txt")],
+                 "--nonblocking", "-o", str(Path(where) / f"{role}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     def unspy(self) -> None:
