@@ -55,7 +55,7 @@ from events.topics import COMMANDS
 from kafka_client.offsets import log_ends
 from producers.kafka import MessageProducer
 
-__all__ = ["LiveResult", "percentile", "run_live"]
+__all__ = ["LiveResult", "burst_phase", "paced_phase", "percentile", "run_live"]
 
 
 @dataclass
@@ -85,7 +85,7 @@ class LiveResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _paced_phase(services: Services, producer: MessageProducer, workers: Workers,
+def paced_phase(services: Services, producer: MessageProducer, workers: Workers,
                  commands: list[tuple[str, bytes]], rate: float, tag: str,
                  timeout: float) -> dict[str, Any]:
     """Latency of `commands` produced at `rate`/s: command -> row, and both hops."""
@@ -109,7 +109,7 @@ def _paced_phase(services: Services, producer: MessageProducer, workers: Workers
                                           for q in quarters(latencies)]}
 
 
-def _burst(services: Services, producer: MessageProducer, workers: Workers,
+def burst_phase(services: Services, producer: MessageProducer, workers: Workers,
            commands: list[tuple[str, bytes]], timeout: float) -> dict[str, Any]:
     """Capacity: every command at once; events projected per second until the last row."""
     before = event_ends(services)
@@ -145,13 +145,13 @@ def run_live(services: Services, rate: float = 1000.0, seconds: float = 20.0,
             wait_rows(services.engine, "LIVE-W-", len(warm), timeout, workers.check)
             first = log_ends(services.bootstrap, [(COMMANDS, 0)],
                              services.kafka_extra)[(COMMANDS, 0)]
-            cap = _burst(services, producer, workers, bursty, timeout)
+            cap = burst_phase(services, producer, workers, bursty, timeout)
             capacity = cap["commands"] / cap["wall_s"]
             half_rate = capacity / 2
-            half = _paced_phase(services, producer, workers,
+            half = paced_phase(services, producer, workers,
                                 commands.take(max(1, int(half_rate * seconds)), "H"),
                                 half_rate, "H", timeout)
-            fixed = _paced_phase(services, producer, workers,
+            fixed = paced_phase(services, producer, workers,
                                  commands.take(int(rate * seconds), "L"), rate, "L", timeout)
         rss = workers.peak_rss()
     finally:
