@@ -21,6 +21,8 @@ from typing import Any
 
 from fastavro.read import LOGICAL_READERS
 
+from events.avro_compile import SchemaCompiler, Unsupported, compile_schema
+
 Reader = Callable[[bytes, int], tuple[dict[str, Any], int]]
 
 _MASK = (1 << 64) - 1
@@ -46,28 +48,15 @@ def _short(wanted: int, left: int) -> EOFError:
     return EOFError(f"Expected {wanted} bytes, read {max(0, min(wanted, left))}")
 
 
-class _Unsupported(Exception):
-    """A schema feature this compiler does not handle: fastavro reads that schema."""
 
-
-class _Compiler:
+class _Compiler(SchemaCompiler):
     """Turns one record schema (and the records it names) into Python source."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.env: dict[str, Any] = {"_long": _long, "_short": _short, "_BRANCH": (0, 1)}
-        self.records: dict[str, str] = {}  # full name -> function name
-        self._count = 0
-
-    def name(self, prefix: str) -> str:
-        self._count += 1
-        return f"{prefix}{self._count}"
+        super().__init__({"_long": _long, "_short": _short, "_BRANCH": (0, 1)})
 
     def record(self, schema: dict[str, Any], namespace: str = "") -> str:
-        full = schema["name"] if "." in schema["name"] else \
-            f"{schema.get('namespace', namespace)}.{schema['name']}".lstrip(".")
-        fn = self.name("_record")
-        self.records[full] = fn
+        full, fn = self.new_record(schema, namespace)
         body: list[str] = []
         names: list[tuple[str, str]] = []
         for field in schema["fields"]:
@@ -105,7 +94,7 @@ class _Compiler:
                 return self.array(schema["items"], var, namespace)
             if isinstance(kind, str | list | dict) and kind not in ("map", "enum", "fixed"):
                 return self.value(kind, var, namespace)
-            raise _Unsupported(kind)
+            raise Unsupported(kind)
         full = schema if schema in self.records else f"{namespace}.{schema}"
         if full in self.records:
             return [f"{var}, pos = {self.records[full]}(data, pos)"]
@@ -126,12 +115,12 @@ class _Compiler:
             return [f"{var} = data[pos] != 0", "pos += 1"]
         if kind == "null":
             return [f"{var} = None"]
-        raise _Unsupported(kind)
+        raise Unsupported(kind)
 
     def logical(self, schema: dict[str, Any], kind: str, logical: str, var: str) -> list[str]:
         key = f"{kind}-{logical}"
         if key not in ("long-timestamp-micros", "int-date", "bytes-decimal"):
-            raise _Unsupported(key)
+            raise Unsupported(key)
         convert = self.name("_logical")
         spec = self.name("_schema")
         self.env[convert] = LOGICAL_READERS[key]
@@ -156,7 +145,7 @@ class _Compiler:
     def union(self, branches: list[Any], var: str, namespace: str) -> list[str]:
         kinds = [b if isinstance(b, str) else b.get("type") for b in branches]
         if len(branches) != 2 or "null" not in kinds:
-            raise _Unsupported(f"union {kinds}")
+            raise Unsupported(f"union {kinds}")
         null = kinds.index("null")
         inner = self.value(branches[1 - null], var, namespace)
         # the index as fastavro takes it: a list index (-1 and -2 name the two branches)
@@ -171,11 +160,4 @@ def compile_reader(schema: dict[str, Any]) -> Reader | None:
     """A reader `fn(data, pos) -> (record, position after it)` for a record schema
     (fastavro's own or parsed form), or None when the schema uses a type this compiler
     leaves to fastavro."""
-    compiler = _Compiler()
-    try:
-        entry = compiler.record(schema)
-    except _Unsupported:
-        return None
-    namespace = dict(compiler.env)
-    exec("\n".join(compiler.lines), namespace)  # noqa: S102 - source generated above
-    return namespace[entry]  # type: ignore[no-any-return]
+    return compile_schema(_Compiler(), schema)  # type: ignore[no-any-return]

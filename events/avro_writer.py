@@ -25,6 +25,8 @@ from typing import Any
 from cramjam import snappy
 from fastavro.logical_writers import LOGICAL_WRITERS
 
+from events.avro_compile import SchemaCompiler, Unsupported, compile_schema
+
 Encoder = Callable[[Any, bytearray], None]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -89,33 +91,19 @@ def _days(value: Any) -> int:
     return LOGICAL_WRITERS["int-date"](value, {})  # type: ignore[no-any-return]
 
 
-class _Unsupported(Exception):
-    """A schema feature this compiler does not handle: fastavro writes that schema."""
-
-
-class _Compiler:
+class _Compiler(SchemaCompiler):
     """Turns one record schema (and the records it names) into Python source."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.env: dict[str, Any] = {
+        super().__init__({
             "_text": _text, "_blob": _blob, "_stamp": _stamp, "_days": _days,
             "_LENGTHS": _LENGTHS, "varint": varint, "_SMALL": _SMALL,
             "_decimal": LOGICAL_WRITERS["bytes-decimal"],
             "_cache_limit": _CACHE_LIMIT, "isinstance": isinstance, "dict": dict,
-        }
-        self.records: dict[str, str] = {}  # full name -> function name
-        self._count = 0
-
-    def name(self, prefix: str) -> str:
-        self._count += 1
-        return f"{prefix}{self._count}"
+        })
 
     def record(self, schema: dict[str, Any], namespace: str = "") -> str:
-        full = schema["name"] if "." in schema["name"] else \
-            f"{schema.get('namespace', namespace)}.{schema['name']}".lstrip(".")
-        fn = self.name("_record")
-        self.records[full] = fn
+        full, fn = self.new_record(schema, namespace)
         body: list[str] = []
         for field in schema["fields"]:
             var = self.name("v")
@@ -147,7 +135,7 @@ class _Compiler:
                         "out += b'\\x00'"]
             if isinstance(kind, str | list | dict) and kind not in ("map", "enum", "fixed"):
                 return self.value(kind, var, namespace)
-            raise _Unsupported(kind)
+            raise Unsupported(kind)
         full = schema if schema in self.records else f"{namespace}.{schema}"
         if full in self.records:
             fn = self.records[full]
@@ -166,39 +154,36 @@ class _Compiler:
             return [f"out += b'\\x01' if {var} else b'\\x00'"]
         if kind == "null":
             return []
-        raise _Unsupported(kind)
+        raise Unsupported(kind)
 
     def logical(self, schema: dict[str, Any], kind: str, logical: str, var: str) -> list[str]:
         if (kind, logical) == ("long", "timestamp-micros"):
-            cache = self.name("_stamps")
-            self.env[cache] = {}
-            return [f"b = {cache}.get({var})",
-                    "if b is None:",
-                    f"    b = _stamp({var})",
-                    f"    if len({cache}) >= _cache_limit:",
-                    f"        {cache}.clear()",
-                    f"    {cache}[{var}] = b",
-                    "out += b"]
+            return self.cached("_stamps", var, f"_stamp({var})")
         if (kind, logical) == ("int", "date"):
-            cache = self.name("_dates")
-            self.env[cache] = {}
-            return [f"b = {cache}.get({var})",
-                    "if b is None:",
-                    f"    b = varint(_days({var}))",
-                    f"    if len({cache}) >= _cache_limit:",
-                    f"        {cache}.clear()",
-                    f"    {cache}[{var}] = b",
-                    "out += b"]
+            return self.cached("_dates", var, f"varint(_days({var}))")
         if (kind, logical) == ("bytes", "decimal"):
             spec = self.name("_spec")
             self.env[spec] = {"precision": schema["precision"], "scale": schema.get("scale", 0)}
             return [f"out += _blob(_decimal({var}, {spec}))"]
-        raise _Unsupported(f"{kind}/{logical}")
+        raise Unsupported(f"{kind}/{logical}")
+
+    def cached(self, prefix: str, var: str, encode: str) -> list[str]:
+        """Lines appending `var`'s encoding, `encode`, kept in a bounded cache of its own
+        (a history repeats timestamps and dates)."""
+        cache = self.name(prefix)
+        self.env[cache] = {}
+        return [f"b = {cache}.get({var})",
+                "if b is None:",
+                f"    b = {encode}",
+                f"    if len({cache}) >= _cache_limit:",
+                f"        {cache}.clear()",
+                f"    {cache}[{var}] = b",
+                "out += b"]
 
     def union(self, branches: list[Any], var: str, namespace: str) -> list[str]:
         kinds = [b if isinstance(b, str) else b.get("type") for b in branches]
         if len(branches) != 2 or "null" not in kinds:
-            raise _Unsupported(f"union {kinds}")
+            raise Unsupported(f"union {kinds}")
         null = kinds.index("null")
         other = branches[1 - null]
         inner = self.value(other, var, namespace)
@@ -214,14 +199,7 @@ def compile_record(schema: dict[str, Any]) -> Encoder | None:
     appends the record's Avro binary encoding to `out`, reading each field from the
     mapping `fields` (a message's `__dict__`; nested records may be models or dicts).
     None when the schema uses a type this compiler leaves to fastavro."""
-    compiler = _Compiler()
-    try:
-        entry = compiler.record(schema)
-    except _Unsupported:
-        return None
-    namespace = dict(compiler.env)
-    exec("\n".join(compiler.lines), namespace)  # noqa: S102 - source generated above
-    return namespace[entry]  # type: ignore[no-any-return]
+    return compile_schema(_Compiler(), schema)  # type: ignore[no-any-return]
 
 
 def text(value: str) -> bytes:
